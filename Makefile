@@ -1,0 +1,60 @@
+# Værn: `make run` serves a demo on http://127.0.0.1:3000; `make test` runs everything.
+# Both install what they need on a fresh machine (see scripts/install-tools.sh).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Read at compile time by Leptos; the same value for cargo and cargo-leptos keeps one
+# build cache (see BUILD.md).
+export LEPTOS_OUTPUT_NAME := vaern
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+E2E_PORT ?= 3300
+
+.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench-wasm
+
+tools:
+	scripts/install-tools.sh
+
+tools-release:
+	scripts/install-tools.sh --release
+
+e2e-deps:
+	scripts/install-e2e.sh
+
+run: tools-release
+	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
+	@if [ ! -f data/vaern.db ]; then "$(TARGET_DIR)/release/vaern" --data-dir data demo; \
+	  else echo "Using the existing ./data (demo accounts: see README.md)."; fi
+	@echo "Sign in at http://127.0.0.1:3000 as admin@kl.demo / demo-admin-kodeord (admin)"
+	@echo "or as it-chef@aarhus.demo / demo-kommune-kodeord (Aarhus Kommune)."
+	"$(TARGET_DIR)/release/vaern" --data-dir data serve --addr 127.0.0.1:3000 \
+	  --site-root "$(CURDIR)/target/site"
+
+fmt:
+	cargo fmt --all --check
+
+lint:
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy -p vaern-frontend --target wasm32-unknown-unknown -- -D warnings
+
+rust-test:
+	cargo test
+
+build-debug:
+	cargo leptos build
+
+e2e: build-debug
+	cd e2e && VAERN_BIN="$(TARGET_DIR)/debug/vaern" VAERN_SITE_ROOT="$(CURDIR)/target/site" \
+	  E2E_PORT=$(E2E_PORT) npx playwright test
+
+test: tools e2e-deps fmt lint rust-test e2e
+
+# Mutation testing of the access policy (slow; not part of `make test`).
+mutants:
+	command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
+	cargo mutants -p vaern-core --file core/src/policy.rs --file 'core/src/policy/*.rs' -- --lib --tests
+
+# Release wasm size, raw and brotli-compressed (target: <= 400 KB brotli).
+bench-wasm: tools-release
+	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
+	scripts/wasm-size.sh target/site/pkg

@@ -1,0 +1,5 @@
+//! Server functions by area. Bodies are a few lines: establish the viewer, call core,
+//! map the error.
+
+pub mod auth;
+pub mod groups;

@@ -1,0 +1,114 @@
+//! The app shell around every page: skip link, header with navigation, the signed-in
+//! person and sign-out, the language switch, and the main landmark.
+
+use crate::api::auth::use_auth;
+use crate::i18n::*;
+use crate::locale::use_locale;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let locale = use_locale();
+    let auth = use_auth();
+    let signed_in_part = move || {
+        Suspend::new(async move {
+            match auth.me.await {
+                Ok(Some(me)) => Some(view! {
+                    <nav class="main-nav" aria-label=td_string!(locale, nav_label)>
+                        <ul>
+                            <li><A href="/">{td_string!(locale, nav_home)}</A></li>
+                            <li><A href="/account">{td_string!(locale, nav_account)}</A></li>
+                        </ul>
+                    </nav>
+                    <div class="who">
+                        <span class="visually-hidden">{td_string!(locale, signed_in_as)} " "</span>
+                        <span class="who-name">{me.name}</span>
+                        <span class="who-org">{me.org_name}</span>
+                    </div>
+                    <ActionForm action=auth.sign_out attr:class="sign-out">
+                        <button type="submit" class="secondary">{td_string!(locale, sign_out)}</button>
+                    </ActionForm>
+                }),
+                _ => None,
+            }
+        })
+    };
+    view! {
+        <a class="skip-link" href="#main">{td_string!(locale, skip_to_content)}</a>
+        <header class="site-header">
+            <a class="brand" href="/">
+                <span class="brand-name">{td_string!(locale, app_name)}</span>
+                <span class="brand-tagline">{td_string!(locale, app_tagline)}</span>
+            </a>
+            <Transition>{signed_in_part}</Transition>
+            <LanguageSwitch />
+        </header>
+        <main id="main" tabindex="-1">{children()}</main>
+    }
+}
+
+/// Plain links that set the `lang` cookie on the server and come back to this page, so
+/// switching works without wasm; `rel="external"` keeps the router from intercepting.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let locale = use_locale();
+    let location = use_location();
+    let link = move |code: &'static str| {
+        let path = location.pathname.get();
+        format!("/lang/{code}?next={}", encode_path(&path))
+    };
+    view! {
+        <nav class="language" aria-label=td_string!(locale, language_switch_label)>
+            <ul>
+                <li>
+                    <a
+                        href=move || link("da")
+                        rel="external"
+                        hreflang="da"
+                        lang="da"
+                        aria-current=(locale == Locale::da).then_some("true")
+                    >
+                        {td_string!(locale, language_danish)}
+                    </a>
+                </li>
+                <li>
+                    <a
+                        href=move || link("en")
+                        rel="external"
+                        hreflang="en"
+                        lang="en"
+                        aria-current=(locale == Locale::en).then_some("true")
+                    >
+                        {td_string!(locale, language_english)}
+                    </a>
+                </li>
+            </ul>
+        </nav>
+    }
+}
+
+/// Percent-encodes a path for use as a query value.
+fn encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_path;
+
+    #[test]
+    fn paths_are_encoded_for_the_next_parameter() {
+        assert_eq!(encode_path("/account"), "/account");
+        assert_eq!(encode_path("/a b&c?d"), "/a%20b%26c%3Fd");
+        assert_eq!(encode_path("/æ"), "/%C3%A6");
+    }
+}

@@ -1,0 +1,5 @@
+//! Views used by several pages.
+
+pub mod error_message;
+pub mod layout;
+pub mod signed_in;

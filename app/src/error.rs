@@ -1,0 +1,127 @@
+//! `AppError`: what a server function can answer, serialisable to the browser, with the
+//! HTTP status the server layer gives it and a translated message for the page.
+
+use crate::i18n::Locale;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use leptos_i18n::td_string;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The request's arguments could not be decoded (missing, malformed, not UTF-8).
+    #[error("bad request")]
+    BadRequest,
+    #[error("sign-in required")]
+    Unauthenticated,
+    /// Missing or hidden: never told apart.
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// A field breaks a rule; `reason` is a stable key.
+    #[error("invalid {field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Unknown e-mail, wrong password or an account that may not sign in: one answer.
+    #[error("sign-in refused")]
+    SignInRefused,
+    #[error("throttled for {wait_secs} s")]
+    Throttled { wait_secs: i64 },
+    /// Details are in the server log, never in the response.
+    #[error("internal error")]
+    Internal,
+}
+
+impl AppError {
+    pub fn invalid(field: &str, reason: &str) -> Self {
+        Self::Invalid {
+            field: field.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The HTTP status the server answers this error with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest | Self::Invalid { .. } => 400,
+            Self::Unauthenticated | Self::SignInRefused => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict(_) => 409,
+            Self::Throttled { .. } => 429,
+            Self::Internal => 500,
+        }
+    }
+
+    /// The message a person reads, in their language.
+    pub fn message(&self, locale: Locale) -> String {
+        match self {
+            Self::BadRequest => td_string!(locale, error_bad_request).to_string(),
+            Self::Unauthenticated => td_string!(locale, error_unauthenticated).to_string(),
+            Self::NotFound => td_string!(locale, error_not_found).to_string(),
+            Self::Forbidden => td_string!(locale, error_forbidden).to_string(),
+            Self::Conflict(_) => td_string!(locale, error_conflict).to_string(),
+            Self::SignInRefused => td_string!(locale, error_sign_in_refused).to_string(),
+            Self::Throttled { wait_secs } => {
+                td_string!(locale, error_throttled, secs = *wait_secs).to_string()
+            }
+            Self::Internal => td_string!(locale, error_internal).to_string(),
+            Self::Invalid { field, reason } => invalid_message(locale, field, reason),
+        }
+    }
+}
+
+fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
+    let text = match (field, reason) {
+        ("email", "required") => td_string!(locale, error_email_required),
+        ("email", "malformed") => td_string!(locale, error_email_malformed),
+        ("password" | "new_password", "too_short_12") => {
+            td_string!(locale, error_password_too_short_12)
+        }
+        ("password" | "new_password", "too_short_15") => {
+            td_string!(locale, error_password_too_short_15)
+        }
+        ("password" | "new_password" | "current_password", "too_long") => {
+            td_string!(locale, error_password_too_long)
+        }
+        ("password", "required") => td_string!(locale, error_password_required),
+        ("current_password", "wrong") => td_string!(locale, error_current_password_wrong),
+        ("current_password", "throttled") => td_string!(locale, error_current_password_throttled),
+        ("confirm_password", "mismatch") => td_string!(locale, error_confirm_password_mismatch),
+        _ => td_string!(locale, error_invalid),
+    };
+    text.to_string()
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => Self::BadRequest,
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<vaern_core::CoreError> for AppError {
+    fn from(err: vaern_core::CoreError) -> Self {
+        use vaern_core::CoreError;
+        match err {
+            CoreError::NotFound => Self::NotFound,
+            CoreError::Forbidden => Self::Forbidden,
+            CoreError::Invalid { field, reason } => Self::invalid(field, reason),
+            CoreError::Conflict(what) => Self::Conflict(what.to_string()),
+            CoreError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                Self::Internal
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Værn's user interface: the HTML shell, the routes, the pages and the server-function
+//! surface. Server functions are thin: get the viewer, call `vaern_core`, map the error.
+
+#![recursion_limit = "256"]
+
+// The generated `i18n` module: the `Locale` enum and one accessor per translation key.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod locale;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod request;
+
+use components::layout::Layout;
+use leptos::prelude::*;
+use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let locale = locale::current();
+    #[cfg(feature = "ssr")]
+    request::expose_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale::tag(locale)>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options=options.clone() />
+                <HashedStylesheet options id="leptos" />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The routes. Pages that need a signed-in user render through `signed_in_view`. Pages
+/// render whole before the response starts (`SsrMode::Async`), so that a redirect to
+/// sign-in is a real 302 and works without wasm.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(locale::current());
+    api::auth::provide_auth();
+    view! {
+        <Router>
+            <Layout>
+                <Routes fallback=pages::not_found::NotFoundPage>
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,83 @@
+//! Sign-in with e-mail and password. Works as a plain form; with wasm it also offers
+//! showing the typed password.
+
+use crate::api::auth::{SignIn, use_auth};
+use crate::components::error_message::ErrorMessage;
+use crate::i18n::*;
+use crate::locale::use_locale;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let locale = use_locale();
+    let auth = use_auth();
+    let form = move || {
+        Suspend::new(async move {
+            match auth.me.await {
+                Ok(Some(_)) => Either::Left(view! { <Redirect path="/" /> }),
+                _ => Either::Right(view! { <SignInForm /> }),
+            }
+        })
+    };
+    view! {
+        <Title text=td_string!(locale, sign_in_title) />
+        <section class="card narrow">
+            <h1>{td_string!(locale, sign_in_title)}</h1>
+            <p>{td_string!(locale, sign_in_intro)}</p>
+            <Suspense>{form}</Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn SignInForm() -> impl IntoView {
+    let locale = use_locale();
+    let action = use_auth().sign_in;
+    let show_password = RwSignal::new(false);
+    view! {
+        <ActionForm action attr:class="form" attr:novalidate=true>
+            <div class="field">
+                <label for="email">{td_string!(locale, email)}</label>
+                <input id="email" name="email" type="email" autocomplete="username" required />
+            </div>
+            <div class="field">
+                <label for="password">{td_string!(locale, password)}</label>
+                <div class="with-toggle">
+                    <input
+                        id="password"
+                        name="password"
+                        type=move || if show_password.get() { "text" } else { "password" }
+                        autocomplete="current-password"
+                        required
+                    />
+                    <button
+                        type="button"
+                        class="secondary toggle-password"
+                        aria-controls="password"
+                        aria-pressed=move || show_password.get().to_string()
+                        on:click=move |_| show_password.update(|shown| *shown = !*shown)
+                    >
+                        {td_string!(locale, show_password)}
+                    </button>
+                </div>
+            </div>
+            <ErrorMessage
+                error=Signal::derive(move || action.value().get().and_then(Result::err))
+                path={<SignIn as ServerFn>::PATH}
+            />
+            <button type="submit" disabled=move || action.pending().get()>
+                {move || {
+                    if action.pending().get() {
+                        td_string!(locale, signing_in)
+                    } else {
+                        td_string!(locale, sign_in_button)
+                    }
+                }}
+            </button>
+        </ActionForm>
+    }
+}

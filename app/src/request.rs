@@ -1,0 +1,85 @@
+//! What server functions and the shell read from the current request, all of it placed
+//! there by the server's middleware: the backend, the signed-in person, the session.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use vaern_core::accounts::sessions::{SessionLimits, SignedIn};
+use vaern_core::db::Db;
+
+/// Response header through which the shell hands its CSP nonce to the security-header
+/// middleware, which removes it again.
+pub const NONCE_HEADER: &str = "x-vaern-csp-nonce";
+/// Key of our session-row id inside the tower-sessions record.
+pub const SESSION_KEY: &str = "sid";
+
+/// The services server functions call into.
+#[derive(Clone)]
+pub struct Backend {
+    pub db: Db,
+    pub limits: SessionLimits,
+}
+
+/// Per-request facts established by the viewer middleware.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub signed_in: Option<SignedIn>,
+    pub address: String,
+    pub user_agent: String,
+}
+
+pub fn backend() -> Result<Backend, AppError> {
+    use_context::<Backend>().ok_or_else(|| {
+        tracing::error!("BUG: backend missing from context");
+        AppError::Internal
+    })
+}
+
+fn parts() -> Result<http::request::Parts, AppError> {
+    use_context::<http::request::Parts>().ok_or_else(|| {
+        tracing::error!("BUG: request parts missing from context");
+        AppError::Internal
+    })
+}
+
+pub fn context() -> Result<RequestContext, AppError> {
+    parts()?
+        .extensions
+        .get::<RequestContext>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!("BUG: request context missing");
+            AppError::Internal
+        })
+}
+
+/// The signed-in person, or `Unauthenticated`.
+pub fn signed_in() -> Result<SignedIn, AppError> {
+    context()?.signed_in.ok_or(AppError::Unauthenticated)
+}
+
+pub fn session() -> Result<tower_sessions::Session, AppError> {
+    parts()?
+        .extensions
+        .get::<tower_sessions::Session>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!("BUG: session layer missing");
+            AppError::Internal
+        })
+}
+
+/// Hands the nonce Leptos put on its inline scripts to the CSP middleware.
+pub fn expose_nonce() {
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) && let Ok(value) = http::HeaderValue::from_str(&nonce)
+    {
+        response.insert_header(http::HeaderName::from_static(NONCE_HEADER), value);
+    }
+}
+
+pub fn session_error(err: tower_sessions::session::Error) -> AppError {
+    tracing::error!(%err, "session store");
+    AppError::Internal
+}

@@ -1,0 +1,197 @@
+//! Browser sessions as the platform sees them: one `user_sessions` row per signed-in
+//! browser, checked on every request for idle expiry, absolute expiry and the user's
+//! status, so that ending a row (sign-out, disabling a user) ends the session at once.
+
+use crate::clock;
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{GroupId, OrgId, UserId};
+use crate::policy::{GroupRole, PlatformRole, Viewer};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+/// How long a session lives without requests, and at most.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle_secs: i64,
+    pub absolute_secs: i64,
+}
+
+impl SessionLimits {
+    /// `last_seen_at` is written at most this often, so that reading pages does not
+    /// turn into a write per request.
+    fn touch_interval(&self) -> i64 {
+        (self.idle_secs / 4).clamp(0, 60)
+    }
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            idle_secs: 3600,
+            absolute_secs: 12 * 3600,
+        }
+    }
+}
+
+/// The signed-in person behind a request: the policy's `Viewer` plus what the shell shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub session_id: String,
+    pub viewer: Viewer,
+    pub name: String,
+    pub email: String,
+    pub org_name: String,
+}
+
+/// A fresh random session row id (256 bits, hex).
+fn new_id() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Starts a session for a user who has just proved who they are.
+pub async fn start(
+    db: &Db,
+    user_id: UserId,
+    user_agent: &str,
+    address: &str,
+) -> CoreResult<String> {
+    let id = new_id();
+    let now = clock::now();
+    let user_agent: String = user_agent.chars().take(300).collect();
+    sqlx::query(
+        "insert into user_sessions (id, user_id, created_at, last_seen_at, user_agent, address) \
+         values ($1, $2, $3, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(user_id)
+    .bind(now)
+    .bind(user_agent)
+    .bind(address)
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: UserId,
+    created_at: i64,
+    last_seen_at: i64,
+    org_id: OrgId,
+    name: String,
+    email: String,
+    platform_role: String,
+    org_admin: bool,
+    status: String,
+    org_name: String,
+}
+
+/// Resumes a session: `None` if it was ended, has expired (the row is then deleted) or
+/// its user is no longer active.
+pub async fn resume(db: &Db, id: &str, limits: SessionLimits) -> CoreResult<Option<SignedIn>> {
+    let row = sqlx::query_as::<_, SessionRow>(
+        "select s.user_id, s.created_at, s.last_seen_at, u.org_id, u.name, u.email, \
+         u.platform_role, u.org_admin, u.status, o.name as org_name \
+         from user_sessions s join users u on u.id = s.user_id \
+         join organisations o on o.id = u.org_id where s.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let now = clock::now();
+    let expired = now - row.last_seen_at >= limits.idle_secs
+        || now - row.created_at >= limits.absolute_secs
+        || row.status != "active";
+    if expired {
+        end(db, id).await?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= limits.touch_interval() {
+        sqlx::query("update user_sessions set last_seen_at = $1 where id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(db)
+            .await?;
+    }
+    let role = PlatformRole::parse(&row.platform_role)
+        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))?;
+    let groups = memberships(db, row.user_id).await?;
+    Ok(Some(SignedIn {
+        session_id: id.to_string(),
+        viewer: Viewer::user(row.user_id, row.org_id, role, row.org_admin, groups),
+        name: row.name,
+        email: row.email,
+        org_name: row.org_name,
+    }))
+}
+
+/// The policy's view of an active user, without a session (for the command line).
+pub async fn load_viewer(db: &Db, user_id: UserId) -> CoreResult<Viewer> {
+    let row: (OrgId, String, bool) = sqlx::query_as(
+        "select org_id, platform_role, org_admin from users where id = $1 and status = 'active'",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    let role = PlatformRole::parse(&row.1)
+        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.1)))?;
+    Ok(Viewer::user(
+        user_id,
+        row.0,
+        role,
+        row.2,
+        memberships(db, user_id).await?,
+    ))
+}
+
+/// Deletes the rows of sessions that have expired, so they do not pile up.
+pub async fn delete_expired(db: &Db, limits: SessionLimits) -> CoreResult<u64> {
+    let now = clock::now();
+    let done =
+        sqlx::query("delete from user_sessions where last_seen_at <= $1 or created_at <= $2")
+            .bind(now - limits.idle_secs)
+            .bind(now - limits.absolute_secs)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+async fn memberships(db: &Db, user_id: UserId) -> CoreResult<Vec<(GroupId, GroupRole)>> {
+    let rows: Vec<(GroupId, String)> = sqlx::query_as(
+        "select m.group_id, m.role from group_members m join user_groups g on g.id = m.group_id \
+         where m.user_id = $1 and g.archived_at is null",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(group, role)| {
+            GroupRole::parse(&role)
+                .map(|role| (group, role))
+                .ok_or_else(|| CoreError::Internal(format!("unknown group role {role}")))
+        })
+        .collect()
+}
+
+/// Ends one session (sign-out).
+pub async fn end(db: &Db, id: &str) -> CoreResult<()> {
+    sqlx::query("delete from user_sessions where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user, e.g. when the account is disabled.
+pub async fn end_all_for_user(db: &Db, user_id: UserId) -> CoreResult<u64> {
+    let done = sqlx::query("delete from user_sessions where user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

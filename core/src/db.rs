@@ -1,0 +1,35 @@
+//! The database: pool, pragmas and embedded migrations. SQLite by default; the SQL in
+//! the domain modules stays portable so that a PostgreSQL backend is a contained change.
+
+use crate::error::CoreResult;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::time::Duration;
+
+pub type Db = sqlx::SqlitePool;
+pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// Opens (creating if missing) `<data_dir>/vaern.db`, applies pending migrations and
+/// seeds the reference organisations.
+pub async fn open(data_dir: &Path) -> CoreResult<Db> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| crate::CoreError::Internal(format!("create {}: {e}", data_dir.display())))?;
+    let options = SqliteConnectOptions::new()
+        .filename(data_dir.join("vaern.db"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // NORMAL under WAL keeps every committed transaction across a process crash;
+        // FULL would add an fsync per commit for power-loss durability only.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let db = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&db).await?;
+    crate::orgs::seed(&db).await?;
+    Ok(db)
+}

@@ -1,0 +1,165 @@
+//! Demo content for a fresh data directory: people in several organisations and the
+//! programme's groups. The passwords are published in the README, so `fill` refuses a
+//! database that already has accounts.
+
+use crate::accounts::{self, NewUser, sessions};
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult};
+use crate::groups::{self, NewGroup};
+use crate::orgs;
+use crate::policy::{self, GroupRole, PlatformRole, Tlp};
+
+/// A demo account as printed for the person trying Værn out.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub label: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub org: String,
+}
+
+struct Person {
+    label: &'static str,
+    email: &'static str,
+    name: &'static str,
+    org: &'static str,
+    role: PlatformRole,
+    org_admin: bool,
+    password: &'static str,
+}
+
+const PEOPLE: [Person; 5] = [
+    Person {
+        label: "admin",
+        email: "admin@kl.demo",
+        name: "Astrid Holm",
+        org: "kl",
+        role: PlatformRole::Admin,
+        org_admin: false,
+        password: "demo-admin-kodeord",
+    },
+    Person {
+        label: "municipality",
+        email: "it-chef@aarhus.demo",
+        name: "Mette Lund",
+        org: "751",
+        role: PlatformRole::Member,
+        org_admin: true,
+        password: "demo-kommune-kodeord",
+    },
+    Person {
+        label: "municipality",
+        email: "it-chef@koebenhavn.demo",
+        name: "Jonas Berg",
+        org: "101",
+        role: PlatformRole::Member,
+        org_admin: false,
+        password: "demo-kommune-kodeord",
+    },
+    Person {
+        label: "analyst",
+        email: "analytiker@soc.demo",
+        name: "Lars Krogh",
+        org: "soc",
+        role: PlatformRole::Analyst,
+        org_admin: false,
+        password: "demo-analytiker-kode",
+    },
+    Person {
+        label: "coordinator",
+        email: "koordinator@kl.demo",
+        name: "Sofie Dahl",
+        org: "kl",
+        role: PlatformRole::Coordinator,
+        org_admin: false,
+        password: "demo-koordinator-kode",
+    },
+];
+
+/// Creates the demo accounts, groups and memberships, and returns the accounts.
+pub async fn fill(db: &Db) -> CoreResult<Vec<DemoAccount>> {
+    let existing: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(db)
+        .await?;
+    if existing > 0 {
+        return Err(CoreError::Conflict(
+            "the data directory already has accounts",
+        ));
+    }
+    let mut ids = Vec::new();
+    let mut printed = Vec::new();
+    for p in &PEOPLE {
+        let org = orgs::find_by_code(db, p.org).await?;
+        let id = accounts::create(
+            db,
+            NewUser {
+                email: p.email.into(),
+                name: p.name.into(),
+                org_id: org.id,
+                role: p.role,
+                org_admin: p.org_admin,
+                password: p.password.into(),
+            },
+        )
+        .await?;
+        ids.push(id);
+        printed.push(DemoAccount {
+            label: p.label,
+            email: p.email,
+            password: p.password,
+            org: org.name,
+        });
+    }
+    // Groups are created as the demo admin, through the same guard as in the app.
+    let admin_viewer = sessions::load_viewer(db, ids[0]).await?;
+    let admin = policy::require_admin(&admin_viewer)?;
+    let groups = [
+        (
+            "referencegruppen",
+            "Referencegruppen",
+            "Den kommunale referencegruppe: udkast og beslutninger.",
+            Tlp::Amber,
+        ),
+        (
+            "alle-kommuner",
+            "Alle kommuner",
+            "Fælles rum for alle kommunernes it-chefer.",
+            Tlp::Green,
+        ),
+        (
+            "nis2-arbejdsgruppe",
+            "NIS2-arbejdsgruppe",
+            "Forberedelse af kommunerne til NIS2.",
+            Tlp::Amber,
+        ),
+    ];
+    let mut group_ids = Vec::new();
+    for (slug, name, description, default_tlp) in groups {
+        group_ids.push(
+            groups::create(
+                db,
+                &admin,
+                NewGroup {
+                    slug: slug.into(),
+                    name: name.into(),
+                    description: description.into(),
+                    default_tlp,
+                },
+            )
+            .await?,
+        );
+    }
+    let memberships = [
+        (0, 1, GroupRole::Owner),
+        (0, 2, GroupRole::Member),
+        (0, 4, GroupRole::Reader),
+        (1, 1, GroupRole::Member),
+        (1, 2, GroupRole::Moderator),
+        (1, 3, GroupRole::Member),
+        (2, 1, GroupRole::Member),
+    ];
+    for (group, person, role) in memberships {
+        groups::set_member(db, &admin, group_ids[group], ids[person], role).await?;
+    }
+    Ok(printed)
+}

@@ -1,0 +1,14 @@
+//! Værn's domain, framework-free: storage, accounts, organisations, groups and the
+//! one access policy. Knows nothing of HTTP or Leptos.
+
+pub mod accounts;
+pub mod clock;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod groups;
+pub mod ids;
+pub mod orgs;
+pub mod policy;
+
+pub use error::{CoreError, CoreResult};

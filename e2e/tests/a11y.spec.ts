@@ -1,0 +1,127 @@
+// Accessibility: axe-core (WCAG 2.0/2.1 A and AA) on every page of the app, in both
+// languages, plus the 404 page.
+//
+// The list of pages is not kept here by hand: `$VAERN_BIN routes` prints the routes the
+// app declares, and the first test fails when one of them has no entry in `routeVisits`.
+// So a new route cannot be added without also being checked here.
+import { execFileSync } from 'node:child_process';
+import { test, expect, allowConsoleErrors, statusConsoleError } from '../support/fixtures';
+import { accounts, signIn, texts, useLanguage, waitForHydration, type Account, type Lang } from '../support/app';
+import { expectNoAxeViolations } from '../support/axe';
+
+interface Visit {
+  /** What to call the page in test names. */
+  name: string;
+  /** A concrete URL for the route. */
+  url: string;
+  /** Who to sign in as first, or null to visit signed out. */
+  as: Account | null;
+  /** The h1 that shows the page has rendered. */
+  heading: (lang: Lang) => string;
+  /** The HTTP status the page answers with. */
+  status?: number;
+}
+
+/** Every route `vaern routes` lists, keyed by its normalised path. */
+const routeVisits: Record<string, Visit> = {
+  '/': {
+    name: 'home page (signed in)',
+    url: '/',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].welcome(accounts.aarhus.name),
+  },
+  '/sign-in': {
+    name: 'sign-in page',
+    url: '/sign-in',
+    as: null,
+    heading: (lang) => texts[lang].signInTitle,
+  },
+  '/account': {
+    name: 'account page (signed in)',
+    url: '/account',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].accountTitle,
+  },
+};
+
+/** Pages that are not routes of their own. */
+const otherVisits: Visit[] = [
+  {
+    name: '404 page (signed out)',
+    url: '/findes-ikke',
+    as: null,
+    heading: (lang) => texts[lang].notFoundTitle,
+    status: 404,
+  },
+  {
+    name: '404 page (signed in)',
+    url: '/findes-ikke',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].notFoundTitle,
+    status: 404,
+  },
+];
+
+/** "/", "", "/account/" and "account" all name the same route. */
+function normalise(route: string): string {
+  let path = route.trim();
+  if (!path.startsWith('/')) path = `/${path}`;
+  if (path.length > 1) path = path.replace(/\/+$/, '');
+  return path;
+}
+
+/** The route list from `$VAERN_BIN routes`; log lines around the JSON are skipped. */
+function declaredRoutes(): string[] {
+  const bin = process.env.VAERN_BIN;
+  if (!bin) throw new Error('Set VAERN_BIN to the vaern binary (make e2e does this).');
+  const out = execFileSync(bin, ['routes'], { encoding: 'utf8', timeout: 30_000 });
+  const json = out
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line.startsWith('['));
+  if (!json) throw new Error(`\`${bin} routes\` printed no JSON array:\n${out}`);
+  const parsed: unknown = JSON.parse(json);
+  if (!Array.isArray(parsed) || !parsed.every((r) => typeof r === 'string')) {
+    throw new Error(`\`${bin} routes\` did not print an array of strings: ${json}`);
+  }
+  return [...new Set(parsed.map(normalise))];
+}
+
+test('every route the app declares has an accessibility check', () => {
+  const declared = declaredRoutes();
+  expect(declared.length, 'vaern routes lists at least one route').toBeGreaterThan(0);
+  const unchecked = declared.filter((route) => !(route in routeVisits));
+  expect(unchecked, 'routes without an entry in routeVisits in a11y.spec.ts').toEqual([]);
+  const stale = Object.keys(routeVisits).filter((route) => !declared.includes(route));
+  expect(stale, 'entries in routeVisits for routes the app no longer declares').toEqual([]);
+});
+
+const visits = [...Object.values(routeVisits), ...otherVisits];
+
+for (const lang of ['da', 'en'] as const) {
+  test.describe(`In ${lang === 'da' ? 'Danish' : 'English'}`, () => {
+    for (const visit of visits) {
+      test.describe(() => {
+        if (visit.status === 404) {
+          // The browser logs the 404 of the document itself as a console error; only
+          // that one line is allowed.
+          test.use(allowConsoleErrors(statusConsoleError(404, visit.url)));
+        }
+
+        test(`the ${visit.name} has no WCAG 2.1 A/AA violations`, async ({ page, context, baseURL }) => {
+          if (visit.as) await signIn(page, visit.as);
+          await useLanguage(context, baseURL!, lang);
+
+          const response = await page.goto(visit.url);
+          expect(response?.status(), `HTTP status of ${visit.url}`).toBe(visit.status ?? 200);
+          await expect(page).toHaveURL(visit.url);
+          await expect(page.locator('html')).toHaveAttribute('lang', lang);
+          await expect(page.getByRole('heading', { level: 1, name: visit.heading(lang) })).toBeVisible();
+          await waitForHydration(page);
+
+          await expectNoAxeViolations(page, `${visit.url} (${visit.name}, ${lang})`);
+        });
+      });
+    }
+  });
+}

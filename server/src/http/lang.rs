@@ -1,0 +1,72 @@
+//! The language links: set the `lang` cookie and go back to the page. A plain GET with a
+//! redirect, so switching works without wasm.
+
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{StatusCode, header};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct Back {
+    next: Option<String>,
+}
+
+pub async fn switch(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(back): Query<Back>,
+) -> Response {
+    let Some(locale) = app::locale::parse(&code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let secure = if state.security.https { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+        app::locale::COOKIE,
+        app::locale::tag(locale)
+    );
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, local_path(back.next)),
+            (header::SET_COOKIE, cookie),
+        ],
+    )
+        .into_response()
+}
+
+/// Only a path on this site: never another host (`//evil`, `/\evil`, absolute URLs).
+fn local_path(next: Option<String>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn the_way_back_never_leaves_the_site() {
+        assert_eq!(local_path(Some("/account".into())), "/account");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "account",
+            "/a\r\nb",
+        ] {
+            assert_eq!(local_path(Some(bad.into())), "/", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -1,0 +1,10 @@
+//! The HTTP surface around the Leptos app: middleware, and the few plain handlers.
+
+pub mod assets;
+pub mod lang;
+pub mod limits;
+pub mod rpc;
+pub mod security;
+pub mod sessions;
+pub mod trace;
+pub mod viewer;

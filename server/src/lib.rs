@@ -1,0 +1,205 @@
+//! The `vaern` process: builds the axum router around the Leptos app, with sessions,
+//! the viewer middleware and the security middleware, and runs it.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod telemetry;
+
+use crate::config::{Config, origin_of};
+use app::request::Backend;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// What the HTTP layer needs on every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub backend: Backend,
+    pub security: Arc<http::security::Policy>,
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The page routes the app declares, as JSON paths (for the accessibility suite).
+pub fn page_routes_json() -> String {
+    let paths: Vec<String> = generate_route_list(app::App)
+        .iter()
+        .map(|r| r.path().to_string())
+        .collect();
+    serde_json::to_string(&paths).unwrap_or_else(|_| "[]".into())
+}
+
+/// A bound, ready server.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    url: String,
+}
+
+impl Server {
+    /// Opens the database, migrates, and builds the router; does not serve yet.
+    pub async fn build(listener: TcpListener, config: Config) -> Result<Self, String> {
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        let url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
+        let https = url.starts_with("https://");
+        let db = vaern_core::db::open(&config.data_dir)
+            .await
+            .map_err(|e| e.to_string())?;
+
+        let store = SqliteStore::new(db.clone())
+            .with_table_name("tower_sessions")
+            .map_err(|e| e.to_string())?;
+        store.migrate().await.map_err(|e| e.to_string())?;
+        tokio::spawn(
+            store
+                .clone()
+                .continuously_delete_expired(Duration::from_secs(600)),
+        );
+        {
+            let (db, limits) = (db.clone(), config.limits);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(600));
+                loop {
+                    tick.tick().await;
+                    if let Err(err) =
+                        vaern_core::accounts::sessions::delete_expired(&db, limits).await
+                    {
+                        tracing::warn!(%err, "deleting expired sessions");
+                    }
+                }
+            });
+        }
+
+        let hash_files = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+            .unwrap_or(false);
+        let leptos_options = LeptosOptions::builder()
+            .output_name("vaern")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(local)
+            .hash_files(hash_files)
+            .build();
+        let state = AppState {
+            leptos_options,
+            backend: Backend {
+                db,
+                limits: config.limits,
+            },
+            security: Arc::new(http::security::Policy {
+                public_origin: origin_of(&url),
+                https,
+            }),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        };
+        let router = routes(state, store, https, config.limits.idle_secs, hash_files);
+        Ok(Self {
+            listener,
+            router,
+            url,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> Result<(), String> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+    }
+}
+
+fn routes(
+    state: AppState,
+    store: SqliteStore,
+    https: bool,
+    idle_secs: i64,
+    hashed: bool,
+) -> Router {
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::get;
+
+    let page_routes = generate_route_list(app::App);
+    let backend = state.backend.clone();
+    let context = move || provide_context(backend.clone());
+    let shell_options = state.leptos_options.clone();
+    let shell = move || app::shell(shell_options.clone());
+    let fallback_options = state.leptos_options.clone();
+
+    let router = Router::new()
+        .route("/lang/{code}", get(http::lang::switch))
+        .leptos_routes_with_context(&state, page_routes, context.clone(), shell)
+        .nest_service(
+            "/pkg",
+            http::assets::pkg_service(&state.leptos_options, hashed),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, move |_| {
+            app::shell(fallback_options.clone())
+        }))
+        // Server functions are registered by `leptos_routes_with_context`; their errors get
+        // their real status here.
+        .layer(axum::middleware::from_fn(http::rpc::status_from_error))
+        .layer(from_fn_with_state(state.clone(), http::viewer::attach))
+        .layer(http::sessions::layer(store, https, idle_secs))
+        .layer(http::limits::body_limit())
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::security::origin_check,
+        ))
+        .layer(from_fn_with_state(state.clone(), http::security::headers));
+    http::trace::apply(router.with_state(state))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests: each starts the real server on 127.0.0.1:0 with a temporary data
+//! directory and talks HTTP to it.
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod security;
+mod sessions;

@@ -1,0 +1,169 @@
+use crate::helpers::*;
+use reqwest::StatusCode;
+use vaern_core::policy::PlatformRole;
+
+#[tokio::test]
+async fn a_cross_site_sign_in_is_refused() {
+    let app = spawn_app().await;
+    app.create_user("anne@aarhus.dk", PlatformRole::Member)
+        .await;
+    let form = [("email", "anne@aarhus.dk"), ("password", PASSWORD)];
+    let from_elsewhere = browser()
+        .post(format!("{}/rpc/sign_in", app.url))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_elsewhere.status(), StatusCode::FORBIDDEN);
+    assert!(session_cookie(&from_elsewhere).is_none());
+    let cross_site_fetch = browser()
+        .post(format!("{}/rpc/sign_in", app.url))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site_fetch.status(), StatusCode::FORBIDDEN);
+    let no_origin = browser()
+        .post(format!("{}/rpc/sign_in", app.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_origin.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_same_origin_fetch_is_accepted_without_an_origin_header() {
+    let app = spawn_app().await;
+    app.create_user("anne@aarhus.dk", PlatformRole::Member)
+        .await;
+    let res = browser()
+        .post(format!("{}/rpc/sign_in", app.url))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "anne@aarhus.dk"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+}
+
+#[tokio::test]
+async fn a_cross_site_post_with_a_valid_session_is_refused() {
+    let app = spawn_app().await;
+    app.create_user("anne@aarhus.dk", PlatformRole::Member)
+        .await;
+    let client = browser();
+    app.sign_in(&client, "anne@aarhus.dk", PASSWORD).await;
+    let res = client
+        .post(format!("{}/rpc/sign_out", app.url))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(app.is_signed_in(&client).await);
+}
+
+#[tokio::test]
+async fn pages_carry_the_strict_security_headers_with_the_scripts_nonce() {
+    let app = spawn_app().await;
+    let res = app.get(&browser(), "/sign-in").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let headers = res.headers().clone();
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert!(headers.get("strict-transport-security").is_none());
+    assert!(
+        headers.get("x-vaern-csp-nonce").is_none(),
+        "the internal nonce header must not leak"
+    );
+    for directive in [
+        "default-src 'self'",
+        "'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} missing from {csp}");
+    }
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("the CSP names a nonce")
+        .to_string();
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the page's scripts carry the CSP nonce"
+    );
+    let again = app.get(&browser(), "/sign-in").await;
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(&nonce)
+    );
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_the_public_url_is_https() {
+    let app = spawn_app_with(Options {
+        public_url: Some("https://vaern.example.dk".into()),
+        ..Options::default()
+    })
+    .await;
+    let res = app.get(&browser(), "/sign-in").await;
+    assert!(
+        res.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+}
+
+#[tokio::test]
+async fn the_authorization_header_does_not_sign_anyone_in_on_browser_routes() {
+    let app = spawn_app().await;
+    let res = browser()
+        .get(format!("{}/", app.url))
+        .header("authorization", "Bearer anything")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+}
+
+#[tokio::test]
+async fn the_language_link_sets_the_cookie_and_stays_on_the_site() {
+    let app = spawn_app().await;
+    let client = browser();
+    let res = app.get(&client, "/lang/en?next=/sign-in").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/sign-in");
+    let page = app.get(&client, "/sign-in").await.text().await.unwrap();
+    assert!(
+        page.contains("<html lang=\"en\""),
+        "English after switching"
+    );
+    assert!(page.contains("Sign in"));
+    let evil = app.get(&client, "/lang/da?next=//evil.example").await;
+    assert_eq!(evil.headers()["location"], "/");
+    let danish = app.get(&client, "/sign-in").await.text().await.unwrap();
+    assert!(danish.contains("<html lang=\"da\""));
+    assert!(danish.contains("Log ind"));
+}
