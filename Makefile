@@ -10,7 +10,7 @@ export LEPTOS_OUTPUT_NAME := vaern
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 E2E_PORT ?= 3300
 
-.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench-wasm
+.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in
 
 tools:
 	scripts/install-tools.sh
@@ -58,3 +58,9 @@ mutants:
 bench-wasm: tools-release
 	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 	scripts/wasm-size.sh target/site/pkg
+
+# Sign-in latency p50/p99 through the real server, against Argon2id verification alone.
+bench-sign-in:
+	cargo bench -p vaern-server --bench sign_in
+
+bench: bench-wasm bench-sign-in
