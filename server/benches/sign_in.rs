@@ -19,7 +19,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn report(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort();
     let (p50, p99) = (percentile(&samples, 0.50), percentile(&samples, 0.99));
-    println!("{name:<28} n={:<4} p50 {:>7.2} ms   p99 {:>7.2} ms", samples.len(), ms(p50), ms(p99));
+    println!(
+        "{name:<28} n={:<4} p50 {:>7.2} ms   p99 {:>7.2} ms",
+        samples.len(),
+        ms(p50),
+        ms(p99)
+    );
     (p50, p99)
 }
 
@@ -30,10 +35,14 @@ fn ms(d: Duration) -> f64 {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let mut config = Config::new(dir.path().to_path_buf());
     config.site_root = dir.path().join("site");
-    let server = vaern_server::Server::build(listener, config).await.expect("server");
+    let server = vaern_server::Server::build(listener, config)
+        .await
+        .expect("server");
     let url = server.url().to_string();
     tokio::spawn(server.run_until_stopped());
     let db = vaern_core::db::open(dir.path()).await.expect("db");
@@ -67,7 +76,11 @@ async fn main() {
             .send()
             .await
             .expect("request");
-        assert!(res.status().is_success(), "sign-in failed: {}", res.status());
+        assert!(
+            res.status().is_success(),
+            "sign-in failed: {}",
+            res.status()
+        );
         sign_ins.push(started.elapsed());
     }
 
@@ -75,7 +88,11 @@ async fn main() {
     let mut verifies = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
         let started = Instant::now();
-        assert!(password::verify(PASSWORD.into(), Some(stored.clone())).await.expect("verify"));
+        assert!(
+            password::verify(PASSWORD.into(), Some(stored.clone()))
+                .await
+                .expect("verify")
+        );
         verifies.push(started.elapsed());
     }
 

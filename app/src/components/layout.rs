@@ -36,7 +36,8 @@ pub fn Layout(children: Children) -> impl IntoView {
         })
     };
     view! {
-        <a class="skip-link" href="#main">{td_string!(locale, skip_to_content)}</a>
+        // rel="external" keeps the router from handling the jump, so focus moves natively.
+        <a class="skip-link" href="#main" rel="external">{td_string!(locale, skip_to_content)}</a>
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-name">{td_string!(locale, app_name)}</span>
@@ -55,35 +56,36 @@ pub fn Layout(children: Children) -> impl IntoView {
 fn LanguageSwitch() -> impl IntoView {
     let locale = use_locale();
     let location = use_location();
-    let link = move |code: &'static str| {
-        let path = location.pathname.get();
-        format!("/lang/{code}?next={}", encode_path(&path))
-    };
+    // Each language is named in itself, whatever the page's language.
+    let languages = [
+        (Locale::da, td_string!(Locale::da, language_danish)),
+        (Locale::en, td_string!(Locale::en, language_english)),
+    ];
     view! {
         <nav class="language" aria-label=td_string!(locale, language_switch_label)>
             <ul>
-                <li>
-                    <a
-                        href=move || link("da")
-                        rel="external"
-                        hreflang="da"
-                        lang="da"
-                        aria-current=(locale == Locale::da).then_some("true")
-                    >
-                        {td_string!(locale, language_danish)}
-                    </a>
-                </li>
-                <li>
-                    <a
-                        href=move || link("en")
-                        rel="external"
-                        hreflang="en"
-                        lang="en"
-                        aria-current=(locale == Locale::en).then_some("true")
-                    >
-                        {td_string!(locale, language_english)}
-                    </a>
-                </li>
+                {languages
+                    .into_iter()
+                    .map(|(language, name)| {
+                        let tag = crate::locale::tag(language);
+                        let href = move || {
+                            format!("/lang/{tag}?next={}", encode_path(&location.pathname.get()))
+                        };
+                        view! {
+                            <li>
+                                <a
+                                    href=href
+                                    rel="external"
+                                    hreflang=tag
+                                    lang=tag
+                                    aria-current=(locale == language).then_some("true")
+                                >
+                                    {name}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
         </nav>
     }

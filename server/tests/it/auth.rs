@@ -144,17 +144,17 @@ async fn without_wasm_a_failed_sign_in_comes_back_to_the_form_with_the_message()
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
         .await;
     let client = browser();
-    let res = client
-        .post(format!("{}/rpc/sign_in", app.url))
-        .header("origin", &app.url)
-        .header("referer", format!("{}/sign-in", app.url))
-        .form(&[
-            ("email", "anne@aarhus.dk"),
-            ("password", "not the right password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_without_wasm(
+            &client,
+            "sign_in",
+            "/sign-in",
+            &[
+                ("email", "anne@aarhus.dk"),
+                ("password", "not the right password"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = res.headers()["location"].to_str().unwrap().to_string();
     assert!(back.starts_with(&format!("{}/sign-in?", app.url)), "{back}");
@@ -175,14 +175,14 @@ async fn without_wasm_a_successful_sign_in_redirects_to_the_home_page() {
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
         .await;
     let client = browser();
-    let res = client
-        .post(format!("{}/rpc/sign_in", app.url))
-        .header("origin", &app.url)
-        .header("referer", format!("{}/sign-in", app.url))
-        .form(&[("email", "anne@aarhus.dk"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_without_wasm(
+            &client,
+            "sign_in",
+            "/sign-in",
+            &[("email", "anne@aarhus.dk"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()["location"], "/");
     assert!(app.is_signed_in(&client).await);

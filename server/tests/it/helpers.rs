@@ -24,7 +24,6 @@ pub struct Options {
     pub public_url: Option<String>,
 }
 
-
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
@@ -92,6 +91,24 @@ impl TestApp {
             .post(format!("{}/rpc/{name}", self.url))
             .header("origin", &self.url)
             .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POSTs a form as a browser does without wasm: asks for HTML, names the page.
+    pub async fn post_without_wasm(
+        &self,
+        client: &Client,
+        name: &str,
+        from_page: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        client
+            .post(format!("{}/rpc/{name}", self.url))
+            .header("origin", &self.url)
+            .header("referer", format!("{}{from_page}", self.url))
             .form(form)
             .send()
             .await
