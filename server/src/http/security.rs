@@ -26,9 +26,41 @@ fn is_safe_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Refuses a state-changing request that does not come from our own origin.
+/// Content types a browser can send cross-site without a preflight (HTML forms).
+/// Machine routes refuse them, so a page elsewhere can never post to them.
+fn is_form_content_type(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|v| {
+            matches!(
+                v.as_str(),
+                "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
+            )
+        })
+}
+
+/// Refuses a state-changing request that does not come from our own origin, and form
+/// content on the machine routes.
 pub async fn origin_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if is_safe_method(req.method()) || is_machine_route(req.uri().path()) {
+    if is_machine_route(req.uri().path()) {
+        if is_form_content_type(req.headers()) {
+            return (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Form content is not accepted here; send JSON.",
+            )
+                .into_response();
+        }
+        return next.run(req).await;
+    }
+    if is_safe_method(req.method()) {
         return next.run(req).await;
     }
     let headers = req.headers();
@@ -106,6 +138,21 @@ mod tests {
         assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!content_security_policy(None).contains("nonce"));
+    }
+
+    #[test]
+    fn html_form_content_types_are_recognised_with_parameters() {
+        let mut headers = http::HeaderMap::new();
+        for (value, form) in [
+            ("application/x-www-form-urlencoded", true),
+            ("multipart/form-data; boundary=x", true),
+            ("Text/Plain;charset=UTF-8", true),
+            ("application/json", false),
+            ("application/taxii+json;version=2.1", false),
+        ] {
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            assert_eq!(is_form_content_type(&headers), form, "{value}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use vaern_core::policy::PlatformRole;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_with_the_right_password_shows_the_home_page() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -18,7 +18,7 @@ async fn signing_in_with_the_right_password_shows_the_home_page() {
     assert!(app.is_signed_in(&client).await);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -35,7 +35,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_account_cannot_sign_in() {
     let app = spawn_app().await;
     let id = app
@@ -50,7 +50,7 @@ async fn a_disabled_account_cannot_sign_in() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_are_throttled_even_with_the_right_password() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -66,7 +66,7 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
     assert!(res.text().await.unwrap().contains("Throttled"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_password_needs_the_current_one() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -121,7 +121,7 @@ async fn changing_the_password_needs_the_current_one() {
     assert!(res.status().is_success() || res.status().is_redirection());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_password_without_signing_in_is_refused() {
     let app = spawn_app().await;
     let res = app
@@ -138,7 +138,7 @@ async fn changing_the_password_without_signing_in_is_refused() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_wasm_a_failed_sign_in_comes_back_to_the_form_with_the_message() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -169,7 +169,7 @@ async fn without_wasm_a_failed_sign_in_comes_back_to_the_form_with_the_message()
     assert!(page.contains("E-mailadressen eller adgangskoden er forkert."));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_wasm_a_successful_sign_in_redirects_to_the_home_page() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)

@@ -2,7 +2,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use vaern_core::policy::PlatformRole;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_server_function_fields_get_400_with_a_message() {
     let app = spawn_app().await;
     let res = app
@@ -12,7 +12,7 @@ async fn missing_server_function_fields_get_400_with_a_message() {
     assert!(res.text().await.unwrap().contains("BadRequest"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_utf8_form_body_gets_400() {
     let app = spawn_app().await;
     let res = browser()
@@ -30,7 +30,7 @@ async fn a_non_utf8_form_body_gets_400() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_fields_are_named_in_the_answer() {
     let app = spawn_app().await;
     let res = app.sign_in(&browser(), "", "").await;
@@ -41,7 +41,7 @@ async fn empty_fields_are_named_in_the_answer() {
     assert!(res.text().await.unwrap().contains("password"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_megabyte_password_is_refused_and_the_server_keeps_serving() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -58,7 +58,7 @@ async fn a_megabyte_password_is_refused_and_the_server_keeps_serving() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_routes_and_unknown_server_functions_are_404_or_400() {
     let app = spawn_app().await;
     let res = app.get(&browser(), "/findes-ikke").await;
@@ -70,7 +70,7 @@ async fn unknown_routes_and_unknown_server_functions_are_404_or_400() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_session_cookie_is_treated_as_signed_out() {
     let app = spawn_app().await;
     for value in ["garbage", "AAAAAAAAAAAAAAAAAAAAAA", "%00%ff", ""] {

@@ -2,7 +2,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use vaern_core::policy::PlatformRole;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cross_site_sign_in_is_refused() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -34,7 +34,7 @@ async fn a_cross_site_sign_in_is_refused() {
     assert_eq!(no_origin.status(), StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_same_origin_fetch_is_accepted_without_an_origin_header() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -53,7 +53,7 @@ async fn a_same_origin_fetch_is_accepted_without_an_origin_header() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cross_site_post_with_a_valid_session_is_refused() {
     let app = spawn_app().await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
@@ -70,7 +70,7 @@ async fn a_cross_site_post_with_a_valid_session_is_refused() {
     assert!(app.is_signed_in(&client).await);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_carry_the_strict_security_headers_with_the_scripts_nonce() {
     let app = spawn_app().await;
     let res = app.get(&browser(), "/sign-in").await;
@@ -120,7 +120,7 @@ async fn pages_carry_the_strict_security_headers_with_the_scripts_nonce() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hsts_is_sent_when_the_public_url_is_https() {
     let app = spawn_app_with(Options {
         public_url: Some("https://vaern.example.dk".into()),
@@ -136,7 +136,7 @@ async fn hsts_is_sent_when_the_public_url_is_https() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_authorization_header_does_not_sign_anyone_in_on_browser_routes() {
     let app = spawn_app().await;
     let res = browser()
@@ -148,7 +148,7 @@ async fn the_authorization_header_does_not_sign_anyone_in_on_browser_routes() {
     assert_eq!(res.status(), StatusCode::FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_language_link_sets_the_cookie_and_stays_on_the_site() {
     let app = spawn_app().await;
     let client = browser();
@@ -166,4 +166,18 @@ async fn the_language_link_sets_the_cookie_and_stays_on_the_site() {
     let danish = app.get(&client, "/sign-in").await.text().await.unwrap();
     assert!(danish.contains("<html lang=\"da\""));
     assert!(danish.contains("Log ind"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn machine_routes_refuse_form_content() {
+    let app = spawn_app().await;
+    for path in ["/api/v1/stix/bundles", "/taxii2/"] {
+        let res = browser()
+            .post(format!("{}{path}", app.url))
+            .form(&[("a", "b")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
+    }
 }
