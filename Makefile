@@ -52,7 +52,7 @@ test: tools e2e-deps fmt lint rust-test e2e
 # Mutation testing of the access policy (slow; not part of `make test`).
 mutants:
 	command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
-	cargo mutants -p vaern-core --file core/src/policy.rs --file 'core/src/policy/*.rs' -- --lib --tests
+	cargo mutants --package vaern-core --file 'core/src/policy/**' --timeout 300
 
 # Release wasm size, raw and brotli-compressed (target: <= 400 KB brotli).
 bench-wasm: tools-release
