@@ -71,11 +71,6 @@ impl GroupContentSql {
             recipient_users,
         }
     }
-
-    /// The alias the item's row has in the query.
-    pub const fn alias(&self) -> &'static str {
-        self.alias
-    }
 }
 
 /// Where a list query finds one kind of intel (alerts, advisories, incidents, STIX
@@ -130,11 +125,6 @@ impl IntelSql {
             targets,
             recipient_users,
         }
-    }
-
-    /// The alias the item's row has in the query.
-    pub const fn alias(&self) -> &'static str {
-        self.alias
     }
 }
 
@@ -495,6 +485,14 @@ mod tests {
             assert!(!is_identifier(bad), "{bad}");
         }
         assert!(!is_identifier(&"a".repeat(64)));
+        assert!(
+            is_identifier(&"a".repeat(63)),
+            "63 bytes is PostgreSQL's limit, still allowed"
+        );
+        assert!(
+            !is_identifier("policy_"),
+            "the reserved prefix alone is reserved too"
+        );
     }
 
     #[test]
