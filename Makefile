@@ -25,7 +25,7 @@ run: tools-release
 	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 	@if [ ! -f data/vaern.db ]; then "$(TARGET_DIR)/release/vaern" --data-dir data demo; \
 	  else echo "Using the existing ./data (demo accounts: see README.md)."; fi
-	@echo "Sign in at http://127.0.0.1:3000 as admin@kl.demo / demo-admin-kodeord (admin)"
+	@echo "Sign in at http://127.0.0.1:3000 as admin@kl.demo / demo-kl-adgangskode (admin)"
 	@echo "or as it-chef@aarhus.demo / demo-kommune-kodeord (Aarhus Kommune)."
 	"$(TARGET_DIR)/release/vaern" --data-dir data serve --addr 127.0.0.1:3000 \
 	  --site-root "$(CURDIR)/target/site"

@@ -86,7 +86,31 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("password" | "new_password" | "current_password", "too_long") => {
             td_string!(locale, error_password_too_long)
         }
+        ("password" | "new_password", "common") => td_string!(locale, error_password_common),
+        ("password" | "new_password", "contains_email") => {
+            td_string!(locale, error_password_contains_email)
+        }
+        ("password" | "new_password", "contains_name") => {
+            td_string!(locale, error_password_contains_name)
+        }
         ("password", "required") => td_string!(locale, error_password_required),
+        ("current_password", "required") => td_string!(locale, error_current_password_required),
+        ("code", "required") => td_string!(locale, error_code_required),
+        ("code", "malformed") => td_string!(locale, error_code_malformed),
+        ("code", "wrong") => td_string!(locale, error_code_wrong),
+        ("code", "expired") => td_string!(locale, error_sign_in_expired),
+        ("link", "used") => td_string!(locale, error_link_used),
+        ("link", "expired") => td_string!(locale, error_link_expired),
+        ("link", _) => td_string!(locale, error_link_unknown),
+        ("email", "taken") => td_string!(locale, error_email_taken),
+        ("org", "not_allowed") => td_string!(locale, error_org_not_allowed),
+        ("org", _) => td_string!(locale, error_org_unknown),
+        ("role", _) => td_string!(locale, error_role_not_allowed),
+        ("name", "required") => td_string!(locale, error_name_required),
+        ("name", "too_long") => td_string!(locale, error_name_too_long),
+        ("user", "self") => td_string!(locale, error_user_self),
+        ("user", "disabled") => td_string!(locale, error_user_disabled),
+        ("second_factor", "required") => td_string!(locale, error_second_factor_required),
         ("current_password", "wrong") => td_string!(locale, error_current_password_wrong),
         ("current_password", "throttled") => td_string!(locale, error_current_password_throttled),
         ("confirm_password", "mismatch") => td_string!(locale, error_confirm_password_mismatch),

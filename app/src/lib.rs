@@ -10,9 +10,13 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod locale;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod request;
+#[cfg(feature = "ssr")]
+pub mod session_state;
 
 use components::layout::Layout;
 use leptos::prelude::*;
@@ -57,7 +61,14 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFoundPage>
                     <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/code") view=pages::second_factor::CodePage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/enrol") view=pages::second_factor::SignInEnrolPage ssr=SsrMode::Async />
+                    <Route path=path!("/forgot-password") view=pages::link::ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/link/:token") view=pages::link::LinkPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/second-factor") view=pages::second_factor::AccountEnrolPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/recovery-codes") view=pages::second_factor::RecoveryCodesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/people") view=pages::people::PeoplePage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

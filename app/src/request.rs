@@ -5,6 +5,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use vaern_core::accounts::sessions::{SessionLimits, SignedIn};
 use vaern_core::db::Db;
+use vaern_core::mail::Mailer;
 
 /// Response header through which the shell hands its CSP nonce to the security-header
 /// middleware, which removes it again.
@@ -17,6 +18,10 @@ pub const SESSION_KEY: &str = "sid";
 pub struct Backend {
     pub db: Db,
     pub limits: SessionLimits,
+    pub mailer: Mailer,
+    /// Scheme, host and path prefix of links in mail and on screen, without a
+    /// trailing slash; never taken from the request's Host header.
+    pub public_url: String,
 }
 
 /// Per-request facts established by the viewer middleware.

@@ -2,7 +2,7 @@
 //! programme's groups. The passwords are published in the README, so `fill` refuses a
 //! database that already has accounts.
 
-use crate::accounts::{self, NewUser, sessions};
+use crate::accounts::{self, NewUser, second_factor, sessions};
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::groups::{self, NewGroup};
@@ -16,6 +16,8 @@ pub struct DemoAccount {
     pub email: &'static str,
     pub password: &'static str,
     pub org: String,
+    /// Base32 TOTP secret of accounts that must use a second factor.
+    pub totp_secret: Option<&'static str>,
 }
 
 struct Person {
@@ -26,6 +28,7 @@ struct Person {
     role: PlatformRole,
     org_admin: bool,
     password: &'static str,
+    totp_secret: Option<&'static str>,
 }
 
 const PEOPLE: [Person; 5] = [
@@ -36,7 +39,8 @@ const PEOPLE: [Person; 5] = [
         org: "kl",
         role: PlatformRole::Admin,
         org_admin: false,
-        password: "demo-admin-kodeord",
+        password: "demo-kl-adgangskode",
+        totp_secret: Some("VAERNDEMOADMINKLTOTPSECRET234567"),
     },
     Person {
         label: "municipality",
@@ -46,6 +50,7 @@ const PEOPLE: [Person; 5] = [
         role: PlatformRole::Member,
         org_admin: true,
         password: "demo-kommune-kodeord",
+        totp_secret: None,
     },
     Person {
         label: "municipality",
@@ -55,6 +60,7 @@ const PEOPLE: [Person; 5] = [
         role: PlatformRole::Member,
         org_admin: false,
         password: "demo-kommune-kodeord",
+        totp_secret: None,
     },
     Person {
         label: "analyst",
@@ -63,7 +69,8 @@ const PEOPLE: [Person; 5] = [
         org: "soc",
         role: PlatformRole::Analyst,
         org_admin: false,
-        password: "demo-analytiker-kode",
+        password: "demo-soc-adgangskode",
+        totp_secret: Some("VAERNDEMOANALYSTSOCTOTPSECRET234"),
     },
     Person {
         label: "coordinator",
@@ -72,7 +79,8 @@ const PEOPLE: [Person; 5] = [
         org: "kl",
         role: PlatformRole::Coordinator,
         org_admin: false,
-        password: "demo-koordinator-kode",
+        password: "demo-programmet-kode",
+        totp_secret: Some("VAERNDEMOCOORDINATORKLTOTPSECRET"),
     },
 ];
 
@@ -102,12 +110,16 @@ pub async fn fill(db: &Db) -> CoreResult<Vec<DemoAccount>> {
             },
         )
         .await?;
+        if let Some(secret) = p.totp_secret {
+            second_factor::install(db, id, secret).await?;
+        }
         ids.push(id);
         printed.push(DemoAccount {
             label: p.label,
             email: p.email,
             password: p.password,
             org: org.name,
+            totp_secret: p.totp_secret,
         });
     }
     // Groups are created as the demo admin, through the same guard as in the app.

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod groups;
 pub mod ids;
+pub mod mail;
 pub mod orgs;
 pub mod policy;
 

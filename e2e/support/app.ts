@@ -17,7 +17,7 @@ export interface Account {
 export const accounts = {
   admin: {
     email: 'admin@kl.demo',
-    password: 'demo-admin-kodeord',
+    password: 'demo-kl-adgangskode',
     name: 'Astrid Holm',
     org: 'KL – Kommunernes Landsforening',
     groups: [],

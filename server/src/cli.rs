@@ -7,8 +7,10 @@ use ipnet::IpNet;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use vaern_core::accounts::management::{self, Invitation};
 use vaern_core::accounts::sessions::SessionLimits;
-use vaern_core::accounts::{self, NewUser};
+use vaern_core::accounts::{self, MailLocale, NewUser, links, second_factor};
+use vaern_core::mail::Mailer;
 use vaern_core::policy::PlatformRole;
 use vaern_core::{db, orgs};
 
@@ -60,6 +62,37 @@ pub struct ServeArgs {
     /// Seconds after sign-in after which a session ends regardless of use.
     #[arg(long, env = "VAERN_SESSION_ABSOLUTE_SECS", default_value_t = 12 * 3600)]
     pub session_absolute_secs: i64,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Where mail goes: SMTP, a directory of message files, or nowhere (the default).
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// SMTP server as a URL, e.g. smtps://user:password@mail.example.dk (lettre's format).
+    #[arg(long, env = "VAERN_SMTP_URL", conflicts_with = "mail_dir")]
+    pub smtp_url: Option<String>,
+    /// Write each message as a file in this directory instead of sending it.
+    #[arg(long, env = "VAERN_MAIL_DIR")]
+    pub mail_dir: Option<PathBuf>,
+    /// Sender of the platform's mail.
+    #[arg(
+        long,
+        env = "VAERN_MAIL_FROM",
+        default_value = "Værn <noreply@localhost>"
+    )]
+    pub mail_from: String,
+}
+
+impl MailArgs {
+    fn mailer(&self) -> Result<Mailer, String> {
+        let describe = |e: vaern_core::CoreError| format!("mail settings: {e}");
+        match (&self.smtp_url, &self.mail_dir) {
+            (Some(url), _) => Mailer::smtp(url, &self.mail_from).map_err(describe),
+            (None, Some(dir)) => Mailer::dir(dir.clone(), &self.mail_from).map_err(describe),
+            (None, None) => Ok(Mailer::off()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,9 +110,17 @@ pub struct CreateAdminArgs {
     /// Organisation code, e.g. `kl` or a municipality code such as `751`.
     #[arg(long, env = "VAERN_ADMIN_ORG")]
     pub org: String,
-    /// Read the password from standard input (required: passwords never go in argv).
-    #[arg(long, required = true)]
+    /// Read the password from standard input (passwords never go in argv). Without it,
+    /// the account is invited and its one-time link is printed.
+    #[arg(long)]
     pub password_stdin: bool,
+    /// Public URL the printed link starts with.
+    #[arg(
+        long,
+        env = "VAERN_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_url: String,
 }
 
 pub async fn execute(cli: Cli) -> Result<(), String> {
@@ -108,6 +149,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         idle_secs: args.session_idle_secs,
         absolute_secs: args.session_absolute_secs,
     };
+    config.mailer = args.mail.mailer()?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
@@ -117,15 +159,45 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
 }
 
 async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), String> {
+    let describe = |e: vaern_core::CoreError| match e {
+        vaern_core::CoreError::Invalid { field, reason } => format!("{field}: {reason}"),
+        vaern_core::CoreError::Conflict(_) => "an account with that e-mail exists".into(),
+        other => other.to_string(),
+    };
+    let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
+    let org = orgs::find_by_code(&db, &args.org)
+        .await
+        .map_err(|_| format!("no organisation with code {:?}", args.org))?;
+    if !args.password_stdin {
+        let invited = management::invite(
+            &db,
+            None,
+            Invitation {
+                email: args.email,
+                name: args.name,
+                org_id: org.id,
+                role: PlatformRole::Admin,
+                org_admin: false,
+                locale: MailLocale::Da,
+            },
+        )
+        .await
+        .map_err(describe)?;
+        println!(
+            "Invited administrator #{} in {}. The link below works once, for {} hours:\n{}{}",
+            invited.user_id,
+            org.name,
+            links::LIFETIME_SECS / 3600,
+            args.public_url.trim_end_matches('/'),
+            links::path(&invited.token)
+        );
+        return Ok(());
+    }
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)
         .map_err(|e| format!("reading the password from stdin: {e}"))?;
     let password = password.trim_end_matches(['\n', '\r']).to_string();
-    let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
-    let org = orgs::find_by_code(&db, &args.org)
-        .await
-        .map_err(|_| format!("no organisation with code {:?}", args.org))?;
     let user = accounts::create(
         &db,
         NewUser {
@@ -138,12 +210,11 @@ async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), St
         },
     )
     .await
-    .map_err(|e| match e {
-        vaern_core::CoreError::Invalid { field, reason } => format!("{field}: {reason}"),
-        vaern_core::CoreError::Conflict(_) => "an account with that e-mail exists".into(),
-        other => other.to_string(),
-    })?;
-    println!("Created administrator #{user} in {}.", org.name);
+    .map_err(describe)?;
+    println!(
+        "Created administrator #{user} in {}. A second factor is enrolled at the first sign-in.",
+        org.name
+    );
     Ok(())
 }
 
@@ -161,6 +232,11 @@ async fn demo(data_dir: PathBuf) -> Result<(), String> {
             "  {:<12} {:<28} password: {}  ({})",
             account.label, account.email, account.password, account.org
         );
+        if let Some(secret) = account.totp_secret {
+            let uri =
+                second_factor::otpauth_uri(secret, account.email).map_err(|e| e.to_string())?;
+            println!("  {:<12} TOTP secret: {secret}  {uri}", "");
+        }
     }
     Ok(())
 }

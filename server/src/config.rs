@@ -3,6 +3,7 @@
 use ipnet::IpNet;
 use std::path::PathBuf;
 use vaern_core::accounts::sessions::SessionLimits;
+use vaern_core::mail::Mailer;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -15,6 +16,8 @@ pub struct Config {
     /// Where cargo-leptos put the compiled site (`pkg/`, CSS, assets).
     pub site_root: PathBuf,
     pub limits: SessionLimits,
+    /// Where invitation and reset mail goes; off by default.
+    pub mailer: Mailer,
 }
 
 impl Config {
@@ -26,6 +29,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             site_root: default_site_root(),
             limits: SessionLimits::default(),
+            mailer: Mailer::off(),
         }
     }
 }

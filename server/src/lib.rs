@@ -103,6 +103,8 @@ impl Server {
             backend: Backend {
                 db,
                 limits: config.limits,
+                mailer: config.mailer.clone(),
+                public_url: url.trim_end_matches('/').to_string(),
             },
             security: Arc::new(http::security::Policy {
                 public_origin: origin_of(&url),

@@ -4,6 +4,16 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// What a one-time link's page shows (mirrors `vaern_core::accounts::links::LinkInfo`,
+/// which the browser build cannot depend on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkInfo {
+    pub invitation: bool,
+    pub name: String,
+    pub email: String,
+    pub min_password_len: usize,
+}
+
 /// The signed-in person as the pages show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
@@ -12,25 +22,82 @@ pub struct Me {
     pub org_name: String,
     /// Minimum length of a new password for this account.
     pub min_password_len: usize,
+    /// Admins and organisation admins manage people.
+    pub manages_people: bool,
 }
 
 /// The current person, or `None` when nobody is signed in.
 #[server(prefix = "/rpc", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     use crate::request;
-    use vaern_core::accounts;
+    use vaern_core::{accounts, policy};
     Ok(request::context()?.signed_in.map(|s| Me {
-        min_password_len: accounts::min_password_len(s.viewer.role),
+        min_password_len: accounts::min_password_len(s.second_factor_required),
+        manages_people: policy::can_manage_org_people(&s.viewer, s.viewer.org_id),
         name: s.name,
         email: s.email,
         org_name: s.org_name,
     }))
 }
 
+/// Where this browser stands in signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInState {
+    SignedIn,
+    /// Password proven; a code is needed.
+    CodeNeeded,
+    /// Password proven; a second factor must be set up first.
+    EnrolmentNeeded,
+    SignedOut,
+}
+
+#[server(prefix = "/rpc", endpoint = "sign_in_state")]
+pub async fn current_sign_in_state() -> Result<SignInState, AppError> {
+    use crate::request;
+    use crate::session_state::{self, PendingStep};
+    if request::context()?.signed_in.is_some() {
+        return Ok(SignInState::SignedIn);
+    }
+    Ok(match session_state::pending().await? {
+        Some((_, PendingStep::Code)) => SignInState::CodeNeeded,
+        Some((_, PendingStep::Enrol)) => SignInState::EnrolmentNeeded,
+        None => SignInState::SignedOut,
+    })
+}
+
+/// Sends a person on after a proven password (at sign-in or through a link): signed in,
+/// or on to the code or enrolment step.
+#[cfg(feature = "ssr")]
+async fn continue_sign_in(outcome: vaern_core::accounts::SignInOutcome) -> Result<(), AppError> {
+    use crate::request;
+    use crate::session_state::{self, PendingStep};
+    use vaern_core::accounts::SignInOutcome;
+    match outcome {
+        SignInOutcome::SignedIn(user_id) => {
+            let backend = request::backend()?;
+            session_state::start_session(&backend, &request::context()?, user_id).await?;
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        SignInOutcome::CodeNeeded(user_id) => {
+            session_state::set_pending(user_id, PendingStep::Code).await?;
+            leptos_axum::redirect("/sign-in/code");
+            Ok(())
+        }
+        SignInOutcome::EnrolmentNeeded(user_id) => {
+            session_state::set_pending(user_id, PendingStep::Enrol).await?;
+            leptos_axum::redirect("/sign-in/enrol");
+            Ok(())
+        }
+        SignInOutcome::Refused => Err(AppError::SignInRefused),
+        SignInOutcome::Throttled { wait_secs } => Err(AppError::Throttled { wait_secs }),
+    }
+}
+
 #[server(prefix = "/rpc", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::request::{self, SESSION_KEY};
-    use vaern_core::accounts::{self, SignInOutcome, sessions};
+    use crate::request;
+    use vaern_core::accounts;
 
     if email.trim().is_empty() {
         return Err(AppError::invalid("email", "required"));
@@ -40,26 +107,200 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     }
     let backend = request::backend()?;
     let context = request::context()?;
-    match accounts::sign_in(&backend.db, &email, &password, &context.address).await? {
-        SignInOutcome::SignedIn(user_id) => {
-            let session = request::session()?;
-            if let Some(previous) = context.signed_in {
-                sessions::end(&backend.db, &previous.session_id).await?;
-            }
-            // A new id at sign-in, so that an id planted before sign-in is worthless.
-            session.cycle_id().await.map_err(request::session_error)?;
-            let id = sessions::start(&backend.db, user_id, &context.user_agent, &context.address)
-                .await?;
-            session
-                .insert(SESSION_KEY, id)
-                .await
-                .map_err(request::session_error)?;
+    let outcome = accounts::sign_in(&backend.db, &email, &password, &context.address).await?;
+    continue_sign_in(outcome).await
+}
+
+/// The second step of signing in: a TOTP code or a recovery code.
+#[server(prefix = "/rpc", endpoint = "submit_code")]
+pub async fn submit_code(code: String) -> Result<(), AppError> {
+    use crate::request;
+    use crate::session_state::{self, PendingStep};
+    use vaern_core::accounts::second_factor::{self, CodeOutcome};
+
+    let Some((user_id, PendingStep::Code)) = session_state::pending().await? else {
+        return Err(AppError::invalid("code", "expired"));
+    };
+    let backend = request::backend()?;
+    let context = request::context()?;
+    match second_factor::verify_sign_in_code(&backend.db, user_id, &code, &context.address).await? {
+        CodeOutcome::Accepted => {
+            session_state::start_session(&backend, &context, user_id).await?;
             leptos_axum::redirect("/");
             Ok(())
         }
-        SignInOutcome::Refused => Err(AppError::SignInRefused),
-        SignInOutcome::Throttled { wait_secs } => Err(AppError::Throttled { wait_secs }),
+        CodeOutcome::Refused => Err(AppError::invalid("code", "wrong")),
+        CodeOutcome::Throttled { wait_secs } => Err(AppError::Throttled { wait_secs }),
     }
+}
+
+/// What the enrolment page shows: the secret as a QR code and as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    pub secret: String,
+    pub qr_svg: String,
+    /// Signed-in people confirm with their current password; a half-done sign-in has
+    /// just proven it.
+    pub needs_password: bool,
+    pub required: bool,
+}
+
+/// The person enrolling: the signed-in person, or one halfway through signing in who
+/// must enrol before the session starts.
+#[cfg(feature = "ssr")]
+async fn enrolling() -> Result<(vaern_core::ids::UserId, bool), AppError> {
+    use crate::request;
+    use crate::session_state::{self, PendingStep};
+    if let Some(signed_in) = request::context()?.signed_in {
+        let user_id = signed_in.viewer.user_id.ok_or(AppError::Unauthenticated)?;
+        return Ok((user_id, true));
+    }
+    match session_state::pending().await? {
+        Some((user_id, PendingStep::Enrol)) => Ok((user_id, false)),
+        _ => Err(AppError::Unauthenticated),
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "enrolment")]
+pub async fn load_enrolment() -> Result<Enrolment, AppError> {
+    use crate::request;
+    use crate::session_state;
+    use vaern_core::accounts::second_factor;
+
+    let (user_id, signed_in) = enrolling().await?;
+    let backend = request::backend()?;
+    let email = vaern_core::accounts::contact(&backend.db, user_id)
+        .await?
+        .email;
+    let secret = session_state::enrol_secret(user_id).await?;
+    let uri = second_factor::otpauth_uri(&secret, &email)?;
+    let status = second_factor::status(&backend.db, user_id).await?;
+    Ok(Enrolment {
+        qr_svg: second_factor::qr_svg(&uri)?,
+        secret,
+        needs_password: signed_in,
+        required: status.required,
+    })
+}
+
+/// Turns the second factor on (or moves it to a new app) once a code proves the app
+/// has the secret; the fresh recovery codes are shown on the next page.
+#[server(prefix = "/rpc", endpoint = "enrol")]
+pub async fn enrol(
+    code: String,
+    current_password: Option<String>,
+    end_other_sessions: Option<String>,
+) -> Result<(), AppError> {
+    use crate::request;
+    use crate::session_state;
+    use vaern_core::accounts::{self, second_factor};
+
+    let (user_id, signed_in) = enrolling().await?;
+    let backend = request::backend()?;
+    let context = request::context()?;
+    if signed_in {
+        accounts::verify_current_password(
+            &backend.db,
+            user_id,
+            &context.address,
+            current_password.as_deref().unwrap_or_default(),
+        )
+        .await?;
+    }
+    let secret = session_state::enrol_secret(user_id).await?;
+    let codes = second_factor::enrol(&backend.db, user_id, &secret, &code).await?;
+    session_state::clear_enrol_secret().await?;
+    match &context.signed_in {
+        Some(current) if end_other_sessions.is_some() => {
+            accounts::end_other_sessions(&backend.db, user_id, &current.session_id).await?;
+        }
+        Some(_) => {}
+        None => session_state::start_session(&backend, &context, user_id).await?,
+    }
+    session_state::put_fresh_codes(codes).await?;
+    leptos_axum::redirect("/account/recovery-codes");
+    Ok(())
+}
+
+/// The recovery codes just made, once; empty afterwards.
+#[server(prefix = "/rpc", endpoint = "fresh_recovery_codes")]
+pub async fn fresh_recovery_codes() -> Result<Vec<String>, AppError> {
+    crate::request::signed_in()?;
+    crate::session_state::take_fresh_codes().await
+}
+
+/// What a one-time link's page shows.
+#[server(prefix = "/rpc", endpoint = "link_info")]
+pub async fn load_link(token: String) -> Result<LinkInfo, AppError> {
+    use crate::request;
+    use vaern_core::accounts::links::{self, Purpose};
+    let backend = request::backend()?;
+    let info = links::inspect(&backend.db, &token).await?;
+    Ok(LinkInfo {
+        invitation: info.purpose == Purpose::Invitation,
+        name: info.name,
+        email: info.email,
+        min_password_len: info.min_password_len,
+    })
+}
+
+/// Uses a one-time link: sets the password, then continues like a sign-in (a code or
+/// enrolment may still be needed; a link never passes the second factor).
+#[server(prefix = "/rpc", endpoint = "use_link")]
+pub async fn use_link(
+    token: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::request;
+    use vaern_core::accounts::{self, links};
+
+    if new_password != confirm_password {
+        return Err(AppError::invalid("confirm_password", "mismatch"));
+    }
+    let backend = request::backend()?;
+    let user_id = links::redeem(&backend.db, &token, &new_password)
+        .await
+        .map_err(|err| match err {
+            vaern_core::CoreError::Invalid {
+                field: "password",
+                reason,
+            } => AppError::invalid("new_password", reason),
+            other => other.into(),
+        })?;
+    continue_sign_in(accounts::next_step(&backend.db, user_id).await?).await
+}
+
+/// Whether mail goes anywhere, so that self-service password reset is offered.
+#[server(prefix = "/rpc", endpoint = "mail_configured")]
+pub async fn mail_configured() -> Result<bool, AppError> {
+    Ok(crate::request::backend()?.mailer.is_configured())
+}
+
+/// Self-service password reset. Answers the same whether or not the address has an
+/// account, and mails in the background so that the time taken tells nothing either.
+#[server(prefix = "/rpc", endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::request;
+    use vaern_core::accounts::links::{self, Purpose};
+
+    let backend = request::backend()?;
+    if !backend.mailer.is_configured() {
+        return Err(AppError::Forbidden);
+    }
+    vaern_core::accounts::normalise_email(&email)?;
+    if let Some((user_id, token)) = links::request_reset(&backend.db, &email).await? {
+        tokio::spawn(async move {
+            if let Err(err) =
+                crate::mail::send_link(&backend, user_id, Purpose::PasswordReset, &token).await
+            {
+                tracing::error!(%err, "sending a password reset mail");
+            }
+        });
+    }
+    // Back to the form with a note, which also works without wasm.
+    leptos_axum::redirect("/forgot-password?sent=1");
+    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "sign_out")]
@@ -84,9 +325,10 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
     confirm_password: String,
+    end_other_sessions: Option<String>,
 ) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::accounts;
+    use vaern_core::accounts::{self, CredentialChange};
 
     let signed_in = request::signed_in()?;
     if new_password != confirm_password {
@@ -95,22 +337,22 @@ pub async fn change_password(
     let backend = request::backend()?;
     let context = request::context()?;
     let user_id = signed_in.viewer.user_id.ok_or(AppError::Unauthenticated)?;
-    accounts::change_password(
-        &backend.db,
+    let change = CredentialChange {
         user_id,
-        &signed_in.session_id,
-        &context.address,
-        &current_password,
-        &new_password,
-    )
-    .await
-    .map_err(|err| match err {
-        vaern_core::CoreError::Invalid {
-            field: "password",
-            reason,
-        } => AppError::invalid("new_password", reason),
-        other => other.into(),
-    })
+        session_id: &signed_in.session_id,
+        address: &context.address,
+        current_password: &current_password,
+        end_other_sessions: end_other_sessions.is_some(),
+    };
+    accounts::change_password(&backend.db, change, &new_password)
+        .await
+        .map_err(|err| match err {
+            vaern_core::CoreError::Invalid {
+                field: "password",
+                reason,
+            } => AppError::invalid("new_password", reason),
+            other => other.into(),
+        })
 }
 
 /// The signed-in person, loaded once per page and refetched whenever someone signs in
@@ -120,19 +362,36 @@ pub struct Auth {
     pub me: Resource<Result<Option<Me>, AppError>>,
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
+    pub submit_code: ServerAction<SubmitCode>,
+    pub enrol: ServerAction<Enrol>,
+    pub use_link: ServerAction<UseLink>,
 }
 
 pub fn provide_auth() {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
+    let submit_code = ServerAction::<SubmitCode>::new();
+    let enrol = ServerAction::<Enrol>::new();
+    let use_link = ServerAction::<UseLink>::new();
     let me = Resource::new_blocking(
-        move || (sign_in.version().get(), sign_out.version().get()),
+        move || {
+            (
+                sign_in.version().get(),
+                sign_out.version().get(),
+                submit_code.version().get(),
+                enrol.version().get(),
+                use_link.version().get(),
+            )
+        },
         |_| whoami(),
     );
     provide_context(Auth {
         me,
         sign_in,
         sign_out,
+        submit_code,
+        enrol,
+        use_link,
     });
 }
 

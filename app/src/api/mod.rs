@@ -1,5 +1,7 @@
 //! Server functions by area. Bodies are a few lines: establish the viewer, call core,
 //! map the error.
 
+pub mod account;
 pub mod auth;
 pub mod groups;
+pub mod people;

@@ -20,6 +20,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <ul>
                             <li><A href="/">{td_string!(locale, nav_home)}</A></li>
                             <li><A href="/account">{td_string!(locale, nav_account)}</A></li>
+                            {me
+                                .manages_people
+                                .then(|| view! { <li><A href="/admin/people">{td_string!(locale, nav_people)}</A></li> })}
                         </ul>
                     </nav>
                     <div class="who">

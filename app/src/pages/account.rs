@@ -1,10 +1,15 @@
-//! The account page: your details, and changing your password.
+//! The account page: your details, where you are signed in, your second factor, and
+//! changing your password.
 
+use crate::api::account::{
+    EndOtherSessions, EndSession, RenewRecoveryCodes, Security, TurnOffSecondFactor, load_security,
+};
 use crate::api::auth::{ChangePassword, Me};
 use crate::components::error_message::ErrorMessage;
 use crate::components::signed_in::signed_in_view;
 use crate::i18n::*;
 use crate::locale::use_locale;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -21,8 +26,29 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn Account(me: Me) -> impl IntoView {
     let locale = use_locale();
-    let change = ServerAction::<ChangePassword>::new();
-    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    let end_session = ServerAction::<EndSession>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let turn_off = ServerAction::<TurnOffSecondFactor>::new();
+    let security = Resource::new_blocking(
+        move || {
+            (
+                end_session.version().get(),
+                end_others.version().get(),
+                turn_off.version().get(),
+            )
+        },
+        |_| load_security(),
+    );
+    let security_view = move || {
+        Suspend::new(async move {
+            security.await.map(|security| {
+                view! {
+                    <SecondFactorSection security=security.clone() turn_off />
+                    <SessionsSection security end_session end_others />
+                }
+            })
+        })
+    };
     view! {
         <h1>{td_string!(locale, account_title)}</h1>
         <section aria-labelledby="details">
@@ -36,19 +62,187 @@ fn Account(me: Me) -> impl IntoView {
                 <dd>{me.org_name.clone()}</dd>
             </dl>
         </section>
+        <Suspense>{security_view}</Suspense>
+        <ChangePasswordSection min_password_len=me.min_password_len />
+    }
+}
+
+/// The current-password field that every change to one's credentials asks for.
+#[component]
+fn CurrentPasswordField(id: &'static str) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <div class="field">
+            <label for=id>{td_string!(locale, current_password)}</label>
+            <input id=id name="current_password" type="password" autocomplete="current-password" required />
+        </div>
+    }
+}
+
+/// The "also end my other sessions" choice, on by default.
+#[component]
+fn EndOthersCheckbox(id: &'static str) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <div class="field checkbox">
+            <input id=id name="end_other_sessions" type="checkbox" checked />
+            <label for=id>{td_string!(locale, end_other_sessions_checkbox)}</label>
+        </div>
+    }
+}
+
+#[component]
+fn SecondFactorSection(
+    security: Security,
+    turn_off: ServerAction<TurnOffSecondFactor>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let renew = ServerAction::<RenewRecoveryCodes>::new();
+    let status = if security.second_factor_enrolled {
+        td_string!(
+            locale,
+            second_factor_on,
+            count = security.recovery_codes_left
+        )
+        .to_string()
+    } else {
+        td_string!(locale, second_factor_off).to_string()
+    };
+    let turned_off = move || matches!(turn_off.value().get(), Some(Ok(())));
+    let enrolled_actions = security.second_factor_enrolled.then(|| {
+        view! {
+            <p><a href="/account/second-factor">{td_string!(locale, second_factor_replace)}</a></p>
+            <ActionForm action=renew attr:class="form inline-form" attr:novalidate=true>
+                <CurrentPasswordField id="renew_current_password" />
+                <ErrorMessage
+                    error=Signal::derive(move || renew.value().get().and_then(Result::err))
+                    path={<RenewRecoveryCodes as ServerFn>::PATH}
+                />
+                <button type="submit" class="secondary">{td_string!(locale, recovery_codes_renew_button)}</button>
+            </ActionForm>
+            {(!security.second_factor_required)
+                .then(|| {
+                    view! {
+                        <ActionForm action=turn_off attr:class="form inline-form" attr:novalidate=true>
+                            <CurrentPasswordField id="off_current_password" />
+                            <EndOthersCheckbox id="off_end_other_sessions" />
+                            <ErrorMessage
+                                error=Signal::derive(move || turn_off.value().get().and_then(Result::err))
+                                path={<TurnOffSecondFactor as ServerFn>::PATH}
+                            />
+                            <button type="submit" class="secondary">
+                                {td_string!(locale, second_factor_turn_off_button)}
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+        }
+    });
+    let set_up = (!security.second_factor_enrolled).then(|| {
+        view! { <p><a href="/account/second-factor">{td_string!(locale, second_factor_set_up)}</a></p> }
+    });
+    view! {
+        <section aria-labelledby="second-factor" class="card">
+            <h2 id="second-factor">{td_string!(locale, second_factor_title)}</h2>
+            <p>{status}</p>
+            {security
+                .second_factor_required
+                .then(|| view! { <p>{td_string!(locale, second_factor_required_note)}</p> })}
+            <Show when=turned_off>
+                <p class="message success" role="status">{td_string!(locale, second_factor_turned_off)}</p>
+            </Show>
+            {enrolled_actions}
+            {set_up}
+        </section>
+    }
+}
+
+#[component]
+fn SessionsSection(
+    security: Security,
+    end_session: ServerAction<EndSession>,
+    end_others: ServerAction<EndOtherSessions>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let others = security.sessions.iter().filter(|s| !s.current).count();
+    let rows = security
+        .sessions
+        .into_iter()
+        .map(|session| {
+            let device = if session.device.is_empty() {
+                td_string!(locale, session_unknown_device).to_string()
+            } else {
+                session.device.clone()
+            };
+            let end_label = format!("{} – {device}", td_string!(locale, end_session_button));
+            let action = if session.current {
+                Either::Left(
+                    view! { <span class="badge">{td_string!(locale, session_this)}</span> },
+                )
+            } else {
+                Either::Right(view! {
+                    <ActionForm action=end_session attr:class="inline-form">
+                        <input type="hidden" name="handle" value=session.handle.clone() />
+                        <button type="submit" class="secondary" aria-label=end_label>
+                            {td_string!(locale, end_session_button)}
+                        </button>
+                    </ActionForm>
+                })
+            };
+            view! {
+                <tr>
+                    <td>{device.clone()}</td>
+                    <td>{session.address}</td>
+                    <td>{session.started}</td>
+                    <td>{session.last_seen}</td>
+                    <td>{action}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section aria-labelledby="sessions" class="card">
+            <h2 id="sessions">{td_string!(locale, sessions_title)}</h2>
+            <div class="table-scroll">
+                <table>
+                    <thead>
+                        <tr>
+                            <th scope="col">{td_string!(locale, session_device)}</th>
+                            <th scope="col">{td_string!(locale, session_address)}</th>
+                            <th scope="col">{td_string!(locale, session_started)}</th>
+                            <th scope="col">{td_string!(locale, session_last_seen)}</th>
+                            <th scope="col"><span class="visually-hidden">{td_string!(locale, person_actions)}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <ErrorMessage
+                error=Signal::derive(move || end_session.value().get().and_then(Result::err))
+                path={<EndSession as ServerFn>::PATH}
+            />
+            {(others > 0)
+                .then(|| {
+                    view! {
+                        <ActionForm action=end_others attr:class="inline-form">
+                            <button type="submit" class="secondary">{td_string!(locale, end_other_sessions_button)}</button>
+                        </ActionForm>
+                    }
+                })}
+        </section>
+    }
+}
+
+#[component]
+fn ChangePasswordSection(min_password_len: usize) -> impl IntoView {
+    let locale = use_locale();
+    let change = ServerAction::<ChangePassword>::new();
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
         <section aria-labelledby="change-password" class="card">
             <h2 id="change-password">{td_string!(locale, change_password_title)}</h2>
             <ActionForm action=change attr:class="form" attr:novalidate=true>
-                <div class="field">
-                    <label for="current_password">{td_string!(locale, current_password)}</label>
-                    <input
-                        id="current_password"
-                        name="current_password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                    />
-                </div>
+                <CurrentPasswordField id="current_password" />
                 <div class="field">
                     <label for="new_password">{td_string!(locale, new_password)}</label>
                     <input
@@ -60,7 +254,7 @@ fn Account(me: Me) -> impl IntoView {
                         required
                     />
                     <p id="password-hint" class="hint">
-                        {td_string!(locale, password_hint, min = me.min_password_len).to_string()}
+                        {td_string!(locale, password_hint, min = min_password_len).to_string()}
                     </p>
                 </div>
                 <div class="field">
@@ -73,6 +267,7 @@ fn Account(me: Me) -> impl IntoView {
                         required
                     />
                 </div>
+                <EndOthersCheckbox id="change_end_other_sessions" />
                 <ErrorMessage
                     error=Signal::derive(move || change.value().get().and_then(Result::err))
                     path={<ChangePassword as ServerFn>::PATH}

@@ -1,6 +1,9 @@
-//! One module per route.
+//! One module per route, or per group of routes of one flow.
 
 pub mod account;
 pub mod home;
+pub mod link;
 pub mod not_found;
+pub mod people;
+pub mod second_factor;
 pub mod sign_in;

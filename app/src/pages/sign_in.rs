@@ -1,7 +1,7 @@
 //! Sign-in with e-mail and password. Works as a plain form; with wasm it also offers
 //! showing the typed password.
 
-use crate::api::auth::{SignIn, use_auth};
+use crate::api::auth::{SignIn, mail_configured, use_auth};
 use crate::components::error_message::ErrorMessage;
 use crate::i18n::*;
 use crate::locale::use_locale;
@@ -23,12 +23,21 @@ pub fn SignInPage() -> impl IntoView {
             }
         })
     };
+    let mail = Resource::new_blocking(|| (), |_| mail_configured());
+    let forgot = move || {
+        Suspend::new(async move {
+            matches!(mail.await, Ok(true)).then(|| {
+                view! { <p><a href="/forgot-password">{td_string!(locale, forgot_password_link)}</a></p> }
+            })
+        })
+    };
     view! {
         <Title text=td_string!(locale, sign_in_title) />
         <section class="card narrow">
             <h1>{td_string!(locale, sign_in_title)}</h1>
             <p>{td_string!(locale, sign_in_intro)}</p>
             <Suspense>{form}</Suspense>
+            <Suspense>{forgot}</Suspense>
         </section>
     }
 }

@@ -1,7 +1,12 @@
 //! Accounts: people, their status and platform role, signing in and changing a password.
 //! Sign-in never tells an unknown e-mail from a wrong password, in words or in time.
+//! Signing in is two steps when the person has a second factor: the password, then a
+//! code (`second_factor`).
 
+pub mod links;
+pub mod management;
 pub mod password;
+pub mod second_factor;
 pub mod sessions;
 pub mod throttle;
 
@@ -33,19 +38,44 @@ impl UserStatus {
     }
 }
 
-/// Admins, analysts and coordinators must use a second factor (DESIGN §3 A), which also
-/// sets their shorter minimum password length.
-pub fn requires_second_factor(role: PlatformRole) -> bool {
-    role != PlatformRole::Member
+/// The language mail to a person is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailLocale {
+    Da,
+    En,
 }
 
-/// The minimum password length for an account with this role.
-pub fn min_password_len(role: PlatformRole) -> usize {
-    if requires_second_factor(role) {
+impl MailLocale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Da => "da",
+            Self::En => "en",
+        }
+    }
+
+    /// Reads the stored form; anything unknown is Danish, the platform's default.
+    pub fn parse(s: &str) -> Self {
+        if s == "en" { Self::En } else { Self::Da }
+    }
+}
+
+/// The minimum password length for an account that must (or need not) use a second
+/// factor (NIST SP 800-63B).
+pub fn min_password_len(second_factor_required: bool) -> usize {
+    if second_factor_required {
         password::MIN_LEN_WITH_SECOND_FACTOR
     } else {
         password::MIN_LEN_SINGLE_FACTOR
     }
+}
+
+/// Whether the organisation requires a second factor of all its people.
+async fn org_requires_second_factor(db: &Db, org_id: OrgId) -> CoreResult<bool> {
+    sqlx::query_scalar("select require_second_factor from organisations where id = $1")
+        .bind(org_id)
+        .fetch_optional(db)
+        .await?
+        .ok_or(CoreError::invalid("org", "unknown"))
 }
 
 /// Trims and lower-cases an e-mail address and checks its shape.
@@ -66,7 +96,7 @@ pub fn normalise_email(email: &str) -> CoreResult<String> {
     }
 }
 
-fn validate_name(name: &str) -> CoreResult<String> {
+pub(crate) fn validate_name(name: &str) -> CoreResult<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(CoreError::invalid("name", "required"));
@@ -92,7 +122,13 @@ pub struct NewUser {
 pub async fn create(db: &Db, new: NewUser) -> CoreResult<UserId> {
     let email = normalise_email(&new.email)?;
     let name = validate_name(&new.name)?;
-    let password = password::validate_new(&new.password, min_password_len(new.role))?;
+    let required =
+        second_factor::required(new.role, org_requires_second_factor(db, new.org_id).await?);
+    let owner = password::Owner {
+        email: &email,
+        name: &name,
+    };
+    let password = password::validate_new(&new.password, min_password_len(required), owner)?;
     let hash = password::hash(password).await?;
     let now = clock::now();
     let inserted = sqlx::query_scalar::<_, i64>(
@@ -118,9 +154,17 @@ pub async fn create(db: &Db, new: NewUser) -> CoreResult<UserId> {
 /// wrong password and an account that may not sign in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInOutcome {
+    /// No second factor is set up or required: the person is signed in.
     SignedIn(UserId),
+    /// The password was right; the person must now give a code.
+    CodeNeeded(UserId),
+    /// The password was right; a second factor is required but not set up yet, so the
+    /// person must enrol one before the session starts.
+    EnrolmentNeeded(UserId),
     Refused,
-    Throttled { wait_secs: i64 },
+    Throttled {
+        wait_secs: i64,
+    },
 }
 
 #[derive(sqlx::FromRow)]
@@ -128,6 +172,18 @@ struct CredentialRow {
     id: UserId,
     status: String,
     password_hash: Option<String>,
+}
+
+/// The step after a proven password: a code, enrolment, or none.
+pub async fn next_step(db: &Db, user_id: UserId) -> CoreResult<SignInOutcome> {
+    let factor = second_factor::status(db, user_id).await?;
+    Ok(if factor.enrolled {
+        SignInOutcome::CodeNeeded(user_id)
+    } else if factor.required {
+        SignInOutcome::EnrolmentNeeded(user_id)
+    } else {
+        SignInOutcome::SignedIn(user_id)
+    })
 }
 
 /// Checks e-mail and password, applying the throttle for the account and the address.
@@ -158,8 +214,13 @@ pub async fn sign_in(
     };
     match row {
         Some(row) if verified && row.status == UserStatus::Active.as_str() => {
-            throttle::record_success(db, &email, address).await?;
-            Ok(SignInOutcome::SignedIn(row.id))
+            // The throttle is cleared only when the whole sign-in succeeds, so that
+            // guessing codes after a known password stays slowed down.
+            let next = next_step(db, row.id).await?;
+            if matches!(next, SignInOutcome::SignedIn(_)) {
+                throttle::record_success(db, &email, address).await?;
+            }
+            Ok(next)
         }
         _ => {
             throttle::record_failure(db, &email, address).await?;
@@ -171,29 +232,28 @@ pub async fn sign_in(
 #[derive(sqlx::FromRow)]
 struct PasswordRow {
     email: String,
-    platform_role: String,
+    name: String,
     password_hash: Option<String>,
 }
 
-/// Changes the signed-in user's own password after checking the current one, and ends
-/// the user's other sessions. Wrong current passwords count towards the throttle.
-pub async fn change_password(
+/// Checks a signed-in person's current password before a change to their credentials.
+/// Wrong passwords count toward the throttle, as at sign-in.
+pub async fn verify_current_password(
     db: &Db,
     user_id: UserId,
-    keep_session: &str,
     address: &str,
     current: &str,
-    new: &str,
 ) -> CoreResult<()> {
     let row = sqlx::query_as::<_, PasswordRow>(
-        "select email, platform_role, password_hash from users where id = $1 and status = 'active'",
+        "select email, name, password_hash from users where id = $1 and status = 'active'",
     )
     .bind(user_id)
     .fetch_optional(db)
     .await?
     .ok_or(CoreError::NotFound)?;
-    let role = PlatformRole::parse(&row.platform_role)
-        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))?;
+    if current.is_empty() {
+        return Err(CoreError::invalid("current_password", "required"));
+    }
     if throttle::seconds_to_wait(db, &row.email, address).await? > 0 {
         return Err(CoreError::invalid("current_password", "throttled"));
     }
@@ -203,21 +263,94 @@ pub async fn change_password(
         throttle::record_failure(db, &row.email, address).await?;
         return Err(CoreError::invalid("current_password", "wrong"));
     }
-    let normalised = password::validate_new(new, min_password_len(role))?;
+    Ok(())
+}
+
+/// Ends the person's sessions other than `keep`.
+pub async fn end_other_sessions(db: &Db, user_id: UserId, keep: &str) -> CoreResult<u64> {
+    let done = sqlx::query("delete from user_sessions where user_id = $1 and id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// A change to a signed-in person's own credentials.
+#[derive(Debug, Clone, Copy)]
+pub struct CredentialChange<'a> {
+    pub user_id: UserId,
+    /// The session making the change; kept when the others are ended.
+    pub session_id: &'a str,
+    pub address: &'a str,
+    pub current_password: &'a str,
+    pub end_other_sessions: bool,
+}
+
+/// Changes the signed-in person's own password after checking the current one, and
+/// ends their other sessions when asked to.
+pub async fn change_password(db: &Db, change: CredentialChange<'_>, new: &str) -> CoreResult<()> {
+    verify_current_password(db, change.user_id, change.address, change.current_password).await?;
+    let row = sqlx::query_as::<_, PasswordRow>(
+        "select email, name, password_hash from users where id = $1",
+    )
+    .bind(change.user_id)
+    .fetch_one(db)
+    .await?;
+    let required = second_factor::status(db, change.user_id).await?.required;
+    let owner = password::Owner {
+        email: &row.email,
+        name: &row.name,
+    };
+    let normalised = password::validate_new(new, min_password_len(required), owner)?;
     let hash = password::hash(normalised).await?;
     let mut tx = db.begin().await?;
     sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
         .bind(hash)
         .bind(clock::now())
-        .bind(user_id)
+        .bind(change.user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("delete from user_sessions where user_id = $1 and id <> $2")
-        .bind(user_id)
-        .bind(keep_session)
-        .execute(&mut *tx)
-        .await?;
+    if change.end_other_sessions {
+        sqlx::query("delete from user_sessions where user_id = $1 and id <> $2")
+            .bind(change.user_id)
+            .bind(change.session_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
+    Ok(())
+}
+
+/// How to write to a person: address, name and language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub email: String,
+    pub name: String,
+    pub locale: MailLocale,
+}
+
+pub async fn contact(db: &Db, user_id: UserId) -> CoreResult<Contact> {
+    let (email, name, locale): (String, String, String) =
+        sqlx::query_as("select email, name, locale from users where id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+    Ok(Contact {
+        email,
+        name,
+        locale: MailLocale::parse(&locale),
+    })
+}
+
+/// Remembers the language a person chose in the interface, for mail sent to them.
+pub async fn set_mail_locale(db: &Db, user_id: UserId, locale: MailLocale) -> CoreResult<()> {
+    sqlx::query("update users set locale = $1 where id = $2")
+        .bind(locale.as_str())
+        .bind(user_id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -245,10 +378,8 @@ mod tests {
     }
 
     #[test]
-    fn roles_with_a_second_factor_get_the_shorter_minimum() {
-        assert_eq!(min_password_len(PlatformRole::Admin), 12);
-        assert_eq!(min_password_len(PlatformRole::Analyst), 12);
-        assert_eq!(min_password_len(PlatformRole::Coordinator), 12);
-        assert_eq!(min_password_len(PlatformRole::Member), 15);
+    fn accounts_with_a_second_factor_get_the_shorter_minimum() {
+        assert_eq!(min_password_len(true), 12);
+        assert_eq!(min_password_len(false), 15);
     }
 }

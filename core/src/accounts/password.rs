@@ -1,10 +1,12 @@
 //! Passwords: the rules a new password must meet (NIST SP 800-63B: length, not
-//! composition), and Argon2id hashing with the OWASP parameters. Hashing is CPU-bound,
+//! composition; not a common password; not built from the person's own e-mail or
+//! name), and Argon2id hashing with the OWASP parameters. Hashing is CPU-bound,
 //! so callers run it on a blocking thread through the async wrappers here.
 
 use crate::error::{CoreError, CoreResult};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::collections::HashSet;
 use std::sync::LazyLock;
 use unicode_normalization::UnicodeNormalization;
 
@@ -27,9 +29,31 @@ pub fn normalise(password: &str) -> String {
     password.nfkc().collect()
 }
 
-/// Checks a new password against the rules; `min_len` depends on the account's
-/// second-factor requirement.
-pub fn validate_new(password: &str, min_len: usize) -> CoreResult<String> {
+/// Django's list of 19,640 common passwords (BSD-3-Clause; source and licence in
+/// `core/data/common-passwords.LICENSE`), lower-case, one per line.
+static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../data/common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect()
+});
+
+/// Parts of a name shorter than this are too common to forbid (e.g. "Bo", "Ida").
+const MIN_NAME_PART_LEN: usize = 4;
+
+/// Who the password is for: a password may not contain their e-mail's local part or any
+/// part of their name of 4 or more characters.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+}
+
+/// Checks a new password against the rules and returns its normalised form; `min_len`
+/// depends on the account's second-factor requirement. The error's reason names the
+/// rule that failed.
+pub fn validate_new(password: &str, min_len: usize, owner: Owner<'_>) -> CoreResult<String> {
     let normalised = normalise(password);
     let len = normalised.chars().count();
     if len > MAX_LEN {
@@ -44,6 +68,22 @@ pub fn validate_new(password: &str, min_len: usize) -> CoreResult<String> {
                 "too_short_12"
             },
         ));
+    }
+    let lower = normalised.to_lowercase();
+    if COMMON.contains(lower.trim()) {
+        return Err(CoreError::invalid("password", "common"));
+    }
+    let local_part = owner.email.split('@').next().unwrap_or_default().trim();
+    if !local_part.is_empty() && lower.contains(&normalise(local_part).to_lowercase()) {
+        return Err(CoreError::invalid("password", "contains_email"));
+    }
+    let name = normalise(owner.name).to_lowercase();
+    let name_used = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|part| part.chars().count() >= MIN_NAME_PART_LEN)
+        .any(|part| lower.contains(part));
+    if name_used {
+        return Err(CoreError::invalid("password", "contains_name"));
     }
     Ok(normalised)
 }
@@ -123,7 +163,9 @@ mod tests {
     #[tokio::test]
     async fn passwords_typed_in_another_unicode_form_still_match() {
         let composed = "sikker adgangskode æøå ﬁ";
-        let hashed = hash(validate_new(composed, 12).unwrap()).await.unwrap();
+        let hashed = hash(validate_new(composed, 12, NOBODY).unwrap())
+            .await
+            .unwrap();
         assert!(
             verify("sikker adgangskode æøå fi".into(), Some(hashed))
                 .await
@@ -131,18 +173,62 @@ mod tests {
         );
     }
 
+    const NOBODY: Owner<'static> = Owner {
+        email: "nobody@example.dk",
+        name: "",
+    };
+
+    fn reason(password: &str, min_len: usize, owner: Owner<'_>) -> Option<&'static str> {
+        match validate_new(password, min_len, owner) {
+            Ok(_) => None,
+            Err(CoreError::Invalid { reason, .. }) => Some(reason),
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert!(COMMON.len() > 19_000);
+        assert_eq!(reason("1q2w3e4r5t6y7u8i", 12, NOBODY), Some("common"));
+        assert_eq!(reason("123456789987654321", 12, NOBODY), Some("common"));
+        assert_eq!(reason("QwertyQwerty", 12, NOBODY), Some("common"));
+        assert_eq!(reason("violet harbour lantern", 12, NOBODY), None);
+    }
+
+    #[test]
+    fn passwords_built_from_the_owners_email_or_name_are_refused() {
+        let owner = Owner {
+            email: "mette.lund@aarhus.dk",
+            name: "Mette Bo Lundgaard",
+        };
+        assert_eq!(
+            reason("xx-Mette.Lund-2026!", 12, owner),
+            Some("contains_email")
+        );
+        assert_eq!(
+            reason("violet METTE harbour", 12, owner),
+            Some("contains_name")
+        );
+        assert_eq!(
+            reason("lundgaard violet harbour", 12, owner),
+            Some("contains_name")
+        );
+        // "Bo" is shorter than four characters, so it may appear.
+        assert_eq!(reason("violet bo harbour lantern", 12, owner), None);
+    }
+
     #[test]
     fn short_and_overlong_passwords_are_refused_with_the_reason() {
         assert!(matches!(
-            validate_new("fourteen chars", 15),
+            validate_new("fourteen chars", 15, NOBODY),
             Err(CoreError::Invalid {
                 field: "password",
                 reason: "too_short_15"
             })
         ));
-        assert!(validate_new("fifteen chars!!", 15).is_ok());
+        assert!(validate_new("fifteen chars!!", 15, NOBODY).is_ok());
         assert!(matches!(
-            validate_new("elevenchars", 12),
+            validate_new("elevenchars", 12, NOBODY),
             Err(CoreError::Invalid {
                 field: "password",
                 reason: "too_short_12"
@@ -150,12 +236,12 @@ mod tests {
         ));
         let long = "x".repeat(MAX_LEN + 1);
         assert!(matches!(
-            validate_new(&long, 12),
+            validate_new(&long, 12, NOBODY),
             Err(CoreError::Invalid {
                 field: "password",
                 reason: "too_long"
             })
         ));
-        assert!(validate_new(&"x".repeat(MAX_LEN), 12).is_ok());
+        assert!(validate_new(&"x".repeat(MAX_LEN), 12, NOBODY).is_ok());
     }
 }

@@ -42,6 +42,8 @@ pub struct SignedIn {
     pub name: String,
     pub email: String,
     pub org_name: String,
+    /// The person must use a second factor (by role or by organisation).
+    pub second_factor_required: bool,
 }
 
 /// A fresh random session row id (256 bits, hex).
@@ -87,6 +89,7 @@ struct SessionRow {
     org_admin: bool,
     status: String,
     org_name: String,
+    org_requires: bool,
 }
 
 /// Resumes a session: `None` if it was ended, has expired (the row is then deleted) or
@@ -94,7 +97,8 @@ struct SessionRow {
 pub async fn resume(db: &Db, id: &str, limits: SessionLimits) -> CoreResult<Option<SignedIn>> {
     let row = sqlx::query_as::<_, SessionRow>(
         "select s.user_id, s.created_at, s.last_seen_at, u.org_id, u.name, u.email, \
-         u.platform_role, u.org_admin, u.status, o.name as org_name \
+         u.platform_role, u.org_admin, u.status, o.name as org_name, \
+         o.require_second_factor as org_requires \
          from user_sessions s join users u on u.id = s.user_id \
          join organisations o on o.id = u.org_id where s.id = $1",
     )
@@ -126,6 +130,7 @@ pub async fn resume(db: &Db, id: &str, limits: SessionLimits) -> CoreResult<Opti
         name: row.name,
         email: row.email,
         org_name: row.org_name,
+        second_factor_required: super::second_factor::required(role, row.org_requires),
     }))
 }
 
@@ -194,4 +199,103 @@ pub async fn end_all_for_user(db: &Db, user_id: UserId) -> CoreResult<u64> {
         .execute(db)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// One of a person's sessions as their account page lists it. `handle` names the
+/// session in forms without revealing its id, which is a bearer secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub handle: String,
+    /// Browser and system, read from the User-Agent, e.g. "Chrome · Linux".
+    pub device: String,
+    pub address: String,
+    pub started_at: i64,
+    pub last_seen_at: i64,
+    /// The session the list is shown in.
+    pub current: bool,
+}
+
+fn handle_of(id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(id.as_bytes())[..16])
+}
+
+/// "Browser · system" from a User-Agent; empty when nothing is recognised.
+pub fn device_of(user_agent: &str) -> String {
+    let Some(parsed) = woothee::parser::Parser::new().parse(user_agent) else {
+        return String::new();
+    };
+    [parsed.name, parsed.os]
+        .into_iter()
+        .filter(|part| !part.is_empty() && *part != woothee::woothee::VALUE_UNKNOWN)
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The person's live sessions, newest first.
+pub async fn list_for_user(
+    db: &Db,
+    user_id: UserId,
+    current_session: &str,
+    limits: SessionLimits,
+) -> CoreResult<Vec<SessionInfo>> {
+    let now = clock::now();
+    let rows: Vec<(String, i64, i64, String, String)> = sqlx::query_as(
+        "select id, created_at, last_seen_at, user_agent, address from user_sessions \
+         where user_id = $1 and last_seen_at > $2 and created_at > $3 \
+         order by created_at desc, id",
+    )
+    .bind(user_id)
+    .bind(now - limits.idle_secs)
+    .bind(now - limits.absolute_secs)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, started_at, last_seen_at, user_agent, address)| SessionInfo {
+                handle: handle_of(&id),
+                device: device_of(&user_agent),
+                address,
+                started_at,
+                last_seen_at,
+                current: id == current_session,
+            },
+        )
+        .collect())
+}
+
+/// Ends one of the person's own sessions, named by its handle. A handle that is not one
+/// of theirs is `NotFound`, like one that never existed.
+pub async fn end_by_handle(db: &Db, user_id: UserId, handle: &str) -> CoreResult<()> {
+    let ids: Vec<String> = sqlx::query_scalar("select id from user_sessions where user_id = $1")
+        .bind(user_id)
+        .fetch_all(db)
+        .await?;
+    let id = ids
+        .into_iter()
+        .find(|id| handle_of(id) == handle)
+        .ok_or(CoreError::NotFound)?;
+    end(db, &id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_named_by_browser_and_system() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                      Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(device_of(chrome), "Chrome · Linux");
+        assert_eq!(device_of(""), "");
+    }
+
+    #[test]
+    fn handles_are_stable_and_do_not_reveal_the_id() {
+        let id = new_id();
+        assert_eq!(handle_of(&id), handle_of(&id));
+        assert_eq!(handle_of(&id).len(), 32);
+        assert!(!id.contains(&handle_of(&id)));
+    }
 }

@@ -64,11 +64,15 @@ macro_rules! stored_as_text {
     };
 }
 
+mod accounts;
 mod group;
 mod intel;
 mod sql;
 mod tlp;
 
+pub use accounts::{
+    AccountSubject, can_manage_account, can_manage_org_people, require_manage_account,
+};
 pub use group::{
     GroupItem, can_manage_group, can_moderate, can_post_in, can_reply_to, can_see_group_item,
     recipient_orgs_or_default, require_manage_group, require_moderate, require_post_in,

@@ -1,0 +1,248 @@
+//! Managing people: the list, invitations, new links, disabling and re-enabling,
+//! resetting a second factor, ending sessions, and an organisation's second-factor
+//! requirement. Admins manage everyone; organisation admins the plain members of their
+//! own organisation (the policy in `vaern_core` decides every case).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// An organisation the viewer manages the people of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgChoice {
+    pub code: String,
+    pub name: String,
+    pub require_second_factor: bool,
+}
+
+/// One account in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub org_name: String,
+    pub role: String,
+    pub org_admin: bool,
+    pub status: String,
+    pub second_factor: bool,
+    pub sessions: i64,
+    /// The viewer may invite, reset, disable and re-enable this account.
+    pub manageable: bool,
+}
+
+/// The people page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct People {
+    pub orgs: Vec<OrgChoice>,
+    /// The organisation shown, if one is chosen (always for organisation admins).
+    pub selected: Option<String>,
+    pub people: Vec<PersonView>,
+    /// Admins may also grant every role, reset second factors and end sessions.
+    pub is_admin: bool,
+}
+
+#[server(prefix = "/rpc", endpoint = "people")]
+pub async fn load_people(org: Option<String>) -> Result<People, AppError> {
+    use crate::request;
+    use vaern_core::accounts::management;
+    use vaern_core::policy::{self, AccountSubject, PlatformRole};
+
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let orgs = management::manageable_orgs(&backend.db, &viewer).await?;
+    if orgs.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let is_admin = policy::require_admin(&viewer).is_ok();
+    let selected = match org.filter(|code| !code.is_empty()) {
+        Some(code) => Some(
+            orgs.iter()
+                .find(|o| o.code == code)
+                .ok_or(AppError::NotFound)?,
+        ),
+        None if is_admin => None,
+        None => orgs.first(),
+    };
+    let people = management::people(&backend.db, &viewer, selected.map(|o| o.id))
+        .await?
+        .into_iter()
+        .map(|p| {
+            let role = PlatformRole::parse(&p.platform_role).unwrap_or(PlatformRole::Member);
+            let subject = AccountSubject {
+                org_id: p.org_id,
+                role,
+                org_admin: p.org_admin,
+            };
+            PersonView {
+                manageable: policy::can_manage_account(&viewer, subject)
+                    && viewer.user_id != Some(p.id),
+                id: p.id.0,
+                name: p.name,
+                email: p.email,
+                org_name: p.org_name,
+                role: p.platform_role,
+                org_admin: p.org_admin,
+                status: p.status,
+                second_factor: p.second_factor,
+                sessions: p.sessions,
+            }
+        })
+        .collect();
+    Ok(People {
+        selected: selected.map(|o| o.code.clone()),
+        orgs: orgs
+            .into_iter()
+            .map(|o| OrgChoice {
+                code: o.code,
+                name: o.name,
+                require_second_factor: o.require_second_factor,
+            })
+            .collect(),
+        people,
+        is_admin,
+    })
+}
+
+/// A link just issued, for the issuer to pass on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedLink {
+    pub name: String,
+    pub link: String,
+    /// Whether it was also mailed.
+    pub mailed: bool,
+}
+
+#[server(prefix = "/rpc", endpoint = "invite")]
+pub async fn invite(
+    name: String,
+    email: String,
+    org: String,
+    role: String,
+    org_admin: Option<String>,
+    language: String,
+) -> Result<IssuedLink, AppError> {
+    use crate::request;
+    use vaern_core::accounts::MailLocale;
+    use vaern_core::accounts::links::Purpose;
+    use vaern_core::accounts::management::{self, Invitation};
+    use vaern_core::policy::PlatformRole;
+
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let role = PlatformRole::parse(&role).ok_or(AppError::invalid("role", "unknown"))?;
+    let org_id = match vaern_core::orgs::find_by_code(&backend.db, org.trim()).await {
+        Ok(found) => found.id,
+        Err(vaern_core::CoreError::NotFound) => return Err(AppError::invalid("org", "unknown")),
+        Err(other) => return Err(other.into()),
+    };
+    let invited = management::invite(
+        &backend.db,
+        Some(&viewer),
+        Invitation {
+            email,
+            name: name.clone(),
+            org_id,
+            role,
+            org_admin: org_admin.is_some(),
+            locale: MailLocale::parse(&language),
+        },
+    )
+    .await?;
+    let mailed = crate::mail::send_link(
+        &backend,
+        invited.user_id,
+        Purpose::Invitation,
+        &invited.token,
+    )
+    .await
+    .inspect_err(|err| tracing::error!(%err, "sending an invitation"))
+    .unwrap_or(false);
+    Ok(IssuedLink {
+        name: name.trim().to_string(),
+        link: crate::mail::link_url(&backend, &invited.token),
+        mailed,
+    })
+}
+
+/// A new invitation or reset link for an account (the earlier one stops working).
+#[server(prefix = "/rpc", endpoint = "new_link")]
+pub async fn new_link(user: i64) -> Result<IssuedLink, AppError> {
+    use crate::request;
+    use vaern_core::accounts::{self, management};
+    use vaern_core::ids::UserId;
+
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let (purpose, token) = management::issue_link(&backend.db, &viewer, UserId(user)).await?;
+    let mailed = crate::mail::send_link(&backend, UserId(user), purpose, &token)
+        .await
+        .inspect_err(|err| tracing::error!(%err, "sending a link"))
+        .unwrap_or(false);
+    Ok(IssuedLink {
+        name: accounts::contact(&backend.db, UserId(user)).await?.name,
+        link: crate::mail::link_url(&backend, &token),
+        mailed,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "set_disabled")]
+pub async fn set_disabled(user: i64, disabled: bool) -> Result<(), AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    vaern_core::accounts::management::set_disabled(
+        &backend.db,
+        &viewer,
+        vaern_core::ids::UserId(user),
+        disabled,
+    )
+    .await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "reset_second_factor")]
+pub async fn reset_second_factor(user: i64) -> Result<(), AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let admin = vaern_core::policy::require_admin(&viewer)?;
+    vaern_core::accounts::management::reset_second_factor(
+        &request::backend()?.db,
+        &admin,
+        vaern_core::ids::UserId(user),
+    )
+    .await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "end_user_sessions")]
+pub async fn end_user_sessions(user: i64) -> Result<(), AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let admin = vaern_core::policy::require_admin(&viewer)?;
+    vaern_core::accounts::management::end_sessions(
+        &request::backend()?.db,
+        &admin,
+        vaern_core::ids::UserId(user),
+    )
+    .await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "set_org_second_factor")]
+pub async fn set_org_second_factor(org: String, required: Option<String>) -> Result<(), AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let org = vaern_core::orgs::find_by_code(&backend.db, org.trim())
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    vaern_core::accounts::management::set_org_second_factor(
+        &backend.db,
+        &viewer,
+        org.id,
+        required.is_some(),
+    )
+    .await?;
+    Ok(())
+}

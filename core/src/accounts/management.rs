@@ -1,0 +1,281 @@
+//! Managing other people's accounts: inviting, listing, issuing reset links,
+//! disabling and re-enabling, resetting a second factor, ending sessions, and an
+//! organisation's second-factor requirement. Every operation asks the policy first
+//! (`policy::require_manage_account` and friends); accounts a viewer may not manage
+//! in an organisation it cannot see are answered as missing.
+//!
+//! Admin actions here are to be recorded in the audit log once it exists (issue 4);
+//! each such call site is marked `AUDIT:`.
+
+use super::links::{self, Purpose};
+use super::{MailLocale, UserStatus, normalise_email, second_factor, sessions, validate_name};
+use crate::clock;
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{OrgId, UserId};
+use crate::policy::{
+    AccountSubject, Admin, PlatformRole, Viewer, can_manage_account, can_manage_org_people,
+    require_admin, require_manage_account,
+};
+use serde::{Deserialize, Serialize};
+
+/// A person invited to the platform. Their account is `invited` until they choose a
+/// password through the link.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub email: String,
+    pub name: String,
+    pub org_id: OrgId,
+    pub role: PlatformRole,
+    pub org_admin: bool,
+    pub locale: MailLocale,
+}
+
+/// The new account and the token of its invitation link (shown once).
+#[derive(Debug, Clone)]
+pub struct Invited {
+    pub user_id: UserId,
+    pub token: String,
+}
+
+/// Creates an invited account and its link. Refusals name the field: `email` (malformed
+/// or `taken`), `name`, `org` (`unknown`, or `not_allowed` for an organisation admin
+/// inviting elsewhere) and `role` (`not_allowed`: a role the inviter may not grant).
+/// `inviter` is `None` only for the command line run by the operator.
+pub async fn invite(db: &Db, inviter: Option<&Viewer>, new: Invitation) -> CoreResult<Invited> {
+    let email = normalise_email(&new.email)?;
+    let name = validate_name(&new.name)?;
+    let org_exists: Option<i64> = sqlx::query_scalar("select id from organisations where id = $1")
+        .bind(new.org_id)
+        .fetch_optional(db)
+        .await?;
+    if org_exists.is_none() {
+        return Err(CoreError::invalid("org", "unknown"));
+    }
+    if let Some(viewer) = inviter {
+        let subject = AccountSubject {
+            org_id: new.org_id,
+            role: new.role,
+            org_admin: new.org_admin,
+        };
+        if !can_manage_org_people(viewer, viewer.org_id) {
+            return Err(CoreError::Forbidden);
+        }
+        if !can_manage_org_people(viewer, new.org_id) {
+            return Err(CoreError::invalid("org", "not_allowed"));
+        }
+        if !can_manage_account(viewer, subject) {
+            return Err(CoreError::invalid("role", "not_allowed"));
+        }
+    }
+    let now = clock::now();
+    let inserted: Option<UserId> = sqlx::query_scalar(
+        "insert into users (org_id, email, name, platform_role, org_admin, status, locale, \
+         created_at, updated_at) values ($1, $2, $3, $4, $5, 'invited', $6, $7, $7) \
+         on conflict (email) do nothing returning id",
+    )
+    .bind(new.org_id)
+    .bind(&email)
+    .bind(&name)
+    .bind(new.role.as_str())
+    .bind(new.org_admin)
+    .bind(new.locale.as_str())
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    let user_id = inserted.ok_or(CoreError::invalid("email", "taken"))?;
+    let created_by = inviter.and_then(|v| v.user_id);
+    let token = links::issue(db, user_id, Purpose::Invitation, created_by).await?;
+    // AUDIT: invitation of `user_id` by `created_by` with role and organisation.
+    Ok(Invited { user_id, token })
+}
+
+/// One account as the people list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub platform_role: String,
+    pub org_admin: bool,
+    pub status: String,
+    pub second_factor: bool,
+    pub sessions: i64,
+}
+
+/// The people the viewer may manage the organisation of: everyone for admins (or one
+/// organisation with `org`), the viewer's own organisation for organisation admins.
+pub async fn people(db: &Db, viewer: &Viewer, org: Option<OrgId>) -> CoreResult<Vec<Person>> {
+    let org = match org {
+        Some(org) if can_manage_org_people(viewer, org) => Some(org),
+        Some(_) => return Err(CoreError::NotFound),
+        None if require_admin(viewer).is_ok() => None,
+        None if can_manage_org_people(viewer, viewer.org_id) => Some(viewer.org_id),
+        None => return Err(CoreError::Forbidden),
+    };
+    let rows = sqlx::query_as::<_, Person>(
+        "select u.id, u.name, u.email, u.org_id, o.name as org_name, u.platform_role, \
+         u.org_admin, u.status, u.totp_secret is not null as second_factor, \
+         (select count(*) from user_sessions s where s.user_id = u.id) as sessions \
+         from users u join organisations o on o.id = u.org_id \
+         where $1 is null or u.org_id = $1 order by o.name, u.name, u.id",
+    )
+    .bind(org)
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+#[derive(sqlx::FromRow)]
+struct SubjectRow {
+    org_id: OrgId,
+    platform_role: String,
+    org_admin: bool,
+    status: String,
+    password_hash: Option<String>,
+}
+
+/// Loads the account and checks that the viewer may manage it.
+async fn managed(db: &Db, viewer: &Viewer, user_id: UserId) -> CoreResult<SubjectRow> {
+    let row = sqlx::query_as::<_, SubjectRow>(
+        "select org_id, platform_role, org_admin, status, password_hash from users where id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    let role = PlatformRole::parse(&row.platform_role)
+        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))?;
+    require_manage_account(
+        viewer,
+        AccountSubject {
+            org_id: row.org_id,
+            role,
+            org_admin: row.org_admin,
+        },
+    )?;
+    Ok(row)
+}
+
+/// Issues a new link for the account: an invitation while it is invited, else a
+/// password reset. Returns the purpose and the token (shown once).
+pub async fn issue_link(
+    db: &Db,
+    viewer: &Viewer,
+    user_id: UserId,
+) -> CoreResult<(Purpose, String)> {
+    let row = managed(db, viewer, user_id).await?;
+    let purpose = if row.status == UserStatus::Disabled.as_str() {
+        return Err(CoreError::invalid("user", "disabled"));
+    } else if row.status == UserStatus::Invited.as_str() {
+        Purpose::Invitation
+    } else {
+        Purpose::PasswordReset
+    };
+    let token = links::issue(db, user_id, purpose, viewer.user_id).await?;
+    // AUDIT: link of `purpose` issued for `user_id` by the viewer.
+    Ok((purpose, token))
+}
+
+/// Disables an account (ending its sessions at once) or re-enables it. Nobody disables
+/// themselves, so that the last admin cannot lock the platform by accident.
+pub async fn set_disabled(
+    db: &Db,
+    viewer: &Viewer,
+    user_id: UserId,
+    disabled: bool,
+) -> CoreResult<()> {
+    let row = managed(db, viewer, user_id).await?;
+    if viewer.user_id == Some(user_id) {
+        return Err(CoreError::invalid("user", "self"));
+    }
+    let status = if disabled {
+        UserStatus::Disabled
+    } else if row.password_hash.is_some() {
+        UserStatus::Active
+    } else {
+        UserStatus::Invited
+    };
+    let mut tx = db.begin().await?;
+    sqlx::query("update users set status = $1, updated_at = $2 where id = $3")
+        .bind(status.as_str())
+        .bind(clock::now())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    if disabled {
+        sqlx::query("delete from user_sessions where user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    // AUDIT: account `user_id` disabled or re-enabled by the viewer.
+    Ok(())
+}
+
+/// An admin removes a person's second factor (e.g. a lost phone) and ends their
+/// sessions; the person enrols again at the next sign-in where it is required.
+pub async fn reset_second_factor(db: &Db, admin: &Admin, user_id: UserId) -> CoreResult<()> {
+    managed(db, admin.viewer(), user_id).await?;
+    second_factor::remove(db, user_id).await?;
+    sessions::end_all_for_user(db, user_id).await?;
+    // AUDIT: second factor of `user_id` reset by the admin.
+    Ok(())
+}
+
+/// An admin ends every session of a person.
+pub async fn end_sessions(db: &Db, admin: &Admin, user_id: UserId) -> CoreResult<u64> {
+    managed(db, admin.viewer(), user_id).await?;
+    let ended = sessions::end_all_for_user(db, user_id).await?;
+    // AUDIT: all sessions of `user_id` ended by the admin.
+    Ok(ended)
+}
+
+/// An organisation as its settings page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct OrgSettings {
+    pub id: OrgId,
+    pub code: String,
+    pub name: String,
+    pub require_second_factor: bool,
+}
+
+/// The organisations whose people the viewer manages: all for admins, its own for an
+/// organisation admin, none otherwise.
+pub async fn manageable_orgs(db: &Db, viewer: &Viewer) -> CoreResult<Vec<OrgSettings>> {
+    let all = sqlx::query_as::<_, OrgSettings>(
+        "select id, code, name, require_second_factor from organisations order by name",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(all
+        .into_iter()
+        .filter(|org| can_manage_org_people(viewer, org.id))
+        .collect())
+}
+
+/// Requires (or stops requiring) a second factor of everyone in the organisation.
+/// Members without one are asked to enrol at their next sign-in.
+pub async fn set_org_second_factor(
+    db: &Db,
+    viewer: &Viewer,
+    org_id: OrgId,
+    required: bool,
+) -> CoreResult<()> {
+    if !can_manage_org_people(viewer, org_id) {
+        return Err(CoreError::NotFound);
+    }
+    let done = sqlx::query("update organisations set require_second_factor = $1 where id = $2")
+        .bind(required)
+        .bind(org_id)
+        .execute(db)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Err(CoreError::NotFound);
+    }
+    // AUDIT: second-factor requirement of `org_id` set by the viewer.
+    Ok(())
+}
