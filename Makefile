@@ -25,8 +25,8 @@ run: tools-release
 	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 	@if [ ! -f data/vaern.db ]; then "$(TARGET_DIR)/release/vaern" --data-dir data demo; \
 	  else echo "Using the existing ./data (demo accounts: see README.md)."; fi
-	@echo "Sign in at http://127.0.0.1:3000 as admin@kl.demo / demo-kl-adgangskode (admin)"
-	@echo "or as it-chef@aarhus.demo / demo-kommune-kodeord (Aarhus Kommune)."
+	@echo "Sign in at http://127.0.0.1:3000 as it-chef@aarhus.demo / demo-kommune-kodeord"
+	@echo "(Aarhus Kommune); admin@kl.demo / demo-kl-adgangskode needs its TOTP code (README.md)."
 	"$(TARGET_DIR)/release/vaern" --data-dir data serve --addr 127.0.0.1:3000 \
 	  --site-root "$(CURDIR)/target/site"
 

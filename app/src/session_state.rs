@@ -31,9 +31,23 @@ struct Pending {
     since: i64,
 }
 
-/// Remembers that `user_id` proved its password and must now take `step`.
-pub async fn set_pending(user_id: UserId, step: PendingStep) -> Result<(), AppError> {
+/// Remembers that `user_id` proved its password and must now take `step`. Whoever was
+/// signed in in this browser is signed out first, so that the next step can only ever
+/// concern the person who just proved the password.
+pub async fn set_pending(
+    backend: &Backend,
+    context: &RequestContext,
+    user_id: UserId,
+    step: PendingStep,
+) -> Result<(), AppError> {
     let session = request::session()?;
+    if let Some(previous) = &context.signed_in {
+        sessions::end(&backend.db, &previous.session_id).await?;
+    }
+    session
+        .remove_value(SESSION_KEY)
+        .await
+        .map_err(session_error)?;
     // A new id here too, so an id planted before the password step is worthless.
     session.cycle_id().await.map_err(session_error)?;
     session

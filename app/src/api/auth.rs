@@ -80,12 +80,14 @@ async fn continue_sign_in(outcome: vaern_core::accounts::SignInOutcome) -> Resul
             Ok(())
         }
         SignInOutcome::CodeNeeded(user_id) => {
-            session_state::set_pending(user_id, PendingStep::Code).await?;
+            let (backend, context) = (request::backend()?, request::context()?);
+            session_state::set_pending(&backend, &context, user_id, PendingStep::Code).await?;
             leptos_axum::redirect("/sign-in/code");
             Ok(())
         }
         SignInOutcome::EnrolmentNeeded(user_id) => {
-            session_state::set_pending(user_id, PendingStep::Enrol).await?;
+            let (backend, context) = (request::backend()?, request::context()?);
+            session_state::set_pending(&backend, &context, user_id, PendingStep::Enrol).await?;
             leptos_axum::redirect("/sign-in/enrol");
             Ok(())
         }

@@ -7,9 +7,11 @@ use crate::api::people::{
 };
 use crate::components::error_message::ErrorMessage;
 use crate::components::signed_in::signed_in_view;
+use crate::error::AppError;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use leptos::either::Either;
+use crate::pages::not_found::NotFoundPage;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -64,18 +66,23 @@ fn PeopleView() -> impl IntoView {
     let body = move || {
         Suspend::new(async move {
             match people.await {
-                Ok(people) => Either::Left(view! { <PeopleParts people actions /> }),
-                Err(err) => Either::Right(view! {
+                Ok(people) => EitherOf3::A(view! {
+                    <h1>{td_string!(locale, people_title)}</h1>
+                    <p>{td_string!(locale, people_intro)}</p>
+                    <PeopleParts people actions />
+                }),
+                // People who manage nobody are told the page does not exist.
+                Err(AppError::NotFound | AppError::Forbidden) => {
+                    EitherOf3::B(view! { <NotFoundPage /> })
+                }
+                Err(err) => EitherOf3::C(view! {
+                    <h1>{td_string!(locale, people_title)}</h1>
                     <p class="message error" role="alert">{err.message(locale)}</p>
                 }),
             }
         })
     };
-    view! {
-        <h1>{td_string!(locale, people_title)}</h1>
-        <p>{td_string!(locale, people_intro)}</p>
-        <Suspense>{body}</Suspense>
-    }
+    view! { <Suspense>{body}</Suspense> }
 }
 
 #[component]
@@ -335,9 +342,9 @@ fn PersonRow(person: PersonView, is_admin: bool, actions: Actions) -> impl IntoV
     let user = person.id;
     // Each button names its person, so that screen-reader users can tell them apart.
     let label = |text: &str| format!("{text} – {}", person.name);
-    let new_link_label = label(&td_string!(locale, new_link_button).to_string());
-    let reset_label = label(&td_string!(locale, reset_second_factor_button).to_string());
-    let end_label = label(&td_string!(locale, end_sessions_button).to_string());
+    let new_link_label = label(td_string!(locale, new_link_button));
+    let reset_label = label(td_string!(locale, reset_second_factor_button));
+    let end_label = label(td_string!(locale, end_sessions_button));
     let mut role = role_name(locale, &person.role);
     if person.org_admin {
         role = format!("{role}, {}", td_string!(locale, invite_org_admin));

@@ -2,10 +2,13 @@
 //! redirect, so switching works without wasm.
 
 use crate::AppState;
+use app::request::RequestContext;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 use serde::Deserialize;
+use vaern_core::accounts::{self, MailLocale};
 
 #[derive(Deserialize)]
 pub struct Back {
@@ -16,10 +19,25 @@ pub async fn switch(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(back): Query<Back>,
+    context: Option<Extension<RequestContext>>,
 ) -> Response {
     let Some(locale) = app::locale::parse(&code) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    // Mail to a signed-in person follows the language they read the platform in.
+    if let Some(user_id) = context
+        .as_ref()
+        .and_then(|Extension(c)| c.signed_in.as_ref())
+        .and_then(|s| s.viewer.user_id)
+    {
+        let mail_locale = match locale {
+            app::i18n::Locale::da => MailLocale::Da,
+            app::i18n::Locale::en => MailLocale::En,
+        };
+        if let Err(err) = accounts::set_mail_locale(&state.backend.db, user_id, mail_locale).await {
+            tracing::warn!(%err, "remembering the mail language");
+        }
+    }
     let secure = if state.security.https { "; Secure" } else { "" };
     let cookie = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",

@@ -1,11 +1,12 @@
 //! `spawn_app()` and typed helpers for talking to a running Værn.
 
 use reqwest::{Client, Response, StatusCode, redirect};
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 use tempfile::TempDir;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use vaern_core::accounts::sessions::SessionLimits;
-use vaern_core::accounts::{self, NewUser};
+use vaern_core::accounts::{self, NewUser, second_factor};
 use vaern_core::db::Db;
 use vaern_core::ids::UserId;
 use vaern_core::orgs;
@@ -13,10 +14,15 @@ use vaern_core::policy::PlatformRole;
 use vaern_server::config::Config;
 
 pub const PASSWORD: &str = "a long enough test password";
+/// The name `create_user` gives; no part of it is in `PASSWORD`, which the password
+/// rules would refuse.
+pub const NAME: &str = "Prøve Bruger";
 
 pub struct TestApp {
     pub url: String,
     pub db: Db,
+    /// Where mail goes when `Options::mail_dir` was given.
+    pub mail_dir: Option<PathBuf>,
     _dir: TempDir,
     _one_at_a_time: OwnedMutexGuard<()>,
 }
@@ -31,6 +37,19 @@ static ONE_AT_A_TIME: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex
 pub struct Options {
     pub limits: SessionLimits,
     pub public_url: Option<String>,
+    /// Mail is written to files here (see `TestApp::mails`); off when `None`. A relative
+    /// path is taken inside the app's temporary data directory.
+    pub mail_dir: Option<PathBuf>,
+}
+
+impl Options {
+    /// Mail on, into `mail/` in the data directory.
+    pub fn with_mail() -> Self {
+        Self {
+            mail_dir: Some(PathBuf::from("mail")),
+            ..Self::default()
+        }
+    }
 }
 
 /// Tests run on a multi-thread runtime, as `vaern serve` does.
@@ -48,6 +67,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.limits = options.limits;
     config.public_url = options.public_url;
     config.site_root = dir.path().join("site");
+    let mail_dir = options.mail_dir.map(|path| dir.path().join(path));
+    if let Some(mail_dir) = &mail_dir {
+        config.mailer =
+            vaern_core::mail::Mailer::dir(mail_dir.clone(), "Værn <noreply@vaern.test>")
+                .expect("mail dir");
+    }
     let server = vaern_server::Server::build(listener, config)
         .await
         .expect("server builds");
@@ -57,6 +82,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     TestApp {
         url: format!("http://127.0.0.1:{port}"),
         db,
+        mail_dir,
         _dir: dir,
         _one_at_a_time: turn,
     }
@@ -78,23 +104,133 @@ pub fn browser() -> Client {
 }
 
 impl TestApp {
+    /// An active account in Aarhus (751) with `PASSWORD`.
     pub async fn create_user(&self, email: &str, role: PlatformRole) -> UserId {
-        let org = orgs::find_by_code(&self.db, "751")
+        self.create_user_in("751", email, role, false).await
+    }
+
+    /// An active account with `PASSWORD` in the organisation with code `org`.
+    pub async fn create_user_in(
+        &self,
+        org: &str,
+        email: &str,
+        role: PlatformRole,
+        org_admin: bool,
+    ) -> UserId {
+        let org = orgs::find_by_code(&self.db, org)
             .await
-            .expect("Aarhus is seeded");
+            .expect("organisation is seeded");
         accounts::create(
             &self.db,
             NewUser {
                 email: email.into(),
-                name: "Test Person".into(),
+                name: NAME.into(),
                 org_id: org.id,
                 role,
-                org_admin: false,
+                org_admin,
                 password: PASSWORD.into(),
             },
         )
         .await
         .expect("user created")
+    }
+
+    /// Gives the account a TOTP secret as if it had enrolled (no code used yet) and
+    /// returns the secret.
+    pub async fn give_second_factor(&self, user: UserId) -> String {
+        let secret = second_factor::new_secret();
+        sqlx::query("update users set totp_secret = $1, totp_last_step = null where id = $2")
+            .bind(&secret)
+            .bind(user)
+            .execute(&self.db)
+            .await
+            .expect("secret stored");
+        secret
+    }
+
+    /// Signs in with the password and then the code, asserting each step.
+    pub async fn sign_in_with_code(
+        &self,
+        client: &Client,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) {
+        let res = self.sign_in(client, email, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "password step");
+        assert_eq!(location(&res).as_deref(), Some("/sign-in/code"));
+        let res = self.rpc(client, "submit_code", &[("code", code)]).await;
+        let status = res.status();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "code step: {}",
+            res.text().await.unwrap_or_default()
+        );
+        assert!(self.is_signed_in(client).await, "signed in after the code");
+    }
+
+    /// A new account of `role` in `org` with a second factor, signed in in a new browser.
+    /// Returns the browser, the account and its TOTP secret (whose current step is used).
+    pub async fn signed_in_with_second_factor(
+        &self,
+        org: &str,
+        email: &str,
+        role: PlatformRole,
+        org_admin: bool,
+    ) -> (Client, UserId, String) {
+        let user = self.create_user_in(org, email, role, org_admin).await;
+        let secret = self.give_second_factor(user).await;
+        let client = browser();
+        self.sign_in_with_code(&client, email, PASSWORD, &totp_now(&secret))
+            .await;
+        (client, user, secret)
+    }
+
+    /// A new account signed in with its password alone in a new browser.
+    pub async fn signed_in(
+        &self,
+        org: &str,
+        email: &str,
+        role: PlatformRole,
+        org_admin: bool,
+    ) -> (Client, UserId) {
+        let user = self.create_user_in(org, email, role, org_admin).await;
+        let client = browser();
+        let res = self.sign_in(&client, email, PASSWORD).await;
+        assert_eq!(
+            location(&res).as_deref(),
+            Some("/"),
+            "signed in without a code"
+        );
+        assert!(self.is_signed_in(&client).await);
+        (client, user)
+    }
+
+    /// The mail written so far, oldest first.
+    pub fn mails(&self) -> Vec<String> {
+        let dir = self.mail_dir.as_ref().expect("spawned with a mail dir");
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("mail dir")
+            .map(|entry| entry.expect("dir entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .filter(|path| {
+                !path
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        // Names start with the time in nanoseconds.
+        names.sort();
+        names
+            .iter()
+            .map(|path| std::fs::read_to_string(path).expect("mail readable"))
+            .collect()
+    }
+
+    /// The newest mail.
+    pub fn newest_mail(&self) -> String {
+        self.mails().pop().expect("a mail was written")
     }
 
     /// POSTs a form to a server function as our hydrated pages do.
@@ -152,6 +288,73 @@ impl TestApp {
             _ => false,
         }
     }
+}
+
+/// Where a server function sent the browser (`Location`), if anywhere.
+pub fn location(res: &Response) -> Option<String> {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The token of the first `/link/<token>` in a text (a mail or a URL).
+pub fn link_token(text: &str) -> String {
+    let start = text.find("/link/").expect("the text holds a link") + "/link/".len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// The TOTP code of the current 30-second step.
+pub fn totp_now(secret: &str) -> String {
+    second_factor::code_at(secret, unix_now()).expect("valid secret")
+}
+
+/// The code of the next step: still accepted now (one step of skew), and later than the
+/// current one, so a second sign-in in the same test is not refused as a replay.
+pub fn totp_next(secret: &str) -> String {
+    second_factor::code_at(secret, unix_now() + 30).expect("valid secret")
+}
+
+/// A six-digit code that matches none of the steps accepted now.
+pub fn wrong_code(secret: &str) -> String {
+    let now = unix_now();
+    let near: Vec<String> = (-2..=2)
+        .map(|step| second_factor::code_at(secret, now + step * 30).expect("valid secret"))
+        .collect();
+    (0..)
+        .map(|n: u32| format!("{:06}", (n * 111_111) % 1_000_000))
+        .find(|code| !near.contains(code))
+        .expect("some code is wrong")
+}
+
+/// The JSON body of a response.
+pub async fn json(res: Response) -> serde_json::Value {
+    let text = res.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts a 400 whose body names the field and the reason.
+pub async fn assert_invalid(res: Response, field: &str, reason: &str) {
+    let status = res.status();
+    let body = res.text().await.expect("body");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{field}/{reason}: {body}");
+    let got: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
+    assert_eq!(
+        got,
+        serde_json::json!({ "Invalid": { "field": field, "reason": reason } }),
+        "expected {field}/{reason}"
+    );
 }
 
 /// The session cookie's `Set-Cookie` line, if the response sets one.

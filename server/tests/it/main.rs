@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account_security;
 mod auth;
 mod bad_input;
 mod security;
