@@ -6,5 +6,6 @@ mod helpers;
 mod account_security;
 mod auth;
 mod bad_input;
+mod cli;
 mod security;
 mod sessions;

@@ -1,0 +1,84 @@
+//! The `vaern` command line, run as the built binary on a temporary data directory.
+
+use crate::helpers::link_token;
+use std::process::Command;
+use vaern_core::accounts::links::{self, Purpose};
+
+fn vaern(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vaern"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("VAERN_LOG", "error")
+        .output()
+        .expect("the vaern binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_create_without_a_password_prints_a_one_time_invitation_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = vaern(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--email",
+            "Chef@KL.dk",
+            "--name",
+            "Karen Skov",
+            "--org",
+            "kl",
+            "--public-url",
+            "https://vaern.example.dk/",
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("https://vaern.example.dk/link/"),
+        "{stdout}"
+    );
+    let token = link_token(&stdout);
+    let db = vaern_core::db::open(dir.path()).await.unwrap();
+    let info = links::inspect(&db, &token).await.unwrap();
+    assert_eq!(info.purpose, Purpose::Invitation);
+    assert_eq!(info.email, "chef@kl.dk");
+    // Admins must use a second factor, so twelve characters are enough.
+    assert_eq!(info.min_password_len, 12);
+
+    let (again, _, stderr) = vaern(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--email",
+            "chef@kl.dk",
+            "--name",
+            "Karen",
+            "--org",
+            "kl",
+        ],
+    );
+    assert!(!again);
+    assert!(stderr.contains("email: taken"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_prints_each_password_and_the_second_factor_of_those_who_need_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = vaern(dir.path(), &["demo"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("admin@kl.demo"), "{stdout}");
+    assert!(stdout.contains("demo-kl-adgangskode"));
+    assert!(stdout.contains(
+        "otpauth://totp/V%C3%A6rn:admin%40kl.demo?secret=VAERNDEMOADMINKLTOTPSECRET234567"
+    ));
+    assert!(stdout.contains("secret=VAERNDEMOANALYSTSOCTOTPSECRET234"));
+    assert!(stdout.contains("secret=VAERNDEMOCOORDINATORKLTOTPSECRET"));
+    // Members have no second factor, so no secret is printed for them.
+    assert_eq!(stdout.matches("TOTP secret").count(), 3, "{stdout}");
+}
