@@ -2,6 +2,7 @@
 // for (in both languages), and the few steps many tests share.
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect } from './fixtures';
+import { freshCode } from './totp';
 
 export type Lang = 'da' | 'en';
 
@@ -11,6 +12,8 @@ export interface Account {
   name: string;
   org: string;
   groups: string[];
+  /** Base32 TOTP secret, for accounts that sign in with a code as well. */
+  totpSecret?: string;
 }
 
 /** The accounts `vaern demo` creates (their passwords are published in the README). */
@@ -21,8 +24,26 @@ export const accounts = {
     name: 'Astrid Holm',
     org: 'KL – Kommunernes Landsforening',
     groups: [],
+    totpSecret: 'VAERNDEMOADMINKLTOTPSECRET234567',
   },
-  /** Used by most tests; never has its password changed. */
+  analyst: {
+    email: 'analytiker@soc.demo',
+    password: 'demo-soc-adgangskode',
+    name: 'Lars Krogh',
+    org: 'Nationalt analysecenter (DCIS Sund)',
+    groups: [],
+    totpSecret: 'VAERNDEMOANALYSTSOCTOTPSECRET234',
+  },
+  /** Used only by the password-reset test (which never uses the link it gets). */
+  coordinator: {
+    email: 'koordinator@kl.demo',
+    password: 'demo-programmet-kode',
+    name: 'Sofie Dahl',
+    org: 'KL – Kommunernes Landsforening',
+    groups: [],
+    totpSecret: 'VAERNDEMOCOORDINATORKLTOTPSECRET',
+  },
+  /** Used by most tests; never has its password changed. Organisation admin of Aarhus. */
   aarhus: {
     email: 'it-chef@aarhus.demo',
     password: 'demo-kommune-kodeord',
@@ -62,9 +83,64 @@ export const texts = {
     newPassword: 'Ny adgangskode',
     confirmPassword: 'Gentag ny adgangskode',
     changePasswordButton: 'Skift adgangskode',
-    passwordChanged: 'Din adgangskode er skiftet. Dine andre sessioner er logget ud.',
+    passwordChanged: 'Din adgangskode er skiftet.',
     passwordMismatch: 'De to nye adgangskoder er ikke ens.',
     notFoundTitle: 'Siden findes ikke',
+    // Account security (second factor, links, sessions, people).
+    forgotPasswordLink: 'Glemt din adgangskode?',
+    codeTitle: 'Log ind: kode',
+    code: 'Kode',
+    continueButton: 'Fortsæt',
+    codeWrong: 'Koden er forkert eller allerede brugt.',
+    signInExpired: 'Log ind-forsøget er udløbet. Log venligst ind igen.',
+    startAgain: 'Log ind igen',
+    enrolTitle: 'Opsæt en ekstra faktor',
+    enrolQrLabel: 'QR-kode til din godkendelsesapp',
+    enrolButton: 'Slå til',
+    recoveryCodesTitle: 'Dine gendannelseskoder',
+    recoveryCodesGone:
+      'Gendannelseskoder vises kun én gang, lige efter de er lavet. Du kan lave nye på din kontoside.',
+    recoveryCodesDone: 'Jeg har gemt dem. Fortsæt',
+    linkTitleInvitation: 'Velkommen til Værn',
+    linkTitleInvalid: 'Linket kan ikke bruges',
+    linkTitleReset: 'Vælg en ny adgangskode',
+    linkIntroInvitation: (name: string, email: string) => `${name}, vælg en adgangskode til din konto ${email}.`,
+    linkUsed: 'Linket er allerede brugt. Bed om et nyt, hvis du har brug for det.',
+    linkUnknown: 'Linket er ikke gyldigt. Tjek, at du har kopieret hele linket, eller bed om et nyt.',
+    savePasswordButton: 'Gem adgangskode',
+    forgotTitle: 'Glemt adgangskode',
+    forgotButton: 'Send link',
+    forgotSent: 'Hvis adressen hører til en konto, er et link på vej. Det virker én gang i 72 timer.',
+    secondFactorTitle: 'Ekstra faktor',
+    secondFactorOn: (count: number) =>
+      `Slået til med en godkendelsesapp. Ubrugte gendannelseskoder: ${count}.`,
+    sessionsTitle: 'Hvor du er logget ind',
+    sessionThis: 'Denne session',
+    endSession: 'Log ud',
+    endSessionLabel: (device: string) => `Log ud – ${device}`,
+    endOtherSessions: 'Log ud alle andre steder',
+    endOtherSessionsCheckbox: 'Log mig også ud alle andre steder',
+    navPeople: 'Personer',
+    peopleTitle: 'Personer',
+    inviteTitle: 'Inviter en person',
+    inviteName: 'Navn',
+    inviteEmail: 'E-mailadresse',
+    inviteOrg: 'Organisation',
+    inviteRole: 'Platformsrolle',
+    inviteOrgAdmin: 'Organisationsadministrator',
+    inviteLanguage: 'Sprog i e-mailen',
+    inviteButton: 'Inviter',
+    invited: (name: string) => `${name} er inviteret. Linket virker én gang i 72 timer:`,
+    inviteMailed: 'Linket er også sendt med e-mail.',
+    peopleListTitle: 'Konti',
+    roleAnalyst: 'Analytiker',
+    roleMember: 'Medlem',
+    statusInvited: 'Inviteret',
+    statusActive: 'Aktiv',
+    yes: 'Ja',
+    no: 'Nej',
+    mailInvitationSubject: 'Invitation til Værn',
+    mailResetSubject: 'Ny adgangskode til Værn',
   },
   en: {
     signInTitle: 'Sign in',
@@ -82,6 +158,15 @@ export const texts = {
     languageNav: 'Language',
     accountTitle: 'My account',
     notFoundTitle: 'Page not found',
+    codeTitle: 'Sign in: code',
+    code: 'Code',
+    continueButton: 'Continue',
+    enrolTitle: 'Set up a second factor',
+    recoveryCodesTitle: 'Your recovery codes',
+    linkTitleInvitation: 'Welcome to Værn',
+    linkTitleInvalid: 'The link cannot be used',
+    forgotTitle: 'Forgot your password',
+    peopleTitle: 'People',
   },
 } as const;
 
@@ -102,8 +187,24 @@ export async function useLanguage(context: BrowserContext, baseURL: string, lang
   await context.addCookies([{ name: 'lang', value: lang, url: baseURL }]);
 }
 
-/** Signs in through the sign-in form and waits for the home page. */
+/**
+ * Signs in through the sign-in form, and for an account with a TOTP secret also through
+ * the code step (`/sign-in/code`), and waits for the home page.
+ */
 export async function signIn(page: Page, account: Account, lang: Lang = 'da'): Promise<void> {
+  const t = texts[lang];
+  await submitPassword(page, account, lang);
+  if (account.totpSecret) {
+    await expect(page).toHaveURL('/sign-in/code');
+    await expect(page.getByRole('heading', { level: 1, name: t.codeTitle })).toBeVisible();
+    await submitCode(page, account.totpSecret, lang);
+  }
+  await expect(page).toHaveURL('/');
+  await expect(page.getByRole('heading', { level: 1, name: t.welcome(account.name) })).toBeVisible();
+}
+
+/** The first step of signing in: the sign-in form with e-mail and password. */
+export async function submitPassword(page: Page, account: Account, lang: Lang = 'da'): Promise<void> {
   const t = texts[lang];
   await page.goto('/sign-in');
   await expect(page.getByRole('heading', { level: 1, name: t.signInTitle })).toBeVisible();
@@ -111,6 +212,13 @@ export async function signIn(page: Page, account: Account, lang: Lang = 'da'): P
   await page.getByLabel(t.email, { exact: true }).fill(account.email);
   await page.getByLabel(t.password, { exact: true }).fill(account.password);
   await page.getByRole('button', { name: t.signInButton, exact: true }).click();
-  await expect(page).toHaveURL('/');
-  await expect(page.getByRole('heading', { level: 1, name: t.welcome(account.name) })).toBeVisible();
+}
+
+/** Enters a fresh TOTP code (see totp.ts) on the code page and continues. */
+export async function submitCode(page: Page, totpSecret: string, lang: Lang = 'da'): Promise<void> {
+  const t = texts[lang];
+  const field = page.getByLabel(t.code, { exact: true });
+  await expect(field).toBeVisible();
+  await field.fill(await freshCode(totpSecret));
+  await page.getByRole('button', { name: t.continueButton, exact: true }).click();
 }

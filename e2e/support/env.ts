@@ -27,3 +27,16 @@ export function e2eEnv(): E2eEnv {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`E2E_PORT=${process.env.E2E_PORT} is not a port.`);
   return { bin: bin!, siteRoot: path.resolve(siteRoot!), port };
 }
+
+/**
+ * Files one run of the suite shares between the global set-up and the tests (which run
+ * in worker processes, so environment variables set during set-up do not reach them):
+ * emptied at the start of every run.
+ */
+export const RUN_DIR = path.resolve(__dirname, '..', '.run');
+
+/** Where the server writes the mail it sends, one `.eml` file per message. */
+export const MAIL_DIR = path.join(RUN_DIR, 'mail');
+
+/** The last TOTP time step the tests used per secret (see support/totp.ts). */
+export const TOTP_STEPS_FILE = path.join(RUN_DIR, 'totp-steps.json');

@@ -1,5 +1,6 @@
-// The `test` every spec uses. It watches every page of the test's browser context and
-// fails the test on:
+// The `test` every spec uses. It watches every page of the test's browser context (and
+// of any further context the test opens with the `newContext` fixture) and fails the
+// test on:
 //   - an uncaught exception in the page (`pageerror`, which includes wasm panics),
 //   - any console error (unless the test allows that exact message, see
 //     `allowedConsoleErrors`),
@@ -8,7 +9,7 @@
 //   - a crashed renderer.
 // It also installs a probe that tells when the app's wasm has been instantiated, which
 // `waitForHydration` in app.ts waits on.
-import { test as base, expect, type ConsoleMessage, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type ConsoleMessage, type Page, type TestInfo } from '@playwright/test';
 
 export { expect };
 
@@ -25,6 +26,14 @@ export interface AllowedConsoleErrors {
 
 interface Options {
   allowedConsoleErrors: AllowedConsoleErrors;
+}
+
+interface Fixtures {
+  /**
+   * Opens another browser context (another "browser" of the same or another person),
+   * watched like the test's own `context`; closed and checked at the end of the test.
+   */
+  newContext: () => Promise<BrowserContext>;
 }
 
 /** For `test.use`: the test may log console errors matching these patterns. */
@@ -51,88 +60,119 @@ declare global {
 
 const CSP_TEXT = /Content[- ]Security[- ]Policy|Refused to /i;
 
-export const test = base.extend<Options>({
+/** What the watchers saw in one or more browser contexts during a test. */
+interface Watched {
+  problems: string[];
+  allowedSeen: string[];
+  warnings: string[];
+}
+
+/**
+ * Installs the CSP reporter, the hydration probe and the error watchers on a browser
+ * context; what they see is added to `watched`.
+ */
+async function watchContext(context: BrowserContext, allowed: AllowedConsoleErrors, watched: Watched): Promise<void> {
+  const { problems, allowedSeen, warnings } = watched;
+
+  await context.exposeBinding('__e2eReportCspViolation', ({ page }, v: CspViolation) => {
+    problems.push(
+      `CSP violation on ${v.url}: ${v.effectiveDirective || v.violatedDirective} blocked ` +
+        `${v.blockedURI || '(inline)'}` +
+        (v.sourceFile ? ` at ${v.sourceFile}:${v.lineNumber}` : '') +
+        (v.sample ? ` sample: ${JSON.stringify(v.sample)}` : '') +
+        ` [page ${page.url()}]`,
+    );
+  });
+
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__e2eReportCspViolation?.({
+        url: e.documentURI,
+        violatedDirective: e.violatedDirective,
+        effectiveDirective: e.effectiveDirective,
+        blockedURI: e.blockedURI,
+        sourceFile: e.sourceFile,
+        lineNumber: e.lineNumber,
+        sample: e.sample,
+      });
+    });
+
+    // Hydration probe: the app's loader instantiates the wasm module, then calls
+    // `hydrate()` in the same chain of promise callbacks. A timer started when
+    // instantiation resolves therefore fires only after hydration has run.
+    const markReady = () => setTimeout(() => (window.__e2eWasmReady = true), 0);
+    const wasm = WebAssembly as unknown as Record<string, unknown>;
+    for (const name of ['instantiateStreaming', 'instantiate']) {
+      const original = wasm[name];
+      if (typeof original !== 'function') continue;
+      wasm[name] = function (this: unknown, ...args: unknown[]) {
+        const result = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        result.then(markReady, () => {});
+        return result;
+      };
+    }
+  });
+
+  const watch = (page: Page) => {
+    page.on('pageerror', (err) => {
+      problems.push(`Uncaught exception on ${page.url()}: ${err.stack ?? err.message}`);
+    });
+    page.on('console', (msg: ConsoleMessage) => {
+      const text = msg.text();
+      const where = describeLocation(msg);
+      if (msg.type() === 'error') {
+        const subject = `${text} @ ${msg.location().url}`;
+        if (allowed.patterns.some((re) => re.test(subject))) {
+          allowedSeen.push(`${text}${where}`);
+        } else {
+          problems.push(`Console error on ${page.url()}: ${text}${where}`);
+        }
+      } else if (CSP_TEXT.test(text)) {
+        problems.push(`CSP console message (${msg.type()}) on ${page.url()}: ${text}${where}`);
+      } else if (msg.type() === 'warning') {
+        // Not a failure, but shown in the report (Leptos warns here in debug builds).
+        warnings.push(`${text}${where}`);
+      }
+    });
+    page.on('crash', () => problems.push(`The renderer crashed on ${page.url()}`));
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
+}
+
+function report(watched: Watched, testInfo: TestInfo, what: string): void {
+  for (const line of watched.allowedSeen) {
+    testInfo.annotations.push({ type: 'allowed console error', description: `${what}: ${line}` });
+  }
+  for (const line of watched.warnings) {
+    testInfo.annotations.push({ type: 'console warning', description: `${what}: ${line}` });
+  }
+  expect(watched.problems, `page errors, console errors and CSP violations during the test (${what})`).toEqual([]);
+}
+
+export const test = base.extend<Options & Fixtures>({
   allowedConsoleErrors: [{ patterns: [] }, { option: true }],
 
   context: async ({ context, allowedConsoleErrors }, use, testInfo) => {
-    const problems: string[] = [];
-    const allowedSeen: string[] = [];
-    const warnings: string[] = [];
-
-    await context.exposeBinding('__e2eReportCspViolation', ({ page }, v: CspViolation) => {
-      problems.push(
-        `CSP violation on ${v.url}: ${v.effectiveDirective || v.violatedDirective} blocked ` +
-          `${v.blockedURI || '(inline)'}` +
-          (v.sourceFile ? ` at ${v.sourceFile}:${v.lineNumber}` : '') +
-          (v.sample ? ` sample: ${JSON.stringify(v.sample)}` : '') +
-          ` [page ${page.url()}]`,
-      );
-    });
-
-    await context.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        window.__e2eReportCspViolation?.({
-          url: e.documentURI,
-          violatedDirective: e.violatedDirective,
-          effectiveDirective: e.effectiveDirective,
-          blockedURI: e.blockedURI,
-          sourceFile: e.sourceFile,
-          lineNumber: e.lineNumber,
-          sample: e.sample,
-        });
-      });
-
-      // Hydration probe: the app's loader instantiates the wasm module, then calls
-      // `hydrate()` in the same chain of promise callbacks. A timer started when
-      // instantiation resolves therefore fires only after hydration has run.
-      const markReady = () => setTimeout(() => (window.__e2eWasmReady = true), 0);
-      const wasm = WebAssembly as unknown as Record<string, unknown>;
-      for (const name of ['instantiateStreaming', 'instantiate']) {
-        const original = wasm[name];
-        if (typeof original !== 'function') continue;
-        wasm[name] = function (this: unknown, ...args: unknown[]) {
-          const result = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-          result.then(markReady, () => {});
-          return result;
-        };
-      }
-    });
-
-    const watch = (page: Page) => {
-      page.on('pageerror', (err) => {
-        problems.push(`Uncaught exception on ${page.url()}: ${err.stack ?? err.message}`);
-      });
-      page.on('console', (msg: ConsoleMessage) => {
-        const text = msg.text();
-        const where = describeLocation(msg);
-        if (msg.type() === 'error') {
-          const subject = `${text} @ ${msg.location().url}`;
-          if (allowedConsoleErrors.patterns.some((re) => re.test(subject))) {
-            allowedSeen.push(`${text}${where}`);
-          } else {
-            problems.push(`Console error on ${page.url()}: ${text}${where}`);
-          }
-        } else if (CSP_TEXT.test(text)) {
-          problems.push(`CSP console message (${msg.type()}) on ${page.url()}: ${text}${where}`);
-        } else if (msg.type() === 'warning') {
-          // Not a failure, but shown in the report (Leptos warns here in debug builds).
-          warnings.push(`${text}${where}`);
-        }
-      });
-      page.on('crash', () => problems.push(`The renderer crashed on ${page.url()}`));
-    };
-    context.pages().forEach(watch);
-    context.on('page', watch);
-
+    const watched: Watched = { problems: [], allowedSeen: [], warnings: [] };
+    await watchContext(context, allowedConsoleErrors, watched);
     await use(context);
+    report(watched, testInfo, 'main browser context');
+  },
 
-    for (const line of allowedSeen) {
-      testInfo.annotations.push({ type: 'allowed console error', description: line });
-    }
-    for (const line of warnings) {
-      testInfo.annotations.push({ type: 'console warning', description: line });
-    }
-    expect(problems, 'page errors, console errors and CSP violations during the test').toEqual([]);
+  newContext: async ({ browser, allowedConsoleErrors }, use, testInfo) => {
+    const made: BrowserContext[] = [];
+    const watched: Watched = { problems: [], allowedSeen: [], warnings: [] };
+    await use(async () => {
+      // Inside a test, browser.newContext() starts from the project's `use` options
+      // (baseURL, locale, time zone), like the `context` fixture.
+      const context = await browser.newContext();
+      made.push(context);
+      await watchContext(context, allowedConsoleErrors, watched);
+      return context;
+    });
+    for (const context of made) await context.close();
+    report(watched, testInfo, 'extra browser contexts');
   },
 });
 

@@ -2,14 +2,16 @@
 // demo content, and waits until it answers; the returned function stops it again.
 //
 // Reads VAERN_BIN (the debug `vaern` binary), VAERN_SITE_ROOT (absolute path of
-// target/site) and E2E_PORT. The server's output goes to e2e/server.log.
+// target/site) and E2E_PORT. The server's output goes to e2e/server.log. Its mail goes,
+// one file per message, to e2e/.run/mail (MAIL_DIR in env.ts; support/mail.ts reads it),
+// which is emptied first, like the rest of e2e/.run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
-import { e2eEnv } from './env';
+import { e2eEnv, MAIL_DIR, RUN_DIR } from './env';
 
 const LOG_FILE = path.resolve(__dirname, '..', 'server.log');
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -35,10 +37,13 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     );
   }
 
+  fs.rmSync(RUN_DIR, { recursive: true, force: true });
+  fs.mkdirSync(MAIL_DIR, { recursive: true });
+
   const log = fs.openSync(LOG_FILE, 'w');
   const server = spawn(
     bin,
-    ['--data-dir', dataDir, 'serve', '--addr', `127.0.0.1:${port}`, '--site-root', siteRoot],
+    ['--data-dir', dataDir, 'serve', '--addr', `127.0.0.1:${port}`, '--site-root', siteRoot, '--mail-dir', MAIL_DIR],
     { stdio: ['ignore', log, log], env: { ...process.env, VAERN_LOG: process.env.VAERN_LOG ?? 'info' } },
   );
   fs.closeSync(log);

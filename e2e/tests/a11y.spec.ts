@@ -42,6 +42,53 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: (lang) => texts[lang].accountTitle,
   },
+  // The code and enrolment steps of signing in, visited without a sign-in under way:
+  // they say so and offer to start again (account-security.spec.ts checks them with
+  // their forms).
+  '/sign-in/code': {
+    name: 'sign-in code page (no sign-in under way)',
+    url: '/sign-in/code',
+    as: null,
+    heading: (lang) => texts[lang].codeTitle,
+  },
+  '/sign-in/enrol': {
+    name: 'second-factor enrolment page at sign-in (no sign-in under way)',
+    url: '/sign-in/enrol',
+    as: null,
+    heading: (lang) => texts[lang].enrolTitle,
+  },
+  '/forgot-password': {
+    name: 'forgot-password page',
+    url: '/forgot-password',
+    as: null,
+    heading: (lang) => texts[lang].forgotTitle,
+  },
+  // A link that does not exist: the page explains (a real link is checked in
+  // account-security.spec.ts).
+  '/link/{token}': {
+    name: 'one-time link page (unknown link)',
+    url: '/link/x',
+    as: null,
+    heading: (lang) => texts[lang].linkTitleInvalid,
+  },
+  '/account/second-factor': {
+    name: 'second-factor page (signed in)',
+    url: '/account/second-factor',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].enrolTitle,
+  },
+  '/account/recovery-codes': {
+    name: 'recovery codes page (signed in, no fresh codes)',
+    url: '/account/recovery-codes',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].recoveryCodesTitle,
+  },
+  '/admin/people': {
+    name: 'people page (organisation admin)',
+    url: '/admin/people',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].peopleTitle,
+  },
 };
 
 /** Pages that are not routes of their own. */
@@ -60,9 +107,20 @@ const otherVisits: Visit[] = [
     heading: (lang) => texts[lang].notFoundTitle,
     status: 404,
   },
+  {
+    // An admin sees more than an organisation admin: the organisation filter and every
+    // platform role.
+    name: 'people page (admin)',
+    url: '/admin/people',
+    as: accounts.admin,
+    heading: (lang) => texts[lang].peopleTitle,
+  },
 ];
 
-/** "/", "", "/account/" and "account" all name the same route. */
+/**
+ * "/", "", "/account/" and "account" all name the same route; parameters are written as
+ * `vaern routes` prints them ("/link/{token}").
+ */
 function normalise(route: string): string {
   let path = route.trim();
   if (!path.startsWith('/')) path = `/${path}`;

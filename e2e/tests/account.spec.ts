@@ -11,6 +11,8 @@ async function openAccountPage(page: Page): Promise<void> {
 }
 
 async function changePassword(page: Page, current: string, next: string, confirm = next): Promise<number> {
+  // Ending one's other sessions along with a password change is the default.
+  await expect(page.getByRole('checkbox', { name: t.endOtherSessionsCheckbox, exact: true })).toBeChecked();
   await page.getByLabel(t.currentPassword, { exact: true }).fill(current);
   await page.getByLabel(t.newPassword, { exact: true }).fill(next);
   await page.getByLabel(t.confirmPassword, { exact: true }).fill(confirm);

@@ -217,7 +217,13 @@ pub async fn enrol(
             accounts::end_other_sessions(&backend.db, user_id, &current.session_id).await?;
         }
         Some(_) => {}
-        None => session_state::start_session(&backend, &context, user_id).await?,
+        None => {
+            // The sign-in is complete: clear the failures counted on the way, as a
+            // successful code would.
+            let email = accounts::contact(&backend.db, user_id).await?.email;
+            accounts::throttle::record_success(&backend.db, &email, &context.address).await?;
+            session_state::start_session(&backend, &context, user_id).await?;
+        }
     }
     session_state::put_fresh_codes(codes).await?;
     leptos_axum::redirect("/account/recovery-codes");

@@ -23,8 +23,8 @@ pub fn LinkPage() -> impl IntoView {
             match info.await {
                 Ok(info) => Either::Left(view! { <ChoosePassword info token=token() /> }),
                 Err(err) => Either::Right(view! {
-                    <Title text=td_string!(locale, link_title_invitation) />
-                    <h1>{td_string!(locale, link_title_invitation)}</h1>
+                    <Title text=td_string!(locale, link_title_invalid) />
+                    <h1>{td_string!(locale, link_title_invalid)}</h1>
                     <p class="message error" role="alert">{err.message(locale)}</p>
                     <p><a href="/sign-in">{td_string!(locale, sign_in_title)}</a></p>
                 }),
