@@ -19,6 +19,8 @@ pub struct Backend {
     pub db: Db,
     pub limits: SessionLimits,
     pub mailer: Mailer,
+    /// Where audited operations record what they did.
+    pub audit: vaern_core::audit::AuditLog,
     /// Scheme, host and path prefix of links in mail and on screen, without a
     /// trailing slash; never taken from the request's Host header.
     pub public_url: String,

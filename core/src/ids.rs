@@ -27,4 +27,6 @@ id_type!(
     UserId,
     /// A closed group with its forum and library.
     GroupId,
+    /// An API token of an organisation.
+    TokenId,
 );

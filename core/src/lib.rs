@@ -2,6 +2,7 @@
 //! one access policy. Knows nothing of HTTP or Leptos.
 
 pub mod accounts;
+pub mod audit;
 pub mod clock;
 pub mod db;
 pub mod demo;

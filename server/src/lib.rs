@@ -101,6 +101,7 @@ impl Server {
         let state = AppState {
             leptos_options,
             backend: Backend {
+                audit: vaern_core::audit::AuditLog::new(db.clone(), &config.data_dir),
                 db,
                 limits: config.limits,
                 mailer: config.mailer.clone(),
