@@ -69,6 +69,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/second-factor") view=pages::second_factor::AccountEnrolPage ssr=SsrMode::Async />
                     <Route path=path!("/account/recovery-codes") view=pages::second_factor::RecoveryCodesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/people") view=pages::people::PeoplePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/organisations") view=pages::organisations::OrganisationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/groups") view=pages::groups::AdminGroupsPage ssr=SsrMode::Async />
+                    <Route path=path!("/groups/:slug") view=pages::groups::GroupPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

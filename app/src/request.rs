@@ -90,3 +90,19 @@ pub fn session_error(err: tower_sessions::session::Error) -> AppError {
     tracing::error!(%err, "session store");
     AppError::Internal
 }
+
+/// Records an audit row for this request, with its client address. A failure to record
+/// is logged and does not undo or fail the action, which has already happened.
+pub async fn audit(entry: vaern_core::audit::Entry) {
+    let Ok(backend) = backend() else { return };
+    let address = context().map(|c| c.address).unwrap_or_default();
+    backend.audit.note(entry.address(&address)).await;
+}
+
+/// The audit subject for the signed-in person themselves.
+pub fn self_subject(signed_in: &SignedIn) -> Option<vaern_core::audit::Subject> {
+    signed_in
+        .viewer
+        .user_id
+        .map(|user| vaern_core::audit::Subject::user(user, signed_in.viewer.org_id))
+}

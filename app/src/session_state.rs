@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::request::{self, Backend, RequestContext, SESSION_KEY, session_error};
 use serde::{Deserialize, Serialize};
 use vaern_core::accounts::sessions;
+use vaern_core::audit::{Actor, Entry, Subject, action};
 use vaern_core::clock;
 use vaern_core::ids::UserId;
 
@@ -90,7 +91,22 @@ pub async fn start_session(
         .remove_value(PENDING_KEY)
         .await
         .map_err(session_error)?;
-    session.insert(SESSION_KEY, id).await.map_err(session_error)
+    session
+        .insert(SESSION_KEY, id)
+        .await
+        .map_err(session_error)?;
+    let org = vaern_core::accounts::contact(&backend.db, user_id)
+        .await?
+        .org_id;
+    backend
+        .audit
+        .note(
+            Entry::new(Actor::person(user_id, org), action::SIGN_IN)
+                .subject(Subject::user(user_id, org))
+                .address(&context.address),
+        )
+        .await;
+    Ok(())
 }
 
 /// The secret being enrolled by `user_id`, made on first use, so that reloading the

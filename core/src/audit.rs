@@ -323,7 +323,9 @@ pub struct AuditLog {
 
 impl std::fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditLog").field("head", &self.head).finish()
+        f.debug_struct("AuditLog")
+            .field("head", &self.head)
+            .finish()
     }
 }
 
@@ -466,8 +468,7 @@ pub async fn verify(db: &Db, data_dir: &Path) -> CoreResult<Verdict> {
     let mut chain = std::collections::HashMap::new();
     use futures_util::TryStreamExt;
     while let Some(row) = rows.try_next().await? {
-        if row.id != prev_id + 1 || row.prev_hash != prev_hash || row.computed_hash() != row.hash
-        {
+        if row.id != prev_id + 1 || row.prev_hash != prev_hash || row.computed_hash() != row.hash {
             return Ok(Verdict::BrokenAt { id: row.id });
         }
         chain.insert(row.id, row.hash.clone());
@@ -576,7 +577,11 @@ pub async fn list(
             .push_bind(org)
             .push(")");
     }
-    if let Some(email) = filter.actor_email.as_deref().filter(|e| !e.trim().is_empty()) {
+    if let Some(email) = filter
+        .actor_email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+    {
         q.push(" and au.email = ")
             .push_bind(email.trim().to_lowercase());
     }
@@ -596,7 +601,8 @@ pub async fn list(
     if let Some(to) = filter.to {
         q.push(" and a.at < ").push_bind(to);
     }
-    q.push(" order by a.id desc limit ").push_bind(limit.clamp(1, 100_000));
+    q.push(" order by a.id desc limit ")
+        .push_bind(limit.clamp(1, 100_000));
     let rows = q.build_query_as::<ListedRow>().fetch_all(db).await?;
     Ok(rows
         .into_iter()

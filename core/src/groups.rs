@@ -1,12 +1,27 @@
 //! Groups: closed spaces with members in a group role; each later gets a forum and a
-//! library. Creating groups is for admins (`&Admin`).
+//! library. Creating groups is for admins (`&Admin`); renaming, describing, archiving
+//! and managing members is for admins and the group's owners (`&GroupManager`, from
+//! `policy::require_group_manager`). An archived group is read-only and hidden from its
+//! members (their memberships no longer count, see `accounts::sessions`); only admins
+//! see it, and only admins restore it.
 
+use crate::accounts::normalise_email;
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, UserId};
-use crate::policy::{Admin, GroupRole, Tlp, Viewer};
+use crate::policy::{Admin, GroupManager, GroupRole, Tlp, Viewer, can_see_group_members};
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// Longest group name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest group description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
+/// Most addresses in one pasted list.
+pub const MAX_PASTED_ADDRESSES: usize = 10_000;
+/// Rows per statement in bulk queries, well under SQLite's limit on bound values.
+const CHUNK: usize = 500;
 
 /// A group as listed for one of its members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +61,10 @@ pub async fn mine(db: &Db, viewer: &Viewer) -> CoreResult<Vec<MyGroup>> {
         .collect()
 }
 
+fn parse_role(role: &str) -> CoreResult<GroupRole> {
+    GroupRole::parse(role).ok_or_else(|| CoreError::Internal(format!("unknown group role {role}")))
+}
+
 /// A group to create.
 #[derive(Debug, Clone)]
 pub struct NewGroup {
@@ -69,28 +88,47 @@ fn validate_slug(slug: &str) -> CoreResult<()> {
     }
 }
 
-/// Creates a group. `Conflict` if the slug is taken.
-pub async fn create(db: &Db, _admin: &Admin, new: NewGroup) -> CoreResult<GroupId> {
-    validate_slug(&new.slug)?;
-    let name = new.name.trim();
+fn validate_name(name: &str) -> CoreResult<String> {
+    let name = name.trim();
     if name.is_empty() {
-        return Err(CoreError::invalid("name", "required"));
+        Err(CoreError::invalid("name", "required"))
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        Err(CoreError::invalid("name", "too_long"))
+    } else {
+        Ok(name.to_string())
     }
+}
+
+fn validate_description(description: &str) -> CoreResult<String> {
+    let description = description.trim();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        Err(CoreError::invalid("description", "too_long"))
+    } else {
+        Ok(description.to_string())
+    }
+}
+
+/// Creates a group. `Invalid { field: "slug", reason: "taken" }` if the slug is taken.
+pub async fn create(db: &Db, _admin: &Admin, new: NewGroup) -> CoreResult<GroupId> {
+    let slug = new.slug.trim();
+    validate_slug(slug)?;
+    let name = validate_name(&new.name)?;
+    let description = validate_description(&new.description)?;
     let id = sqlx::query_scalar::<_, i64>(
         "insert into user_groups (slug, name, description, default_tlp, created_at) \
          values ($1, $2, $3, $4, $5) on conflict (slug) do nothing returning id",
     )
-    .bind(&new.slug)
-    .bind(name)
-    .bind(new.description.trim())
+    .bind(slug)
+    .bind(&name)
+    .bind(&description)
     .bind(new.default_tlp.as_str())
     .bind(clock::now())
     .fetch_optional(db)
     .await?;
-    id.map(GroupId).ok_or(CoreError::Conflict("slug_taken"))
+    id.map(GroupId).ok_or(CoreError::invalid("slug", "taken"))
 }
 
-/// Adds a member or changes a member's role.
+/// Adds a member or changes a member's role (demo data and other admin tooling).
 pub async fn set_member(
     db: &Db,
     _admin: &Admin,
@@ -111,6 +149,399 @@ pub async fn set_member(
     Ok(())
 }
 
+/// A group as the admins' list shows it, archived ones included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct GroupSummary {
+    pub id: GroupId,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub default_tlp: Tlp,
+    pub archived: bool,
+    pub members: i64,
+}
+
+/// Every group, live ones first, by name.
+pub async fn all(db: &Db, _admin: &Admin) -> CoreResult<Vec<GroupSummary>> {
+    Ok(sqlx::query_as::<_, GroupSummary>(
+        "select g.id, g.slug, g.name, g.description, g.default_tlp, \
+         g.archived_at is not null as archived, \
+         (select count(*) from group_members m where m.group_id = g.id) as members \
+         from user_groups g order by g.archived_at is not null, g.name, g.id",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// One member as the group page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub user_id: UserId,
+    pub name: String,
+    /// Only for those who manage the group; `None` for the other members.
+    pub email: Option<String>,
+    pub org_name: String,
+    pub role: GroupRole,
+}
+
+/// A group's page: what it is, and who is in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupDetail {
+    pub id: GroupId,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub default_tlp: Tlp,
+    pub archived: bool,
+    /// Whether the viewer may manage it (admin, or owner of the group).
+    pub manageable: bool,
+    pub members: Vec<GroupMember>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    id: GroupId,
+    slug: String,
+    name: String,
+    description: String,
+    default_tlp: Tlp,
+    archived_at: Option<i64>,
+}
+
+async fn row_by_slug(db: &Db, slug: &str) -> CoreResult<GroupRow> {
+    sqlx::query_as::<_, GroupRow>(
+        "select id, slug, name, description, default_tlp, archived_at from user_groups \
+         where slug = $1",
+    )
+    .bind(slug.trim())
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)
+}
+
+/// The group page for `viewer`: its members (any role) and admins see it; for anyone
+/// else the group is `NotFound`, exactly like a missing one. An archived group is seen
+/// by admins only (its members' memberships no longer count).
+pub async fn find(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<GroupDetail> {
+    let row = row_by_slug(db, slug).await?;
+    if !can_see_group_members(viewer, row.id) {
+        return Err(CoreError::NotFound);
+    }
+    let manageable = crate::policy::require_group_manager(viewer, row.id).is_ok();
+    let members: Vec<(UserId, String, String, String, String)> = sqlx::query_as(
+        "select u.id, u.name, u.email, o.name, m.role from group_members m \
+         join users u on u.id = m.user_id join organisations o on o.id = u.org_id \
+         where m.group_id = $1 order by u.name, u.id",
+    )
+    .bind(row.id)
+    .fetch_all(db)
+    .await?;
+    let members = members
+        .into_iter()
+        .map(|(user_id, name, email, org_name, role)| {
+            Ok(GroupMember {
+                user_id,
+                name,
+                email: manageable.then_some(email),
+                org_name,
+                role: parse_role(&role)?,
+            })
+        })
+        .collect::<CoreResult<Vec<_>>>()?;
+    Ok(GroupDetail {
+        id: row.id,
+        slug: row.slug,
+        name: row.name,
+        description: row.description,
+        default_tlp: row.default_tlp,
+        archived: row.archived_at.is_some(),
+        manageable,
+        members,
+    })
+}
+
+/// Resolves a slug and checks that the viewer may manage that group: `NotFound` for a
+/// missing group and for one the viewer may not see, `Forbidden` for a member that is
+/// not an owner.
+pub async fn manage(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<GroupManager> {
+    let id: GroupId = sqlx::query_scalar("select id from user_groups where slug = $1")
+        .bind(slug.trim())
+        .fetch_optional(db)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    crate::policy::require_group_manager(viewer, id)
+}
+
+/// Refuses writes to an archived group: `Invalid { field: "group", reason: "archived" }`.
+async fn require_live<'c, E>(conn: E, group: GroupId) -> CoreResult<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let archived: Option<Option<i64>> =
+        sqlx::query_scalar("select archived_at from user_groups where id = $1")
+            .bind(group)
+            .fetch_optional(conn)
+            .await?;
+    match archived {
+        None => Err(CoreError::NotFound),
+        Some(Some(_)) => Err(CoreError::invalid("group", "archived")),
+        Some(None) => Ok(()),
+    }
+}
+
+/// What a manager may change about a group.
+#[derive(Debug, Clone)]
+pub struct GroupEdit {
+    pub name: String,
+    pub description: String,
+    pub default_tlp: Tlp,
+}
+
+/// Renames, describes and sets the default TLP of a live group.
+pub async fn edit(db: &Db, manager: &GroupManager, edit: GroupEdit) -> CoreResult<()> {
+    let name = validate_name(&edit.name)?;
+    let description = validate_description(&edit.description)?;
+    let done = sqlx::query(
+        "update user_groups set name = $1, description = $2, default_tlp = $3 \
+         where id = $4 and archived_at is null",
+    )
+    .bind(&name)
+    .bind(&description)
+    .bind(edit.default_tlp.as_str())
+    .bind(manager.group())
+    .execute(db)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        require_live(db, manager.group()).await
+    }
+}
+
+/// Archives a live group: it disappears from its members' lists and becomes read-only.
+pub async fn archive(db: &Db, manager: &GroupManager) -> CoreResult<()> {
+    let done = sqlx::query(
+        "update user_groups set archived_at = $1 where id = $2 and archived_at is null",
+    )
+    .bind(clock::now())
+    .bind(manager.group())
+    .execute(db)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        require_live(db, manager.group()).await
+    }
+}
+
+/// Restores an archived group (admins only). `Invalid { field: "group", reason:
+/// "not_archived" }` for a live one.
+pub async fn restore(db: &Db, _admin: &Admin, slug: &str) -> CoreResult<GroupId> {
+    let row = row_by_slug(db, slug).await?;
+    let done = sqlx::query(
+        "update user_groups set archived_at = null where id = $1 and archived_at is not null",
+    )
+    .bind(row.id)
+    .execute(db)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(row.id)
+    } else {
+        Err(CoreError::invalid("group", "not_archived"))
+    }
+}
+
+/// The outcome of adding a list of addresses: who was added, and every address that
+/// was not, with the reason. Nobody is invited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedMembers {
+    /// Added, in the order given: account and normalised address.
+    pub added: Vec<(UserId, String)>,
+    /// Already members (their role is left alone).
+    pub already_members: Vec<String>,
+    /// Well-formed, but no account has the address.
+    pub unknown: Vec<String>,
+    /// Not an e-mail address, as written.
+    pub malformed: Vec<String>,
+}
+
+/// Splits a pasted list into addresses: one or more per line, separated by commas,
+/// semicolons or spaces between addresses; `Name <address>` gives the address.
+fn pasted_addresses(pasted: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for piece in pasted.split(['\n', '\r', ',', ';']) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        match (piece.rfind('<'), piece.rfind('>')) {
+            (Some(open), Some(close)) if open < close => out.push(piece[open + 1..close].trim()),
+            // "a@x.dk b@x.dk" is two addresses; "not an address" is one bad entry.
+            _ if piece.split_whitespace().all(|part| part.contains('@')) => {
+                out.extend(piece.split_whitespace());
+            }
+            _ => out.push(piece),
+        }
+    }
+    out
+}
+
+/// Adds the accounts behind a pasted list of addresses (or a single one) in `role`, in
+/// one transaction. Unknown and malformed addresses are listed back, never invited.
+/// `Invalid` on `emails` when the list is empty (`required`) or longer than
+/// [`MAX_PASTED_ADDRESSES`] (`too_many`).
+pub async fn add_members(
+    db: &Db,
+    manager: &GroupManager,
+    pasted: &str,
+    role: GroupRole,
+) -> CoreResult<AddedMembers> {
+    let entries = pasted_addresses(pasted);
+    if entries.is_empty() {
+        return Err(CoreError::invalid("emails", "required"));
+    }
+    if entries.len() > MAX_PASTED_ADDRESSES {
+        return Err(CoreError::invalid("emails", "too_many"));
+    }
+    let mut outcome = AddedMembers::default();
+    let mut wanted: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    for entry in entries {
+        match normalise_email(entry) {
+            Ok(email) => {
+                if seen.insert(email.clone()) {
+                    wanted.push(email);
+                }
+            }
+            // Shown back as written, cut so that a pasted novel is not echoed whole.
+            Err(_) => outcome.malformed.push(entry.chars().take(254).collect()),
+        }
+    }
+    let group = manager.group();
+    let mut tx = db.begin().await?;
+    require_live(&mut *tx, group).await?;
+    let mut accounts: HashMap<String, UserId> = HashMap::new();
+    for chunk in wanted.chunks(CHUNK) {
+        let mut query =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("select id, email from users where email in (");
+        let mut list = query.separated(", ");
+        for email in chunk {
+            list.push_bind(email);
+        }
+        query.push(")");
+        let found: Vec<(UserId, String)> = query.build_query_as().fetch_all(&mut *tx).await?;
+        accounts.extend(found.into_iter().map(|(id, email)| (email, id)));
+    }
+    let members: HashSet<UserId> =
+        sqlx::query_scalar::<_, UserId>("select user_id from group_members where group_id = $1")
+            .bind(group)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    for email in wanted {
+        match accounts.get(&email) {
+            None => outcome.unknown.push(email),
+            Some(id) if members.contains(id) => outcome.already_members.push(email),
+            Some(id) => outcome.added.push((*id, email)),
+        }
+    }
+    let now = clock::now();
+    for chunk in outcome.added.chunks(CHUNK) {
+        let mut query = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert into group_members (group_id, user_id, role, added_at) ",
+        );
+        query.push_values(chunk, |mut row, (user, _)| {
+            row.push_bind(group)
+                .push_bind(*user)
+                .push_bind(role.as_str())
+                .push_bind(now);
+        });
+        query.push(" on conflict (group_id, user_id) do nothing");
+        query.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The member's current role, or `NotFound` if the person is not a member.
+async fn member_role<'c, E>(conn: E, group: GroupId, user: UserId) -> CoreResult<GroupRole>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let role: String =
+        sqlx::query_scalar("select role from group_members where group_id = $1 and user_id = $2")
+            .bind(group)
+            .bind(user)
+            .fetch_optional(conn)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+    parse_role(&role)
+}
+
+/// An owner may not leave the group without owners (admins may: they manage it anyway).
+async fn keep_an_owner(
+    tx: &mut sqlx::SqliteConnection,
+    manager: &GroupManager,
+    current: GroupRole,
+    field: &'static str,
+) -> CoreResult<()> {
+    if manager.by_admin() || current != GroupRole::Owner {
+        return Ok(());
+    }
+    let owners: i64 = sqlx::query_scalar(
+        "select count(*) from group_members where group_id = $1 and role = 'owner'",
+    )
+    .bind(manager.group())
+    .fetch_one(&mut *tx)
+    .await?;
+    if owners <= 1 {
+        Err(CoreError::invalid(field, "last_owner"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Changes a member's role; returns the earlier one. `NotFound` for a non-member.
+pub async fn set_role(
+    db: &Db,
+    manager: &GroupManager,
+    user: UserId,
+    role: GroupRole,
+) -> CoreResult<GroupRole> {
+    let group = manager.group();
+    let mut tx = db.begin().await?;
+    require_live(&mut *tx, group).await?;
+    let current = member_role(&mut *tx, group, user).await?;
+    if role != GroupRole::Owner {
+        keep_an_owner(&mut tx, manager, current, "group_role").await?;
+    }
+    sqlx::query("update group_members set role = $1 where group_id = $2 and user_id = $3")
+        .bind(role.as_str())
+        .bind(group)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(current)
+}
+
+/// Removes a member; returns the role they had. `NotFound` for a non-member.
+pub async fn remove_member(db: &Db, manager: &GroupManager, user: UserId) -> CoreResult<GroupRole> {
+    let group = manager.group();
+    let mut tx = db.begin().await?;
+    require_live(&mut *tx, group).await?;
+    let current = member_role(&mut *tx, group, user).await?;
+    keep_an_owner(&mut tx, manager, current, "user").await?;
+    sqlx::query("delete from group_members where group_id = $1 and user_id = $2")
+        .bind(group)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(current)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +553,47 @@ mod tests {
         for bad in ["", "a", "Ref", "-ref", "ref-", "ref gruppe", "æøå"] {
             assert!(validate_slug(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn names_are_required_and_at_most_two_hundred_characters() {
+        assert_eq!(
+            validate_name("  Referencegruppen ").ok().as_deref(),
+            Some("Referencegruppen")
+        );
+        assert!(matches!(
+            validate_name("   "),
+            Err(CoreError::Invalid {
+                field: "name",
+                reason: "required"
+            })
+        ));
+        assert!(validate_name(&"æ".repeat(MAX_NAME_CHARS)).is_ok());
+        assert!(matches!(
+            validate_name(&"x".repeat(10_000)),
+            Err(CoreError::Invalid {
+                field: "name",
+                reason: "too_long"
+            })
+        ));
+    }
+
+    #[test]
+    fn a_pasted_list_is_split_on_lines_commas_semicolons_and_spaces() {
+        let pasted =
+            "a@x.dk\r\nb@x.dk, c@x.dk;d@x.dk e@x.dk\n\n  Mette Lund <f@x.dk>\nnot an address";
+        assert_eq!(
+            pasted_addresses(pasted),
+            vec![
+                "a@x.dk",
+                "b@x.dk",
+                "c@x.dk",
+                "d@x.dk",
+                "e@x.dk",
+                "f@x.dk",
+                "not an address"
+            ]
+        );
+        assert!(pasted_addresses(" \n ,; ").is_empty());
     }
 }

@@ -12,5 +12,6 @@ pub mod ids;
 pub mod mail;
 pub mod orgs;
 pub mod policy;
+pub mod tokens;
 
 pub use error::{CoreError, CoreResult};

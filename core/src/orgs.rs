@@ -1,10 +1,13 @@
 //! Organisations: the 98 municipalities, the five regions, KL and the analysis centre,
-//! seeded idempotently at every start from the list committed with the code.
+//! seeded idempotently at every start from the list committed with the code; listed for
+//! admins and organisation admins, edited and added by admins (`&Admin`). The
+//! second-factor requirement is set through `accounts::management::set_org_second_factor`.
 
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OrgId;
+use crate::policy::{Admin, OrgKind, Viewer, can_manage_org_people, require_admin};
 use serde::{Deserialize, Serialize};
 
 /// The municipality list (code, name, region), copied from the programme's reference data.
@@ -125,6 +128,224 @@ pub async fn get(db: &Db, id: OrgId) -> CoreResult<Organisation> {
     .ok_or(CoreError::NotFound)
 }
 
+/// Longest organisation name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest organisation code.
+pub const MAX_CODE_LEN: usize = 16;
+
+/// One organisation as the organisations page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct OrgListing {
+    pub id: OrgId,
+    pub code: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    /// Shown to admins only: organisation admins see their own organisation's alone.
+    pub stix_identity_id: Option<String>,
+    pub require_second_factor: bool,
+    pub people: i64,
+}
+
+/// The organisations, for admins and organisation admins (who see every organisation's
+/// name, code, region and kind, as in the public reference list, but the STIX identity
+/// of their own only); `Forbidden` for anyone else. `query` matches name, code, region
+/// name and kind (case-insensitively); `kind` narrows to one kind.
+pub async fn list(
+    db: &Db,
+    viewer: &Viewer,
+    query: &str,
+    kind: Option<OrgKind>,
+) -> CoreResult<Vec<OrgListing>> {
+    if !can_manage_org_people(viewer, viewer.org_id) {
+        return Err(CoreError::Forbidden);
+    }
+    let is_admin = require_admin(viewer).is_ok();
+    let rows = sqlx::query_as::<_, OrgListing>(
+        "select o.id, o.code, o.name, o.kind, r.code as region_code, r.name as region_name, \
+         o.stix_identity_id, o.require_second_factor, \
+         (select count(*) from users u where u.org_id = o.id) as people \
+         from organisations o left join organisations r on r.id = o.region_id \
+         order by o.name, o.id",
+    )
+    .fetch_all(db)
+    .await?;
+    // About a hundred rows: filtered here, where lowercasing knows Danish letters.
+    let needle = query.trim().to_lowercase();
+    Ok(rows
+        .into_iter()
+        .filter(|org| kind.is_none_or(|k| org.kind == k))
+        .filter(|org| {
+            needle.is_empty()
+                || [
+                    org.name.as_str(),
+                    org.code.as_str(),
+                    org.kind.as_str(),
+                    org.region_name.as_deref().unwrap_or_default(),
+                ]
+                .iter()
+                .any(|field| field.to_lowercase().contains(&needle))
+        })
+        .map(|mut org| {
+            if !is_admin && org.id != viewer.org_id {
+                org.stix_identity_id = None;
+            }
+            org
+        })
+        .collect())
+}
+
+/// An organisation to add.
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub code: String,
+    pub name: String,
+    pub kind: OrgKind,
+    /// The code of its region, if it has one.
+    pub region: Option<String>,
+    pub stix_identity_id: Option<String>,
+}
+
+/// What an admin may change about an organisation (its code stays: it is used on the
+/// command line and in URLs).
+#[derive(Debug, Clone)]
+pub struct OrgEdit {
+    pub name: String,
+    pub kind: OrgKind,
+    pub stix_identity_id: Option<String>,
+}
+
+fn validate_code(code: &str) -> CoreResult<String> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(CoreError::invalid("org_code", "required"));
+    }
+    let ok = code.len() <= MAX_CODE_LEN
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !code.starts_with('-')
+        && !code.ends_with('-');
+    if ok {
+        Ok(code.to_string())
+    } else {
+        Err(CoreError::invalid("org_code", "malformed"))
+    }
+}
+
+fn validate_name(name: &str) -> CoreResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        Err(CoreError::invalid("name", "required"))
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        Err(CoreError::invalid("name", "too_long"))
+    } else {
+        Ok(name.to_string())
+    }
+}
+
+/// A STIX identity id, `identity--<uuid>`, lowercased; empty means none.
+fn validate_stix_identity(id: Option<&str>) -> CoreResult<Option<String>> {
+    let Some(id) = id.map(str::trim).filter(|id| !id.is_empty()) else {
+        return Ok(None);
+    };
+    let id = id.to_ascii_lowercase();
+    let uuid_ok = id.strip_prefix("identity--").is_some_and(|uuid| {
+        let groups: Vec<&str> = uuid.split('-').collect();
+        groups.len() == 5
+            && groups
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
+    });
+    if uuid_ok {
+        Ok(Some(id))
+    } else {
+        Err(CoreError::invalid("stix_identity_id", "malformed"))
+    }
+}
+
+/// The stix identity id is unique: `Invalid { field: "stix_identity_id", reason: "taken" }`
+/// when another organisation carries it.
+async fn check_stix_identity_free(
+    tx: &mut sqlx::SqliteConnection,
+    id: Option<&str>,
+    except: Option<OrgId>,
+) -> CoreResult<()> {
+    let Some(id) = id else { return Ok(()) };
+    let holder: Option<OrgId> =
+        sqlx::query_scalar("select id from organisations where stix_identity_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match holder {
+        Some(holder) if Some(holder) != except => {
+            Err(CoreError::invalid("stix_identity_id", "taken"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Adds an organisation. Refusals name the field: `org_code` (`required`, `malformed`,
+/// `taken`), `name`, `region` (`unknown`: no region has that code) and
+/// `stix_identity_id` (`malformed`, `taken`).
+pub async fn create(db: &Db, _admin: &Admin, new: NewOrg) -> CoreResult<OrgId> {
+    let code = validate_code(&new.code)?;
+    let name = validate_name(&new.name)?;
+    let stix = validate_stix_identity(new.stix_identity_id.as_deref())?;
+    let mut tx = db.begin().await?;
+    let region_id: Option<OrgId> = match new.region.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(region) => Some(
+            sqlx::query_scalar("select id from organisations where code = $1 and kind = 'region'")
+                .bind(region)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(CoreError::invalid("region", "unknown"))?,
+        ),
+    };
+    check_stix_identity_free(&mut tx, stix.as_deref(), None).await?;
+    let id: Option<OrgId> = sqlx::query_scalar(
+        "insert into organisations (code, name, kind, region_id, stix_identity_id, created_at) \
+         values ($1, $2, $3, $4, $5, $6) on conflict (code) do nothing returning id",
+    )
+    .bind(&code)
+    .bind(&name)
+    .bind(new.kind)
+    .bind(region_id)
+    .bind(&stix)
+    .bind(clock::now())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = id.ok_or(CoreError::invalid("org_code", "taken"))?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Changes an organisation's name, kind and STIX identity id. Refusals name the field as
+/// for [`create`]; `NotFound` for a missing organisation.
+pub async fn edit(db: &Db, _admin: &Admin, org: OrgId, edit: OrgEdit) -> CoreResult<()> {
+    let name = validate_name(&edit.name)?;
+    let stix = validate_stix_identity(edit.stix_identity_id.as_deref())?;
+    let mut tx = db.begin().await?;
+    check_stix_identity_free(&mut tx, stix.as_deref(), Some(org)).await?;
+    let done = sqlx::query(
+        "update organisations set name = $1, kind = $2, stix_identity_id = $3 where id = $4",
+    )
+    .bind(&name)
+    .bind(edit.kind)
+    .bind(&stix)
+    .bind(org)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(CoreError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +362,52 @@ mod tests {
             rows.iter()
                 .any(|r| r.code == "101" && r.name == "Københavns Kommune")
         );
+    }
+
+    #[test]
+    fn codes_are_short_lowercase_words_digits_and_dashes() {
+        assert_eq!(validate_code(" kl ").ok().as_deref(), Some("kl"));
+        assert!(validate_code("751").is_ok());
+        assert!(validate_code("nis-2").is_ok());
+        for bad in ["KL", "-kl", "kl-", "k l", "æ", "a-very-long-code-indeed"] {
+            assert!(
+                matches!(
+                    validate_code(bad),
+                    Err(CoreError::Invalid {
+                        field: "org_code",
+                        reason: "malformed"
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            validate_code(""),
+            Err(CoreError::Invalid {
+                field: "org_code",
+                reason: "required"
+            })
+        ));
+    }
+
+    #[test]
+    fn stix_identity_ids_are_identity_then_a_uuid() {
+        assert_eq!(
+            validate_stix_identity(Some(" identity--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F ")).ok(),
+            Some(Some(
+                "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f".to_string()
+            ))
+        );
+        assert_eq!(validate_stix_identity(Some("  ")).ok(), Some(None));
+        assert_eq!(validate_stix_identity(None).ok(), Some(None));
+        for bad in [
+            "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3",
+            "identity--8e2e2d2b17d4-4cbf-938f-98ee46b3cd3f0",
+            "identity--xe2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        ] {
+            assert!(validate_stix_identity(Some(bad)).is_err(), "{bad:?}");
+        }
     }
 }

@@ -89,6 +89,38 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: (lang) => texts[lang].peopleTitle,
   },
+  '/admin/organisations': {
+    name: 'organisations page (admin, one organisation open for editing)',
+    url: '/admin/organisations?org=751',
+    as: accounts.admin,
+    heading: (lang) => (lang === 'da' ? 'Organisationer' : 'Organisations'),
+  },
+  '/admin/groups': {
+    name: 'groups page (admin)',
+    url: '/admin/groups',
+    as: accounts.admin,
+    heading: (lang) => (lang === 'da' ? 'Grupper' : 'Groups'),
+  },
+  // The owner's view has every control: the member list with role and remove buttons,
+  // adding by address and by list, editing and archiving.
+  '/groups/{slug}': {
+    name: 'group page (owner)',
+    url: '/groups/referencegruppen',
+    as: accounts.aarhus,
+    heading: () => 'Referencegruppen',
+  },
+  '/admin/audit': {
+    name: 'audit log (organisation admin)',
+    url: '/admin/audit',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].auditTitle,
+  },
+  '/admin/tokens': {
+    name: 'API tokens page (organisation admin)',
+    url: '/admin/tokens',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].tokensTitle,
+  },
 };
 
 /** Pages that are not routes of their own. */
@@ -114,6 +146,19 @@ const otherVisits: Visit[] = [
     url: '/admin/people',
     as: accounts.admin,
     heading: (lang) => texts[lang].peopleTitle,
+  },
+  {
+    name: 'audit log (admin, filtered)',
+    url: '/admin/audit?action=sign_in&from=2020-01-01',
+    as: accounts.admin,
+    heading: (lang) => texts[lang].auditTitle,
+  },
+  {
+    // An admin may also grant stix:write, and chooses among every organisation.
+    name: 'API tokens page (admin)',
+    url: '/admin/tokens',
+    as: accounts.admin,
+    heading: (lang) => texts[lang].tokensTitle,
   },
 ];
 

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use vaern_core::accounts::management::{self, Invitation};
 use vaern_core::accounts::sessions::SessionLimits;
 use vaern_core::accounts::{self, MailLocale, NewUser, links, second_factor};
+use vaern_core::audit::{Actor, AuditLog, Entry, Subject, action};
 use vaern_core::mail::Mailer;
 use vaern_core::policy::PlatformRole;
 use vaern_core::{db, orgs};
@@ -39,6 +40,12 @@ pub enum Command {
     Demo,
     /// Print the application's page routes as JSON (used by the accessibility tests).
     Routes,
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +135,8 @@ pub async fn execute(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => serve(cli.data_dir, args).await,
         Command::Admin(AdminCommand::Create(args)) => create_admin(cli.data_dir, args).await,
         Command::Demo => demo(cli.data_dir).await,
+        Command::Audit(AuditCommand::Verify) => verify_audit(cli.data_dir).await,
+        Command::Token(command) => token(cli.data_dir, command).await,
         Command::Routes => {
             println!("{}", crate::page_routes_json());
             Ok(())
@@ -183,6 +192,14 @@ async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), St
         )
         .await
         .map_err(describe)?;
+        AuditLog::new(db.clone(), &data_dir)
+            .note(
+                Entry::new(Actor::nobody(), action::INVITE)
+                    .subject(Subject::user(invited.user_id, org.id))
+                    .address("command line")
+                    .detail("role=admin org_admin=false"),
+            )
+            .await;
         println!(
             "Invited administrator #{} in {}. The link below works once, for {} hours:\n{}{}",
             invited.user_id,
@@ -218,6 +235,34 @@ async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), St
     Ok(())
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain of the audit log and its head file; exits non-zero and
+    /// names the first broken row when the log was tampered with.
+    Verify,
+}
+
+async fn verify_audit(data_dir: PathBuf) -> Result<(), String> {
+    use vaern_core::audit::{self, Verdict};
+    let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
+    match audit::verify(&db, &data_dir)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Verdict::Intact { rows } => {
+            println!("The audit log is intact: {rows} rows, every link holds.");
+            Ok(())
+        }
+        Verdict::BrokenAt { id } => Err(format!(
+            "the audit log is broken at row {id}: it does not match its hash or its link"
+        )),
+        Verdict::RowsRemovedFromEnd { head_id, last_id } => Err(format!(
+            "rows removed from the end: audit.head names row {head_id}, which is not in the \
+             chain (the last row is {last_id})"
+        )),
+    }
+}
+
 async fn demo(data_dir: PathBuf) -> Result<(), String> {
     let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
     let accounts = vaern_core::demo::fill(&db)
@@ -239,4 +284,133 @@ async fn demo(data_dir: PathBuf) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for an organisation and print its secret (shown only now).
+    Create(CreateTokenArgs),
+    /// List every API token with its last use.
+    List,
+    /// Revoke an API token by its id; it is refused from the next request on.
+    Revoke {
+        /// The token's id, as `vaern token list` shows it.
+        id: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateTokenArgs {
+    /// Organisation code, e.g. `soc` or a municipality code such as `751`.
+    #[arg(long)]
+    pub org: String,
+    /// `taxii:read` (read the feed) or `stix:write` (publish; analysis centre only).
+    /// Repeatable.
+    #[arg(long = "scope", required = true)]
+    pub scopes: Vec<String>,
+    /// Last day the token works (UTC), YYYY-MM-DD; without it the token does not expire.
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// What the token is for (at most 100 characters).
+    #[arg(long, default_value = "")]
+    pub name: String,
+}
+
+async fn token(data_dir: PathBuf, command: TokenCommand) -> Result<(), String> {
+    use vaern_core::tokens::{self, Manager, NewToken};
+    let describe = |e: vaern_core::CoreError| match e {
+        vaern_core::CoreError::Invalid { field, reason } => format!("{field}: {reason}"),
+        vaern_core::CoreError::NotFound => "no such token".into(),
+        other => other.to_string(),
+    };
+    let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
+    let audit = AuditLog::new(db.clone(), &data_dir);
+    match command {
+        TokenCommand::Create(args) => {
+            let created = tokens::create(
+                &db,
+                &audit,
+                Manager::Operator,
+                "command line",
+                NewToken {
+                    org: args.org,
+                    scopes: args.scopes,
+                    expires: args.expires,
+                    name: args.name,
+                },
+            )
+            .await
+            .map_err(describe)?;
+            let scopes: Vec<&str> = created.scopes.iter().map(|s| s.as_str()).collect();
+            println!(
+                "Created token #{} for {} ({}), scopes {}, {}.\n\
+                 Its secret is shown only now; store it in the client:\n{}",
+                created.id,
+                created.org.name,
+                created.org.code,
+                scopes.join(" "),
+                match created.expires_at {
+                    Some(at) => format!("valid until {}", utc(at)),
+                    None => "no expiry".to_string(),
+                },
+                created.secret
+            );
+        }
+        TokenCommand::List => {
+            let now = vaern_core::clock::now();
+            let list = tokens::list(&db, Manager::Operator)
+                .await
+                .map_err(describe)?;
+            if list.is_empty() {
+                println!("No API tokens.");
+            }
+            for t in list {
+                let state = match (t.revoked_at, t.expires_at) {
+                    (Some(at), _) => format!("revoked {}", utc(at)),
+                    (None, Some(at)) if at <= now => format!("expired {}", utc(at)),
+                    (None, Some(at)) => format!("expires {}", utc(at)),
+                    (None, None) => "no expiry".to_string(),
+                };
+                let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
+                println!(
+                    "#{:<5} {:<6} {:<22} {:<32} created {}  last used {}  {}",
+                    t.id,
+                    t.org_code,
+                    scopes.join(" "),
+                    if t.name.is_empty() { "-" } else { &t.name },
+                    utc(t.created_at),
+                    t.last_used_at.map(utc).unwrap_or_else(|| "never".into()),
+                    state
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            tokens::revoke(
+                &db,
+                &audit,
+                Manager::Operator,
+                "command line",
+                vaern_core::ids::TokenId(id),
+            )
+            .await
+            .map_err(describe)?;
+            println!("Token #{id} is revoked.");
+        }
+    }
+    Ok(())
+}
+
+/// A unix time for the operator: `2025-03-11 00:00 UTC`.
+fn utc(unix_secs: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(unix_secs) {
+        Ok(t) => format!(
+            "{}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => unix_secs.to_string(),
+    }
 }

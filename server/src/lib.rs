@@ -154,13 +154,18 @@ fn routes(
 
     let page_routes = generate_route_list(app::App);
     let backend = state.backend.clone();
-    let context = move || provide_context(backend.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        provide_context(app::api::tokens::FreshToken::default());
+    };
     let shell_options = state.leptos_options.clone();
     let shell = move || app::shell(shell_options.clone());
     let fallback_options = state.leptos_options.clone();
 
     let router = Router::new()
         .route("/lang/{code}", get(http::lang::switch))
+        .route("/admin/audit.csv", get(http::audit_export::export))
+        .route("/api/v1/whoami", get(http::api::whoami))
         .leptos_routes_with_context(&state, page_routes, context.clone(), shell)
         .nest_service(
             "/pkg",
@@ -177,7 +182,7 @@ fn routes(
         .layer(axum::middleware::from_fn(http::rpc::status_from_error))
         .layer(from_fn_with_state(state.clone(), http::viewer::attach))
         .layer(http::sessions::layer(store, https, idle_secs))
-        .layer(http::limits::body_limit())
+        .layer(axum::middleware::from_fn(http::limits::body_limit))
         .layer(from_fn_with_state(
             state.clone(),
             http::security::origin_check,

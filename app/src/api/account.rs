@@ -50,6 +50,24 @@ pub(crate) fn format_time(unix_secs: i64, locale: crate::i18n::Locale) -> String
     }
 }
 
+/// Records an action a person took on their own account.
+#[cfg(feature = "ssr")]
+async fn audit_self(
+    signed_in: &vaern_core::accounts::sessions::SignedIn,
+    action: &'static str,
+    detail: &str,
+) {
+    use vaern_core::audit::{Actor, Entry};
+    let mut entry = Entry::new(Actor::of(&signed_in.viewer), action).detail(detail);
+    if let Some(subject) = crate::request::self_subject(signed_in) {
+        entry = entry.subject(subject);
+    }
+    crate::request::audit(entry).await;
+}
+
+#[cfg(feature = "ssr")]
+use vaern_core::audit::action;
+
 #[server(prefix = "/rpc", endpoint = "security")]
 pub async fn load_security() -> Result<Security, AppError> {
     use crate::request;
@@ -89,6 +107,7 @@ pub async fn end_session(handle: String) -> Result<(), AppError> {
     let user_id = signed_in.viewer.user_id.ok_or(AppError::Unauthenticated)?;
     vaern_core::accounts::sessions::end_by_handle(&request::backend()?.db, user_id, &handle)
         .await?;
+    audit_self(&signed_in, action::SESSION_END, "one").await;
     Ok(())
 }
 
@@ -104,6 +123,7 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
         &signed_in.session_id,
     )
     .await?;
+    audit_self(&signed_in, action::SESSION_END, "others").await;
     Ok(())
 }
 
@@ -119,6 +139,7 @@ pub async fn renew_recovery_codes(current_password: String) -> Result<(), AppErr
     let address = request::context()?.address;
     accounts::verify_current_password(&backend.db, user_id, &address, &current_password).await?;
     let codes = second_factor::renew_recovery_codes(&backend.db, user_id).await?;
+    audit_self(&signed_in, action::RECOVERY_CODES_RENEW, "").await;
     crate::session_state::put_fresh_codes(codes).await?;
     leptos_axum::redirect("/account/recovery-codes");
     Ok(())
@@ -139,6 +160,7 @@ pub async fn turn_off_second_factor(
     let address = request::context()?.address;
     accounts::verify_current_password(&backend.db, user_id, &address, &current_password).await?;
     second_factor::turn_off(&backend.db, user_id).await?;
+    audit_self(&signed_in, action::SECOND_FACTOR_OFF, "").await;
     if end_other_sessions.is_some() {
         accounts::end_other_sessions(&backend.db, user_id, &signed_in.session_id).await?;
     }

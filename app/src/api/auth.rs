@@ -24,6 +24,8 @@ pub struct Me {
     pub min_password_len: usize,
     /// Admins and organisation admins manage people.
     pub manages_people: bool,
+    /// A platform admin (manages groups and organisations).
+    pub is_admin: bool,
 }
 
 /// The current person, or `None` when nobody is signed in.
@@ -34,6 +36,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     Ok(request::context()?.signed_in.map(|s| Me {
         min_password_len: accounts::min_password_len(s.second_factor_required),
         manages_people: policy::can_manage_org_people(&s.viewer, s.viewer.org_id),
+        is_admin: policy::require_admin(&s.viewer).is_ok(),
         name: s.name,
         email: s.email,
         org_name: s.org_name,
@@ -100,6 +103,7 @@ async fn continue_sign_in(outcome: vaern_core::accounts::SignInOutcome) -> Resul
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts;
+    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     if email.trim().is_empty() {
         return Err(AppError::invalid("email", "required"));
@@ -110,6 +114,23 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let backend = request::backend()?;
     let context = request::context()?;
     let outcome = accounts::sign_in(&backend.db, &email, &password, &context.address).await?;
+    if matches!(
+        outcome,
+        accounts::SignInOutcome::Refused | accounts::SignInOutcome::Throttled { .. }
+    ) {
+        let detail = if matches!(outcome, accounts::SignInOutcome::Refused) {
+            "password"
+        } else {
+            "throttled"
+        };
+        let mut entry = Entry::new(Actor::nobody(), action::SIGN_IN)
+            .failed()
+            .detail(detail);
+        if let Some((user, org)) = accounts::find_by_email(&backend.db, &email).await? {
+            entry = entry.subject(Subject::user(user, org));
+        }
+        request::audit(entry).await;
+    }
     continue_sign_in(outcome).await
 }
 
@@ -119,6 +140,7 @@ pub async fn submit_code(code: String) -> Result<(), AppError> {
     use crate::request;
     use crate::session_state::{self, PendingStep};
     use vaern_core::accounts::second_factor::{self, CodeOutcome};
+    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     let Some((user_id, PendingStep::Code)) = session_state::pending().await? else {
         return Err(AppError::invalid("code", "expired"));
@@ -131,8 +153,25 @@ pub async fn submit_code(code: String) -> Result<(), AppError> {
             leptos_axum::redirect("/");
             Ok(())
         }
-        CodeOutcome::Refused => Err(AppError::invalid("code", "wrong")),
-        CodeOutcome::Throttled { wait_secs } => Err(AppError::Throttled { wait_secs }),
+        refused => {
+            let contact = vaern_core::accounts::contact(&backend.db, user_id).await?;
+            let detail = if refused == CodeOutcome::Refused {
+                "code"
+            } else {
+                "throttled"
+            };
+            request::audit(
+                Entry::new(Actor::nobody(), action::SIGN_IN)
+                    .subject(Subject::user(user_id, contact.org_id))
+                    .failed()
+                    .detail(detail),
+            )
+            .await;
+            match refused {
+                CodeOutcome::Throttled { wait_secs } => Err(AppError::Throttled { wait_secs }),
+                _ => Err(AppError::invalid("code", "wrong")),
+            }
+        }
     }
 }
 
@@ -196,6 +235,7 @@ pub async fn enrol(
     use crate::request;
     use crate::session_state;
     use vaern_core::accounts::{self, second_factor};
+    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     let (user_id, signed_in) = enrolling().await?;
     let backend = request::backend()?;
@@ -212,6 +252,12 @@ pub async fn enrol(
     let secret = session_state::enrol_secret(user_id).await?;
     let codes = second_factor::enrol(&backend.db, user_id, &secret, &code).await?;
     session_state::clear_enrol_secret().await?;
+    let org = accounts::contact(&backend.db, user_id).await?.org_id;
+    request::audit(
+        Entry::new(Actor::person(user_id, org), action::SECOND_FACTOR_ENROL)
+            .subject(Subject::user(user_id, org)),
+    )
+    .await;
     match &context.signed_in {
         Some(current) if end_other_sessions.is_some() => {
             accounts::end_other_sessions(&backend.db, user_id, &current.session_id).await?;
@@ -262,6 +308,7 @@ pub async fn use_link(
 ) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts::{self, links};
+    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     if new_password != confirm_password {
         return Err(AppError::invalid("confirm_password", "mismatch"));
@@ -276,6 +323,12 @@ pub async fn use_link(
             } => AppError::invalid("new_password", reason),
             other => other.into(),
         })?;
+    let org = accounts::contact(&backend.db, user_id).await?.org_id;
+    request::audit(
+        Entry::new(Actor::person(user_id, org), action::PASSWORD_SET_BY_LINK)
+            .subject(Subject::user(user_id, org)),
+    )
+    .await;
     continue_sign_in(accounts::next_step(&backend.db, user_id).await?).await
 }
 
@@ -291,6 +344,7 @@ pub async fn mail_configured() -> Result<bool, AppError> {
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts::links::{self, Purpose};
+    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     let backend = request::backend()?;
     if !backend.mailer.is_configured() {
@@ -298,6 +352,14 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     }
     vaern_core::accounts::normalise_email(&email)?;
     if let Some((user_id, token)) = links::request_reset(&backend.db, &email).await? {
+        let org = vaern_core::accounts::contact(&backend.db, user_id)
+            .await?
+            .org_id;
+        request::audit(
+            Entry::new(Actor::nobody(), action::PASSWORD_RESET_REQUEST)
+                .subject(Subject::user(user_id, org)),
+        )
+        .await;
         tokio::spawn(async move {
             if let Err(err) =
                 crate::mail::send_link(&backend, user_id, Purpose::PasswordReset, &token).await
@@ -315,10 +377,12 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts::sessions;
+    use vaern_core::audit::{Actor, Entry, action};
 
     let backend = request::backend()?;
     if let Some(signed_in) = request::context()?.signed_in {
         sessions::end(&backend.db, &signed_in.session_id).await?;
+        request::audit(Entry::new(Actor::of(&signed_in.viewer), action::SIGN_OUT)).await;
     }
     request::session()?
         .flush()
@@ -337,6 +401,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts::{self, CredentialChange};
+    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     let signed_in = request::signed_in()?;
     if new_password != confirm_password {
@@ -352,15 +417,24 @@ pub async fn change_password(
         current_password: &current_password,
         end_other_sessions: end_other_sessions.is_some(),
     };
-    accounts::change_password(&backend.db, change, &new_password)
-        .await
-        .map_err(|err| match err {
-            vaern_core::CoreError::Invalid {
-                field: "password",
-                reason,
-            } => AppError::invalid("new_password", reason),
-            other => other.into(),
-        })
+    let changed = accounts::change_password(&backend.db, change, &new_password).await;
+    let entry = Entry::new(Actor::of(&signed_in.viewer), action::PASSWORD_CHANGE)
+        .subject(Subject::user(user_id, signed_in.viewer.org_id));
+    match &changed {
+        Ok(()) => request::audit(entry).await,
+        Err(vaern_core::CoreError::Invalid {
+            field: "current_password",
+            ..
+        }) => request::audit(entry.failed().detail("current_password")).await,
+        Err(_) => {}
+    }
+    changed.map_err(|err| match err {
+        vaern_core::CoreError::Invalid {
+            field: "password",
+            reason,
+        } => AppError::invalid("new_password", reason),
+        other => other.into(),
+    })
 }
 
 /// The signed-in person, loaded once per page and refetched whenever someone signs in

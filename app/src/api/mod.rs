@@ -2,6 +2,9 @@
 //! map the error.
 
 pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod groups;
+pub mod organisations;
 pub mod people;
+pub mod tokens;

@@ -42,6 +42,12 @@ pub struct People {
     pub is_admin: bool,
 }
 
+#[cfg(feature = "ssr")]
+use vaern_core::{
+    audit::{Actor, Entry, Subject, action},
+    ids::UserId,
+};
+
 #[server(prefix = "/rpc", endpoint = "people")]
 pub async fn load_people(org: Option<String>) -> Result<People, AppError> {
     use crate::request;
@@ -149,6 +155,16 @@ pub async fn invite(
         },
     )
     .await?;
+    request::audit(
+        Entry::new(Actor::of(&viewer), action::INVITE)
+            .subject(Subject::user(invited.user_id, org_id))
+            .detail(format!(
+                "role={} org_admin={}",
+                role.as_str(),
+                org_admin.is_some()
+            )),
+    )
+    .await;
     let mailed = crate::mail::send_link(
         &backend,
         invited.user_id,
@@ -170,11 +186,16 @@ pub async fn invite(
 pub async fn new_link(user: i64) -> Result<IssuedLink, AppError> {
     use crate::request;
     use vaern_core::accounts::{self, management};
-    use vaern_core::ids::UserId;
 
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let (purpose, token) = management::issue_link(&backend.db, &viewer, UserId(user)).await?;
+    let (purpose, token, org) = management::issue_link(&backend.db, &viewer, UserId(user)).await?;
+    request::audit(
+        Entry::new(Actor::of(&viewer), action::LINK_ISSUE)
+            .subject(Subject::user(UserId(user), org))
+            .detail(purpose.as_str()),
+    )
+    .await;
     let mailed = crate::mail::send_link(&backend, UserId(user), purpose, &token)
         .await
         .inspect_err(|err| tracing::error!(%err, "sending a link"))
@@ -191,13 +212,20 @@ pub async fn set_disabled(user: i64, disabled: bool) -> Result<(), AppError> {
     use crate::request;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    vaern_core::accounts::management::set_disabled(
+    let org = vaern_core::accounts::management::set_disabled(
         &backend.db,
         &viewer,
-        vaern_core::ids::UserId(user),
+        UserId(user),
         disabled,
     )
     .await?;
+    let done = if disabled {
+        action::USER_DISABLE
+    } else {
+        action::USER_ENABLE
+    };
+    request::audit(Entry::new(Actor::of(&viewer), done).subject(Subject::user(UserId(user), org)))
+        .await;
     Ok(())
 }
 
@@ -205,13 +233,19 @@ pub async fn set_disabled(user: i64, disabled: bool) -> Result<(), AppError> {
 pub async fn reset_second_factor(user: i64) -> Result<(), AppError> {
     use crate::request;
     let viewer = request::signed_in()?.viewer;
-    let admin = vaern_core::policy::require_admin(&viewer)?;
-    vaern_core::accounts::management::reset_second_factor(
+    // Anyone but an admin is told the operation does not exist.
+    let admin = vaern_core::policy::require_admin(&viewer).map_err(|_| AppError::NotFound)?;
+    let org = vaern_core::accounts::management::reset_second_factor(
         &request::backend()?.db,
         &admin,
-        vaern_core::ids::UserId(user),
+        UserId(user),
     )
     .await?;
+    request::audit(
+        Entry::new(Actor::of(&viewer), action::SECOND_FACTOR_RESET)
+            .subject(Subject::user(UserId(user), org)),
+    )
+    .await;
     Ok(())
 }
 
@@ -219,13 +253,20 @@ pub async fn reset_second_factor(user: i64) -> Result<(), AppError> {
 pub async fn end_user_sessions(user: i64) -> Result<(), AppError> {
     use crate::request;
     let viewer = request::signed_in()?.viewer;
-    let admin = vaern_core::policy::require_admin(&viewer)?;
-    vaern_core::accounts::management::end_sessions(
+    // Anyone but an admin is told the operation does not exist.
+    let admin = vaern_core::policy::require_admin(&viewer).map_err(|_| AppError::NotFound)?;
+    let (ended, org) = vaern_core::accounts::management::end_sessions(
         &request::backend()?.db,
         &admin,
-        vaern_core::ids::UserId(user),
+        UserId(user),
     )
     .await?;
+    request::audit(
+        Entry::new(Actor::of(&viewer), action::SESSIONS_END_ALL)
+            .subject(Subject::user(UserId(user), org))
+            .detail(format!("sessions={ended}")),
+    )
+    .await;
     Ok(())
 }
 
@@ -244,5 +285,11 @@ pub async fn set_org_second_factor(org: String, required: Option<String>) -> Res
         required.is_some(),
     )
     .await?;
+    request::audit(
+        Entry::new(Actor::of(&viewer), action::ORG_SECOND_FACTOR)
+            .subject(Subject::organisation(org.id))
+            .detail(format!("required={}", required.is_some())),
+    )
+    .await;
     Ok(())
 }

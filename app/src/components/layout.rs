@@ -23,6 +23,20 @@ pub fn Layout(children: Children) -> impl IntoView {
                             {me
                                 .manages_people
                                 .then(|| view! { <li><A href="/admin/people">{td_string!(locale, nav_people)}</A></li> })}
+                            // Those who manage people also manage their organisation's tokens.
+                            {me
+                                .manages_people
+                                .then(|| view! { <li><A href="/admin/tokens">{td_string!(locale, nav_tokens)}</A></li> })}
+                            {me
+                                .manages_people
+                                .then(|| view! { <li><A href="/admin/audit">{td_string!(locale, nav_audit)}</A></li> })}
+                            // Organisation admins see the list and set their own second-factor rule.
+                            {me
+                                .manages_people
+                                .then(|| view! { <li><A href="/admin/organisations">{td_string!(locale, nav_organisations)}</A></li> })}
+                            {me
+                                .is_admin
+                                .then(|| view! { <li><A href="/admin/groups">{td_string!(locale, nav_groups)}</A></li> })}
                         </ul>
                     </nav>
                     <div class="who">

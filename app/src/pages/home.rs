@@ -34,7 +34,7 @@ fn Home(me: Me) -> impl IntoView {
                             .map(|g| {
                                 view! {
                                     <li>
-                                        <span class="group-name">{g.name}</span>
+                                        <a class="group-name" href=format!("/groups/{}", g.slug)>{g.name}</a>
                                         <span class="badge">{role_label(locale, &g.role)}</span>
                                         <p class="group-description">{g.description}</p>
                                     </li>
@@ -63,7 +63,7 @@ fn Home(me: Me) -> impl IntoView {
     }
 }
 
-fn role_label(locale: Locale, role: &str) -> &'static str {
+pub(crate) fn role_label(locale: Locale, role: &str) -> &'static str {
     match role {
         "owner" => td_string!(locale, group_role_owner),
         "moderator" => td_string!(locale, group_role_moderator),

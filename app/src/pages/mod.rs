@@ -1,9 +1,13 @@
 //! One module per route, or per group of routes of one flow.
 
 pub mod account;
+pub mod audit;
+pub mod groups;
 pub mod home;
 pub mod link;
 pub mod not_found;
+pub mod organisations;
 pub mod people;
 pub mod second_factor;
 pub mod sign_in;
+pub mod tokens;

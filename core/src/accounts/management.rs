@@ -4,8 +4,9 @@
 //! (`policy::require_manage_account` and friends); accounts a viewer may not manage
 //! in an organisation it cannot see are answered as missing.
 //!
-//! Admin actions here are to be recorded in the audit log once it exists (issue 4);
-//! each such call site is marked `AUDIT:`.
+//! Callers record each action in the audit log (`crate::audit`): they know the viewer,
+//! the address and the outcome; the functions here return the subject's organisation
+//! so that the row can name it.
 
 use super::links::{self, Purpose};
 use super::{MailLocale, UserStatus, normalise_email, second_factor, sessions, validate_name};
@@ -59,7 +60,7 @@ pub async fn invite(db: &Db, inviter: Option<&Viewer>, new: Invitation) -> CoreR
             org_admin: new.org_admin,
         };
         if !can_manage_org_people(viewer, viewer.org_id) {
-            return Err(CoreError::Forbidden);
+            return Err(CoreError::NotFound);
         }
         if !can_manage_org_people(viewer, new.org_id) {
             return Err(CoreError::invalid("org", "not_allowed"));
@@ -86,7 +87,6 @@ pub async fn invite(db: &Db, inviter: Option<&Viewer>, new: Invitation) -> CoreR
     let user_id = inserted.ok_or(CoreError::invalid("email", "taken"))?;
     let created_by = inviter.and_then(|v| v.user_id);
     let token = links::issue(db, user_id, Purpose::Invitation, created_by).await?;
-    // AUDIT: invitation of `user_id` by `created_by` with role and organisation.
     Ok(Invited { user_id, token })
 }
 
@@ -113,7 +113,7 @@ pub async fn people(db: &Db, viewer: &Viewer, org: Option<OrgId>) -> CoreResult<
         Some(_) => return Err(CoreError::NotFound),
         None if require_admin(viewer).is_ok() => None,
         None if can_manage_org_people(viewer, viewer.org_id) => Some(viewer.org_id),
-        None => return Err(CoreError::Forbidden),
+        None => return Err(CoreError::NotFound),
     };
     let rows = sqlx::query_as::<_, Person>(
         "select u.id, u.name, u.email, u.org_id, o.name as org_name, u.platform_role, \
@@ -165,7 +165,7 @@ pub async fn issue_link(
     db: &Db,
     viewer: &Viewer,
     user_id: UserId,
-) -> CoreResult<(Purpose, String)> {
+) -> CoreResult<(Purpose, String, OrgId)> {
     let row = managed(db, viewer, user_id).await?;
     let purpose = if row.status == UserStatus::Disabled.as_str() {
         return Err(CoreError::invalid("user", "disabled"));
@@ -175,8 +175,7 @@ pub async fn issue_link(
         Purpose::PasswordReset
     };
     let token = links::issue(db, user_id, purpose, viewer.user_id).await?;
-    // AUDIT: link of `purpose` issued for `user_id` by the viewer.
-    Ok((purpose, token))
+    Ok((purpose, token, row.org_id))
 }
 
 /// Disables an account (ending its sessions at once) or re-enables it. Nobody disables
@@ -186,7 +185,7 @@ pub async fn set_disabled(
     viewer: &Viewer,
     user_id: UserId,
     disabled: bool,
-) -> CoreResult<()> {
+) -> CoreResult<OrgId> {
     let row = managed(db, viewer, user_id).await?;
     if viewer.user_id == Some(user_id) {
         return Err(CoreError::invalid("user", "self"));
@@ -212,26 +211,23 @@ pub async fn set_disabled(
             .await?;
     }
     tx.commit().await?;
-    // AUDIT: account `user_id` disabled or re-enabled by the viewer.
-    Ok(())
+    Ok(row.org_id)
 }
 
 /// An admin removes a person's second factor (e.g. a lost phone) and ends their
 /// sessions; the person enrols again at the next sign-in where it is required.
-pub async fn reset_second_factor(db: &Db, admin: &Admin, user_id: UserId) -> CoreResult<()> {
-    managed(db, admin.viewer(), user_id).await?;
+pub async fn reset_second_factor(db: &Db, admin: &Admin, user_id: UserId) -> CoreResult<OrgId> {
+    let row = managed(db, admin.viewer(), user_id).await?;
     second_factor::remove(db, user_id).await?;
     sessions::end_all_for_user(db, user_id).await?;
-    // AUDIT: second factor of `user_id` reset by the admin.
-    Ok(())
+    Ok(row.org_id)
 }
 
 /// An admin ends every session of a person.
-pub async fn end_sessions(db: &Db, admin: &Admin, user_id: UserId) -> CoreResult<u64> {
-    managed(db, admin.viewer(), user_id).await?;
+pub async fn end_sessions(db: &Db, admin: &Admin, user_id: UserId) -> CoreResult<(u64, OrgId)> {
+    let row = managed(db, admin.viewer(), user_id).await?;
     let ended = sessions::end_all_for_user(db, user_id).await?;
-    // AUDIT: all sessions of `user_id` ended by the admin.
-    Ok(ended)
+    Ok((ended, row.org_id))
 }
 
 /// An organisation as its settings page shows it.
@@ -276,6 +272,5 @@ pub async fn set_org_second_factor(
     if done.rows_affected() != 1 {
         return Err(CoreError::NotFound);
     }
-    // AUDIT: second-factor requirement of `org_id` set by the viewer.
     Ok(())
 }

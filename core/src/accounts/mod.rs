@@ -328,11 +328,12 @@ pub struct Contact {
     pub email: String,
     pub name: String,
     pub locale: MailLocale,
+    pub org_id: OrgId,
 }
 
 pub async fn contact(db: &Db, user_id: UserId) -> CoreResult<Contact> {
-    let (email, name, locale): (String, String, String) =
-        sqlx::query_as("select email, name, locale from users where id = $1")
+    let (email, name, locale, org_id): (String, String, String, OrgId) =
+        sqlx::query_as("select email, name, locale, org_id from users where id = $1")
             .bind(user_id)
             .fetch_optional(db)
             .await?
@@ -341,7 +342,22 @@ pub async fn contact(db: &Db, user_id: UserId) -> CoreResult<Contact> {
         email,
         name,
         locale: MailLocale::parse(&locale),
+        org_id,
     })
+}
+
+/// The account an e-mail address names, if any (for naming the subject of a failed
+/// sign-in in the audit log; never shown to the person signing in).
+pub async fn find_by_email(db: &Db, email: &str) -> CoreResult<Option<(UserId, OrgId)>> {
+    let Ok(email) = normalise_email(email) else {
+        return Ok(None);
+    };
+    Ok(
+        sqlx::query_as("select id, org_id from users where email = $1")
+            .bind(email)
+            .fetch_optional(db)
+            .await?,
+    )
 }
 
 /// Remembers the language a person chose in the interface, for mail sent to them.

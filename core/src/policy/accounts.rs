@@ -33,16 +33,14 @@ pub fn can_manage_account(viewer: &Viewer, subject: AccountSubject) -> bool {
             && !subject.org_admin)
 }
 
-/// The guard for account management: `NotFound` when the viewer may not even see the
-/// organisation's people (so accounts elsewhere are not confirmed), `Forbidden` when it
-/// sees them but may not manage this one.
+/// The guard for account management: anything the viewer may not do is answered as
+/// not found (issue 4's rule for every admin operation), so refusals never confirm that
+/// an account exists.
 pub fn require_manage_account(viewer: &Viewer, subject: AccountSubject) -> CoreResult<()> {
-    if !can_manage_org_people(viewer, subject.org_id) {
-        Err(CoreError::NotFound)
-    } else if !can_manage_account(viewer, subject) {
-        Err(CoreError::Forbidden)
-    } else {
+    if can_manage_account(viewer, subject) {
         Ok(())
+    } else {
+        Err(CoreError::NotFound)
     }
 }
 
@@ -103,7 +101,7 @@ mod tests {
         ));
         assert!(matches!(
             require_manage_account(&org_admin, subject(HOME, PlatformRole::Coordinator, false)),
-            Err(CoreError::Forbidden)
+            Err(CoreError::NotFound)
         ));
     }
 

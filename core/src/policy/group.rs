@@ -130,6 +130,56 @@ pub fn require_manage_group(viewer: &Viewer, group: GroupId) -> CoreResult<()> {
     }
 }
 
+/// Proof that the viewer may manage one group (name, description, default TLP, archive,
+/// members): a platform admin, for any group, or an owner of this group. Only this
+/// module constructs it, so a management operation that takes `&GroupManager` cannot
+/// skip the check. It grants no content access: admins read content only as members.
+#[derive(Debug, Clone)]
+pub struct GroupManager {
+    viewer: Viewer,
+    group: GroupId,
+    by_admin: bool,
+}
+
+impl GroupManager {
+    /// Who manages.
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// The group the proof is for.
+    pub fn group(&self) -> GroupId {
+        self.group
+    }
+
+    /// Whether the proof rests on the platform-admin role rather than ownership.
+    pub fn by_admin(&self) -> bool {
+        self.by_admin
+    }
+}
+
+/// The guard for group management: platform admins manage every group, owners their
+/// own; anyone else is answered `NotFound`, even a member who can see the group.
+pub fn require_group_manager(viewer: &Viewer, group: GroupId) -> CoreResult<GroupManager> {
+    let by_admin = super::require_admin(viewer).is_ok();
+    if !by_admin {
+        // Group administration follows issue 4's rule: whatever one may not do is
+        // answered as not found, even for members who can see the group.
+        require_manage_group(viewer, group).map_err(|_| CoreError::NotFound)?;
+    }
+    Ok(GroupManager {
+        viewer: viewer.clone(),
+        group,
+        by_admin,
+    })
+}
+
+/// Whether `viewer` may open the group's page and read its member list: its members
+/// (any role) and platform admins, who manage groups (the page shows no content).
+pub fn can_see_group_members(viewer: &Viewer, group: GroupId) -> bool {
+    member_role(viewer, group).is_some() || super::require_admin(viewer).is_ok()
+}
+
 /// The AMBER+STRICT recipient organisations to store for a new item: the ones chosen,
 /// or the author's organisation when none are. Sorted and without duplicates.
 pub fn recipient_orgs_or_default(author_org: OrgId, chosen: &[OrgId]) -> Vec<OrgId> {
@@ -353,6 +403,47 @@ mod tests {
         assert!(require_reply_to(&owner, &item(Tlp::AmberStrict)).is_ok());
         assert!(require_moderate(&owner, &item(Tlp::AmberStrict)).is_ok());
         assert!(require_manage_group(&owner, GROUP).is_ok());
+    }
+
+    #[test]
+    fn admins_and_owners_manage_a_group_members_and_strangers_do_not() {
+        let admin = Viewer::user(BYSTANDER, OUR_ORG, PlatformRole::Admin, false, vec![]);
+        let by_admin = require_group_manager(&admin, GROUP).expect("admin manages");
+        assert!(by_admin.by_admin());
+        assert_eq!(by_admin.group(), GROUP);
+        assert!(can_see_group_members(&admin, GROUP));
+        assert!(!can_see_group_item(&admin, &item(Tlp::Clear)));
+
+        let owner = member(BYSTANDER, OUR_ORG, GroupRole::Owner);
+        assert!(
+            !require_group_manager(&owner, GROUP)
+                .expect("owner")
+                .by_admin()
+        );
+        assert!(matches!(
+            require_group_manager(&owner, OTHER_GROUP),
+            Err(CoreError::NotFound)
+        ));
+        for role in [GroupRole::Moderator, GroupRole::Member, GroupRole::Reader] {
+            let viewer = member(BYSTANDER, OUR_ORG, role);
+            assert!(matches!(
+                require_group_manager(&viewer, GROUP),
+                Err(CoreError::NotFound)
+            ));
+            assert!(can_see_group_members(&viewer, GROUP));
+            assert!(!can_see_group_members(&viewer, OTHER_GROUP));
+        }
+        let org_admin = Viewer::user(BYSTANDER, OUR_ORG, PlatformRole::Member, true, vec![]);
+        assert!(matches!(
+            require_group_manager(&org_admin, GROUP),
+            Err(CoreError::NotFound)
+        ));
+        assert!(!can_see_group_members(&org_admin, GROUP));
+        let mut token = Viewer::api_token(OUR_ORG);
+        token.role = PlatformRole::Admin;
+        token.groups = vec![(GROUP, GroupRole::Owner)];
+        assert!(require_group_manager(&token, GROUP).is_err());
+        assert!(!can_see_group_members(&token, GROUP));
     }
 
     #[test]

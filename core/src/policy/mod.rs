@@ -69,18 +69,23 @@ mod group;
 mod intel;
 mod sql;
 mod tlp;
+mod tokens;
 
 pub use accounts::{
     AccountSubject, can_manage_account, can_manage_org_people, require_manage_account,
 };
 pub use group::{
-    GroupItem, can_manage_group, can_moderate, can_post_in, can_reply_to, can_see_group_item,
-    recipient_orgs_or_default, require_manage_group, require_moderate, require_post_in,
-    require_reply_to,
+    GroupItem, GroupManager, can_manage_group, can_moderate, can_post_in, can_reply_to,
+    can_see_group_item, can_see_group_members, recipient_orgs_or_default, require_group_manager,
+    require_manage_group, require_moderate, require_post_in, require_reply_to,
 };
 pub use intel::{IntelItem, OrgKind, can_see_intel_item};
 pub use sql::{GroupContentSql, IntelSql, push_group_content_visible, push_intel_visible};
 pub use tlp::Tlp;
+pub use tokens::{
+    Scope, TokenGrant, can_manage_tokens, can_revoke_token, grantable_scopes, require_grant,
+    require_revoke_token,
+};
 
 /// Platform-wide role of an account (DESIGN §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

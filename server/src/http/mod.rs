@@ -1,10 +1,13 @@
 //! The HTTP surface around the Leptos app: middleware, and the few plain handlers.
 
+pub mod api;
 pub mod assets;
+pub mod audit_export;
 pub mod lang;
 pub mod limits;
 pub mod rpc;
 pub mod security;
 pub mod sessions;
+pub mod token_auth;
 pub mod trace;
 pub mod viewer;

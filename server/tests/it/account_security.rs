@@ -807,7 +807,7 @@ async fn disabling_a_person_ends_their_sessions_at_once_and_only_their_managers_
     assert!(app.is_signed_in(&elsewhere).await);
     assert_eq!(
         set_disabled(org_admin.clone(), analyst_id, "true").await,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     assert_eq!(app.status_of(analyst_id).await, "active");
     // Nor someone who does not exist.
@@ -970,7 +970,7 @@ async fn bad_invitations_are_refused_with_the_reason_and_store_nothing() {
     let form = invitation("Ny Person", "ny@aarhus.dk", "751", "member");
     assert_eq!(
         app.invite(&member, &form).await.status(),
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     assert_eq!(
         app.invite(&browser(), &form).await.status(),
@@ -1017,7 +1017,7 @@ async fn an_admin_resets_a_lost_second_factor_and_the_person_enrols_again() {
             &[("user", &member_id.0.to_string())],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let still: Option<String> = sqlx::query_scalar("select totp_secret from users where id = $1")
         .bind(member_id)
         .fetch_one(&app.db)

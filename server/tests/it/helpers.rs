@@ -104,6 +104,11 @@ pub fn browser() -> Client {
 }
 
 impl TestApp {
+    /// The server's data directory (database, audit head).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// An active account in Aarhus (751) with `PASSWORD`.
     pub async fn create_user(&self, email: &str, role: PlatformRole) -> UserId {
         self.create_user_in("751", email, role, false).await

@@ -3,9 +3,14 @@
 
 mod helpers;
 
+mod access;
 mod account_security;
+mod audit;
 mod auth;
 mod bad_input;
 mod cli;
+mod groups;
+mod organisations;
 mod security;
 mod sessions;
+mod tokens;

@@ -1,0 +1,141 @@
+//! `GET /admin/audit.csv`: the audit rows the reader may see, filtered like the page,
+//! as CSV. Cells that a spreadsheet would read as a formula (starting with `=`, `+`,
+//! `-`, `@`, tab or CR) are prefixed with `'`, so an address or detail planted by an
+//! attacker never runs in the reader's spreadsheet.
+
+use crate::AppState;
+use app::api::audit::{parse_filter, view_row};
+use app::request::RequestContext;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    org: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The cell as written: formula-looking text gets a leading apostrophe.
+fn defused(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+    headers: HeaderMap,
+    context: Option<Extension<RequestContext>>,
+) -> Response {
+    // Hidden from those who may not read the log, exactly like a missing page.
+    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let locale = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(app::locale::from_cookie_header)
+        .unwrap_or(app::i18n::Locale::da);
+    let db = &state.backend.db;
+    let filter = match parse_filter(
+        db,
+        query.actor,
+        query.action,
+        query.org,
+        query.from,
+        query.to,
+    )
+    .await
+    {
+        Ok(filter) => filter,
+        Err(err) => return (StatusCode::BAD_REQUEST, err.message(locale)).into_response(),
+    };
+    let rows = match vaern_core::audit::list(db, &signed_in.viewer, &filter, i64::MAX).await {
+        Ok(rows) => rows,
+        Err(vaern_core::CoreError::NotFound | vaern_core::CoreError::Forbidden) => {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        Err(err) => {
+            tracing::error!(%err, "audit export");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header_row = [
+        "id",
+        "time_utc",
+        "actor",
+        "actor_organisation",
+        "action",
+        "subject",
+        "address",
+        "outcome",
+        "detail",
+    ];
+    let mut result = out.write_record(header_row);
+    for row in rows {
+        let at = row.at;
+        let row = view_row(locale, row);
+        let time = time::OffsetDateTime::from_unix_timestamp(at)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default();
+        let cells = [
+            row.id.to_string(),
+            time,
+            row.actor,
+            row.actor_org,
+            row.action,
+            row.subject,
+            row.address,
+            row.outcome,
+            row.detail,
+        ];
+        result = result.and_then(|_| out.write_record(cells.iter().map(|c| defused(c))));
+    }
+    match result.and_then(|_| out.flush().map_err(Into::into)) {
+        Ok(()) => {}
+        Err(err) => {
+            tracing::error!(%err, "writing the audit export");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    let body = out.into_inner().unwrap_or_default();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"vaern-audit.csv\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defused;
+
+    #[test]
+    fn formula_looking_cells_are_defused_and_others_kept() {
+        for risky in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(defused(risky), format!("'{risky}"));
+        }
+        assert_eq!(defused("127.0.0.1"), "127.0.0.1");
+        assert_eq!(defused(""), "");
+    }
+}

@@ -1,0 +1,418 @@
+//! The access table of issue 4, walked whole: every server function and every admin or
+//! group page, as each kind of person (nobody, a plain member, the organisation admin of
+//! the subject's organisation, an organisation admin elsewhere, the owner of the group,
+//! the owner of another group, a platform admin), checking the status of each answer.
+//!
+//! The lists of operations come from the server-function registry and the app's route
+//! list, so a new server function or admin page without a row here fails the first
+//! test: whoever adds one must decide who may use it.
+
+use crate::helpers::*;
+use reqwest::{Client, StatusCode};
+use std::sync::atomic::{AtomicU32, Ordering};
+use vaern_core::ids::{GroupId, UserId};
+use vaern_core::policy::PlatformRole;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Nobody,
+    Member,
+    OrgAdmin,
+    OtherOrgAdmin,
+    Owner,
+    OtherOwner,
+    Admin,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Nobody,
+    Who::Member,
+    Who::OrgAdmin,
+    Who::OtherOrgAdmin,
+    Who::Owner,
+    Who::OtherOwner,
+    Who::Admin,
+];
+
+/// Statuses in the order of `EVERYONE`.
+type Expect = [u16; 7];
+
+/// Admins only; the rest are told it does not exist.
+const ADMINS: Expect = [401, 404, 404, 404, 404, 404, 200];
+/// Admins and organisation admins (each for their own organisation).
+const PEOPLE_MANAGERS: Expect = [401, 404, 200, 200, 404, 404, 200];
+/// Admins and the organisation admin of the subject's organisation.
+const SUBJECT_MANAGERS: Expect = [401, 404, 200, 404, 404, 404, 200];
+/// Admins and the group's owners.
+const GROUP_MANAGERS: Expect = [401, 404, 404, 404, 200, 404, 200];
+/// The group's members (the plain member and the owner) and admins.
+const GROUP_READERS: Expect = [401, 200, 404, 404, 200, 404, 200];
+
+/// Server functions that are not administration: signing in and out and one's own
+/// account, each covered by the account-security tests.
+const NOT_ADMINISTRATION: &[&str] = &[
+    "whoami",
+    "sign_in_state",
+    "sign_in",
+    "submit_code",
+    "enrolment",
+    "enrol",
+    "fresh_recovery_codes",
+    "link_info",
+    "use_link",
+    "mail_configured",
+    "forgot_password",
+    "sign_out",
+    "change_password",
+    "security",
+    "end_session",
+    "end_other_sessions",
+    "renew_recovery_codes",
+    "turn_off_second_factor",
+    "my_groups",
+];
+
+/// Every administrative server function and who may call it.
+const ADMINISTRATION: &[(&str, Expect)] = &[
+    ("people", PEOPLE_MANAGERS),
+    // An organisation admin elsewhere is told the organisation is not theirs (400).
+    ("invite", [401, 404, 200, 400, 404, 404, 200]),
+    ("new_link", SUBJECT_MANAGERS),
+    ("set_disabled", SUBJECT_MANAGERS),
+    ("reset_second_factor", ADMINS),
+    ("end_user_sessions", ADMINS),
+    ("set_org_second_factor", SUBJECT_MANAGERS),
+    ("audit", PEOPLE_MANAGERS),
+    ("tokens", PEOPLE_MANAGERS),
+    ("create_token", SUBJECT_MANAGERS),
+    ("revoke_token", SUBJECT_MANAGERS),
+    ("admin_groups", ADMINS),
+    ("create_group", ADMINS),
+    ("group", GROUP_READERS),
+    ("edit_group", GROUP_MANAGERS),
+    ("archive_group", GROUP_MANAGERS),
+    ("restore_group", ADMINS),
+    ("add_group_members", GROUP_MANAGERS),
+    ("set_group_member_role", GROUP_MANAGERS),
+    ("remove_group_member", GROUP_MANAGERS),
+    ("organisations", PEOPLE_MANAGERS),
+    ("create_organisation", ADMINS),
+    ("edit_organisation", ADMINS),
+];
+
+/// Pages for a signed-in person answer nobody with a redirect to sign-in (302).
+const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
+    (
+        "/admin/people",
+        "/admin/people",
+        [302, 404, 200, 200, 404, 404, 200],
+    ),
+    (
+        "/admin/audit",
+        "/admin/audit",
+        [302, 404, 200, 200, 404, 404, 200],
+    ),
+    (
+        "/admin/tokens",
+        "/admin/tokens",
+        [302, 404, 200, 200, 404, 404, 200],
+    ),
+    (
+        "/admin/organisations",
+        "/admin/organisations",
+        [302, 404, 200, 200, 404, 404, 200],
+    ),
+    (
+        "/admin/groups",
+        "/admin/groups",
+        [302, 404, 404, 404, 404, 404, 200],
+    ),
+    (
+        "/groups/{slug}",
+        "/groups/tilgang",
+        [302, 200, 404, 404, 200, 404, 200],
+    ),
+];
+
+/// The people, the subject account in Aarhus (751) and the groups of the walk.
+struct Stage {
+    clients: Vec<(Who, Client)>,
+    subject: UserId,
+    group: GroupId,
+    owner: UserId,
+    admin: UserId,
+    serial: AtomicU32,
+}
+
+async fn new_group(app: &TestApp, slug: &str) -> GroupId {
+    sqlx::query_scalar(
+        "insert into user_groups (slug, name, description, default_tlp, created_at) \
+         values ($1, $1, '', 'amber', 0) returning id",
+    )
+    .bind(slug)
+    .fetch_one(&app.db)
+    .await
+    .expect("group created")
+}
+
+async fn add_member(app: &TestApp, group: GroupId, user: UserId, role: &str) {
+    sqlx::query(
+        "insert into group_members (group_id, user_id, role, added_at) values ($1, $2, $3, 0)",
+    )
+    .bind(group)
+    .bind(user)
+    .bind(role)
+    .execute(&app.db)
+    .await
+    .expect("member added");
+}
+
+async fn stage(app: &TestApp) -> Stage {
+    let (admin, admin_id, _) = app
+        .signed_in_with_second_factor("kl", "admin@kl.dk", PlatformRole::Admin, false)
+        .await;
+    let (member, member_id) = app
+        .signed_in("751", "medlem@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let (org_admin, _) = app
+        .signed_in("751", "leder@aarhus.dk", PlatformRole::Member, true)
+        .await;
+    let (other_org_admin, _) = app
+        .signed_in("101", "leder@kk.dk", PlatformRole::Member, true)
+        .await;
+    let (owner, owner_id) = app
+        .signed_in("461", "ejer@odense.dk", PlatformRole::Member, false)
+        .await;
+    let (other_owner, other_owner_id) = app
+        .signed_in("101", "ejer@kk.dk", PlatformRole::Member, false)
+        .await;
+    let subject = app
+        .create_user_in("751", "emne@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let group = new_group(app, "tilgang").await;
+    let other = new_group(app, "andre").await;
+    add_member(app, group, owner_id, "owner").await;
+    add_member(app, group, member_id, "member").await;
+    add_member(app, other, other_owner_id, "owner").await;
+    Stage {
+        clients: vec![
+            (Who::Nobody, browser()),
+            (Who::Member, member),
+            (Who::OrgAdmin, org_admin),
+            (Who::OtherOrgAdmin, other_org_admin),
+            (Who::Owner, owner),
+            (Who::OtherOwner, other_owner),
+            (Who::Admin, admin),
+        ],
+        subject,
+        group,
+        owner: owner_id,
+        admin: admin_id,
+        serial: AtomicU32::new(0),
+    }
+}
+
+/// A fresh Aarhus token for each call of `revoke_token`, so every caller revokes a live one.
+async fn live_token(app: &TestApp, stage: &Stage) -> String {
+    use vaern_core::tokens::{self, Manager, NewToken};
+    let created = tokens::create(
+        &app.db,
+        &vaern_core::audit::AuditLog::new(app.db.clone(), app.data_dir()),
+        Manager::Operator,
+        "test",
+        NewToken {
+            org: "751".into(),
+            scopes: vec!["taxii:read".into()],
+            expires: None,
+            name: format!("nøgle {}", stage.serial.fetch_add(1, Ordering::SeqCst)),
+        },
+    )
+    .await
+    .expect("token created");
+    created.id.0.to_string()
+}
+
+/// The form each operation is called with; operations that change what later callers
+/// see get fresh subjects each time.
+async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
+    let n = stage.serial.fetch_add(1, Ordering::SeqCst);
+    let subject = stage.subject.0.to_string();
+    let pairs: Vec<(&str, String)> = match op {
+        "people" | "audit" | "tokens" | "admin_groups" | "organisations" => vec![],
+        "invite" => vec![
+            ("name", "Ny Kollega".into()),
+            ("email", format!("ny{n}@aarhus.dk")),
+            ("org", "751".into()),
+            ("role", "member".into()),
+            ("language", "da".into()),
+        ],
+        "new_link" | "reset_second_factor" | "end_user_sessions" => vec![("user", subject)],
+        "set_disabled" => vec![("user", subject), ("disabled", "false".into())],
+        "set_org_second_factor" => vec![("org", "751".into())],
+        "create_token" => vec![("org", "751".into()), ("taxii_read", "on".into())],
+        "revoke_token" => vec![("id", live_token(app, stage).await)],
+        "create_group" => vec![
+            ("slug", format!("ny-gruppe-{n}")),
+            ("name", format!("Ny gruppe {n}")),
+            ("description", String::new()),
+            ("default_tlp", "amber".into()),
+        ],
+        "group" => vec![("slug", "tilgang".into())],
+        "edit_group" => vec![
+            ("slug", "tilgang".into()),
+            ("name", "tilgang".into()),
+            ("description", "Tilgangsprøve".into()),
+            ("default_tlp", "amber".into()),
+        ],
+        "archive_group" => {
+            let slug = format!("arkiv-{n}");
+            let group = new_group(app, &slug).await;
+            add_member(app, group, stage.owner, "owner").await;
+            vec![("slug", slug)]
+        }
+        "restore_group" => {
+            let slug = format!("arkiveret-{n}");
+            let group = new_group(app, &slug).await;
+            sqlx::query("update user_groups set archived_at = 1 where id = $1")
+                .bind(group)
+                .execute(&app.db)
+                .await
+                .unwrap();
+            vec![("slug", slug)]
+        }
+        "add_group_members" => vec![
+            ("slug", "tilgang".into()),
+            ("emails", "emne@aarhus.dk".into()),
+            ("role", "reader".into()),
+        ],
+        "set_group_member_role" | "remove_group_member" => {
+            let target = app
+                .create_user_in(
+                    "751",
+                    &format!("maal{n}@aarhus.dk"),
+                    PlatformRole::Member,
+                    false,
+                )
+                .await;
+            add_member(app, stage.group, target, "member").await;
+            let mut pairs = vec![
+                ("slug", "tilgang".to_string()),
+                ("user", target.0.to_string()),
+            ];
+            if op == "set_group_member_role" {
+                pairs.push(("role", "reader".into()));
+            }
+            pairs
+        }
+        "create_organisation" => vec![
+            ("code", format!("ny-{n}")),
+            ("name", format!("Ny organisation {n}")),
+            ("kind", "state".into()),
+        ],
+        "edit_organisation" => vec![
+            ("org", "751".into()),
+            ("name", "Aarhus Kommune".into()),
+            ("kind", "municipality".into()),
+        ],
+        other => panic!("no arguments for {other}"),
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn registered_server_functions() -> Vec<String> {
+    let mut names: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/rpc/").to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn admin_pages() -> Vec<String> {
+    let routes: Vec<String> =
+        serde_json::from_str(&vaern_server::page_routes_json()).expect("route list is JSON");
+    routes
+        .into_iter()
+        .filter(|r| r.starts_with("/admin") || r.starts_with("/groups"))
+        .collect()
+}
+
+// Listing the routes renders the app's route tree, which needs a runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_and_admin_page_has_a_row_in_the_access_table() {
+    let functions = registered_server_functions();
+    assert!(functions.len() > 20, "the registry lists {functions:?}");
+    let missing: Vec<&String> = functions
+        .iter()
+        .filter(|f| {
+            !NOT_ADMINISTRATION.contains(&f.as_str())
+                && !ADMINISTRATION.iter().any(|(name, _)| name == f)
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without a row: {missing:?}"
+    );
+    let stale: Vec<&str> = ADMINISTRATION
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(NOT_ADMINISTRATION.iter().copied())
+        .filter(|name| !functions.iter().any(|f| f == name))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "rows for server functions that do not exist: {stale:?}"
+    );
+
+    let pages = admin_pages();
+    let unlisted: Vec<&String> = pages
+        .iter()
+        .filter(|p| !ADMIN_PAGES.iter().any(|(route, _, _)| route == p))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "admin pages without a row: {unlisted:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_person_gets_the_answer_the_access_table_gives_for_every_operation() {
+    let app = spawn_app().await;
+    let stage = stage(&app).await;
+    let _ = stage.admin;
+    let mut wrong = Vec::new();
+    for (op, expect) in ADMINISTRATION {
+        for (who, client) in &stage.clients {
+            let form = args(&app, &stage, op).await;
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let res = app.rpc(client, op, &form).await;
+            let index = EVERYONE.iter().position(|w| w == who).unwrap();
+            let status = res.status().as_u16();
+            if status != expect[index] {
+                let body = res.text().await.unwrap_or_default();
+                wrong.push(format!(
+                    "{op} as {who:?}: {status}, expected {} ({body})",
+                    expect[index]
+                ));
+            }
+        }
+    }
+    for (_, url, expect) in ADMIN_PAGES {
+        for (who, client) in &stage.clients {
+            let status = app.get(client, url).await.status();
+            let index = EVERYONE.iter().position(|w| w == who).unwrap();
+            if status != StatusCode::from_u16(expect[index]).unwrap() {
+                wrong.push(format!(
+                    "GET {url} as {who:?}: {status}, expected {}",
+                    expect[index]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "answers that differ from the table:\n{}",
+        wrong.join("\n")
+    );
+}
