@@ -2,4 +2,5 @@
 
 pub mod error_message;
 pub mod layout;
+pub mod scroll_table;
 pub mod signed_in;

@@ -6,6 +6,7 @@ use crate::api::account::{
 };
 use crate::api::auth::{ChangePassword, Me};
 use crate::components::error_message::ErrorMessage;
+use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::i18n::*;
 use crate::locale::use_locale;
@@ -203,7 +204,7 @@ fn SessionsSection(
     view! {
         <section aria-labelledby="sessions" class="card">
             <h2 id="sessions">{td_string!(locale, sessions_title)}</h2>
-            <div class="table-scroll">
+            <ScrollTable label=td_string!(locale, sessions_title)>
                 <table>
                     <thead>
                         <tr>
@@ -216,7 +217,7 @@ fn SessionsSection(
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </ScrollTable>
             <ErrorMessage
                 error=Signal::derive(move || end_session.value().get().and_then(Result::err))
                 path={<EndSession as ServerFn>::PATH}

@@ -1,6 +1,7 @@
 //! `/admin/audit`: the audit log with filters, and its CSV export.
 
 use crate::api::audit::{AuditView, PAGE_ROWS, load_audit};
+use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -138,7 +139,7 @@ fn AuditParts(view: AuditView) -> impl IntoView {
         } else {
             EitherOf3::C(())
         }}
-        <div class="table-scroll">
+        <ScrollTable label=td_string!(locale, audit_title)>
             <table>
                 <thead>
                     <tr>
@@ -153,6 +154,6 @@ fn AuditParts(view: AuditView) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </ScrollTable>
     }
 }

@@ -8,6 +8,7 @@ use crate::api::groups::{
     MemberView, RemoveGroupMember, RestoreGroup, SetGroupMemberRole, admin_groups, load_group,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -186,7 +187,7 @@ fn AdminGroupTable(
                 error=Signal::derive(move || restore.value().get().and_then(Result::err))
                 path={<RestoreGroup as ServerFn>::PATH}
             />
-            <div class="table-scroll">
+            <ScrollTable label=td_string!(locale, groups_list_title)>
                 <table>
                     <thead>
                         <tr>
@@ -200,7 +201,7 @@ fn AdminGroupTable(
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </ScrollTable>
         </section>
     })
 }
@@ -451,7 +452,7 @@ fn MemberTable(group: GroupView, actions: GroupActions) -> impl IntoView {
             )
             .collect_view();
         Either::Right(view! {
-            <div class="table-scroll">
+            <ScrollTable label=td_string!(locale, members_title)>
                 <table>
                     <thead>
                         <tr>
@@ -464,7 +465,7 @@ fn MemberTable(group: GroupView, actions: GroupActions) -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </ScrollTable>
         })
     };
     view! {

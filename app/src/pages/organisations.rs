@@ -9,6 +9,7 @@ use crate::api::organisations::{
 };
 use crate::api::people::SetOrgSecondFactor;
 use crate::components::error_message::ErrorMessage;
+use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -314,7 +315,7 @@ fn OrgTable(orgs: Organisations) -> impl IntoView {
         <section aria-labelledby="org-list">
             <h2 id="org-list">{td_string!(locale, orgs_list_title)}</h2>
             <p role="status">{count}</p>
-            <div class="table-scroll">
+            <ScrollTable label=td_string!(locale, orgs_list_title)>
                 <table>
                     <thead>
                         <tr>
@@ -330,7 +331,7 @@ fn OrgTable(orgs: Organisations) -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </ScrollTable>
         </section>
     })
 }

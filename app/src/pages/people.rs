@@ -6,6 +6,7 @@ use crate::api::people::{
     SetDisabled, SetOrgSecondFactor, load_people,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -316,7 +317,7 @@ fn PeopleTable(people: People, actions: Actions) -> impl IntoView {
         <section aria-labelledby="people-list">
             <h2 id="people-list">{td_string!(locale, people_list_title)}</h2>
             {errors}
-            <div class="table-scroll">
+            <ScrollTable label=td_string!(locale, people_list_title)>
                 <table>
                     <thead>
                         <tr>
@@ -331,7 +332,7 @@ fn PeopleTable(people: People, actions: Actions) -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </ScrollTable>
         </section>
     })
 }

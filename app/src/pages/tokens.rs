@@ -4,6 +4,7 @@
 
 use crate::api::tokens::{CreateToken, RevokeToken, TokenView, Tokens, load_tokens};
 use crate::components::error_message::ErrorMessage;
+use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -180,7 +181,7 @@ fn TokenTable(tokens: Tokens, action: ServerAction<RevokeToken>) -> impl IntoVie
             .map(|token| view! { <TokenRow token action /> })
             .collect_view();
         Either::Right(view! {
-            <div class="table-scroll">
+            <ScrollTable label=td_string!(locale, tokens_list_title)>
                 <table>
                     <thead>
                         <tr>
@@ -197,7 +198,7 @@ fn TokenTable(tokens: Tokens, action: ServerAction<RevokeToken>) -> impl IntoVie
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </ScrollTable>
         })
     };
     view! {
