@@ -207,6 +207,50 @@ pub async fn new_link(user: i64) -> Result<IssuedLink, AppError> {
     })
 }
 
+/// Edits an account's name, and for admins its role and organisation-admin flag. The
+/// admin form marks itself with `admin_fields`, so that an unticked checkbox there means
+/// "no longer organisation admin" while the organisation admin's form leaves both alone.
+#[server(prefix = "/rpc", endpoint = "edit_user")]
+pub async fn edit_user(
+    user: i64,
+    name: String,
+    role: Option<String>,
+    org_admin: Option<String>,
+    admin_fields: Option<String>,
+) -> Result<(), AppError> {
+    use crate::request;
+    use vaern_core::accounts::management::{self, AccountEdit};
+    use vaern_core::policy::PlatformRole;
+
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let (role, org_admin) = if admin_fields.is_some() {
+        let role = role.unwrap_or_default();
+        let role = PlatformRole::parse(&role).ok_or(AppError::invalid("role", "unknown"))?;
+        (Some(role), Some(org_admin.is_some()))
+    } else {
+        (None, None)
+    };
+    let (org, detail) = management::edit(
+        &backend.db,
+        &viewer,
+        UserId(user),
+        AccountEdit {
+            name,
+            role,
+            org_admin,
+        },
+    )
+    .await?;
+    request::audit(
+        Entry::new(Actor::of(&viewer), action::USER_EDIT)
+            .subject(Subject::user(UserId(user), org))
+            .detail(detail),
+    )
+    .await;
+    Ok(())
+}
+
 #[server(prefix = "/rpc", endpoint = "set_disabled")]
 pub async fn set_disabled(user: i64, disabled: bool) -> Result<(), AppError> {
     use crate::request;

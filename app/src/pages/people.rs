@@ -2,7 +2,7 @@
 //! organisation admins (the plain members of their own organisation).
 
 use crate::api::people::{
-    EndUserSessions, Invite, IssuedLink, NewLink, People, PersonView, ResetSecondFactor,
+    EditUser, EndUserSessions, Invite, IssuedLink, NewLink, People, PersonView, ResetSecondFactor,
     SetDisabled, SetOrgSecondFactor, load_people,
 };
 use crate::components::error_message::ErrorMessage;
@@ -27,6 +27,7 @@ struct Actions {
     reset_second_factor: ServerAction<ResetSecondFactor>,
     end_sessions: ServerAction<EndUserSessions>,
     set_org: ServerAction<SetOrgSecondFactor>,
+    edit_user: ServerAction<EditUser>,
 }
 
 #[component]
@@ -49,6 +50,7 @@ fn PeopleView() -> impl IntoView {
         reset_second_factor: ServerAction::new(),
         end_sessions: ServerAction::new(),
         set_org: ServerAction::new(),
+        edit_user: ServerAction::new(),
     };
     let people = Resource::new_blocking(
         move || {
@@ -60,6 +62,7 @@ fn PeopleView() -> impl IntoView {
                 actions.reset_second_factor.version().get(),
                 actions.end_sessions.version().get(),
                 actions.set_org.version().get(),
+                actions.edit_user.version().get(),
             )
         },
         |(org, ..)| load_people(org),
@@ -299,6 +302,7 @@ fn PeopleTable(people: People, actions: Actions) -> impl IntoView {
                 .get()
                 .and_then(Result::err),
             actions.end_sessions.value().get().and_then(Result::err),
+            actions.edit_user.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -375,6 +379,7 @@ fn PersonRow(person: PersonView, is_admin: bool, actions: Actions) -> impl IntoV
                 <input type="hidden" name="disabled" value=disable_value />
                 <button type="submit" class="secondary" aria-label=toggle_label>{toggle_text}</button>
             </ActionForm>
+            <EditPerson person=person.clone() is_admin action=actions.edit_user />
         }
     });
     let admin_only = (is_admin && person.manageable).then(|| {
@@ -424,5 +429,57 @@ fn PersonRow(person: PersonView, is_admin: bool, actions: Actions) -> impl IntoV
             <td>{person.sessions}</td>
             <td class="actions">{manage} {admin_only}</td>
         </tr>
+    }
+}
+
+/// The edit form of one account, folded away until opened: the name, and for admins the
+/// platform role and the organisation-admin flag.
+#[component]
+fn EditPerson(person: PersonView, is_admin: bool, action: ServerAction<EditUser>) -> impl IntoView {
+    let locale = use_locale();
+    let id = person.id;
+    let (name_id, role_id, org_admin_id) = (
+        format!("edit-name-{id}"),
+        format!("edit-role-{id}"),
+        format!("edit-org-admin-{id}"),
+    );
+    let current_role = person.role.clone();
+    let admin_fields = is_admin.then(|| {
+        view! {
+            <input type="hidden" name="admin_fields" value="1" />
+            <div class="field">
+                <label for=role_id.clone()>{td_string!(locale, invite_role)}</label>
+                <select id=role_id name="role">
+                    {["member", "coordinator", "analyst", "admin"]
+                        .into_iter()
+                        .map(|role| {
+                            let selected = role == current_role;
+                            view! { <option value=role selected=selected>{role_name(locale, role)}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field checkbox">
+                <input id=org_admin_id.clone() name="org_admin" type="checkbox" checked=person.org_admin />
+                <label for=org_admin_id>{td_string!(locale, invite_org_admin)}</label>
+            </div>
+        }
+    });
+    view! {
+        <details class="edit-person">
+            <summary>
+                {td_string!(locale, edit_user_button)}
+                <span class="visually-hidden">" – " {person.name.clone()}</span>
+            </summary>
+            <ActionForm action attr:class="form" attr:novalidate=true>
+                <input type="hidden" name="user" value=id />
+                <div class="field">
+                    <label for=name_id.clone()>{td_string!(locale, invite_name)}</label>
+                    <input id=name_id name="name" type="text" value=person.name.clone() required />
+                </div>
+                {admin_fields}
+                <button type="submit">{td_string!(locale, edit_user_save)}</button>
+            </ActionForm>
+        </details>
     }
 }

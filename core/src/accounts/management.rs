@@ -178,6 +178,74 @@ pub async fn issue_link(
     Ok((purpose, token, row.org_id))
 }
 
+/// A change to an existing account: its name, and (admins only) its platform role and
+/// organisation-admin flag. `None` leaves a field as it is.
+#[derive(Debug, Clone)]
+pub struct AccountEdit {
+    pub name: String,
+    pub role: Option<PlatformRole>,
+    pub org_admin: Option<bool>,
+}
+
+/// Edits an account. Only admins change roles or the organisation-admin flag (`role` /
+/// `not_allowed` otherwise), and nobody changes their own (`user` / `self`), so that the
+/// last admin cannot demote themselves by accident. A change of privileges ends the
+/// person's sessions, so the new role (and any second-factor requirement it brings)
+/// applies from their next sign-in. Returns the organisation and a detail for the audit.
+pub async fn edit(
+    db: &Db,
+    viewer: &Viewer,
+    user_id: UserId,
+    change: AccountEdit,
+) -> CoreResult<(OrgId, String)> {
+    let row = managed(db, viewer, user_id).await?;
+    let name = validate_name(&change.name)?;
+    let current_role = PlatformRole::parse(&row.platform_role)
+        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))?;
+    let role = change.role.unwrap_or(current_role);
+    let org_admin = change.org_admin.unwrap_or(row.org_admin);
+    let privileges_change = role != current_role || org_admin != row.org_admin;
+    if privileges_change {
+        if require_admin(viewer).is_err() {
+            return Err(CoreError::invalid("role", "not_allowed"));
+        }
+        if viewer.user_id == Some(user_id) {
+            return Err(CoreError::invalid("user", "self"));
+        }
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "update users set name = $1, platform_role = $2, org_admin = $3, updated_at = $4 \
+         where id = $5",
+    )
+    .bind(&name)
+    .bind(role.as_str())
+    .bind(org_admin)
+    .bind(clock::now())
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    if privileges_change {
+        sqlx::query("delete from user_sessions where user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    let detail = if privileges_change {
+        format!(
+            "role={}->{} org_admin={}->{}",
+            current_role.as_str(),
+            role.as_str(),
+            row.org_admin,
+            org_admin
+        )
+    } else {
+        "name".to_string()
+    };
+    Ok((row.org_id, detail))
+}
+
 /// Disables an account (ending its sessions at once) or re-enables it. Nobody disables
 /// themselves, so that the last admin cannot lock the platform by accident.
 pub async fn set_disabled(

@@ -11,6 +11,7 @@ mod bad_input;
 mod cli;
 mod groups;
 mod organisations;
+mod people;
 mod security;
 mod sessions;
 mod tokens;
