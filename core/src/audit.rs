@@ -14,7 +14,7 @@
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{OrgId, TokenId, UserId};
+use crate::ids::{GroupId, OrgId, TokenId, UserId};
 use crate::policy::{Viewer, ViewerKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -550,8 +550,6 @@ pub async fn list(
     limit: i64,
 ) -> CoreResult<Vec<ListedRow>> {
     let scope = readable_org(viewer)?;
-    let member_groups: Vec<i64> = viewer.groups.iter().map(|(g, _)| g.0).collect();
-    let is_admin = scope.is_none();
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "select a.id, a.at, au.name as actor_name, au.email as actor_email, a.actor_token_id, \
          ao.name as actor_org_name, a.action, a.subject_kind, a.subject_id, \
@@ -607,11 +605,12 @@ pub async fn list(
     Ok(rows
         .into_iter()
         .map(|mut row| {
-            // Group names are shown to admins and to the group's members only.
-            if row.subject_kind.as_deref() == Some("group")
-                && !is_admin
-                && !row.subject_id.is_some_and(|g| member_groups.contains(&g))
-            {
+            // A group is named only to those the policy lets see it.
+            let hidden_group = row.subject_kind.as_deref() == Some("group")
+                && !row
+                    .subject_id
+                    .is_some_and(|g| crate::policy::can_see_group_members(viewer, GroupId(g)));
+            if hidden_group {
                 row.subject_name = None;
             }
             row

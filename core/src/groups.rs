@@ -14,8 +14,6 @@ use crate::policy::{Admin, GroupManager, GroupRole, Tlp, Viewer, can_see_group_m
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
-/// Longest group name, in characters.
-pub const MAX_NAME_CHARS: usize = 200;
 /// Longest group description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
 /// Most addresses in one pasted list.
@@ -48,8 +46,7 @@ pub async fn mine(db: &Db, viewer: &Viewer) -> CoreResult<Vec<MyGroup>> {
     .await?;
     rows.into_iter()
         .map(|(id, slug, name, description, role)| {
-            let role = GroupRole::parse(&role)
-                .ok_or_else(|| CoreError::Internal(format!("unknown group role {role}")))?;
+            let role = GroupRole::from_stored(&role)?;
             Ok(MyGroup {
                 id,
                 slug,
@@ -59,10 +56,6 @@ pub async fn mine(db: &Db, viewer: &Viewer) -> CoreResult<Vec<MyGroup>> {
             })
         })
         .collect()
-}
-
-fn parse_role(role: &str) -> CoreResult<GroupRole> {
-    GroupRole::parse(role).ok_or_else(|| CoreError::Internal(format!("unknown group role {role}")))
 }
 
 /// A group to create.
@@ -88,17 +81,6 @@ fn validate_slug(slug: &str) -> CoreResult<()> {
     }
 }
 
-fn validate_name(name: &str) -> CoreResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        Err(CoreError::invalid("name", "required"))
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        Err(CoreError::invalid("name", "too_long"))
-    } else {
-        Ok(name.to_string())
-    }
-}
-
 fn validate_description(description: &str) -> CoreResult<String> {
     let description = description.trim();
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
@@ -112,7 +94,7 @@ fn validate_description(description: &str) -> CoreResult<String> {
 pub async fn create(db: &Db, _admin: &Admin, new: NewGroup) -> CoreResult<GroupId> {
     let slug = new.slug.trim();
     validate_slug(slug)?;
-    let name = validate_name(&new.name)?;
+    let name = crate::names::validate(&new.name)?;
     let description = validate_description(&new.description)?;
     let id = sqlx::query_scalar::<_, i64>(
         "insert into user_groups (slug, name, description, default_tlp, created_at) \
@@ -244,7 +226,7 @@ pub async fn find(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<GroupDetai
                 name,
                 email: manageable.then_some(email),
                 org_name,
-                role: parse_role(&role)?,
+                role: GroupRole::from_stored(&role)?,
             })
         })
         .collect::<CoreResult<Vec<_>>>()?;
@@ -299,7 +281,7 @@ pub struct GroupEdit {
 
 /// Renames, describes and sets the default TLP of a live group.
 pub async fn edit(db: &Db, manager: &GroupManager, edit: GroupEdit) -> CoreResult<()> {
-    let name = validate_name(&edit.name)?;
+    let name = crate::names::validate(&edit.name)?;
     let description = validate_description(&edit.description)?;
     let done = sqlx::query(
         "update user_groups set name = $1, description = $2, default_tlp = $3 \
@@ -476,7 +458,7 @@ where
             .fetch_optional(conn)
             .await?
             .ok_or(CoreError::NotFound)?;
-    parse_role(&role)
+    GroupRole::from_stored(&role)
 }
 
 /// An owner may not leave the group without owners (admins may: they manage it anyway).
@@ -558,19 +540,21 @@ mod tests {
     #[test]
     fn names_are_required_and_at_most_two_hundred_characters() {
         assert_eq!(
-            validate_name("  Referencegruppen ").ok().as_deref(),
+            crate::names::validate("  Referencegruppen ")
+                .ok()
+                .as_deref(),
             Some("Referencegruppen")
         );
         assert!(matches!(
-            validate_name("   "),
+            crate::names::validate("   "),
             Err(CoreError::Invalid {
                 field: "name",
                 reason: "required"
             })
         ));
-        assert!(validate_name(&"æ".repeat(MAX_NAME_CHARS)).is_ok());
+        assert!(crate::names::validate(&"æ".repeat(crate::names::MAX_CHARS)).is_ok());
         assert!(matches!(
-            validate_name(&"x".repeat(10_000)),
+            crate::names::validate(&"x".repeat(10_000)),
             Err(CoreError::Invalid {
                 field: "name",
                 reason: "too_long"

@@ -10,6 +10,7 @@ pub mod error;
 pub mod groups;
 pub mod ids;
 pub mod mail;
+pub mod names;
 pub mod orgs;
 pub mod policy;
 pub mod tokens;

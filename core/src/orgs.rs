@@ -128,8 +128,6 @@ pub async fn get(db: &Db, id: OrgId) -> CoreResult<Organisation> {
     .ok_or(CoreError::NotFound)
 }
 
-/// Longest organisation name, in characters.
-pub const MAX_NAME_CHARS: usize = 200;
 /// Longest organisation code.
 pub const MAX_CODE_LEN: usize = 16;
 
@@ -234,17 +232,6 @@ fn validate_code(code: &str) -> CoreResult<String> {
     }
 }
 
-fn validate_name(name: &str) -> CoreResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        Err(CoreError::invalid("name", "required"))
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        Err(CoreError::invalid("name", "too_long"))
-    } else {
-        Ok(name.to_string())
-    }
-}
-
 /// A STIX identity id, `identity--<uuid>`, lowercased; empty means none.
 fn validate_stix_identity(id: Option<&str>) -> CoreResult<Option<String>> {
     let Some(id) = id.map(str::trim).filter(|id| !id.is_empty()) else {
@@ -292,7 +279,7 @@ async fn check_stix_identity_free(
 /// `stix_identity_id` (`malformed`, `taken`).
 pub async fn create(db: &Db, _admin: &Admin, new: NewOrg) -> CoreResult<OrgId> {
     let code = validate_code(&new.code)?;
-    let name = validate_name(&new.name)?;
+    let name = crate::names::validate(&new.name)?;
     let stix = validate_stix_identity(new.stix_identity_id.as_deref())?;
     let mut tx = db.begin().await?;
     let region_id: Option<OrgId> = match new.region.as_deref().map(str::trim) {
@@ -326,7 +313,7 @@ pub async fn create(db: &Db, _admin: &Admin, new: NewOrg) -> CoreResult<OrgId> {
 /// Changes an organisation's name, kind and STIX identity id. Refusals name the field as
 /// for [`create`]; `NotFound` for a missing organisation.
 pub async fn edit(db: &Db, _admin: &Admin, org: OrgId, edit: OrgEdit) -> CoreResult<()> {
-    let name = validate_name(&edit.name)?;
+    let name = crate::names::validate(&edit.name)?;
     let stix = validate_stix_identity(edit.stix_identity_id.as_deref())?;
     let mut tx = db.begin().await?;
     check_stix_identity_free(&mut tx, stix.as_deref(), Some(org)).await?;

@@ -194,25 +194,7 @@ fn parse_expiry(input: Option<&str>, now: i64) -> CoreResult<Option<i64>> {
         return Ok(None);
     };
     let malformed = || CoreError::invalid("expires", "malformed");
-    let mut parts = text.splitn(3, '-');
-    let mut number = || -> CoreResult<i64> {
-        let part = parts.next().ok_or_else(malformed)?;
-        if part.is_empty() || part.len() > 4 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(malformed());
-        }
-        part.parse().map_err(|_| malformed())
-    };
-    let (year, month, day) = (number()?, number()?, number()?);
-    let month = u8::try_from(month)
-        .ok()
-        .and_then(|m| time::Month::try_from(m).ok())
-        .ok_or_else(malformed)?;
-    let date = time::Date::from_calendar_date(
-        i32::try_from(year).map_err(|_| malformed())?,
-        month,
-        u8::try_from(day).map_err(|_| malformed())?,
-    )
-    .map_err(|_| malformed())?;
+    let date = clock::parse_date(text).ok_or_else(malformed)?;
     let today = time::OffsetDateTime::from_unix_timestamp(now)
         .map_err(|_| CoreError::Internal("clock out of range".into()))?
         .date();
@@ -220,7 +202,7 @@ fn parse_expiry(input: Option<&str>, now: i64) -> CoreResult<Option<i64>> {
         return Err(CoreError::invalid("expires", "past"));
     }
     let end = date.next_day().ok_or_else(malformed)?;
-    Ok(Some(end.midnight().assume_utc().unix_timestamp()))
+    Ok(Some(clock::day_start(end)))
 }
 
 fn parse_name(input: &str) -> CoreResult<String> {

@@ -49,16 +49,8 @@ pub async fn parse_filter(
         let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
             return Ok(None);
         };
-        let parts: Vec<&str> = text.trim().split('-').collect();
-        let parsed = match parts.as_slice() {
-            [y, m, d] => (|| {
-                let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
-                time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
-            })(),
-            _ => None,
-        };
-        parsed
-            .map(|date| Some(date.midnight().assume_utc().unix_timestamp()))
+        vaern_core::clock::parse_date(&text)
+            .map(|date| Some(vaern_core::clock::day_start(date)))
             .ok_or_else(|| AppError::invalid(field, "date_malformed"))
     }
     let org = match org.filter(|o| !o.trim().is_empty()) {

@@ -74,13 +74,13 @@ pub async fn load_people(org: Option<String>) -> Result<People, AppError> {
         .await?
         .into_iter()
         .map(|p| {
-            let role = PlatformRole::parse(&p.platform_role).unwrap_or(PlatformRole::Member);
+            let role = PlatformRole::from_stored(&p.platform_role)?;
             let subject = AccountSubject {
                 org_id: p.org_id,
                 role,
                 org_admin: p.org_admin,
             };
-            PersonView {
+            Ok(PersonView {
                 manageable: policy::can_manage_account(&viewer, subject)
                     && viewer.user_id != Some(p.id),
                 id: p.id.0,
@@ -92,9 +92,9 @@ pub async fn load_people(org: Option<String>) -> Result<People, AppError> {
                 status: p.status,
                 second_factor: p.second_factor,
                 sessions: p.sessions,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, vaern_core::CoreError>>()?;
     Ok(People {
         selected: selected.map(|o| o.code.clone()),
         orgs: orgs

@@ -146,8 +146,7 @@ async fn usable(db: &Db, token: &str) -> CoreResult<LinkRow> {
 }
 
 fn role_of(row: &LinkRow) -> CoreResult<PlatformRole> {
-    PlatformRole::parse(&row.platform_role)
-        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))
+    PlatformRole::from_stored(&row.platform_role)
 }
 
 fn purpose_of(row: &LinkRow) -> CoreResult<Purpose> {

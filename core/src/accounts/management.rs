@@ -9,11 +9,12 @@
 //! so that the row can name it.
 
 use super::links::{self, Purpose};
-use super::{MailLocale, UserStatus, normalise_email, second_factor, sessions, validate_name};
+use super::{MailLocale, UserStatus, normalise_email, second_factor, sessions};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, UserId};
+use crate::names;
 use crate::policy::{
     AccountSubject, Admin, PlatformRole, Viewer, can_manage_account, can_manage_org_people,
     require_admin, require_manage_account,
@@ -45,7 +46,7 @@ pub struct Invited {
 /// `inviter` is `None` only for the command line run by the operator.
 pub async fn invite(db: &Db, inviter: Option<&Viewer>, new: Invitation) -> CoreResult<Invited> {
     let email = normalise_email(&new.email)?;
-    let name = validate_name(&new.name)?;
+    let name = names::validate(&new.name)?;
     let org_exists: Option<i64> = sqlx::query_scalar("select id from organisations where id = $1")
         .bind(new.org_id)
         .fetch_optional(db)
@@ -146,8 +147,7 @@ async fn managed(db: &Db, viewer: &Viewer, user_id: UserId) -> CoreResult<Subjec
     .fetch_optional(db)
     .await?
     .ok_or(CoreError::NotFound)?;
-    let role = PlatformRole::parse(&row.platform_role)
-        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))?;
+    let role = PlatformRole::from_stored(&row.platform_role)?;
     require_manage_account(
         viewer,
         AccountSubject {
@@ -199,9 +199,8 @@ pub async fn edit(
     change: AccountEdit,
 ) -> CoreResult<(OrgId, String)> {
     let row = managed(db, viewer, user_id).await?;
-    let name = validate_name(&change.name)?;
-    let current_role = PlatformRole::parse(&row.platform_role)
-        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))?;
+    let name = names::validate(&change.name)?;
+    let current_role = PlatformRole::from_stored(&row.platform_role)?;
     let role = change.role.unwrap_or(current_role);
     let org_admin = change.org_admin.unwrap_or(row.org_admin);
     let privileges_change = role != current_role || org_admin != row.org_admin;

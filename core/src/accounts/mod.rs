@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 
 /// Longest e-mail address accepted (RFC 5321 path limit).
 const MAX_EMAIL_LEN: usize = 254;
-const MAX_NAME_LEN: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UserStatus {
@@ -96,17 +95,6 @@ pub fn normalise_email(email: &str) -> CoreResult<String> {
     }
 }
 
-pub(crate) fn validate_name(name: &str) -> CoreResult<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(CoreError::invalid("name", "required"));
-    }
-    if name.chars().count() > MAX_NAME_LEN {
-        return Err(CoreError::invalid("name", "too_long"));
-    }
-    Ok(name.to_string())
-}
-
 /// A new account created by an operator or admin, active with the given password.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -121,7 +109,7 @@ pub struct NewUser {
 /// Creates an active account. `Conflict` if the e-mail is taken.
 pub async fn create(db: &Db, new: NewUser) -> CoreResult<UserId> {
     let email = normalise_email(&new.email)?;
-    let name = validate_name(&new.name)?;
+    let name = crate::names::validate(&new.name)?;
     let required =
         second_factor::required(new.role, org_requires_second_factor(db, new.org_id).await?);
     let owner = password::Owner {

@@ -184,8 +184,7 @@ pub async fn status(db: &Db, user_id: UserId) -> CoreResult<Status> {
     .fetch_optional(db)
     .await?
     .ok_or(CoreError::NotFound)?;
-    let role = PlatformRole::parse(&row.platform_role)
-        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))?;
+    let role = PlatformRole::from_stored(&row.platform_role)?;
     Ok(Status {
         enrolled: row.enrolled,
         required: required(role, row.org_requires),

@@ -121,8 +121,7 @@ pub async fn resume(db: &Db, id: &str, limits: SessionLimits) -> CoreResult<Opti
             .execute(db)
             .await?;
     }
-    let role = PlatformRole::parse(&row.platform_role)
-        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.platform_role)))?;
+    let role = PlatformRole::from_stored(&row.platform_role)?;
     let groups = memberships(db, row.user_id).await?;
     Ok(Some(SignedIn {
         session_id: id.to_string(),
@@ -143,8 +142,7 @@ pub async fn load_viewer(db: &Db, user_id: UserId) -> CoreResult<Viewer> {
     .fetch_optional(db)
     .await?
     .ok_or(CoreError::NotFound)?;
-    let role = PlatformRole::parse(&row.1)
-        .ok_or_else(|| CoreError::Internal(format!("unknown role {}", row.1)))?;
+    let role = PlatformRole::from_stored(&row.1)?;
     Ok(Viewer::user(
         user_id,
         row.0,
@@ -175,11 +173,7 @@ async fn memberships(db: &Db, user_id: UserId) -> CoreResult<Vec<(GroupId, Group
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|(group, role)| {
-            GroupRole::parse(&role)
-                .map(|role| (group, role))
-                .ok_or_else(|| CoreError::Internal(format!("unknown group role {role}")))
-        })
+        .map(|(group, role)| GroupRole::from_stored(&role).map(|role| (group, role)))
         .collect()
 }
 

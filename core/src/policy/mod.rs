@@ -119,6 +119,11 @@ impl PlatformRole {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Reads a role read back from the database, where anything unknown is a bug.
+    pub fn from_stored(s: &str) -> CoreResult<Self> {
+        Self::parse(s).ok_or_else(|| CoreError::Internal(format!("unknown platform role {s:?}")))
+    }
 }
 
 /// A member's role inside one group, strongest first.
@@ -151,6 +156,11 @@ impl GroupRole {
     /// Reads the stored form; `None` for anything else.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Reads a role read back from the database, where anything unknown is a bug.
+    pub fn from_stored(s: &str) -> CoreResult<Self> {
+        Self::parse(s).ok_or_else(|| CoreError::Internal(format!("unknown group role {s:?}")))
     }
 }
 

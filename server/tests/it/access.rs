@@ -145,29 +145,6 @@ struct Stage {
     serial: AtomicU32,
 }
 
-async fn new_group(app: &TestApp, slug: &str) -> GroupId {
-    sqlx::query_scalar(
-        "insert into user_groups (slug, name, description, default_tlp, created_at) \
-         values ($1, $1, '', 'amber', 0) returning id",
-    )
-    .bind(slug)
-    .fetch_one(&app.db)
-    .await
-    .expect("group created")
-}
-
-async fn add_member(app: &TestApp, group: GroupId, user: UserId, role: &str) {
-    sqlx::query(
-        "insert into group_members (group_id, user_id, role, added_at) values ($1, $2, $3, 0)",
-    )
-    .bind(group)
-    .bind(user)
-    .bind(role)
-    .execute(&app.db)
-    .await
-    .expect("member added");
-}
-
 async fn stage(app: &TestApp) -> Stage {
     let (admin, admin_id, _) = app
         .signed_in_with_second_factor("kl", "admin@kl.dk", PlatformRole::Admin, false)
@@ -190,11 +167,11 @@ async fn stage(app: &TestApp) -> Stage {
     let subject = app
         .create_user_in("751", "emne@aarhus.dk", PlatformRole::Member, false)
         .await;
-    let group = new_group(app, "tilgang").await;
-    let other = new_group(app, "andre").await;
-    add_member(app, group, owner_id, "owner").await;
-    add_member(app, group, member_id, "member").await;
-    add_member(app, other, other_owner_id, "owner").await;
+    let group = app.group("tilgang").await;
+    let other = app.group("andre").await;
+    app.add_to_group(group, owner_id, "owner").await;
+    app.add_to_group(group, member_id, "member").await;
+    app.add_to_group(other, other_owner_id, "owner").await;
     Stage {
         clients: vec![
             (Who::Nobody, browser()),
@@ -268,13 +245,13 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         ],
         "archive_group" => {
             let slug = format!("arkiv-{n}");
-            let group = new_group(app, &slug).await;
-            add_member(app, group, stage.owner, "owner").await;
+            let group = app.group(&slug).await;
+            app.add_to_group(group, stage.owner, "owner").await;
             vec![("slug", slug)]
         }
         "restore_group" => {
             let slug = format!("arkiveret-{n}");
-            let group = new_group(app, &slug).await;
+            let group = app.group(&slug).await;
             sqlx::query("update user_groups set archived_at = 1 where id = $1")
                 .bind(group)
                 .execute(&app.db)
@@ -296,7 +273,7 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
                     false,
                 )
                 .await;
-            add_member(app, stage.group, target, "member").await;
+            app.add_to_group(stage.group, target, "member").await;
             let mut pairs = vec![
                 ("slug", "tilgang".to_string()),
                 ("user", target.0.to_string()),

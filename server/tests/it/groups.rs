@@ -9,30 +9,6 @@ use vaern_core::policy::PlatformRole;
 /// A server function, its form, and the status each person gets.
 type Case<'a, const N: usize> = (&'a str, Vec<(&'a str, &'a str)>, [StatusCode; N]);
 impl TestApp {
-    /// A live group, created directly in the database.
-    async fn group(&self, slug: &str) -> GroupId {
-        sqlx::query_scalar(
-            "insert into user_groups (slug, name, description, default_tlp, created_at) \
-             values ($1, $1, '', 'amber', 0) returning id",
-        )
-        .bind(slug)
-        .fetch_one(&self.db)
-        .await
-        .expect("group created")
-    }
-
-    async fn add_to_group(&self, group: GroupId, user: UserId, role: &str) {
-        sqlx::query(
-            "insert into group_members (group_id, user_id, role, added_at) values ($1, $2, $3, 0)",
-        )
-        .bind(group)
-        .bind(user)
-        .bind(role)
-        .execute(&self.db)
-        .await
-        .expect("member added");
-    }
-
     async fn role_in(&self, group: GroupId, user: UserId) -> Option<String> {
         sqlx::query_scalar("select role from group_members where group_id = $1 and user_id = $2")
             .bind(group)

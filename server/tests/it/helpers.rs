@@ -8,7 +8,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use vaern_core::accounts::sessions::SessionLimits;
 use vaern_core::accounts::{self, NewUser, second_factor};
 use vaern_core::db::Db;
-use vaern_core::ids::UserId;
+use vaern_core::ids::{GroupId, UserId};
 use vaern_core::orgs;
 use vaern_core::policy::PlatformRole;
 use vaern_server::config::Config;
@@ -104,6 +104,30 @@ pub fn browser() -> Client {
 }
 
 impl TestApp {
+    /// A live group, created directly in the database.
+    pub async fn group(&self, slug: &str) -> GroupId {
+        sqlx::query_scalar(
+            "insert into user_groups (slug, name, description, default_tlp, created_at) \
+             values ($1, $1, '', 'amber', 0) returning id",
+        )
+        .bind(slug)
+        .fetch_one(&self.db)
+        .await
+        .expect("group created")
+    }
+
+    pub async fn add_to_group(&self, group: GroupId, user: UserId, role: &str) {
+        sqlx::query(
+            "insert into group_members (group_id, user_id, role, added_at) values ($1, $2, $3, 0)",
+        )
+        .bind(group)
+        .bind(user)
+        .bind(role)
+        .execute(&self.db)
+        .await
+        .expect("member added");
+    }
+
     /// The server's data directory (database, audit head).
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
