@@ -10,7 +10,7 @@ export LEPTOS_OUTPUT_NAME := vaern
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 E2E_PORT ?= 3300
 
-.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in
+.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile
 
 tools:
 	scripts/install-tools.sh
@@ -63,4 +63,15 @@ bench-wasm: tools-release
 bench-sign-in:
 	cargo bench -p vaern-server --bench sign_in
 
-bench: bench-wasm bench-sign-in
+# A 50-post forum thread for a signed-in member under 50 connections, against nginx serving
+# the same HTML (targets: >= 25 % of nginx's req/s, p99 <= 20 ms); see scripts/bench-thread.sh.
+bench-thread: tools-release
+	scripts/install-bench.sh
+	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
+	scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
+
+bench: bench-wasm bench-sign-in bench-thread
+
+# Where one thread page's time goes (session, bell, forum query with policy, the rest).
+bench-thread-profile:
+	cargo bench -p vaern-server --bench thread_page

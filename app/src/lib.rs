@@ -20,7 +20,7 @@ pub mod session_state;
 
 use components::layout::Layout;
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
+use leptos_meta::{Formatter, HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -47,6 +47,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page's `<title>` text. leptos_meta writes the title into the server-rendered
+/// `<head>` as it is, and titles carry names people chose (threads, groups), so on the
+/// server it is escaped here; the browser sets `document.title` as text and needs none.
+fn title_text(text: String) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        text
+    }
+}
+
 /// The routes. Pages that need a signed-in user render through `signed_in_view`. Pages
 /// render whole before the response starts (`SsrMode::Async`), so that a redirect to
 /// sign-in is a real 302 and works without wasm.
@@ -56,6 +69,7 @@ pub fn App() -> impl IntoView {
     provide_context(locale::current());
     api::auth::provide_auth();
     view! {
+        <Title formatter=Formatter::from(title_text) />
         <Router>
             <Layout>
                 <Routes fallback=pages::not_found::NotFoundPage>
@@ -72,8 +86,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/organisations") view=pages::organisations::OrganisationsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/groups") view=pages::groups::AdminGroupsPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:slug") view=pages::groups::GroupPage ssr=SsrMode::Async />
+                    <Route path=path!("/groups/:slug/forum") view=pages::forum::ForumPage ssr=SsrMode::Async />
+                    <Route path=path!("/groups/:slug/forum/new") view=pages::forum::NewThreadPage ssr=SsrMode::Async />
+                    <Route path=path!("/threads/:id") view=pages::thread::ThreadPage ssr=SsrMode::Async />
+                    <Route path=path!("/posts/:id/edit") view=pages::thread::EditPostPage ssr=SsrMode::Async />
+                    <Route path=path!("/posts/:id/history") view=pages::thread::PostHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -21,6 +21,8 @@ pub struct Backend {
     pub mailer: Mailer,
     /// Where audited operations record what they did.
     pub audit: vaern_core::audit::AuditLog,
+    /// Tells open live streams (server-sent events) that someone has a new notification.
+    pub hub: vaern_core::notifications::Hub,
     /// Scheme, host and path prefix of links in mail and on screen, without a
     /// trailing slash; never taken from the request's Host header.
     pub public_url: String,

@@ -56,6 +56,12 @@ pub mod action {
     pub const TOKEN_CREATE: &str = "token_create";
     pub const TOKEN_USE: &str = "token_use";
     pub const TOKEN_REVOKE: &str = "token_revoke";
+    pub const THREAD_PIN: &str = "thread_pin";
+    pub const THREAD_UNPIN: &str = "thread_unpin";
+    pub const THREAD_LOCK: &str = "thread_lock";
+    pub const THREAD_UNLOCK: &str = "thread_unlock";
+    pub const THREAD_MOVE: &str = "thread_move";
+    pub const POST_REMOVE: &str = "post_remove";
 
     /// Every action, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -88,6 +94,12 @@ pub mod action {
         TOKEN_CREATE,
         TOKEN_USE,
         TOKEN_REVOKE,
+        THREAD_PIN,
+        THREAD_UNPIN,
+        THREAD_LOCK,
+        THREAD_UNLOCK,
+        THREAD_MOVE,
+        POST_REMOVE,
     ];
 }
 

@@ -173,5 +173,118 @@ pub async fn fill(db: &Db) -> CoreResult<Vec<DemoAccount>> {
     for (group, person, role) in memberships {
         groups::set_member(db, &admin, group_ids[group], ids[person], role).await?;
     }
+    fill_forums(db, &ids).await?;
     Ok(printed)
+}
+
+/// Forum threads written through the same checks as in the app: a pinned welcome, a
+/// long discussion (50 posts, the thread-page benchmark reads it), an AMBER+STRICT note
+/// and a question to all municipalities.
+async fn fill_forums(db: &Db, ids: &[crate::ids::UserId]) -> CoreResult<()> {
+    use crate::forums::writing::{self, NewReply, NewThread};
+    use crate::forums::{Audience, moderation};
+    let mette = sessions::load_viewer(db, ids[1]).await?;
+    let jonas = sessions::load_viewer(db, ids[2]).await?;
+    let thread = |slug: &str, title: &str, body: &str, tlp: Option<Tlp>| NewThread {
+        group_slug: slug.into(),
+        title: title.into(),
+        body: body.into(),
+        tlp,
+        audience: Audience::default(),
+        chatham_house: false,
+    };
+    let reply = |thread_id: i64, body: String| NewReply {
+        thread_id,
+        body,
+        tlp: None,
+        audience: Audience::default(),
+        quoted_post_id: None,
+    };
+
+    let welcome = writing::create_thread(
+        db,
+        &mette,
+        thread(
+            "referencegruppen",
+            "Velkommen til Referencegruppen",
+            "Her drøfter vi udkast og beslutninger.\n\n\
+             - Hold tonen saglig\n- Marker indhold med den rette **TLP**\n\
+             - Skriv `@navn` for at nævne en kollega",
+            None,
+        ),
+    )
+    .await?;
+    moderation::set_pinned(db, &mette, welcome.thread_id, true).await?;
+
+    let long = writing::create_thread(
+        db,
+        &mette,
+        thread(
+            "referencegruppen",
+            "Erfaringer med NIS2-implementering",
+            "Hvordan griber I **risikovurderingen** an? Vi har startet med et \
+             kortlægningsskema:\n\n| Område | Status |\n|---|---|\n\
+             | Leverandører | I gang |\n| Beredskab | Ikke startet |",
+            None,
+        ),
+    )
+    .await?;
+    for n in 2..=50 {
+        let (who, text) = if n % 2 == 0 {
+            (
+                &jonas,
+                format!(
+                    "Indlæg {n}: Hos os har vi delt arbejdet op efter forvaltning. Det \
+                     vigtigste har været at få ~~alle~~ de kritiske systemer med, og at \
+                     [vejledningen](/groups/referencegruppen) bliver fulgt.\n\n\
+                     - [x] Kortlægning\n- [ ] Ledelsesgodkendelse"
+                ),
+            )
+        } else {
+            (
+                &mette,
+                format!(
+                    "Indlæg {n}: Tak, det er nyttigt. Vi bruger samme skabelon og \
+                     deler den gerne:\n\n> Start med leverandørerne, de tager længst tid.\n\n\
+                     ```\nrisiko = sandsynlighed * konsekvens\n```"
+                ),
+            )
+        };
+        writing::reply(db, who, reply(long.thread_id, text)).await?;
+    }
+
+    writing::create_thread(
+        db,
+        &mette,
+        thread(
+            "referencegruppen",
+            "Hændelse hos en leverandør (kun Aarhus)",
+            "Intern note om en hændelse hos vores driftsleverandør. Deles kun med \
+             Aarhus Kommunes egne folk.",
+            Some(Tlp::AmberStrict),
+        ),
+    )
+    .await?;
+
+    let question = writing::create_thread(
+        db,
+        &jonas,
+        thread(
+            "alle-kommuner",
+            "Har nogen set phishing-kampagnen mod MitID?",
+            "Vi har fået mails, der efterligner MitID-opdateringer. Har andre set dem?",
+            None,
+        ),
+    )
+    .await?;
+    writing::reply(
+        db,
+        &mette,
+        reply(
+            question.thread_id,
+            "Ja, @Jonas Berg, vi har blokeret afsenderdomænet i går.".into(),
+        ),
+    )
+    .await?;
+    Ok(())
 }

@@ -109,6 +109,39 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: () => 'Referencegruppen',
   },
+  // Forums. The demo's first thread (id 1) is Mette Lund's pinned "Velkommen til
+  // Referencegruppen", and its opening post (id 1) is hers: as the group's owner she
+  // sees the reply form and the moderation panel, and may edit the post.
+  '/groups/{slug}/forum': {
+    name: 'forum thread list (owner)',
+    url: '/groups/referencegruppen/forum',
+    as: accounts.aarhus,
+    heading: () => 'Forum: Referencegruppen',
+  },
+  '/groups/{slug}/forum/new': {
+    name: 'new-thread form',
+    url: '/groups/referencegruppen/forum/new',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Ny tråd' : 'New thread'),
+  },
+  '/threads/{id}': {
+    name: 'thread page (owner: reply form and moderation panel)',
+    url: '/threads/1',
+    as: accounts.aarhus,
+    heading: () => 'Velkommen til Referencegruppen',
+  },
+  '/posts/{id}/edit': {
+    name: 'edit-post page (own opening post)',
+    url: '/posts/1/edit',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Redigér indlæg' : 'Edit post'),
+  },
+  '/posts/{id}/history': {
+    name: 'post history page',
+    url: '/posts/1/history',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Indlæggets historik' : 'Post history'),
+  },
   '/admin/audit': {
     name: 'audit log (organisation admin)',
     url: '/admin/audit',
@@ -120,6 +153,12 @@ const routeVisits: Record<string, Visit> = {
     url: '/admin/tokens',
     as: accounts.aarhus,
     heading: (lang) => texts[lang].tokensTitle,
+  },
+  '/notifications': {
+    name: 'notification centre (signed in)',
+    url: '/notifications',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Notifikationer' : 'Notifications'),
   },
 };
 

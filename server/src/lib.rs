@@ -102,6 +102,7 @@ impl Server {
             leptos_options,
             backend: Backend {
                 audit: vaern_core::audit::AuditLog::new(db.clone(), &config.data_dir),
+                hub: vaern_core::notifications::Hub::new(),
                 db,
                 limits: config.limits,
                 mailer: config.mailer.clone(),
@@ -157,6 +158,7 @@ fn routes(
     let context = move || {
         provide_context(backend.clone());
         provide_context(app::api::tokens::FreshToken::default());
+        provide_context(app::api::forums::ThreadMemo::default());
     };
     let shell_options = state.leptos_options.clone();
     let shell = move || app::shell(shell_options.clone());
@@ -165,6 +167,7 @@ fn routes(
     let router = Router::new()
         .route("/lang/{code}", get(http::lang::switch))
         .route("/admin/audit.csv", get(http::audit_export::export))
+        .route("/events", get(http::events::stream))
         .route("/api/v1/whoami", get(http::api::whoami))
         .leptos_routes_with_context(&state, page_routes, context.clone(), shell)
         .nest_service(

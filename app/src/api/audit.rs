@@ -111,6 +111,12 @@ pub fn action_name(locale: crate::i18n::Locale, action: &str) -> String {
         "token_create" => td_string!(locale, audit_action_token_create),
         "token_use" => td_string!(locale, audit_action_token_use),
         "token_revoke" => td_string!(locale, audit_action_token_revoke),
+        "thread_pin" => td_string!(locale, audit_action_thread_pin),
+        "thread_unpin" => td_string!(locale, audit_action_thread_unpin),
+        "thread_lock" => td_string!(locale, audit_action_thread_lock),
+        "thread_unlock" => td_string!(locale, audit_action_thread_unlock),
+        "thread_move" => td_string!(locale, audit_action_thread_move),
+        "post_remove" => td_string!(locale, audit_action_post_remove),
         other => return other.to_string(),
     }
     .to_string()

@@ -26,17 +26,31 @@ pub struct Me {
     pub manages_people: bool,
     /// A platform admin (manages groups and organisations).
     pub is_admin: bool,
+    /// Unread notifications the person may still see, for the bell.
+    pub unread_notifications: i64,
 }
 
 /// The current person, or `None` when nobody is signed in.
 #[server(prefix = "/rpc", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     use crate::request;
-    use vaern_core::{accounts, policy};
-    Ok(request::context()?.signed_in.map(|s| Me {
+    use vaern_core::{accounts, notifications, policy};
+    let Some(s) = request::context()?.signed_in else {
+        return Ok(None);
+    };
+    let backend = request::backend()?;
+    // The bell is secondary: a failed count must not make every page look signed out.
+    let unread_notifications = notifications::unread_count(&backend.db, &s.viewer)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::error!(%err, "counting unread notifications");
+            0
+        });
+    Ok(Some(Me {
         min_password_len: accounts::min_password_len(s.second_factor_required),
         manages_people: policy::can_manage_org_people(&s.viewer, s.viewer.org_id),
         is_admin: policy::require_admin(&s.viewer).is_ok(),
+        unread_notifications,
         name: s.name,
         email: s.email,
         org_name: s.org_name,

@@ -68,6 +68,8 @@ pub struct GroupView {
     pub manageable: bool,
     /// The viewer is a platform admin (who may also restore an archived group).
     pub is_admin: bool,
+    /// The viewer is a member, and so reads the group's forum.
+    pub is_member: bool,
     pub members: Vec<MemberView>,
 }
 
@@ -193,6 +195,7 @@ pub async fn load_group(slug: String) -> Result<GroupView, AppError> {
         archived: group.archived,
         manageable: group.manageable,
         is_admin: vaern_core::policy::require_admin(&viewer).is_ok(),
+        is_member: viewer.group_role(group.id).is_some(),
         members: group
             .members
             .into_iter()

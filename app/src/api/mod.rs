@@ -4,7 +4,9 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod forums;
 pub mod groups;
+pub mod notifications;
 pub mod organisations;
 pub mod people;
 pub mod tokens;

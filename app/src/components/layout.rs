@@ -2,6 +2,7 @@
 //! person and sign-out, the language switch, and the main landmark.
 
 use crate::api::auth::use_auth;
+use crate::components::bell::{Bell, provide_unread_count};
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::prelude::*;
@@ -12,6 +13,7 @@ use leptos_router::hooks::use_location;
 pub fn Layout(children: Children) -> impl IntoView {
     let locale = use_locale();
     let auth = use_auth();
+    provide_unread_count();
     let signed_in_part = move || {
         Suspend::new(async move {
             match auth.me.await {
@@ -39,6 +41,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 .then(|| view! { <li><A href="/admin/groups">{td_string!(locale, nav_groups)}</A></li> })}
                         </ul>
                     </nav>
+                    <Bell initial=me.unread_notifications />
                     <div class="who">
                         <span class="visually-hidden">{td_string!(locale, signed_in_as)} " "</span>
                         <span class="who-name">{me.name}</span>

@@ -320,6 +320,10 @@ fn GroupParts(group: GroupView, actions: GroupActions) -> impl IntoView {
             <span class="badge">{format!("TLP:{}", group.default_tlp.to_uppercase())}</span>
         </p>
         {archived_note}
+        {(group.is_member && !group.archived).then(|| {
+            let href = format!("/groups/{}/forum", group.slug);
+            view! { <p><a class="button" href=href>{td_string!(locale, forum_open)}</a></p> }
+        })}
         {manage.then(|| view! { <AddMembers slug=group.slug.clone() actions /> })}
         <MemberTable group=group.clone() actions />
         {manage.then(|| view! { <EditGroupForm group=group.clone() actions /> })}

@@ -36,6 +36,8 @@ fn Home(me: Me) -> impl IntoView {
                                     <li>
                                         <a class="group-name" href=format!("/groups/{}", g.slug)>{g.name}</a>
                                         <span class="badge">{role_label(locale, &g.role)}</span>
+                                        " "
+                                        <a href=format!("/groups/{}/forum", g.slug)>{td_string!(locale, forum_open)}</a>
                                         <p class="group-description">{g.description}</p>
                                     </li>
                                 }

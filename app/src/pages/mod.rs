@@ -2,12 +2,15 @@
 
 pub mod account;
 pub mod audit;
+pub mod forum;
 pub mod groups;
 pub mod home;
 pub mod link;
 pub mod not_found;
+pub mod notifications;
 pub mod organisations;
 pub mod people;
 pub mod second_factor;
 pub mod sign_in;
+pub mod thread;
 pub mod tokens;

@@ -133,6 +133,23 @@ pub async fn resume(db: &Db, id: &str, limits: SessionLimits) -> CoreResult<Opti
     }))
 }
 
+/// Whether a session is still live (not ended, not expired, its user active), without
+/// counting as activity: a long-lived stream asks this, and must not keep the session
+/// from expiring when idle.
+pub async fn is_live(db: &Db, id: &str, limits: SessionLimits) -> CoreResult<bool> {
+    let now = clock::now();
+    let live: Option<i64> = sqlx::query_scalar(
+        "select 1 from user_sessions s join users u on u.id = s.user_id \
+         where s.id = $1 and u.status = 'active' and s.last_seen_at > $2 and s.created_at > $3",
+    )
+    .bind(id)
+    .bind(now - limits.idle_secs)
+    .bind(now - limits.absolute_secs)
+    .fetch_optional(db)
+    .await?;
+    Ok(live.is_some())
+}
+
 /// The policy's view of an active user, without a session (for the command line).
 pub async fn load_viewer(db: &Db, user_id: UserId) -> CoreResult<Viewer> {
     let row: (OrgId, String, bool) = sqlx::query_as(

@@ -15,21 +15,53 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// form-encoded, fit well within it).
 pub const MAX_PASTE_BODY: usize = 4 * 1024 * 1024;
 
+/// Largest body of a forum post: 100,000 characters of Markdown
+/// (`vaern_core::markdown::MAX_SOURCE_CHARS`), each up to 9 bytes once a 3-byte
+/// character is form-encoded, with room for the title and recipients.
+pub const MAX_POST_BODY: usize = 1024 * 1024;
+
 /// Routes whose forms carry a pasted list.
 const PASTE_ROUTES: &[&str] = &["/rpc/add_group_members"];
+
+/// Routes whose forms carry a forum post.
+const POST_ROUTES: &[&str] = &[
+    "/rpc/start_thread",
+    "/rpc/post_reply",
+    "/rpc/edit_post",
+    "/rpc/preview_post",
+];
 
 /// The limit for a request path.
 pub fn max_body_for(path: &str) -> usize {
     if PASTE_ROUTES.contains(&path) {
         MAX_PASTE_BODY
+    } else if POST_ROUTES.contains(&path) {
+        MAX_POST_BODY
     } else {
         MAX_BODY
     }
 }
 
+/// Whether every key and value of a form body is UTF-8 once percent-decoded. The form
+/// decoder would replace invalid sequences with U+FFFD and store the result; they are
+/// refused instead.
+fn form_is_utf8(body: &[u8]) -> bool {
+    body.split(|b| matches!(b, b'&' | b'='))
+        .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
+}
+
+fn is_form(parts: &http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
 /// Applies [`max_body_for`] the request's path: 413 for a body over it, whether its
-/// length is declared or not. Bodies here are forms, so reading them whole first costs
-/// nothing the server function would not spend anyway.
+/// length is declared or not; and 400 for a form that is not UTF-8. Bodies here are
+/// forms, so reading them whole first costs nothing the server function would not spend
+/// anyway.
 pub async fn body_limit(req: Request, next: Next) -> Response {
     let limit = max_body_for(req.uri().path());
     let declared = req
@@ -42,10 +74,29 @@ pub async fn body_limit(req: Request, next: Next) -> Response {
     }
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) if is_form(&parts) && !form_is_utf8(&bytes) => (
+            StatusCode::BAD_REQUEST,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            "\"BadRequest\"",
+        )
+            .into_response(),
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
         Err(_) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoded_invalid_utf8_is_not_a_utf8_form() {
+        assert!(form_is_utf8(b"title=Hej+%C3%A6%C3%B8%C3%A5&body=ok"));
+        assert!(!form_is_utf8(b"title=%FF%FE&body=ok"));
+        assert!(!form_is_utf8(b"body=%C3"));
+        assert!(!form_is_utf8(b"body=%ED%A0%80"));
     }
 }

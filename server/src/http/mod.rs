@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod audit_export;
+pub mod events;
 pub mod lang;
 pub mod limits;
 pub mod rpc;

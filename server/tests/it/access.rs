@@ -47,6 +47,16 @@ const SUBJECT_MANAGERS: Expect = [401, 404, 200, 404, 404, 404, 200];
 const GROUP_MANAGERS: Expect = [401, 404, 404, 404, 200, 404, 200];
 /// The group's members (the plain member and the owner) and admins.
 const GROUP_READERS: Expect = [401, 200, 404, 404, 200, 404, 200];
+/// The group's members (the plain member and the owner); admins read no content.
+const FORUM_MEMBERS: Expect = [401, 200, 404, 404, 200, 404, 404];
+/// The post's author (the owner) alone: another's post is not found.
+const POST_AUTHOR: Expect = [401, 404, 404, 404, 200, 404, 404];
+/// The group's moderators (the owner); a member who sees the thread is refused.
+const FORUM_MODERATORS: Expect = [401, 403, 404, 404, 200, 404, 404];
+/// Everyone signed in, each for their own things.
+const SIGNED_IN: Expect = [401, 200, 200, 200, 200, 200, 200];
+/// Nobody but the subject, who is not among the callers.
+const ONLY_THE_SUBJECT: Expect = [401, 404, 404, 404, 404, 404, 404];
 
 /// Server functions that are not administration: signing in and out and one's own
 /// account, each covered by the account-security tests.
@@ -99,6 +109,26 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("organisations", PEOPLE_MANAGERS),
     ("create_organisation", ADMINS),
     ("edit_organisation", ADMINS),
+    // Forums: a thread by the owner in the group, fresh for each call.
+    ("forum", FORUM_MEMBERS),
+    ("new_thread", FORUM_MEMBERS),
+    ("start_thread", FORUM_MEMBERS),
+    ("thread", FORUM_MEMBERS),
+    ("post_reply", FORUM_MEMBERS),
+    ("post_history", FORUM_MEMBERS),
+    ("watch_thread", FORUM_MEMBERS),
+    ("post_edit", POST_AUTHOR),
+    ("edit_post", POST_AUTHOR),
+    ("delete_post", POST_AUTHOR),
+    ("moderate_thread", FORUM_MODERATORS),
+    ("move_thread", FORUM_MODERATORS),
+    ("remove_post", FORUM_MODERATORS),
+    ("preview_post", [401, 200, 200, 200, 200, 200, 200]),
+    // One's own notifications: the subject's notification is not found for anyone else,
+    // admins included.
+    ("load_notifications", SIGNED_IN),
+    ("mark_notification_read", ONLY_THE_SUBJECT),
+    ("mark_all_notifications_read", SIGNED_IN),
 ];
 
 /// Pages for a signed-in person answer nobody with a redirect to sign-in (302).
@@ -133,6 +163,40 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
         "/groups/tilgang",
         [302, 200, 404, 404, 200, 404, 200],
     ),
+    // Thread 1 and its post 1, by the owner, are written by `stage`.
+    (
+        "/groups/{slug}/forum",
+        "/groups/tilgang/forum",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/groups/{slug}/forum/new",
+        "/groups/tilgang/forum/new",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/threads/{id}",
+        "/threads/1",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/posts/{id}/edit",
+        "/posts/1/edit",
+        [302, 404, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/posts/{id}/history",
+        "/posts/1/history",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/notifications",
+        "/notifications",
+        [302, 200, 200, 200, 200, 200, 200],
+    ),
+    // The live count (server-sent events) is not a page: nobody gets a bare 401, which
+    // stops a browser's EventSource instead of sending it round a redirect.
+    ("/events", "/events", [401, 200, 200, 200, 200, 200, 200]),
 ];
 
 /// The people, the subject account in Aarhus (751) and the groups of the walk.
@@ -172,6 +236,7 @@ async fn stage(app: &TestApp) -> Stage {
     app.add_to_group(group, owner_id, "owner").await;
     app.add_to_group(group, member_id, "member").await;
     app.add_to_group(other, other_owner_id, "owner").await;
+    forum_thread(app, group, owner_id).await;
     Stage {
         clients: vec![
             (Who::Nobody, browser()),
@@ -210,13 +275,79 @@ async fn live_token(app: &TestApp, stage: &Stage) -> String {
     created.id.0.to_string()
 }
 
+/// A notification of the subject's about a post by the group's owner.
+async fn subject_notification(app: &TestApp, stage: &Stage) -> String {
+    let thread: i64 = sqlx::query_scalar(
+        "insert into forum_threads (group_id, title, tlp, author_id, created_at) \
+         values ($1, 'Tilgang', 'amber', $2, 0) returning id",
+    )
+    .bind(stage.group)
+    .bind(stage.owner)
+    .fetch_one(&app.db)
+    .await
+    .expect("thread stored");
+    let post: i64 = sqlx::query_scalar(
+        "insert into forum_posts (thread_id, group_id, author_id, tlp, body_source, body_html, \
+         created_at) values ($1, $2, $3, 'amber', 'Hej', '<p>Hej</p>', 0) returning id",
+    )
+    .bind(thread)
+    .bind(stage.group)
+    .bind(stage.owner)
+    .fetch_one(&app.db)
+    .await
+    .expect("post stored");
+    let id: i64 = sqlx::query_scalar(
+        "insert into notifications (user_id, kind, thread_id, post_id, actor_id, created_at) \
+         values ($1, 'mention', $2, $3, $4, 0) returning id",
+    )
+    .bind(stage.subject)
+    .bind(thread)
+    .bind(post)
+    .bind(stage.owner)
+    .fetch_one(&app.db)
+    .await
+    .expect("notification stored");
+    id.to_string()
+}
+
+/// A thread by `author` with its opening post, stored directly: (thread, post).
+async fn forum_thread(app: &TestApp, group: GroupId, author: UserId) -> (String, String) {
+    let thread: i64 = sqlx::query_scalar(
+        "insert into forum_threads (group_id, title, tlp, author_id, created_at) \
+         values ($1, 'Tråd', 'amber', $2, 0) returning id",
+    )
+    .bind(group)
+    .bind(author)
+    .fetch_one(&app.db)
+    .await
+    .expect("thread stored");
+    let post: i64 = sqlx::query_scalar(
+        "insert into forum_posts (thread_id, group_id, author_id, tlp, body_source, body_html, \
+         created_at) values ($1, $2, $3, 'amber', 'Hej', '<p>Hej</p>', 0) returning id",
+    )
+    .bind(thread)
+    .bind(group)
+    .bind(author)
+    .fetch_one(&app.db)
+    .await
+    .expect("post stored");
+    (thread.to_string(), post.to_string())
+}
+
 /// The form each operation is called with; operations that change what later callers
 /// see get fresh subjects each time.
 async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
     let n = stage.serial.fetch_add(1, Ordering::SeqCst);
     let subject = stage.subject.0.to_string();
     let pairs: Vec<(&str, String)> = match op {
-        "people" | "audit" | "tokens" | "admin_groups" | "organisations" => vec![],
+        "people"
+        | "audit"
+        | "tokens"
+        | "admin_groups"
+        | "organisations"
+        | "load_notifications"
+        | "mark_all_notifications_read" => vec![],
+        "mark_notification_read" => vec![("id", subject_notification(app, stage).await)],
         "invite" => vec![
             ("name", "Ny Kollega".into()),
             ("email", format!("ny{n}@aarhus.dk")),
@@ -293,6 +424,33 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             ("name", "Aarhus Kommune".into()),
             ("kind", "municipality".into()),
         ],
+        "forum" | "new_thread" => vec![("slug", "tilgang".into())],
+        "start_thread" => vec![
+            ("slug", "tilgang".into()),
+            ("title", format!("Tråd {n}")),
+            ("body", "Hej".into()),
+        ],
+        "preview_post" => vec![("body", "**Hej**".into())],
+        "thread" | "post_reply" | "post_history" | "watch_thread" | "post_edit" | "edit_post"
+        | "delete_post" | "moderate_thread" | "move_thread" | "remove_post" => {
+            let (thread, post) = forum_thread(app, stage.group, stage.owner).await;
+            match op {
+                "thread" => vec![("id", thread)],
+                "post_reply" => vec![("thread_id", thread), ("body", "Svar".into())],
+                "watch_thread" => vec![("thread_id", thread), ("watch", "on".into())],
+                "moderate_thread" => vec![("thread_id", thread), ("action", "pin".into())],
+                "move_thread" => {
+                    // A group the owner also moderates, so that the owner may move there.
+                    let slug = format!("flyt-{n}");
+                    let target = app.group(&slug).await;
+                    app.add_to_group(target, stage.owner, "owner").await;
+                    vec![("thread_id", thread), ("target", slug)]
+                }
+                "edit_post" => vec![("post_id", post), ("body", "Rettet".into())],
+                "remove_post" => vec![("post_id", post), ("reason", "Tone".into())],
+                _ => vec![("post_id", post)],
+            }
+        }
         other => panic!("no arguments for {other}"),
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -312,7 +470,11 @@ fn admin_pages() -> Vec<String> {
         serde_json::from_str(&vaern_server::page_routes_json()).expect("route list is JSON");
     routes
         .into_iter()
-        .filter(|r| r.starts_with("/admin") || r.starts_with("/groups"))
+        .filter(|r| {
+            ["/admin", "/groups", "/threads", "/posts"]
+                .iter()
+                .any(|prefix| r.starts_with(prefix))
+        })
         .collect()
 }
 

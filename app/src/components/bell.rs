@@ -1,0 +1,114 @@
+//! The notification bell in the header: a plain link to `/notifications` that shows the
+//! unread count (so it works without wasm), kept current in the browser by the
+//! server-sent `count` events of `/events`. The count lives in one signal that the layout
+//! provides, so the notification centre can set it after marking things read.
+
+use crate::i18n::*;
+use crate::locale::use_locale;
+use leptos::prelude::*;
+
+/// The unread count the bell shows, provided by the layout for the whole page.
+#[derive(Debug, Clone, Copy)]
+pub struct UnreadCount(pub RwSignal<i64>);
+
+/// Provides the page's unread count (0 until the signed-in person is known).
+pub fn provide_unread_count() -> RwSignal<i64> {
+    let count = RwSignal::new(0);
+    provide_context(UnreadCount(count));
+    count
+}
+
+/// The page's unread count, if a layout provided one.
+pub fn use_unread_count() -> Option<RwSignal<i64>> {
+    use_context::<UnreadCount>().map(|UnreadCount(count)| count)
+}
+
+/// The bell's accessible name: what it leads to and how many are unread.
+fn label(locale: Locale, count: i64) -> String {
+    if count == 0 {
+        td_string!(locale, bell_label_none).to_string()
+    } else {
+        td_string!(locale, bell_label, count = count).to_string()
+    }
+}
+
+#[component]
+pub fn Bell(
+    /// The count when the page was loaded.
+    initial: i64,
+) -> impl IntoView {
+    let locale = use_locale();
+    let count = use_unread_count().unwrap_or_else(|| RwSignal::new(0));
+    count.set(initial);
+    // The live region speaks only when the count changes while the page is open.
+    let changed = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| live::listen(count, changed));
+    view! {
+        <a class="bell" href="/notifications" aria-label=move || label(locale, count.get())>
+            <svg
+                class="bell-icon"
+                aria-hidden="true"
+                focusable="false"
+                width="20"
+                height="20"
+                viewBox="0 0 24 24"
+            >
+                <path
+                    fill="currentColor"
+                    d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"
+                />
+            </svg>
+            <span class="bell-count" hidden=move || count.get() == 0>
+                {move || count.get()}
+            </span>
+        </a>
+        <span class="visually-hidden" aria-live="polite">
+            {move || changed.get().then(|| label(locale, count.get()))}
+        </span>
+    }
+}
+
+/// The browser side: one `EventSource` on `/events` while the bell is shown.
+#[cfg(feature = "hydrate")]
+mod live {
+    use leptos::prelude::*;
+    use send_wrapper::SendWrapper;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{EventSource, MessageEvent};
+
+    pub fn listen(count: RwSignal<i64>, changed: RwSignal<bool>) {
+        let source = match EventSource::new("/events") {
+            Ok(source) => source,
+            // No live count; the link and the count of the page load still work.
+            Err(_) => return,
+        };
+        let on_count = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(value) = event
+                .data()
+                .as_string()
+                .and_then(|data| data.trim().parse::<i64>().ok())
+            else {
+                return;
+            };
+            if count.get_untracked() != value {
+                count.set(value);
+                changed.set(true);
+            }
+        });
+        if source
+            .add_event_listener_with_callback("count", on_count.as_ref().unchecked_ref())
+            .is_err()
+        {
+            source.close();
+            return;
+        }
+        // The closure must live as long as the source; both go when the bell does.
+        let held = SendWrapper::new((source, on_count));
+        on_cleanup(move || {
+            let (source, _on_count) = held.take();
+            source.close();
+        });
+    }
+}

@@ -1,0 +1,747 @@
+//! Group forums: threads of Markdown posts, each labelled with TLP 2.0 and read through
+//! the access policy. A post is shown to those who may see both it and its thread, so a
+//! reply can narrow a thread's audience but never widen it.
+//!
+//! Reading lives here (the thread list, a thread page, a post's revisions); writing in
+//! [`writing`], moderation in [`moderation`]. Every count, date and marker a viewer gets
+//! is computed over the posts that viewer may see, so that a hidden reply does not even
+//! move a thread up the list.
+
+pub mod moderation;
+pub mod writing;
+
+mod audience;
+
+use crate::clock;
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{GroupId, OrgId, UserId};
+use crate::policy::{
+    GroupContentSql, GroupItem, GroupRole, Tlp, Viewer, can_moderate, can_post_in,
+    can_see_group_item, push_group_content_visible,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
+
+pub use audience::Audience;
+
+/// Threads per page of a forum.
+pub const THREADS_PER_PAGE: i64 = 25;
+/// Posts per page of a thread.
+pub const POSTS_PER_PAGE: i64 = 50;
+/// Longest thread title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+const THREADS: GroupContentSql =
+    GroupContentSql::new("t", "thread_recipient_orgs", "thread_recipient_users");
+const POSTS: GroupContentSql =
+    GroupContentSql::new("p", "post_recipient_orgs", "post_recipient_users");
+
+/// Who wrote something, as the viewer may know it. `None` in a Chatham House thread for
+/// everyone but the author and the group's moderators: "a participant".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub name: String,
+    pub org_name: String,
+}
+
+/// The audience of an AMBER+STRICT or RED item, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipients {
+    pub orgs: Vec<String>,
+    pub users: Vec<String>,
+}
+
+/// The group a forum belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForumGroup {
+    pub id: GroupId,
+    pub slug: String,
+    pub name: String,
+    pub default_tlp: Tlp,
+}
+
+/// A thread as the forum's list shows it to one viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadSummary {
+    pub id: i64,
+    pub title: String,
+    pub tlp: Tlp,
+    pub author: Option<Author>,
+    pub chatham_house: bool,
+    pub pinned: bool,
+    pub locked: bool,
+    /// Replies the viewer may see.
+    pub replies: i64,
+    /// The newest post the viewer may see.
+    pub last_activity: i64,
+    /// A post the viewer may see is newer than their last visit (or they never opened it).
+    pub unread: bool,
+}
+
+/// One page of a group's forum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadList {
+    pub group: ForumGroup,
+    pub threads: Vec<ThreadSummary>,
+    pub page: i64,
+    pub pages: i64,
+    pub can_post: bool,
+}
+
+/// What became of a post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PostState {
+    Shown,
+    /// Deleted by its author.
+    Deleted,
+    /// Removed by a moderator, with the reason given.
+    Removed {
+        reason: String,
+    },
+}
+
+/// A post as a thread page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostView {
+    pub id: i64,
+    pub author: Option<Author>,
+    /// The viewer wrote it (and may edit or delete it while the thread is open).
+    pub mine: bool,
+    pub tlp: Tlp,
+    pub recipients: Recipients,
+    /// The sanitised HTML; `None` unless [`PostState::Shown`].
+    pub html: Option<String>,
+    pub state: PostState,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    /// The post this one quotes, when the viewer may see it.
+    pub quoted_post_id: Option<i64>,
+}
+
+/// A page of a thread for one viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadView {
+    pub id: i64,
+    pub group: ForumGroup,
+    pub title: String,
+    pub tlp: Tlp,
+    pub recipients: Recipients,
+    pub chatham_house: bool,
+    pub pinned: bool,
+    pub locked: bool,
+    /// The id of the opening post (its edit form also edits the title).
+    pub opening_post_id: i64,
+    pub posts: Vec<PostView>,
+    pub page: i64,
+    pub pages: i64,
+    /// The first post on this page that is new since the viewer's last visit; none on a
+    /// first visit (everything is new then).
+    pub first_unread: Option<i64>,
+    pub watching: bool,
+    pub can_reply: bool,
+    pub can_moderate: bool,
+    /// This view moved the viewer's read marker (and so may have read notifications).
+    pub marked_read: bool,
+}
+
+/// Which page of a thread to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagePick {
+    Page(i64),
+    /// The page holding this post (for links to a post).
+    Post(i64),
+}
+
+/// A thread's stored facts and its label, as the policy needs them.
+#[derive(Debug, Clone)]
+pub(crate) struct Labelled {
+    pub group_id: GroupId,
+    pub tlp: Tlp,
+    pub author_id: UserId,
+    pub orgs: Vec<OrgId>,
+    pub users: Vec<UserId>,
+}
+
+impl Labelled {
+    pub fn item(&self) -> GroupItem<'_> {
+        GroupItem {
+            group_id: self.group_id,
+            tlp: self.tlp,
+            author_id: self.author_id,
+            recipient_orgs: &self.orgs,
+            recipient_users: &self.users,
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct ThreadRow {
+    pub id: i64,
+    pub group_id: GroupId,
+    pub title: String,
+    pub tlp: Tlp,
+    pub author_id: UserId,
+    pub chatham_house: bool,
+    pub pinned_at: Option<i64>,
+    pub locked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct PostRow {
+    pub id: i64,
+    pub thread_id: i64,
+    pub group_id: GroupId,
+    pub author_id: UserId,
+    pub tlp: Tlp,
+    pub body_source: String,
+    pub deleted_at: Option<i64>,
+    pub removed_at: Option<i64>,
+}
+
+pub(crate) async fn recipients_of(
+    db: &Db,
+    orgs_table: &'static str,
+    users_table: &'static str,
+    id: i64,
+) -> CoreResult<(Vec<OrgId>, Vec<UserId>)> {
+    let orgs = sqlx::query_scalar(&format!(
+        "select org_id from {orgs_table} where item_id = $1 order by org_id"
+    ))
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let users = sqlx::query_scalar(&format!(
+        "select user_id from {users_table} where item_id = $1 order by user_id"
+    ))
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok((orgs, users))
+}
+
+/// Loads a thread and its label; `NotFound` if missing or hidden from `viewer`.
+pub(crate) async fn visible_thread(
+    db: &Db,
+    viewer: &Viewer,
+    id: i64,
+) -> CoreResult<(ThreadRow, Labelled)> {
+    let row = sqlx::query_as::<_, ThreadRow>(
+        "select id, group_id, title, tlp, author_id, chatham_house, pinned_at, locked_at \
+         from forum_threads where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    let (orgs, users) =
+        recipients_of(db, "thread_recipient_orgs", "thread_recipient_users", id).await?;
+    let labelled = Labelled {
+        group_id: row.group_id,
+        tlp: row.tlp,
+        author_id: row.author_id,
+        orgs,
+        users,
+    };
+    if !can_see_group_item(viewer, &labelled.item()) {
+        return Err(CoreError::NotFound);
+    }
+    Ok((row, labelled))
+}
+
+/// Loads a post, its thread and both labels; `NotFound` unless the viewer may see both.
+pub(crate) async fn visible_post(
+    db: &Db,
+    viewer: &Viewer,
+    id: i64,
+) -> CoreResult<(PostRow, Labelled, ThreadRow, Labelled)> {
+    let post = sqlx::query_as::<_, PostRow>(
+        "select id, thread_id, group_id, author_id, tlp, body_source, deleted_at, removed_at \
+         from forum_posts where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    let (thread, thread_label) = visible_thread(db, viewer, post.thread_id).await?;
+    let (orgs, users) =
+        recipients_of(db, "post_recipient_orgs", "post_recipient_users", id).await?;
+    let label = Labelled {
+        group_id: post.group_id,
+        tlp: post.tlp,
+        author_id: post.author_id,
+        orgs,
+        users,
+    };
+    if !can_see_group_item(viewer, &label.item()) {
+        return Err(CoreError::NotFound);
+    }
+    Ok((post, label, thread, thread_label))
+}
+
+/// Whether the viewer sees authors' names in a Chatham House thread of `group`: the
+/// group's moderators and owners do.
+fn sees_authors(viewer: &Viewer, group: GroupId) -> bool {
+    viewer
+        .group_role(group)
+        .is_some_and(GroupRole::can_moderate)
+}
+
+/// The author as `viewer` may know them in a thread with the given Chatham House flag.
+fn author_for(
+    viewer: &Viewer,
+    group: GroupId,
+    chatham_house: bool,
+    author: UserId,
+    name: String,
+    org_name: String,
+) -> Option<Author> {
+    let hidden = chatham_house && viewer.user_id != Some(author) && !sees_authors(viewer, group);
+    (!hidden).then_some(Author { name, org_name })
+}
+
+async fn forum_group(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<ForumGroup> {
+    let group = sqlx::query_as::<_, (GroupId, String, String, Tlp)>(
+        "select id, slug, name, default_tlp from user_groups \
+         where slug = $1 and archived_at is null",
+    )
+    .bind(slug.trim())
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    // The forum is for members only; admins manage groups but read no content.
+    if viewer.user_id.is_none() || viewer.group_role(group.0).is_none() {
+        return Err(CoreError::NotFound);
+    }
+    Ok(ForumGroup {
+        id: group.0,
+        slug: group.1,
+        name: group.2,
+        default_tlp: group.3,
+    })
+}
+
+async fn group_by_id(db: &Db, id: GroupId) -> CoreResult<ForumGroup> {
+    let group = sqlx::query_as::<_, (GroupId, String, String, Tlp)>(
+        "select id, slug, name, default_tlp from user_groups where id = $1",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?;
+    Ok(ForumGroup {
+        id: group.0,
+        slug: group.1,
+        name: group.2,
+        default_tlp: group.3,
+    })
+}
+
+fn pages_for(total: i64, per_page: i64) -> i64 {
+    ((total + per_page - 1) / per_page).max(1)
+}
+
+/// Pushes "the posts of thread `t` the viewer may see" as a `from … where …` tail.
+fn push_visible_posts_of_thread<'a>(qb: &mut QueryBuilder<'a, Sqlite>, viewer: &Viewer) {
+    qb.push(" from forum_posts p where p.thread_id = t.id and ");
+    push_group_content_visible(qb, viewer, &POSTS);
+}
+
+/// One page of a group's forum for `viewer`: pinned threads first, then by the newest
+/// post the viewer may see. `NotFound` for a group the viewer is not a member of.
+pub async fn list_threads(
+    db: &Db,
+    viewer: &Viewer,
+    slug: &str,
+    page: i64,
+) -> CoreResult<ThreadList> {
+    let group = forum_group(db, viewer, slug).await?;
+    let user = viewer.user_id.ok_or(CoreError::NotFound)?;
+
+    let mut count =
+        QueryBuilder::<Sqlite>::new("select count(*) from forum_threads t where t.group_id = ");
+    count.push_bind(group.id).push(" and ");
+    push_group_content_visible(&mut count, viewer, &THREADS);
+    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
+    let pages = pages_for(total, THREADS_PER_PAGE);
+    let page = page.clamp(1, pages);
+
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        title: String,
+        tlp: Tlp,
+        author_id: UserId,
+        author_name: String,
+        org_name: String,
+        chatham_house: bool,
+        pinned_at: Option<i64>,
+        locked_at: Option<i64>,
+        posts: i64,
+        last_at: Option<i64>,
+        last_id: Option<i64>,
+        last_read: Option<i64>,
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select * from (select t.id, t.title, t.tlp, t.author_id, u.name as author_name, \
+         o.name as org_name, t.chatham_house, t.pinned_at, t.locked_at, \
+         (select count(*)",
+    );
+    push_visible_posts_of_thread(&mut qb, viewer);
+    qb.push(") as posts, (select max(p.created_at)");
+    push_visible_posts_of_thread(&mut qb, viewer);
+    qb.push(") as last_at, (select max(p.id)");
+    push_visible_posts_of_thread(&mut qb, viewer);
+    qb.push(
+        ") as last_id, r.last_read_post_id as last_read from forum_threads t \
+         join users u on u.id = t.author_id join organisations o on o.id = u.org_id \
+         left join thread_reads r on r.thread_id = t.id and r.user_id = ",
+    );
+    qb.push_bind(user)
+        .push(" where t.group_id = ")
+        .push_bind(group.id)
+        .push(" and ");
+    push_group_content_visible(&mut qb, viewer, &THREADS);
+    qb.push(") as listed order by (pinned_at is not null) desc, last_at desc, id desc limit ");
+    qb.push_bind(THREADS_PER_PAGE)
+        .push(" offset ")
+        .push_bind((page - 1) * THREADS_PER_PAGE);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+
+    let threads = rows
+        .into_iter()
+        .map(|r| ThreadSummary {
+            id: r.id,
+            title: r.title,
+            tlp: r.tlp,
+            author: author_for(
+                viewer,
+                group.id,
+                r.chatham_house,
+                r.author_id,
+                r.author_name,
+                r.org_name,
+            ),
+            chatham_house: r.chatham_house,
+            pinned: r.pinned_at.is_some(),
+            locked: r.locked_at.is_some(),
+            replies: (r.posts - 1).max(0),
+            last_activity: r.last_at.unwrap_or_default(),
+            unread: match (r.last_id, r.last_read) {
+                (Some(last), Some(read)) => last > read,
+                (Some(_), None) => true,
+                (None, _) => false,
+            },
+        })
+        .collect();
+    Ok(ThreadList {
+        can_post: can_post_in(viewer, group.id),
+        group,
+        threads,
+        page,
+        pages,
+    })
+}
+
+async fn names_of_recipients(
+    db: &Db,
+    orgs_table: &'static str,
+    users_table: &'static str,
+    id: i64,
+) -> CoreResult<Recipients> {
+    let orgs = sqlx::query_scalar(&format!(
+        "select o.name from {orgs_table} r join organisations o on o.id = r.org_id \
+         where r.item_id = $1 order by o.name"
+    ))
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let users = sqlx::query_scalar(&format!(
+        "select u.name from {users_table} r join users u on u.id = r.user_id \
+         where r.item_id = $1 order by u.name"
+    ))
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok(Recipients { orgs, users })
+}
+
+/// A page of a thread for `viewer`, and the unread marker moved past it. `NotFound` if
+/// the thread is missing or hidden.
+pub async fn thread_page(
+    db: &Db,
+    viewer: &Viewer,
+    thread_id: i64,
+    pick: PagePick,
+) -> CoreResult<ThreadView> {
+    let (thread, label) = visible_thread(db, viewer, thread_id).await?;
+    let user = viewer.user_id.ok_or(CoreError::NotFound)?;
+    let group = group_by_id(db, thread.group_id).await?;
+
+    let mut count = QueryBuilder::<Sqlite>::new("select count(*), min(p.id)");
+    count
+        .push(" from forum_posts p where p.thread_id = ")
+        .push_bind(thread_id)
+        .push(" and ");
+    push_group_content_visible(&mut count, viewer, &POSTS);
+    let (total, opening): (i64, Option<i64>) = count.build_query_as().fetch_one(db).await?;
+    let pages = pages_for(total, POSTS_PER_PAGE);
+    let page = match pick {
+        PagePick::Page(page) => page.clamp(1, pages),
+        PagePick::Post(post) => {
+            let mut before = QueryBuilder::<Sqlite>::new(
+                "select count(*) from forum_posts p where p.thread_id = ",
+            );
+            before
+                .push_bind(thread_id)
+                .push(" and p.id < ")
+                .push_bind(post)
+                .push(" and ");
+            push_group_content_visible(&mut before, viewer, &POSTS);
+            let before: i64 = before.build_query_scalar().fetch_one(db).await?;
+            (before / POSTS_PER_PAGE + 1).clamp(1, pages)
+        }
+    };
+
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        author_id: UserId,
+        author_name: String,
+        org_name: String,
+        tlp: Tlp,
+        body_html: String,
+        quoted_post_id: Option<i64>,
+        created_at: i64,
+        edited_at: Option<i64>,
+        deleted_at: Option<i64>,
+        removed_at: Option<i64>,
+        removed_reason: Option<String>,
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select p.id, p.author_id, u.name as author_name, o.name as org_name, p.tlp, \
+         p.body_html, p.quoted_post_id, p.created_at, p.edited_at, p.deleted_at, \
+         p.removed_at, p.removed_reason from forum_posts p \
+         join users u on u.id = p.author_id join organisations o on o.id = u.org_id \
+         where p.thread_id = ",
+    );
+    qb.push_bind(thread_id).push(" and ");
+    push_group_content_visible(&mut qb, viewer, &POSTS);
+    qb.push(" order by p.id limit ")
+        .push_bind(POSTS_PER_PAGE)
+        .push(" offset ")
+        .push_bind((page - 1) * POSTS_PER_PAGE);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+
+    let mut posts = Vec::with_capacity(rows.len());
+    for r in rows {
+        let recipients = if matches!(r.tlp, Tlp::AmberStrict | Tlp::Red) {
+            names_of_recipients(db, "post_recipient_orgs", "post_recipient_users", r.id).await?
+        } else {
+            Recipients::default()
+        };
+        let state = if r.removed_at.is_some() {
+            PostState::Removed {
+                reason: r.removed_reason.unwrap_or_default(),
+            }
+        } else if r.deleted_at.is_some() {
+            PostState::Deleted
+        } else {
+            PostState::Shown
+        };
+        posts.push(PostView {
+            id: r.id,
+            author: author_for(
+                viewer,
+                thread.group_id,
+                thread.chatham_house,
+                r.author_id,
+                r.author_name,
+                r.org_name,
+            ),
+            mine: r.author_id == user,
+            tlp: r.tlp,
+            recipients,
+            html: (state == PostState::Shown).then_some(r.body_html),
+            state,
+            created_at: r.created_at,
+            edited_at: r.edited_at,
+            quoted_post_id: r.quoted_post_id,
+        });
+    }
+
+    let last_read: Option<i64> = sqlx::query_scalar(
+        "select last_read_post_id from thread_reads where user_id = $1 and thread_id = $2",
+    )
+    .bind(user)
+    .bind(thread_id)
+    .fetch_optional(db)
+    .await?;
+    let first_unread = last_read.and_then(|read| posts.iter().map(|p| p.id).find(|id| *id > read));
+    let newest_shown = posts.iter().map(|p| p.id).max();
+    let mut marked_read = false;
+    if let Some(newest) = newest_shown
+        && last_read.is_none_or(|read| newest > read)
+    {
+        mark_read_up_to(db, user, thread_id, newest).await?;
+        marked_read = true;
+    }
+
+    let watching: bool = sqlx::query_scalar(
+        "select exists (select 1 from thread_watches where thread_id = $1 and user_id = $2)",
+    )
+    .bind(thread_id)
+    .bind(user)
+    .fetch_one(db)
+    .await?;
+    let recipients = if matches!(thread.tlp, Tlp::AmberStrict | Tlp::Red) {
+        names_of_recipients(
+            db,
+            "thread_recipient_orgs",
+            "thread_recipient_users",
+            thread_id,
+        )
+        .await?
+    } else {
+        Recipients::default()
+    };
+
+    Ok(ThreadView {
+        id: thread.id,
+        title: thread.title,
+        tlp: thread.tlp,
+        recipients,
+        chatham_house: thread.chatham_house,
+        pinned: thread.pinned_at.is_some(),
+        locked: thread.locked_at.is_some(),
+        opening_post_id: opening.unwrap_or_default(),
+        posts,
+        page,
+        pages,
+        first_unread,
+        watching,
+        can_reply: thread.locked_at.is_none() && crate::policy::can_reply_to(viewer, &label.item()),
+        can_moderate: can_moderate(viewer, &label.item()),
+        marked_read,
+        group,
+    })
+}
+
+/// Moves the viewer's read marker in a thread forward to `post`, and marks the
+/// notifications about posts up to it read.
+async fn mark_read_up_to(db: &Db, user: UserId, thread_id: i64, post: i64) -> CoreResult<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "insert into thread_reads (thread_id, user_id, last_read_post_id) values ($1, $2, $3) \
+         on conflict (user_id, thread_id) do update set last_read_post_id = \
+         max(thread_reads.last_read_post_id, excluded.last_read_post_id)",
+    )
+    .bind(thread_id)
+    .bind(user)
+    .bind(post)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "update notifications set read_at = $1 where user_id = $2 and thread_id = $3 \
+         and post_id <= $4 and read_at is null",
+    )
+    .bind(clock::now())
+    .bind(user)
+    .bind(thread_id)
+    .bind(post)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One version of a post in its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub tlp: Tlp,
+    pub html: String,
+    /// When this version was written.
+    pub written_at: i64,
+    /// The version the post shows now.
+    pub current: bool,
+}
+
+/// A post's versions, newest first, for those who may see the post. A deleted or
+/// removed post has no history to show (`NotFound`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    pub post_id: i64,
+    pub thread_id: i64,
+    pub thread_title: String,
+    pub author: Option<Author>,
+    pub revisions: Vec<Revision>,
+}
+
+pub async fn history(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<History> {
+    let (post, _, thread, _) = visible_post(db, viewer, post_id).await?;
+    if post.deleted_at.is_some() || post.removed_at.is_some() {
+        return Err(CoreError::NotFound);
+    }
+    let current: (Tlp, String, i64, Option<i64>, String, String) = sqlx::query_as(
+        "select p.tlp, p.body_html, p.created_at, p.edited_at, u.name, o.name \
+         from forum_posts p join users u on u.id = p.author_id \
+         join organisations o on o.id = u.org_id where p.id = $1",
+    )
+    .bind(post_id)
+    .fetch_one(db)
+    .await?;
+    let older: Vec<(Tlp, String, i64)> = sqlx::query_as(
+        "select tlp, body_html, written_at from post_revisions where post_id = $1 \
+         order by id desc",
+    )
+    .bind(post_id)
+    .fetch_all(db)
+    .await?;
+    let mut revisions = vec![Revision {
+        tlp: current.0,
+        html: current.1,
+        written_at: current.3.unwrap_or(current.2),
+        current: true,
+    }];
+    revisions.extend(older.into_iter().map(|(tlp, html, written_at)| Revision {
+        tlp,
+        html,
+        written_at,
+        current: false,
+    }));
+    Ok(History {
+        post_id,
+        thread_id: thread.id,
+        thread_title: thread.title,
+        author: author_for(
+            viewer,
+            thread.group_id,
+            thread.chatham_house,
+            post.author_id,
+            current.4,
+            current.5,
+        ),
+        revisions,
+    })
+}
+
+/// The Markdown that quotes `post_id` in a reply in `thread_id`: its text as a block
+/// quote and a link back to it. `NotFound` unless the viewer may see it and it is in that
+/// thread; a deleted or removed post cannot be quoted.
+pub async fn quote(db: &Db, viewer: &Viewer, thread_id: i64, post_id: i64) -> CoreResult<String> {
+    let (post, _, thread, _) = visible_post(db, viewer, post_id).await?;
+    if post.thread_id != thread_id || post.deleted_at.is_some() || post.removed_at.is_some() {
+        return Err(CoreError::NotFound);
+    }
+    let mut quoted = format!(
+        "> [#{id}](/threads/{thread}?post={id}#post-{id})\n>\n",
+        id = post.id,
+        thread = thread.id
+    );
+    for line in post.body_source.lines() {
+        quoted.push_str("> ");
+        quoted.push_str(line);
+        quoted.push('\n');
+    }
+    quoted.push('\n');
+    Ok(quoted)
+}

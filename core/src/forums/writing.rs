@@ -1,0 +1,626 @@
+//! Writing in a forum: starting threads, replying, editing and deleting one's own posts,
+//! watching threads. Labels only go up: a reply inherits its thread's TLP and may raise
+//! it, an edit may raise a post's TLP, a quote may only go into a reply at least as strict
+//! as the quoted post. Each post is rendered once, here, and stored beside its source.
+//!
+//! Writing a post also decides who is told: mentioned members and watchers, each only
+//! if the policy lets them see the new post and its thread. The notifications are
+//! stored in the post's transaction; the caller publishes [`Posted::notified`] to the
+//! live stream after the commit.
+
+use super::audience::{self, Audience, Members};
+use super::{Labelled, MAX_TITLE_CHARS, visible_post, visible_thread};
+use crate::clock;
+use crate::db::{Db, Tx};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{OrgId, UserId};
+use crate::markdown;
+use crate::policy::{GroupItem, Tlp, Viewer, require_post_in, require_reply_to};
+
+/// A thread to start.
+#[derive(Debug, Clone)]
+pub struct NewThread {
+    pub group_slug: String,
+    pub title: String,
+    pub body: String,
+    /// `None`: the group's default label.
+    pub tlp: Option<Tlp>,
+    pub audience: Audience,
+    pub chatham_house: bool,
+}
+
+/// A reply to post.
+#[derive(Debug, Clone)]
+pub struct NewReply {
+    pub thread_id: i64,
+    pub body: String,
+    /// `None`: the thread's label.
+    pub tlp: Option<Tlp>,
+    pub audience: Audience,
+    /// The post quoted in the body, if any.
+    pub quoted_post_id: Option<i64>,
+}
+
+/// An edit of one's own post.
+#[derive(Debug, Clone)]
+pub struct PostEdit {
+    pub post_id: i64,
+    /// A new title, for the opening post only; `None` keeps it.
+    pub title: Option<String>,
+    pub body: String,
+    /// `None` keeps the label.
+    pub tlp: Option<Tlp>,
+    pub audience: Audience,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub thread_id: i64,
+    pub post_id: i64,
+    /// People who got a new notification, to be told live.
+    pub notified: Vec<UserId>,
+}
+
+fn validate_title(title: &str) -> CoreResult<String> {
+    let title = title.trim();
+    if title.is_empty() {
+        Err(CoreError::invalid("title", "required"))
+    } else if title.chars().count() > MAX_TITLE_CHARS {
+        Err(CoreError::invalid("title", "too_long"))
+    } else {
+        Ok(title.to_string())
+    }
+}
+
+async fn insert_recipients(
+    tx: &mut Tx<'_>,
+    kind: &'static str,
+    id: i64,
+    orgs: &[OrgId],
+    users: &[UserId],
+) -> CoreResult<()> {
+    let (orgs_table, users_table) = match kind {
+        "thread" => ("thread_recipient_orgs", "thread_recipient_users"),
+        _ => ("post_recipient_orgs", "post_recipient_users"),
+    };
+    sqlx::query(&format!("delete from {orgs_table} where item_id = $1"))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(&format!("delete from {users_table} where item_id = $1"))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for org in orgs {
+        sqlx::query(&format!(
+            "insert into {orgs_table} (item_id, org_id) values ($1, $2)"
+        ))
+        .bind(id)
+        .bind(org)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for user in users {
+        sqlx::query(&format!(
+            "insert into {users_table} (item_id, user_id) values ($1, $2)"
+        ))
+        .bind(id)
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+struct PostInsert<'a> {
+    thread_id: i64,
+    label: &'a Labelled,
+    source: &'a str,
+    html: &'a str,
+    quoted_post_id: Option<i64>,
+    now: i64,
+}
+
+async fn insert_post(tx: &mut Tx<'_>, post: PostInsert<'_>) -> CoreResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "insert into forum_posts (thread_id, group_id, author_id, tlp, body_source, body_html, \
+         quoted_post_id, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+    )
+    .bind(post.thread_id)
+    .bind(post.label.group_id)
+    .bind(post.label.author_id)
+    .bind(post.label.tlp)
+    .bind(post.source)
+    .bind(post.html)
+    .bind(post.quoted_post_id)
+    .bind(post.now)
+    .fetch_one(&mut **tx)
+    .await?;
+    insert_recipients(tx, "post", id, &post.label.orgs, &post.label.users).await?;
+    Ok(id)
+}
+
+async fn watch_in(tx: &mut Tx<'_>, thread_id: i64, user: UserId) -> CoreResult<()> {
+    sqlx::query(
+        "insert into thread_watches (thread_id, user_id) values ($1, $2) \
+         on conflict do nothing",
+    )
+    .bind(thread_id)
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores the notifications a new post causes: a mention for each member named in it,
+/// a reply for each watcher, and nothing for anyone who may not see the post and its
+/// thread, or for the author.
+/// The new post a notification is about.
+struct Written<'a> {
+    source: &'a str,
+    thread_id: i64,
+    post_id: i64,
+    author: UserId,
+    now: i64,
+}
+
+async fn notify(
+    tx: &mut Tx<'_>,
+    members: &Members,
+    visible_in: &[GroupItem<'_>],
+    post: Written<'_>,
+) -> CoreResult<Vec<UserId>> {
+    let Written {
+        source,
+        thread_id,
+        post_id,
+        author,
+        now,
+    } = post;
+    let mentioned: Vec<UserId> = members
+        .mentioned_in(source)
+        .into_iter()
+        .filter(|u| *u != author && members.may_see(*u, visible_in))
+        .collect();
+    let watchers: Vec<UserId> =
+        sqlx::query_scalar("select user_id from thread_watches where thread_id = $1")
+            .bind(thread_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let replied_to: Vec<UserId> = watchers
+        .into_iter()
+        .filter(|u| *u != author && !mentioned.contains(u) && members.may_see(*u, visible_in))
+        .collect();
+    let mut notified = Vec::new();
+    for (kind, users) in [("mention", &mentioned), ("reply", &replied_to)] {
+        for user in users {
+            sqlx::query(
+                "insert into notifications (user_id, kind, thread_id, post_id, actor_id, created_at) \
+                 values ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(user)
+            .bind(kind)
+            .bind(thread_id)
+            .bind(post_id)
+            .bind(author)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            notified.push(*user);
+        }
+    }
+    Ok(notified)
+}
+
+/// Starts a thread: its opening post carries the thread's label. `NotFound` if the
+/// viewer is not a member of the group, `Forbidden` for a reader.
+pub async fn create_thread(db: &Db, viewer: &Viewer, new: NewThread) -> CoreResult<Posted> {
+    let me = viewer.user_id.ok_or(CoreError::NotFound)?;
+    let group: (crate::ids::GroupId, Tlp) = sqlx::query_as(
+        "select id, default_tlp from user_groups where slug = $1 and archived_at is null",
+    )
+    .bind(new.group_slug.trim())
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    require_post_in(viewer, group.0)?;
+    let title = validate_title(&new.title)?;
+    let html = markdown::render(&new.body)?;
+    let tlp = new.tlp.unwrap_or(group.1);
+    let members = Members::load(db, group.0).await?;
+    let open = GroupItem {
+        group_id: group.0,
+        tlp: Tlp::Clear,
+        author_id: me,
+        recipient_orgs: &[],
+        recipient_users: &[],
+    };
+    let (orgs, users) = audience::resolve(
+        viewer,
+        tlp,
+        &new.audience,
+        &members,
+        None,
+        &[open],
+        new.chatham_house,
+    )?;
+    let label = Labelled {
+        group_id: group.0,
+        tlp,
+        author_id: me,
+        orgs,
+        users,
+    };
+
+    let now = clock::now();
+    let mut tx = db.begin().await?;
+    let thread_id: i64 = sqlx::query_scalar(
+        "insert into forum_threads (group_id, title, tlp, author_id, chatham_house, created_at) \
+         values ($1, $2, $3, $4, $5, $6) returning id",
+    )
+    .bind(group.0)
+    .bind(&title)
+    .bind(tlp)
+    .bind(me)
+    .bind(new.chatham_house)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_recipients(&mut tx, "thread", thread_id, &label.orgs, &label.users).await?;
+    let post_id = insert_post(
+        &mut tx,
+        PostInsert {
+            thread_id,
+            label: &label,
+            source: &new.body,
+            html: &html,
+            quoted_post_id: None,
+            now,
+        },
+    )
+    .await?;
+    watch_in(&mut tx, thread_id, me).await?;
+    let notified = notify(
+        &mut tx,
+        &members,
+        &[label.item()],
+        Written {
+            source: &new.body,
+            thread_id,
+            post_id,
+            author: me,
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Posted {
+        thread_id,
+        post_id,
+        notified,
+    })
+}
+
+fn locked() -> CoreError {
+    CoreError::invalid("thread", "locked")
+}
+
+/// Replies in a thread. `NotFound` if the thread is hidden; `Forbidden` for a reader;
+/// `Invalid thread/locked` in a locked thread.
+pub async fn reply(db: &Db, viewer: &Viewer, new: NewReply) -> CoreResult<Posted> {
+    let me = viewer.user_id.ok_or(CoreError::NotFound)?;
+    let (thread, thread_label) = visible_thread(db, viewer, new.thread_id).await?;
+    require_reply_to(viewer, &thread_label.item())?;
+    if thread.locked_at.is_some() {
+        return Err(locked());
+    }
+    let html = markdown::render(&new.body)?;
+    let tlp = match new.tlp {
+        Some(requested) => thread.tlp.check_change(requested)?,
+        None => thread.tlp,
+    };
+    let members = Members::load(db, thread.group_id).await?;
+    let (orgs, users) = audience::resolve(
+        viewer,
+        tlp,
+        &new.audience,
+        &members,
+        Some(&thread_label),
+        &[thread_label.item()],
+        thread.chatham_house,
+    )?;
+    let label = Labelled {
+        group_id: thread.group_id,
+        tlp,
+        author_id: me,
+        orgs,
+        users,
+    };
+    if let Some(quoted_id) = new.quoted_post_id {
+        let (quoted, quoted_label, _, _) = visible_post(db, viewer, quoted_id).await?;
+        if quoted.thread_id != thread.id {
+            return Err(CoreError::NotFound);
+        }
+        audience::check_quote(
+            &label.item(),
+            &quoted_label.item(),
+            &thread_label.item(),
+            &members,
+        )?;
+    }
+
+    let now = clock::now();
+    let mut tx = db.begin().await?;
+    // The lock is checked again inside the transaction: a moderator may have locked the
+    // thread since it was loaded.
+    let still_open: bool = sqlx::query_scalar(
+        "select locked_at is null from forum_threads where id = $1 and group_id = $2",
+    )
+    .bind(thread.id)
+    .bind(thread.group_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    if !still_open {
+        return Err(locked());
+    }
+    let post_id = insert_post(
+        &mut tx,
+        PostInsert {
+            thread_id: thread.id,
+            label: &label,
+            source: &new.body,
+            html: &html,
+            quoted_post_id: new.quoted_post_id,
+            now,
+        },
+    )
+    .await?;
+    watch_in(&mut tx, thread.id, me).await?;
+    let notified = notify(
+        &mut tx,
+        &members,
+        &[thread_label.item(), label.item()],
+        Written {
+            source: &new.body,
+            thread_id: thread.id,
+            post_id,
+            author: me,
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Posted {
+        thread_id: thread.id,
+        post_id,
+        notified,
+    })
+}
+
+/// The editable facts of one's own post, for its edit form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditablePost {
+    pub post_id: i64,
+    pub thread_id: i64,
+    pub thread_title: String,
+    pub group_slug: String,
+    /// The opening post: its edit also edits the thread's title and label.
+    pub opening: bool,
+    pub source: String,
+    pub tlp: Tlp,
+    pub chatham_house: bool,
+}
+
+/// Checks that the viewer may edit or delete `post_id` and returns it: only its author,
+/// only while it is shown and the thread is open. `NotFound` for a post the viewer may
+/// not see or did not write (another's post is not theirs to know about as editable).
+async fn own_post(
+    db: &Db,
+    viewer: &Viewer,
+    post_id: i64,
+) -> CoreResult<(super::PostRow, Labelled, super::ThreadRow, Labelled, bool)> {
+    let (post, label, thread, thread_label) = visible_post(db, viewer, post_id).await?;
+    if viewer.user_id != Some(post.author_id)
+        || post.deleted_at.is_some()
+        || post.removed_at.is_some()
+    {
+        return Err(CoreError::NotFound);
+    }
+    if thread.locked_at.is_some() {
+        return Err(locked());
+    }
+    let opening: i64 = sqlx::query_scalar("select min(id) from forum_posts where thread_id = $1")
+        .bind(thread.id)
+        .fetch_one(db)
+        .await?;
+    Ok((post, label, thread, thread_label, opening == post_id))
+}
+
+pub async fn editable(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<EditablePost> {
+    let (post, _, thread, _, opening) = own_post(db, viewer, post_id).await?;
+    let group_slug = sqlx::query_scalar("select slug from user_groups where id = $1")
+        .bind(thread.group_id)
+        .fetch_one(db)
+        .await?;
+    Ok(EditablePost {
+        post_id,
+        group_slug,
+        thread_id: thread.id,
+        thread_title: thread.title,
+        opening,
+        source: post.body_source,
+        tlp: post.tlp,
+        chatham_house: thread.chatham_house,
+    })
+}
+
+/// Edits one's own post, keeping what it replaced in its history. The label may go up,
+/// never down; raising the opening post's label raises the thread's with it.
+pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted> {
+    let (post, label, thread, thread_label, opening) = own_post(db, viewer, edit.post_id).await?;
+    let html = markdown::render(&edit.body)?;
+    let title = match (&edit.title, opening) {
+        (Some(title), true) => Some(validate_title(title)?),
+        _ => None,
+    };
+    let tlp = match edit.tlp {
+        Some(requested) => post.tlp.check_change(requested)?,
+        None => post.tlp,
+    };
+    let members = Members::load(db, thread.group_id).await?;
+    let new_label = if tlp == post.tlp {
+        label.clone()
+    } else {
+        let within = if opening {
+            Vec::new()
+        } else {
+            vec![thread_label.item()]
+        };
+        let (orgs, users) = audience::resolve(
+            viewer,
+            tlp,
+            &edit.audience,
+            &members,
+            (!opening).then_some(&thread_label),
+            &within,
+            thread.chatham_house,
+        )?;
+        Labelled {
+            tlp,
+            orgs,
+            users,
+            ..label.clone()
+        }
+    };
+
+    let now = clock::now();
+    let mut tx = db.begin().await?;
+    let written_at: (i64, Option<i64>, String, String) = sqlx::query_as(
+        "select created_at, edited_at, body_source, body_html from forum_posts where id = $1",
+    )
+    .bind(post.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into post_revisions (post_id, tlp, body_source, body_html, written_at) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(post.id)
+    .bind(post.tlp)
+    .bind(&written_at.2)
+    .bind(&written_at.3)
+    .bind(written_at.1.unwrap_or(written_at.0))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "update forum_posts set body_source = $1, body_html = $2, tlp = $3, edited_at = $4 \
+         where id = $5",
+    )
+    .bind(&edit.body)
+    .bind(&html)
+    .bind(tlp)
+    .bind(now)
+    .bind(post.id)
+    .execute(&mut *tx)
+    .await?;
+    if new_label.tlp != label.tlp {
+        insert_recipients(&mut tx, "post", post.id, &new_label.orgs, &new_label.users).await?;
+    }
+    if opening {
+        if let Some(title) = &title {
+            sqlx::query("update forum_threads set title = $1 where id = $2")
+                .bind(title)
+                .bind(thread.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if new_label.tlp != thread_label.tlp {
+            sqlx::query("update forum_threads set tlp = $1 where id = $2")
+                .bind(new_label.tlp)
+                .bind(thread.id)
+                .execute(&mut *tx)
+                .await?;
+            insert_recipients(
+                &mut tx,
+                "thread",
+                thread.id,
+                &new_label.orgs,
+                &new_label.users,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Posted {
+        thread_id: thread.id,
+        post_id: post.id,
+        notified: Vec::new(),
+    })
+}
+
+/// Deletes one's own post: it stays as a placeholder, its text is never shown again.
+pub async fn delete(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<i64> {
+    let (post, _, thread, _, _) = own_post(db, viewer, post_id).await?;
+    sqlx::query("update forum_posts set deleted_at = $1 where id = $2 and deleted_at is null")
+        .bind(clock::now())
+        .bind(post.id)
+        .execute(db)
+        .await?;
+    Ok(thread.id)
+}
+
+/// Starts or stops watching a thread the viewer may see.
+pub async fn set_watching(db: &Db, viewer: &Viewer, thread_id: i64, on: bool) -> CoreResult<()> {
+    let me = viewer.user_id.ok_or(CoreError::NotFound)?;
+    visible_thread(db, viewer, thread_id).await?;
+    let sql = if on {
+        "insert into thread_watches (thread_id, user_id) values ($1, $2) on conflict do nothing"
+    } else {
+        "delete from thread_watches where thread_id = $1 and user_id = $2"
+    };
+    sqlx::query(sql)
+        .bind(thread_id)
+        .bind(me)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A member who may be named as a RED recipient or mentioned, and an organisation that
+/// may be an AMBER+STRICT recipient: the choices a composer offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Choices {
+    pub members: Vec<(UserId, String, String)>,
+    pub orgs: Vec<(OrgId, String)>,
+}
+
+/// The group's members and their organisations, for a composer in the group of
+/// `thread_id` (or of `group_slug` for a new thread). Only for members who may post.
+pub async fn choices_for_group(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<Choices> {
+    let group: crate::ids::GroupId =
+        sqlx::query_scalar("select id from user_groups where slug = $1 and archived_at is null")
+            .bind(slug.trim())
+            .fetch_optional(db)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+    require_post_in(viewer, group)?;
+    let members: Vec<(UserId, String, String)> = sqlx::query_as(
+        "select u.id, u.name, o.name from group_members m join users u on u.id = m.user_id \
+         join organisations o on o.id = u.org_id where m.group_id = $1 and u.status = 'active' \
+         order by u.name, u.id",
+    )
+    .bind(group)
+    .fetch_all(db)
+    .await?;
+    let orgs: Vec<(OrgId, String)> = sqlx::query_as(
+        "select distinct o.id, o.name from group_members m join users u on u.id = m.user_id \
+         join organisations o on o.id = u.org_id where m.group_id = $1 and u.status = 'active' \
+         order by o.name",
+    )
+    .bind(group)
+    .fetch_all(db)
+    .await?;
+    Ok(Choices { members, orgs })
+}
