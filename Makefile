@@ -70,7 +70,7 @@ bench-thread: tools-release
 	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 	scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
 
-bench: bench-wasm bench-sign-in bench-thread
+bench: bench-wasm bench-sign-in bench-thread bench-thread-profile
 
 # Where one thread page's time goes (session, bell, forum query with policy, the rest).
 bench-thread-profile:
