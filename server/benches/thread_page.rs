@@ -12,6 +12,10 @@ use vaern_server::config::Config;
 
 const ROUNDS: usize = 400;
 
+// The same allocator as the `vaern` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[rank]
