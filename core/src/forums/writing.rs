@@ -192,25 +192,39 @@ async fn notify(
         .into_iter()
         .filter(|u| *u != author && !mentioned.contains(u) && members.may_see(*u, visible_in))
         .collect();
-    let mut notified = Vec::new();
-    for (kind, users) in [("mention", &mentioned), ("reply", &replied_to)] {
-        for user in users {
-            sqlx::query(
-                "insert into notifications (user_id, kind, thread_id, post_id, actor_id, created_at) \
-                 values ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(user)
-            .bind(kind)
-            .bind(thread_id)
-            .bind(post_id)
-            .bind(author)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-            notified.push(*user);
-        }
+    let written = Written {
+        source,
+        thread_id,
+        post_id,
+        author,
+        now,
+    };
+    insert_notifications(tx, "mention", &mentioned, &written).await?;
+    insert_notifications(tx, "reply", &replied_to, &written).await?;
+    Ok(mentioned.into_iter().chain(replied_to).collect())
+}
+
+async fn insert_notifications(
+    tx: &mut Tx<'_>,
+    kind: &'static str,
+    users: &[UserId],
+    post: &Written<'_>,
+) -> CoreResult<()> {
+    for user in users {
+        sqlx::query(
+            "insert into notifications (user_id, kind, thread_id, post_id, actor_id, created_at) \
+             values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(user)
+        .bind(kind)
+        .bind(post.thread_id)
+        .bind(post.post_id)
+        .bind(post.author)
+        .bind(post.now)
+        .execute(&mut **tx)
+        .await?;
     }
-    Ok(notified)
+    Ok(())
 }
 
 /// Starts a thread: its opening post carries the thread's label. `NotFound` if the
@@ -457,7 +471,8 @@ pub async fn editable(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<Edit
 }
 
 /// Edits one's own post, keeping what it replaced in its history. The label may go up,
-/// never down; raising the opening post's label raises the thread's with it.
+/// never down; raising the opening post's label raises the thread's with it. Members the
+/// edit mentions for the first time are notified, if they may see the post.
 pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted> {
     let (post, label, thread, thread_label, opening) = own_post(db, viewer, edit.post_id).await?;
     let html = markdown::render(&edit.body)?;
@@ -552,11 +567,40 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
             .await?;
         }
     }
+    // Members the edit names for the first time hear of it, as with a new post.
+    let named_before = members.mentioned_in(&written_at.2);
+    let visible_in = if opening {
+        vec![new_label.item()]
+    } else {
+        vec![thread_label.item(), new_label.item()]
+    };
+    let newly_mentioned: Vec<UserId> = members
+        .mentioned_in(&edit.body)
+        .into_iter()
+        .filter(|u| {
+            Some(*u) != viewer.user_id
+                && !named_before.contains(u)
+                && members.may_see(*u, &visible_in)
+        })
+        .collect();
+    insert_notifications(
+        &mut tx,
+        "mention",
+        &newly_mentioned,
+        &Written {
+            source: &edit.body,
+            thread_id: thread.id,
+            post_id: post.id,
+            author: post.author_id,
+            now,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Posted {
         thread_id: thread.id,
         post_id: post.id,
-        notified: Vec::new(),
+        notified: newly_mentioned,
     })
 }
 

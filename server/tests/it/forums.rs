@@ -1213,6 +1213,51 @@ async fn a_mention_tells_only_members_who_may_see_the_post() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_names_someone_new_tells_them_once_and_only_if_they_may_see_it() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (_, open) = start(&app, &cast.author, "Alle", "Et udkast.", &[]).await;
+    let (_, strict) = start(
+        &app,
+        &cast.author,
+        "Kun Aarhus",
+        "Intern note.",
+        &[("tlp", "amber+strict")],
+    )
+    .await;
+    let edit = |post: i64, body: &'static str| {
+        let post = post.to_string();
+        let (app, client) = (&app, &cast.author.client);
+        async move {
+            ok(
+                app,
+                client,
+                "edit_post",
+                &[("post_id", post.as_str()), ("body", body)],
+            )
+            .await
+        }
+    };
+    edit(open, "Et udkast, @Dorte Dahl?").await;
+    edit(strict, "Intern note, @Dorte Dahl og @Carl Christensen.").await;
+    let mention = |post: i64| ("mention".to_string(), post);
+    assert_eq!(
+        notifications(&app, cast.other.id).await,
+        vec![mention(open)]
+    );
+    assert_eq!(
+        notifications(&app, cast.colleague.id).await,
+        vec![mention(strict)]
+    );
+    // Editing again, still naming them, tells nobody anew.
+    edit(open, "Et andet udkast, @Dorte Dahl?").await;
+    assert_eq!(
+        notifications(&app, cast.other.id).await,
+        vec![mention(open)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_author_hears_of_replies_until_they_stop_watching_and_a_replier_watches_automatically()
 {
     let app = spawn_app().await;
