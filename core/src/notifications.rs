@@ -11,7 +11,9 @@
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, UserId};
-use crate::policy::{GroupContentSql, GroupRole, Viewer, push_group_content_visible};
+use crate::policy::{
+    GroupContentSql, Viewer, push_group_content_visible, sees_chatham_house_authors,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::broadcast;
@@ -146,10 +148,7 @@ pub async fn list(db: &Db, viewer: &Viewer, page: i64) -> CoreResult<Page> {
     let notifications = rows
         .into_iter()
         .map(|r| {
-            let sees_actor = !r.chatham_house
-                || viewer
-                    .group_role(r.group_id)
-                    .is_some_and(GroupRole::can_moderate);
+            let sees_actor = !r.chatham_house || sees_chatham_house_authors(viewer, r.group_id);
             Ok(Notification {
                 id: r.id,
                 kind: match r.kind.as_str() {

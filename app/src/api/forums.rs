@@ -529,11 +529,11 @@ pub async fn load_new_thread(slug: String) -> Result<NewThreadView, AppError> {
             vaern_core::CoreError::Forbidden => AppError::NotFound,
             other => other.into(),
         })?;
-    let list = vaern_core::forums::list_threads(&backend.db, &viewer, &slug, 1).await?;
+    let group = vaern_core::forums::forum_group(&backend.db, &viewer, &slug).await?;
     Ok(NewThreadView {
-        slug: list.group.slug,
-        group_name: list.group.name,
-        default_tlp: list.group.default_tlp.as_str().to_string(),
+        slug: group.slug,
+        group_name: group.name,
+        default_tlp: group.default_tlp.as_str().to_string(),
         choices: server::choices(choices),
         draft: draft.await?,
     })

@@ -17,8 +17,8 @@ use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{
-    GroupContentSql, GroupItem, GroupRole, Tlp, Viewer, can_moderate, can_post_in,
-    can_see_group_item, push_group_content_visible,
+    GroupContentSql, GroupItem, Tlp, Viewer, can_moderate, can_post_in, can_read_in,
+    can_see_group_item, push_group_content_visible, sees_chatham_house_authors,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
@@ -279,14 +279,6 @@ pub(crate) async fn visible_post(
     Ok((post, label, thread, thread_label))
 }
 
-/// Whether the viewer sees authors' names in a Chatham House thread of `group`: the
-/// group's moderators and owners do.
-fn sees_authors(viewer: &Viewer, group: GroupId) -> bool {
-    viewer
-        .group_role(group)
-        .is_some_and(GroupRole::can_moderate)
-}
-
 /// The author as `viewer` may know them in a thread with the given Chatham House flag.
 fn author_for(
     viewer: &Viewer,
@@ -296,11 +288,15 @@ fn author_for(
     name: String,
     org_name: String,
 ) -> Option<Author> {
-    let hidden = chatham_house && viewer.user_id != Some(author) && !sees_authors(viewer, group);
+    let hidden = chatham_house
+        && viewer.user_id != Some(author)
+        && !sees_chatham_house_authors(viewer, group);
     (!hidden).then_some(Author { name, org_name })
 }
 
-async fn forum_group(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<ForumGroup> {
+/// The group whose forum `slug` names; `NotFound` for a missing or archived group and for
+/// one the viewer may not read in.
+pub async fn forum_group(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<ForumGroup> {
     let group = sqlx::query_as::<_, (GroupId, String, String, Tlp)>(
         "select id, slug, name, default_tlp from user_groups \
          where slug = $1 and archived_at is null",
@@ -309,8 +305,7 @@ async fn forum_group(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<ForumGr
     .fetch_optional(db)
     .await?
     .ok_or(CoreError::NotFound)?;
-    // The forum is for members only; admins manage groups but read no content.
-    if viewer.user_id.is_none() || viewer.group_role(group.0).is_none() {
+    if !can_read_in(viewer, group.0) {
         return Err(CoreError::NotFound);
     }
     Ok(ForumGroup {

@@ -63,6 +63,20 @@ impl GroupRole {
     }
 }
 
+/// Whether `viewer` may open `group`'s forum and library at all: its members, any role
+/// (each item is then checked by [`can_see_group_item`]). Admins manage groups but read
+/// no content.
+pub fn can_read_in(viewer: &Viewer, group: GroupId) -> bool {
+    member_role(viewer, group).is_some_and(GroupRole::can_read)
+}
+
+/// Whether `viewer` sees who wrote what in a Chatham House thread of `group` that it can
+/// see: the group's moderators and owners do; everyone else reads "a participant" (an
+/// author always knows their own posts).
+pub fn sees_chatham_house_authors(viewer: &Viewer, group: GroupId) -> bool {
+    member_role(viewer, group).is_some_and(GroupRole::can_moderate)
+}
+
 /// Whether `viewer` may start threads, upload or write pages in `group`.
 pub fn can_post_in(viewer: &Viewer, group: GroupId) -> bool {
     member_role(viewer, group).is_some_and(GroupRole::can_post)
@@ -218,6 +232,29 @@ mod tests {
             recipient_orgs: &[OUR_ORG],
             recipient_users: &[RECIPIENT],
         }
+    }
+
+    #[test]
+    fn every_member_reads_in_the_group_but_admins_and_tokens_do_not() {
+        for role in GroupRole::ALL {
+            assert!(can_read_in(&member(BYSTANDER, OUR_ORG, role), GROUP));
+            assert!(!can_read_in(&member(BYSTANDER, OUR_ORG, role), OTHER_GROUP));
+        }
+        let admin = Viewer::user(BYSTANDER, OUR_ORG, PlatformRole::Admin, false, vec![]);
+        assert!(!can_read_in(&admin, GROUP));
+        assert!(!can_read_in(&Viewer::api_token(OUR_ORG), GROUP));
+    }
+
+    #[test]
+    fn only_moderators_and_owners_see_chatham_house_authors() {
+        let sees = |role| sees_chatham_house_authors(&member(BYSTANDER, OUR_ORG, role), GROUP);
+        assert!(sees(GroupRole::Owner) && sees(GroupRole::Moderator));
+        assert!(!sees(GroupRole::Member) && !sees(GroupRole::Reader));
+        let moderator_elsewhere = member(BYSTANDER, OUR_ORG, GroupRole::Moderator);
+        assert!(!sees_chatham_house_authors(
+            &moderator_elsewhere,
+            OTHER_GROUP
+        ));
     }
 
     #[test]
