@@ -62,6 +62,10 @@ pub mod action {
     pub const THREAD_UNLOCK: &str = "thread_unlock";
     pub const THREAD_MOVE: &str = "thread_move";
     pub const POST_REMOVE: &str = "post_remove";
+    /// STIX objects received from a token (detail: how many, the status id).
+    pub const STIX_INGEST: &str = "stix_ingest";
+    /// An analyst set the label of an unmarked STIX object, or named its RED recipients.
+    pub const STIX_LABEL: &str = "stix_label";
 
     /// Every action, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -100,6 +104,8 @@ pub mod action {
         THREAD_UNLOCK,
         THREAD_MOVE,
         POST_REMOVE,
+        STIX_INGEST,
+        STIX_LABEL,
     ];
 }
 

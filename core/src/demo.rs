@@ -288,3 +288,62 @@ async fn fill_forums(db: &Db, ids: &[crate::ids::UserId]) -> CoreResult<()> {
     .await?;
     Ok(())
 }
+
+/// Days of intel history `fill_intel` writes.
+const INTEL_DAYS: i64 = 30;
+/// Bundles per day, and objects per bundle, of that history.
+const INTEL_BUNDLES_PER_DAY: i64 = 3;
+const INTEL_BUNDLE_SIZE: usize = 40;
+
+/// A month of the analysis centre's publications, made by the same generator as
+/// `vaern simulate-soc` and stored through the same ingestion as TAXII: the centre's
+/// organisation is linked to the generator's identity, and a `stix:write` token of the
+/// centre posts them. Returns that token's secret, so that the person trying Værn out
+/// can run the simulator against the demo.
+pub async fn fill_intel(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<String> {
+    use crate::stix::{ingest, simulate};
+    use crate::tokens::{self, Manager, NewToken};
+
+    sqlx::query("update organisations set stix_identity_id = $1 where code = $2")
+        .bind(simulate::CENTRE_IDENTITY_ID)
+        .bind(orgs::ANALYSIS_CENTRE_CODE)
+        .execute(db)
+        .await?;
+    let token = tokens::create(
+        db,
+        audit,
+        Manager::Operator,
+        "demo",
+        NewToken {
+            org: orgs::ANALYSIS_CENTRE_CODE.into(),
+            scopes: vec!["stix:write".into()],
+            expires: None,
+            name: "Analysecentrets udgiver (demo)".into(),
+        },
+    )
+    .await?;
+    let poster = ingest::Poster {
+        token: token.id,
+        org: token.org.id,
+    };
+    let mut generator = simulate::Generator::new(2026, orgs::municipality_codes_and_names()?);
+    let now = time::OffsetDateTime::now_utc();
+    for day in (1..=INTEL_DAYS).rev() {
+        for bundle in 0..INTEL_BUNDLES_PER_DAY {
+            let at = now - time::Duration::days(day) + time::Duration::hours(8 + 3 * bundle);
+            let mut bundle = generator.bundle(INTEL_BUNDLE_SIZE, at);
+            let objects = match bundle["objects"].take() {
+                serde_json::Value::Array(objects) => objects,
+                _ => {
+                    return Err(CoreError::Internal(
+                        "generated bundle has no objects".into(),
+                    ));
+                }
+            };
+            ingest::ingest(db, &poster, objects)
+                .await
+                .map_err(|err| CoreError::Internal(format!("demo intel refused: {err:?}")))?;
+        }
+    }
+    Ok(token.secret)
+}

@@ -16,6 +16,7 @@ pub mod names;
 pub mod notifications;
 pub mod orgs;
 pub mod policy;
+pub mod stix;
 pub mod tokens;
 
 pub use error::{CoreError, CoreResult};

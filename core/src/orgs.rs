@@ -47,6 +47,15 @@ fn municipalities() -> CoreResult<Vec<MunicipalityRow>> {
         .map_err(|e| CoreError::Internal(format!("municipalities.csv: {e}")))
 }
 
+/// The municipalities' (code, name) pairs from the committed list, for producers outside
+/// the database (`vaern simulate-soc`) that must name them exactly as the seed does.
+pub fn municipality_codes_and_names() -> CoreResult<Vec<(String, String)>> {
+    Ok(municipalities()?
+        .into_iter()
+        .map(|row| (row.code, row.name))
+        .collect())
+}
+
 /// Inserts every reference organisation that is missing; existing rows are left alone,
 /// so renaming or linking an organisation later survives restarts.
 pub async fn seed(db: &Db) -> CoreResult<()> {
@@ -126,6 +135,16 @@ pub async fn get(db: &Db, id: OrgId) -> CoreResult<Organisation> {
     .fetch_optional(db)
     .await?
     .ok_or(CoreError::NotFound)
+}
+
+/// Every organisation's (code, name), by name: the public reference list, for filters
+/// such as the analysts' list of received STIX objects.
+pub async fn codes_and_names(db: &Db) -> CoreResult<Vec<(String, String)>> {
+    Ok(
+        sqlx::query_as("select code, name from organisations order by name, id")
+            .fetch_all(db)
+            .await?,
+    )
 }
 
 /// Longest organisation code.

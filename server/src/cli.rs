@@ -1,4 +1,5 @@
-//! The command line: `vaern serve`, `vaern admin create`, `vaern demo`, `vaern routes`.
+//! The command line: `vaern serve`, `vaern admin create`, `vaern demo`, `vaern routes`,
+//! `vaern simulate-soc`.
 //! Every flag can also be given as a `VAERN_*` environment variable.
 
 use crate::config::Config;
@@ -46,6 +47,10 @@ pub enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Act as the national analysis centre: send realistic STIX 2.1 bundles to a running
+    /// server over TAXII (demos, load tests), or write them as files (`--out`) to check
+    /// them with the OASIS validator.
+    SimulateSoc(SimulateSocArgs),
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +142,7 @@ pub async fn execute(cli: Cli) -> Result<(), String> {
         Command::Demo => demo(cli.data_dir).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(cli.data_dir).await,
         Command::Token(command) => token(cli.data_dir, command).await,
+        Command::SimulateSoc(args) => simulate_soc(args).await,
         Command::Routes => {
             println!("{}", crate::page_routes_json());
             Ok(())
@@ -412,5 +418,191 @@ fn utc(unix_secs: i64) -> String {
             t.minute()
         ),
         Err(_) => unix_secs.to_string(),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateSocArgs {
+    /// Base URL of the server, e.g. http://127.0.0.1:3000.
+    #[arg(long, env = "VAERN_SIMULATE_URL", required_unless_present = "out")]
+    pub url: Option<String>,
+    /// API token of the `soc` organisation with the `stix:write` scope. Prefer the
+    /// environment variable: the command line is visible to other users of the machine.
+    #[arg(
+        long,
+        env = "VAERN_SIMULATE_TOKEN",
+        hide_env_values = true,
+        required_unless_present = "out"
+    )]
+    pub token: Option<SecretToken>,
+    /// Bundles per second; 0 sends the next bundle as soon as the server has answered.
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// Number of bundles.
+    #[arg(long, default_value_t = 10)]
+    pub count: usize,
+    /// Objects per bundle (at least; a story is always finished).
+    #[arg(long, default_value_t = 20)]
+    pub size: usize,
+    /// Seed of the generator, to repeat a run; without it one is drawn and printed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the bundles as DIR/bundle-0001.json … instead of sending them.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// An API token whose `Debug` never shows it, so no log or error message can leak it.
+#[derive(Clone)]
+pub struct SecretToken(String);
+
+impl std::str::FromStr for SecretToken {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            return Err("the token is empty".into());
+        }
+        Ok(Self(s.trim().to_string()))
+    }
+}
+
+impl std::fmt::Debug for SecretToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretToken(…)")
+    }
+}
+
+const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
+
+async fn simulate_soc(args: SimulateSocArgs) -> Result<(), String> {
+    use vaern_core::stix::simulate::Generator;
+    if !(args.rate.is_finite() && args.rate >= 0.0) {
+        return Err("--rate must be a number of bundles per second, 0 or more".into());
+    }
+    let seed = args.seed.unwrap_or_else(rand::random);
+    eprintln!("simulate-soc: seed {seed} (repeat the run with --seed {seed})");
+    let municipalities = orgs::municipality_codes_and_names().map_err(|e| e.to_string())?;
+    let mut generator = Generator::new(seed, municipalities);
+
+    if let Some(dir) = args.out {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for n in 1..=args.count {
+            let bundle = generator.bundle(args.size, time::OffsetDateTime::now_utc());
+            let path = dir.join(format!("bundle-{n:04}.json"));
+            let text = serde_json::to_string_pretty(&bundle).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!(
+                "{} {} objects",
+                path.display(),
+                bundle["objects"].as_array().map_or(0, Vec::len)
+            );
+        }
+        return Ok(());
+    }
+
+    let (Some(url), Some(token)) = (args.url, args.token) else {
+        return Err("--url and --token are required unless --out is given".into());
+    };
+    let endpoint = format!(
+        "{}/taxii2/vaern/collections/{}/objects/",
+        url.trim_end_matches('/'),
+        vaern_core::stix::INBOUND_COLLECTION_ID
+    );
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))?;
+    let mut ticker = (args.rate > 0.0).then(|| {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs_f64(1.0 / args.rate));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker
+    });
+    let mut failed = 0;
+    for n in 1..=args.count {
+        if let Some(ticker) = ticker.as_mut() {
+            ticker.tick().await;
+        }
+        let bundle = generator.bundle(args.size, time::OffsetDateTime::now_utc());
+        let objects = bundle["objects"].clone();
+        let sent = objects.as_array().map_or(0, Vec::len);
+        let envelope = serde_json::json!({ "objects": objects });
+        let response = client
+            .post(&endpoint)
+            .header(reqwest::header::CONTENT_TYPE, TAXII_MEDIA_TYPE)
+            .header(reqwest::header::ACCEPT, TAXII_MEDIA_TYPE)
+            .bearer_auth(&token.0)
+            .body(envelope.to_string())
+            .send()
+            .await;
+        let (ok, line) = match response {
+            Ok(response) => {
+                let status = response.status();
+                let body = response.text().await.unwrap_or_default();
+                describe_taxii_answer(status, &body)
+            }
+            Err(e) => (false, format!("error: {}", error_chain(e))),
+        };
+        if !ok {
+            failed += 1;
+        }
+        println!("#{n:04} {sent:>4} objects  {line}");
+    }
+    if failed > 0 {
+        return Err(format!("{failed} of {} requests failed", args.count));
+    }
+    Ok(())
+}
+
+/// A request error with its causes ("error sending request" alone says nothing), without
+/// the URL, which the operator typed.
+fn error_chain(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// One line for the server's answer, and whether every object was accepted: a TAXII
+/// status resource (id, status, counts) on success, the error's title and description
+/// otherwise.
+fn describe_taxii_answer(status: reqwest::StatusCode, body: &str) -> (bool, String) {
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let text = |key: &str| json[key].as_str().unwrap_or("").to_string();
+    let count = |key: &str| json[key].as_u64().unwrap_or(0);
+    if status.is_success() {
+        let failures = count("failure_count");
+        let line = format!(
+            "{} status {} ({}, {} ok, {} failed, {} pending)",
+            status.as_u16(),
+            Some(text("id"))
+                .filter(|id| !id.is_empty())
+                .unwrap_or("-".into()),
+            text("status"),
+            count("success_count"),
+            failures,
+            count("pending_count")
+        );
+        let first_failure = json["failures"][0]["message"].as_str();
+        match first_failure {
+            Some(message) => (false, format!("{line}; first failure: {message}")),
+            None => (failures == 0, line),
+        }
+    } else {
+        let reason = match (text("title"), text("description")) {
+            (title, description) if !title.is_empty() && !description.is_empty() => {
+                format!("{title}: {description}")
+            }
+            (title, _) if !title.is_empty() => title,
+            _ => body.chars().take(300).collect::<String>(),
+        };
+        (
+            false,
+            format!("{} error: {}", status.as_u16(), reason.trim()),
+        )
     }
 }

@@ -151,7 +151,7 @@ fn routes(
     hashed: bool,
 ) -> Router {
     use axum::middleware::from_fn_with_state;
-    use axum::routing::get;
+    use axum::routing::{any, get, post};
 
     let page_routes = generate_route_list(app::App);
     let backend = state.backend.clone();
@@ -169,6 +169,23 @@ fn routes(
         .route("/admin/audit.csv", get(http::audit_export::export))
         .route("/events", get(http::events::stream))
         .route("/api/v1/whoami", get(http::api::whoami))
+        .route(
+            "/api/v1/stix/bundles",
+            post(http::taxii::add_bundle).layer(http::taxii::body_limit()),
+        )
+        .route("/taxii2/", get(http::taxii::discovery))
+        .route("/taxii2/vaern/", get(http::taxii::api_root))
+        .route("/taxii2/vaern/collections/", get(http::taxii::collections))
+        .route(
+            "/taxii2/vaern/collections/{id}/",
+            get(http::taxii::collection_resource),
+        )
+        .route(
+            "/taxii2/vaern/collections/{id}/objects/",
+            post(http::taxii::add_objects).layer(http::taxii::body_limit()),
+        )
+        .route("/taxii2/vaern/status/{id}/", get(http::taxii::status))
+        .route("/taxii2/{*rest}", any(http::taxii::unknown))
         .leptos_routes_with_context(&state, page_routes, context.clone(), shell)
         .nest_service(
             "/pkg",

@@ -117,6 +117,61 @@ pub fn can_see_intel_item(viewer: &Viewer, viewer_org_kind: OrgKind, item: &Inte
     }
 }
 
+/// How the policy treats a kind of STIX object (DESIGN §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StixClass {
+    /// Alerts (sightings), advisories (reports) and incidents: [`can_see_intel_item`].
+    Item,
+    /// Indicators, vulnerabilities, notes and relationships: seen through the items they
+    /// hang on, and only if their own label admits the viewer too.
+    Dependent,
+    /// Identities, marking definitions and types the platform does not map.
+    AnalystsOnly,
+}
+
+impl StixClass {
+    pub const ALL: [StixClass; 3] = [Self::Item, Self::Dependent, Self::AnalystsOnly];
+
+    /// The stored form (`stix_objects.class`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Item => "item",
+            Self::Dependent => "dependent",
+            Self::AnalystsOnly => "analysts_only",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+stored_as_text!(StixClass, "STIX class");
+
+/// Whether `viewer` may see a STIX object of class `class` (DESIGN §2):
+///
+/// - an item by [`can_see_intel_item`];
+/// - a dependent object (indicator, vulnerability, note, relationship) if its own label
+///   admits the viewer, with `own.targets` being the targets of the items it hangs on,
+///   **and**, when it hangs on any item (`anchors`), the viewer may see one of them; a
+///   reference never lowers a marking;
+/// - identities, marking definitions and unmapped types: analysts only, by their label.
+pub fn can_see_stix_object(
+    viewer: &Viewer,
+    viewer_org_kind: OrgKind,
+    class: StixClass,
+    own: &IntelItem<'_>,
+    anchors: &[IntelItem<'_>],
+) -> bool {
+    let visible = |item: &IntelItem<'_>| can_see_intel_item(viewer, viewer_org_kind, item);
+    match class {
+        StixClass::Item => visible(own),
+        StixClass::Dependent => visible(own) && (anchors.is_empty() || anchors.iter().any(visible)),
+        StixClass::AnalystsOnly => is_analyst(viewer) && visible(own),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{GroupId, GroupRole, PlatformRole};

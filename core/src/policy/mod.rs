@@ -80,8 +80,11 @@ pub use group::{
     require_group_manager, require_manage_group, require_moderate, require_post_in,
     require_reply_to, sees_chatham_house_authors,
 };
-pub use intel::{IntelItem, OrgKind, can_see_intel_item};
-pub use sql::{GroupContentSql, IntelSql, push_group_content_visible, push_intel_visible};
+pub use intel::{IntelItem, OrgKind, StixClass, can_see_intel_item, can_see_stix_object};
+pub use sql::{
+    GroupContentSql, IntelSql, StixSql, push_group_content_visible, push_intel_visible,
+    push_stix_visible,
+};
 pub use tlp::Tlp;
 pub use tokens::{
     Scope, TokenGrant, can_manage_tokens, can_revoke_token, grantable_scopes, require_grant,

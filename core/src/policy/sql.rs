@@ -10,7 +10,7 @@
 //! backend changes nothing here. Each condition is one parenthesised expression, and a
 //! viewer that may see nothing gets the constant false `(1 = 0)`, never `in ()`.
 
-use super::OrgKind;
+use super::{OrgKind, StixClass};
 use super::{Tlp, Viewer, is_analyst, member_groups, person};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
@@ -126,6 +126,102 @@ impl IntelSql {
             recipient_users,
         }
     }
+}
+
+/// Where a list query finds STIX objects of every kind, for [`push_stix_visible`].
+///
+/// The row, under the alias of `item`, has the columns documented on [`IntelSql`] and:
+///
+/// - `class`: [`StixClass::as_str`] of its kind (any other text hides it);
+///
+/// and `anchors (item_id, anchor_ref)` lists, for a dependent object, the STIX ids of
+/// the items it hangs on; an anchor is the row of `objects` with that `stix_id` and
+/// `is_latest` true, itself an `item`-class row with targets and recipients in the same
+/// side tables.
+///
+/// ```
+/// use vaern_core::policy::{IntelSql, StixSql};
+/// const OBJECTS: StixSql = StixSql::new(
+///     IntelSql::new("o", "stix_object_targets", "stix_object_recipients"),
+///     "stix_objects",
+///     "stix_object_anchors",
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StixSql {
+    item: IntelSql,
+    objects: &'static str,
+    anchors: &'static str,
+}
+
+impl StixSql {
+    /// # Panics
+    ///
+    /// Like [`IntelSql::new`], if a name is not a plain identifier.
+    pub const fn new(item: IntelSql, objects: &'static str, anchors: &'static str) -> Self {
+        assert!(
+            is_identifier(objects) && is_identifier(anchors),
+            "BUG: StixSql names must be lowercase identifiers not starting with policy_"
+        );
+        Self {
+            item,
+            objects,
+            anchors,
+        }
+    }
+}
+
+/// Appends the SQL form of [`super::can_see_stix_object`] to `qb`, over the columns
+/// documented on [`StixSql`].
+pub fn push_stix_visible<'args, DB>(
+    qb: &mut QueryBuilder<'args, DB>,
+    viewer: &Viewer,
+    viewer_org_kind: OrgKind,
+    table: &StixSql,
+) where
+    DB: Database,
+    i64: Encode<'args, DB> + Type<DB>,
+    Tlp: Encode<'args, DB> + Type<DB>,
+{
+    stix_condition(viewer, viewer_org_kind, table).push_to(qb);
+}
+
+fn stix_condition(viewer: &Viewer, viewer_org_kind: OrgKind, t: &StixSql) -> Condition {
+    let a = t.item.alias;
+    let own = intel_condition(viewer, viewer_org_kind, &t.item);
+    let mut c = Condition::default();
+    c.text(format!("(({a}.class = '{}' and ", StixClass::Item.as_str()));
+    c.append(intel_condition(viewer, viewer_org_kind, &t.item));
+
+    c.text(format!(
+        ") or ({a}.class = '{}' and ",
+        StixClass::Dependent.as_str()
+    ));
+    c.append(own);
+    c.text(format!(
+        " and (not exists (select 1 from {anchors} policy_anchors where policy_anchors.item_id = {a}.id) \
+         or exists (select 1 from {anchors} policy_anchors join {objects} policy_anchor \
+         on policy_anchor.stix_id = policy_anchors.anchor_ref and policy_anchor.is_latest \
+         where policy_anchors.item_id = {a}.id and ",
+        anchors = t.anchors,
+        objects = t.objects,
+    ));
+    let anchor = IntelSql {
+        alias: "policy_anchor",
+        ..t.item
+    };
+    c.append(intel_condition(viewer, viewer_org_kind, &anchor));
+    c.text("))");
+
+    if is_analyst(viewer) {
+        c.text(format!(
+            ") or ({a}.class = '{}' and ",
+            StixClass::AnalystsOnly.as_str()
+        ));
+        c.append(intel_condition(viewer, viewer_org_kind, &t.item));
+    }
+    c.text("))");
+    c
 }
 
 /// Appends the SQL form of [`super::can_see_group_item`] to `qb`: one parenthesised
@@ -286,6 +382,10 @@ enum Part {
 impl Condition {
     fn text(&mut self, sql: impl Into<String>) {
         self.parts.push(Part::Text(sql.into()));
+    }
+
+    fn append(&mut self, other: Condition) {
+        self.parts.extend(other.parts);
     }
 
     fn bind_id(&mut self, id: i64) {

@@ -1,6 +1,7 @@
 //! Request body limits: forms and server-function calls are small; the few that carry a
-//! pasted list get a larger limit by path; uploads get their own limits where they are
-//! added.
+//! pasted list get a larger limit by path, STIX ingestion the API root's
+//! `max_content_length`; uploads get their own limits where they are added. Bodies are
+//! read up to the limit and no further, whatever `Content-Length` claims.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -33,7 +34,9 @@ const POST_ROUTES: &[&str] = &[
 
 /// The limit for a request path.
 pub fn max_body_for(path: &str) -> usize {
-    if PASTE_ROUTES.contains(&path) {
+    if super::taxii::is_ingest_route(path) {
+        super::taxii::MAX_CONTENT_LENGTH
+    } else if PASTE_ROUTES.contains(&path) {
         MAX_PASTE_BODY
     } else if POST_ROUTES.contains(&path) {
         MAX_POST_BODY

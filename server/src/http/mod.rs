@@ -9,6 +9,7 @@ pub mod limits;
 pub mod rpc;
 pub mod security;
 pub mod sessions;
+pub mod taxii;
 pub mod token_auth;
 pub mod trace;
 pub mod viewer;

@@ -16,4 +16,5 @@ mod organisations;
 mod people;
 mod security;
 mod sessions;
+mod stix;
 mod tokens;

@@ -1,0 +1,360 @@
+//! What people read of the received STIX objects: the analysts' list (newest first,
+//! filtered by kind, TLP, organisation and time) and the one write analysts make here,
+//! setting the label of an unmarked object and naming TLP:RED recipients. Every read
+//! goes through [`push_stix_visible`], every write through [`can_see_stix_object`]'s
+//! SQL twin first: a hidden object is answered like a missing one.
+
+use super::object::{Kind, Severity};
+use crate::audit::{Actor, AuditLog, Entry, action};
+use crate::clock;
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{OrgId, UserId};
+use crate::policy::{
+    IntelSql, OrgKind, PlatformRole, StixSql, Tlp, Viewer, ViewerKind, push_stix_visible,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
+
+/// Objects per page of the list.
+pub const PER_PAGE: i64 = 50;
+
+const OBJECTS: StixSql = StixSql::new(
+    IntelSql::new("o", "stix_object_targets", "stix_object_recipients"),
+    "stix_objects",
+    "stix_object_anchors",
+);
+
+/// Which label to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LabelFilter {
+    /// No TLP marking yet: waiting for an analyst.
+    Unmarked,
+    Tlp(Tlp),
+}
+
+/// The list's filter; every part optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    pub kind: Option<Kind>,
+    pub label: Option<LabelFilter>,
+    /// Routed to this organisation.
+    pub org: Option<OrgId>,
+    /// Received at or after (unix seconds).
+    pub from: Option<i64>,
+    /// Received before (unix seconds).
+    pub to: Option<i64>,
+    /// Received before this `date_added` (microseconds): the next page.
+    pub before: Option<i64>,
+}
+
+/// One object as the list shows it (its newest version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub row: i64,
+    pub stix_id: String,
+    pub stix_type: String,
+    pub kind: Kind,
+    pub name: String,
+    pub severity: Option<Severity>,
+    /// `None`: unmarked.
+    pub tlp: Option<Tlp>,
+    pub date_added_us: i64,
+    pub version_us: i64,
+    /// How many versions are stored.
+    pub versions: i64,
+    /// Names of the organisations it was routed to.
+    pub targets: Vec<String>,
+    /// Named target identities not linked to any organisation yet.
+    pub has_unlinked_targets: bool,
+    /// References to objects not stored (yet).
+    pub unresolved: Vec<String>,
+    /// TLP:RED recipients named by an analyst.
+    pub recipients: Vec<String>,
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Kind::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("kind {text:?}")))
+    }
+}
+
+impl Serialize for Severity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Severity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Severity::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("severity {text:?}")))
+    }
+}
+
+/// The kind of the viewer's organisation, which the policy needs for untargeted AMBER.
+pub async fn org_kind(db: &Db, org: OrgId) -> CoreResult<OrgKind> {
+    let kind: String = sqlx::query_scalar("select kind from organisations where id = $1")
+        .bind(org)
+        .fetch_one(db)
+        .await?;
+    OrgKind::parse(&kind).ok_or_else(|| CoreError::Internal(format!("organisation kind {kind:?}")))
+}
+
+/// The analysts' list: objects `viewer` may see, newest received first, one page.
+/// Anyone but a signed-in analyst is `Forbidden` (the dashboard is everyone else's view).
+pub async fn list(db: &Db, viewer: &Viewer, filter: &Filter) -> CoreResult<Vec<Listed>> {
+    require_analyst(viewer)?;
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select o.id, o.stix_id, o.type, o.kind, o.name, o.severity, o.tlp, o.date_added_us, \
+         o.version_us, (select count(*) from stix_objects v where v.stix_id = o.stix_id), \
+         o.has_unlinked_targets from stix_objects o where o.is_latest and ",
+    );
+    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    if let Some(k) = filter.kind {
+        qb.push(" and o.kind = ").push_bind(k.as_str());
+    }
+    match filter.label {
+        Some(LabelFilter::Unmarked) => {
+            qb.push(" and o.tlp is null");
+        }
+        Some(LabelFilter::Tlp(tlp)) => {
+            qb.push(" and o.tlp = ").push_bind(tlp);
+        }
+        None => {}
+    }
+    if let Some(org) = filter.org {
+        qb.push(
+            " and exists (select 1 from stix_object_targets ft where ft.item_id = o.id \
+             and ft.org_id = ",
+        )
+        .push_bind(org)
+        .push(")");
+    }
+    if let Some(from) = filter.from {
+        qb.push(" and o.date_added_us >= ")
+            .push_bind(from.saturating_mul(1_000_000));
+    }
+    if let Some(to) = filter.to {
+        qb.push(" and o.date_added_us < ")
+            .push_bind(to.saturating_mul(1_000_000));
+    }
+    if let Some(before) = filter.before {
+        qb.push(" and o.date_added_us < ").push_bind(before);
+    }
+    qb.push(" order by o.date_added_us desc limit ")
+        .push_bind(PER_PAGE);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<Tlp>,
+        i64,
+        i64,
+        i64,
+        bool,
+    );
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    let mut listed = Vec::with_capacity(rows.len());
+    for (
+        row,
+        stix_id,
+        stix_type,
+        kind,
+        name,
+        severity,
+        tlp,
+        date_added_us,
+        version_us,
+        versions,
+        unlinked,
+    ) in rows
+    {
+        listed.push(Listed {
+            row,
+            kind: Kind::parse(&kind)
+                .ok_or_else(|| CoreError::Internal(format!("stored kind {kind:?}")))?,
+            severity: severity.as_deref().and_then(Severity::parse),
+            targets: names(
+                db,
+                "select org.name from stix_object_targets t join organisations org \
+                 on org.id = t.org_id where t.item_id = $1 order by org.name",
+                row,
+            )
+            .await?,
+            unresolved: names(
+                db,
+                "select distinct r.ref from stix_refs r where r.item_id = $1 \
+                 and r.property <> 'marking' \
+                 and not exists (select 1 from stix_objects s where s.stix_id = r.ref) \
+                 order by r.ref",
+                row,
+            )
+            .await?,
+            recipients: names(
+                db,
+                "select u.name || ' <' || u.email || '>' from stix_object_recipients r \
+                 join users u on u.id = r.user_id where r.item_id = $1 order by u.name",
+                row,
+            )
+            .await?,
+            stix_id,
+            stix_type,
+            name,
+            tlp,
+            date_added_us,
+            version_us,
+            versions,
+            has_unlinked_targets: unlinked,
+        });
+    }
+    Ok(listed)
+}
+
+async fn names(db: &Db, sql: &str, row: i64) -> CoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(sql).bind(row).fetch_all(db).await?)
+}
+
+/// The STIX ids of every object (newest version) `viewer` may see, person or token:
+/// the routing of received intel as the policy decides it.
+pub async fn visible_ids(db: &Db, viewer: &Viewer) -> CoreResult<Vec<String>> {
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut qb =
+        QueryBuilder::<Sqlite>::new("select o.stix_id from stix_objects o where o.is_latest and ");
+    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    Ok(qb.build_query_scalar().fetch_all(db).await?)
+}
+
+/// The object as received (its newest version's JSON), if `viewer` may see it.
+pub async fn content(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<String> {
+    require_analyst(viewer)?;
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut qb = QueryBuilder::<Sqlite>::new("select o.content from stix_objects o where o.id = ");
+    qb.push_bind(row).push(" and ");
+    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    qb.build_query_scalar()
+        .fetch_optional(db)
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// An analyst's label for an object: the TLP, and for RED the named recipients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labelling {
+    pub tlp: Tlp,
+    /// E-mail addresses of the recipients (RED only; ignored otherwise).
+    pub recipients: Vec<String>,
+}
+
+/// Sets the label of an unmarked object, or names the recipients of a RED one, as
+/// `analyst`, who must see it (else `NotFound`). A label once set can be raised by
+/// naming a stricter one, never lowered; a RED label needs at least one recipient,
+/// each an active user (`Invalid { field: "recipients" }`).
+pub async fn set_label(
+    db: &Db,
+    audit: &AuditLog,
+    analyst: &Viewer,
+    row: i64,
+    labelling: &Labelling,
+    address: &str,
+) -> CoreResult<()> {
+    require_analyst(analyst)?;
+    let kind = org_kind(db, analyst.org_id).await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select o.tlp, o.tlp_set_by is not null from stix_objects o where o.is_latest and o.id = ",
+    );
+    qb.push_bind(row).push(" and ");
+    push_stix_visible(&mut qb, analyst, kind, &OBJECTS);
+    let (current, set_by_analyst): (Option<Tlp>, bool) = qb
+        .build_query_as()
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    // Labels that came with the object are the centre's: analysts only name RED
+    // recipients on them. Labels analysts set may be raised.
+    match current {
+        Some(tlp) if !set_by_analyst && tlp != labelling.tlp => {
+            return Err(CoreError::invalid("tlp", "marked_by_publisher"));
+        }
+        Some(tlp) => {
+            tlp.check_change(labelling.tlp)?;
+        }
+        None => {}
+    }
+    let mut recipients: Vec<UserId> = Vec::new();
+    if labelling.tlp == Tlp::Red {
+        for email in &labelling.recipients {
+            let email = email.trim().to_lowercase();
+            if email.is_empty() {
+                continue;
+            }
+            let user: Option<UserId> = sqlx::query_scalar(
+                "select id from users where lower(email) = $1 and status = 'active'",
+            )
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+            recipients.push(user.ok_or(CoreError::invalid("recipients", "unknown"))?);
+        }
+        if recipients.is_empty() {
+            return Err(CoreError::invalid("recipients", "required"));
+        }
+    }
+    if current.is_none() || set_by_analyst {
+        sqlx::query(
+            "update stix_objects set tlp = $1, tlp_set_by = $2, tlp_set_at = $3 where id = $4",
+        )
+        .bind(labelling.tlp)
+        .bind(analyst.user_id)
+        .bind(clock::now())
+        .bind(row)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if labelling.tlp == Tlp::Red {
+        sqlx::query("delete from stix_object_recipients where item_id = $1")
+            .bind(row)
+            .execute(&mut *tx)
+            .await?;
+        for user in &recipients {
+            sqlx::query("insert into stix_object_recipients (item_id, user_id) values ($1, $2)")
+                .bind(row)
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    audit
+        .note(
+            Entry::new(Actor::of(analyst), action::STIX_LABEL)
+                .address(address)
+                .detail(format!(
+                    "object={row} tlp={} recipients={}",
+                    labelling.tlp.as_str(),
+                    recipients.len()
+                )),
+        )
+        .await;
+    Ok(())
+}
+
+fn require_analyst(viewer: &Viewer) -> CoreResult<()> {
+    if viewer.kind == ViewerKind::User && viewer.role == PlatformRole::Analyst {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden)
+    }
+}

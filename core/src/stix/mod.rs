@@ -1,0 +1,17 @@
+//! STIX 2.1 from the analysis centre: validation, TLP markings, mapping to alerts,
+//! advisories and incidents, and storage in one transaction per request.
+
+pub mod browse;
+pub mod ingest;
+pub mod markings;
+pub mod object;
+pub mod pattern;
+pub mod simulate;
+
+/// The TAXII collection the analysis centre writes into (alias `inbound`). Fixed, so that
+/// the centre configures it once; documented in README.md.
+pub const INBOUND_COLLECTION_ID: &str = "5f0a3c0e-2a4b-4c7e-9a51-6b3e1d2c4f01";
+
+/// The TAXII collection that serves each reader what its organisation may see (alias
+/// `feed`). Fixed and documented like the inbound one.
+pub const FEED_COLLECTION_ID: &str = "8c1d6f2a-4e3b-4b9a-8f07-2d5c9e1a7b42";

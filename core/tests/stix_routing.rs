@@ -1,0 +1,667 @@
+//! Routing of received STIX objects through the one policy (issue 6): each TLP ×
+//! targeted / not targeted organisation × analyst × coordinator × token, dependent
+//! objects seen through the items they hang on, untargeted and unlinked items, and
+//! references resolved when their object arrives later. Objects go in through
+//! `stix::ingest` into a real (temporary) database, and come out through
+//! `stix::browse::visible`, which applies `policy::push_stix_visible`.
+
+use serde_json::{Value, json};
+use vaern_core::db::Db;
+use vaern_core::ids::{OrgId, UserId};
+use vaern_core::policy::{PlatformRole, Tlp, Viewer};
+use vaern_core::stix::browse;
+use vaern_core::stix::ingest::{self, IngestError, Poster};
+use vaern_core::stix::markings::tlp2_id;
+use vaern_core::tokens::{self, Manager, NewToken};
+
+const CENTRE: &str = "identity--3f0b9a7c-1d2e-4c5b-8a6f-0e1d2c3b4a59";
+const AARHUS_IDENTITY: &str = "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0751";
+const STRANGER_IDENTITY: &str = "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0999";
+
+struct World {
+    db: Db,
+    _dir: tempfile::TempDir,
+    poster: Poster,
+    aarhus: OrgId,
+    odense: OrgId,
+    region: OrgId,
+    soc: OrgId,
+}
+
+async fn org(db: &Db, code: &str) -> OrgId {
+    sqlx::query_scalar("select id from organisations where code = $1")
+        .bind(code)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = vaern_core::db::open(dir.path()).await.unwrap();
+    let audit = vaern_core::audit::AuditLog::new(db.clone(), dir.path());
+    let created = tokens::create(
+        &db,
+        &audit,
+        Manager::Operator,
+        "test",
+        NewToken {
+            org: "soc".into(),
+            scopes: vec!["stix:write".into()],
+            expires: None,
+            name: "centre".into(),
+        },
+    )
+    .await
+    .unwrap();
+    World {
+        poster: Poster {
+            token: created.id,
+            org: created.org.id,
+        },
+        aarhus: org(&db, "751").await,
+        odense: org(&db, "461").await,
+        region: org(&db, "1082").await,
+        soc: org(&db, "soc").await,
+        db,
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn send(&self, objects: Vec<Value>) {
+        if let Err(err) = ingest::ingest(&self.db, &self.poster, objects).await {
+            panic!("ingest refused: {err:?}");
+        }
+    }
+
+    async fn visible(&self, viewer: &Viewer) -> Vec<String> {
+        let mut ids = browse::visible_ids(&self.db, viewer).await.unwrap();
+        ids.sort();
+        ids
+    }
+
+    fn person(&self, role: PlatformRole, org: OrgId) -> Viewer {
+        Viewer::user(UserId(1), org, role, false, vec![])
+    }
+}
+
+fn uuid(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012x}")
+}
+
+fn marked(mut object: Value, tlp: Option<Tlp>) -> Value {
+    if let Some(tlp) = tlp {
+        object["object_marking_refs"] = json!([tlp2_id(tlp)]);
+    }
+    object
+}
+
+fn identity(id: &str, name: &str, kommunekode: &str) -> Value {
+    json!({
+        "type": "identity", "spec_version": "2.1", "id": id,
+        "created": "2026-11-01T10:00:00Z", "modified": "2026-11-01T10:00:00Z",
+        "name": name, "identity_class": "organization",
+        "external_references": [{"source_name": "kommunekode", "external_id": kommunekode}],
+        "object_marking_refs": [tlp2_id(Tlp::Green)]
+    })
+}
+
+fn indicator(n: u32, tlp: Option<Tlp>) -> Value {
+    marked(
+        json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--{}", uuid(n)),
+            "created": "2026-11-01T10:00:00Z", "modified": "2026-11-01T10:00:00Z",
+            "created_by_ref": CENTRE, "name": "C2-server",
+            "pattern": "[ipv4-addr:value = '198.51.100.23']", "pattern_type": "stix",
+            "valid_from": "2026-11-01T10:00:00Z"
+        }),
+        tlp,
+    )
+}
+
+fn sighting(n: u32, of: &str, at: &[&str], tlp: Option<Tlp>) -> Value {
+    marked(
+        json!({
+            "type": "sighting", "spec_version": "2.1",
+            "id": format!("sighting--{}", uuid(n)),
+            "created": "2026-11-01T11:00:00Z", "modified": "2026-11-01T11:00:00Z",
+            "created_by_ref": CENTRE, "sighting_of_ref": of, "where_sighted_refs": at
+        }),
+        tlp,
+    )
+}
+
+fn report(n: u32, refs: &[&str], tlp: Option<Tlp>) -> Value {
+    marked(
+        json!({
+            "type": "report", "spec_version": "2.1",
+            "id": format!("report--{}", uuid(n)),
+            "created": "2026-11-01T12:00:00Z", "modified": "2026-11-01T12:00:00Z",
+            "created_by_ref": CENTRE, "name": "Varsel", "published": "2026-11-01T12:00:00Z",
+            "object_refs": refs
+        }),
+        tlp,
+    )
+}
+
+#[tokio::test]
+async fn each_tlp_reaches_exactly_the_viewers_design_names() {
+    let w = world().await;
+    let labels = [
+        None,
+        Some(Tlp::Clear),
+        Some(Tlp::Green),
+        Some(Tlp::Amber),
+        Some(Tlp::AmberStrict),
+        Some(Tlp::Red),
+    ];
+    let mut objects = vec![identity(AARHUS_IDENTITY, "Aarhus Kommune", "751")];
+    for (n, tlp) in labels.iter().enumerate() {
+        let n = n as u32;
+        // The observed indicator carries the sighting's label, so that only the
+        // sighting's routing is under test here.
+        let of = format!("indicator--{}", uuid(100 + n));
+        objects.push(indicator(100 + n, *tlp));
+        objects.push(sighting(n, &of, &[AARHUS_IDENTITY], *tlp));
+    }
+    w.send(objects).await;
+
+    let sightings = |viewer: Viewer| {
+        let w = &w;
+        async move {
+            w.visible(&viewer)
+                .await
+                .into_iter()
+                .filter(|id| id.starts_with("sighting--"))
+                .map(|id| {
+                    let n = u32::from_str_radix(&id[id.len() - 12..], 16).unwrap();
+                    labels[n as usize]
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let open = vec![Some(Tlp::Clear), Some(Tlp::Green)];
+    let targeted = vec![
+        Some(Tlp::Clear),
+        Some(Tlp::Green),
+        Some(Tlp::Amber),
+        Some(Tlp::AmberStrict),
+    ];
+    let mut analyst = vec![None];
+    analyst.extend(targeted.iter().copied());
+    analyst.push(Some(Tlp::Red));
+
+    let cases: Vec<(&str, Viewer, Vec<Option<Tlp>>)> = vec![
+        (
+            "member of the targeted municipality",
+            w.person(PlatformRole::Member, w.aarhus),
+            targeted.clone(),
+        ),
+        (
+            "member elsewhere",
+            w.person(PlatformRole::Member, w.odense),
+            open.clone(),
+        ),
+        (
+            "coordinator of the targeted municipality",
+            w.person(PlatformRole::Coordinator, w.aarhus),
+            targeted.clone(),
+        ),
+        (
+            "coordinator elsewhere",
+            w.person(PlatformRole::Coordinator, w.odense),
+            open.clone(),
+        ),
+        (
+            "admin elsewhere",
+            w.person(PlatformRole::Admin, w.region),
+            open.clone(),
+        ),
+        (
+            "token of the targeted municipality",
+            Viewer::api_token(w.aarhus),
+            targeted.clone(),
+        ),
+        ("token elsewhere", Viewer::api_token(w.odense), open.clone()),
+        (
+            "token of the centre",
+            Viewer::api_token(w.soc),
+            open.clone(),
+        ),
+        (
+            "analyst of the publishing centre",
+            w.person(PlatformRole::Analyst, w.soc),
+            analyst,
+        ),
+        (
+            "analyst of another organisation",
+            w.person(PlatformRole::Analyst, w.region),
+            {
+                let mut v = vec![None];
+                v.extend(targeted.iter().copied());
+                v
+            },
+        ),
+    ];
+    for (who, viewer, expected) in cases {
+        let mut seen = sightings(viewer).await;
+        seen.sort();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(seen, expected, "{who}");
+    }
+}
+
+#[tokio::test]
+async fn a_sighting_becomes_an_alert_for_each_linked_organisation_sighted_at() {
+    let w = world().await;
+    w.send(vec![
+        identity(AARHUS_IDENTITY, "Aarhus Kommune", "751"),
+        identity(
+            "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0461",
+            "Odense Kommune",
+            "461",
+        ),
+        indicator(1, Some(Tlp::Amber)),
+        sighting(
+            2,
+            &format!("indicator--{}", uuid(1)),
+            &[
+                AARHUS_IDENTITY,
+                "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0461",
+            ],
+            Some(Tlp::Amber),
+        ),
+    ])
+    .await;
+    let alerts: Vec<OrgId> = sqlx::query_scalar("select org_id from alerts order by org_id")
+        .fetch_all(&w.db)
+        .await
+        .unwrap();
+    let mut expected = vec![w.aarhus, w.odense];
+    expected.sort();
+    assert_eq!(alerts, expected);
+}
+
+#[tokio::test]
+async fn a_dependent_object_is_seen_only_through_an_item_its_viewer_may_see() {
+    let w = world().await;
+    // A GREEN indicator observed at Aarhus under AMBER: only Aarhus and analysts learn
+    // of it; a GREEN indicator no item refers to is open to all.
+    w.send(vec![
+        identity(AARHUS_IDENTITY, "Aarhus Kommune", "751"),
+        indicator(1, Some(Tlp::Green)),
+        sighting(
+            2,
+            &format!("indicator--{}", uuid(1)),
+            &[AARHUS_IDENTITY],
+            Some(Tlp::Amber),
+        ),
+        indicator(3, Some(Tlp::Green)),
+    ])
+    .await;
+    let hung = format!("indicator--{}", uuid(1));
+    let loose = format!("indicator--{}", uuid(3));
+    let aarhus = w.visible(&w.person(PlatformRole::Member, w.aarhus)).await;
+    assert!(aarhus.contains(&hung) && aarhus.contains(&loose));
+    let odense = w.visible(&w.person(PlatformRole::Member, w.odense)).await;
+    assert!(!odense.contains(&hung), "{odense:?}");
+    assert!(odense.contains(&loose));
+    // An AMBER indicator hanging on a GREEN sighting at Aarhus: its own label still
+    // limits it to Aarhus (a reference never lowers a marking).
+    w.send(vec![
+        indicator(4, Some(Tlp::Amber)),
+        sighting(
+            5,
+            &format!("indicator--{}", uuid(4)),
+            &[AARHUS_IDENTITY],
+            Some(Tlp::Green),
+        ),
+    ])
+    .await;
+    let strict = format!("indicator--{}", uuid(4));
+    let sighting_5 = format!("sighting--{}", uuid(5));
+    let odense = w.visible(&w.person(PlatformRole::Member, w.odense)).await;
+    assert!(odense.contains(&sighting_5) && !odense.contains(&strict));
+    assert!(
+        w.visible(&Viewer::api_token(w.aarhus))
+            .await
+            .contains(&strict)
+    );
+}
+
+#[tokio::test]
+async fn untargeted_amber_reaches_every_municipality_and_nothing_else() {
+    let w = world().await;
+    w.send(vec![
+        indicator(1, Some(Tlp::Amber)),
+        report(2, &[&format!("indicator--{}", uuid(1))], Some(Tlp::Amber)),
+        report(
+            3,
+            &[&format!("indicator--{}", uuid(1))],
+            Some(Tlp::AmberStrict),
+        ),
+    ])
+    .await;
+    let amber = format!("report--{}", uuid(2));
+    let strict = format!("report--{}", uuid(3));
+    let odense = w.visible(&w.person(PlatformRole::Member, w.odense)).await;
+    assert!(odense.contains(&amber) && !odense.contains(&strict));
+    let region = w.visible(&w.person(PlatformRole::Member, w.region)).await;
+    assert!(!region.contains(&amber));
+    let analyst = w.visible(&w.person(PlatformRole::Analyst, w.soc)).await;
+    assert!(analyst.contains(&amber) && analyst.contains(&strict));
+}
+
+#[tokio::test]
+async fn a_target_identity_that_arrives_later_routes_the_sighting_then() {
+    let w = world().await;
+    let of = format!("indicator--{}", uuid(1));
+    w.send(vec![
+        indicator(1, Some(Tlp::Amber)),
+        sighting(2, &of, &[AARHUS_IDENTITY], Some(Tlp::Amber)),
+    ])
+    .await;
+    let seen = format!("sighting--{}", uuid(2));
+    // Unlinked: analysts only, and no alert yet.
+    assert!(
+        !w.visible(&w.person(PlatformRole::Member, w.aarhus))
+            .await
+            .contains(&seen)
+    );
+    assert!(
+        w.visible(&w.person(PlatformRole::Analyst, w.soc))
+            .await
+            .contains(&seen)
+    );
+    let unresolved: i64 = sqlx::query_scalar(
+        "select count(*) from stix_refs r where r.ref = $1 \
+         and not exists (select 1 from stix_objects o where o.stix_id = r.ref)",
+    )
+    .bind(AARHUS_IDENTITY)
+    .fetch_one(&w.db)
+    .await
+    .unwrap();
+    assert_eq!(unresolved, 1);
+    let alerts: i64 = sqlx::query_scalar("select count(*) from alerts")
+        .fetch_one(&w.db)
+        .await
+        .unwrap();
+    assert_eq!(alerts, 0);
+
+    w.send(vec![identity(AARHUS_IDENTITY, "Aarhus Kommune", "751")])
+        .await;
+    assert!(
+        w.visible(&w.person(PlatformRole::Member, w.aarhus))
+            .await
+            .contains(&seen)
+    );
+    assert!(
+        !w.visible(&w.person(PlatformRole::Member, w.odense))
+            .await
+            .contains(&seen)
+    );
+    let alerts: i64 = sqlx::query_scalar("select count(*) from alerts")
+        .fetch_one(&w.db)
+        .await
+        .unwrap();
+    assert_eq!(alerts, 1);
+}
+
+#[tokio::test]
+async fn an_identity_is_never_matched_by_name_alone() {
+    let w = world().await;
+    let nameless = json!({
+        "type": "identity", "spec_version": "2.1", "id": STRANGER_IDENTITY,
+        "created": "2026-11-01T10:00:00Z", "modified": "2026-11-01T10:00:00Z",
+        "name": "Aarhus Kommune", "identity_class": "organization"
+    });
+    w.send(vec![
+        nameless,
+        indicator(1, Some(Tlp::Green)),
+        sighting(
+            2,
+            &format!("indicator--{}", uuid(1)),
+            &[STRANGER_IDENTITY],
+            Some(Tlp::Green),
+        ),
+    ])
+    .await;
+    let linked: Option<i64> =
+        sqlx::query_scalar("select org_id from stix_identities where stix_id = $1")
+            .bind(STRANGER_IDENTITY)
+            .fetch_one(&w.db)
+            .await
+            .unwrap();
+    assert_eq!(linked, None);
+    let seen = format!("sighting--{}", uuid(2));
+    assert!(
+        !w.visible(&w.person(PlatformRole::Member, w.aarhus))
+            .await
+            .contains(&seen)
+    );
+}
+
+#[tokio::test]
+async fn nothing_of_a_refused_request_is_stored() {
+    let w = world().await;
+    let mut broken = indicator(2, Some(Tlp::Green));
+    broken["valid_from"] = json!("soon");
+    let refused = ingest::ingest(
+        &w.db,
+        &w.poster,
+        vec![indicator(1, Some(Tlp::Green)), broken],
+    )
+    .await;
+    assert!(matches!(refused, Err(IngestError::Invalid(ref p)) if p.len() == 1 && p[0].index == 1));
+    for table in [
+        "stix_objects",
+        "stix_ingests",
+        "stix_refs",
+        "intel_events",
+        "search_outbox",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(&w.db)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+}
+
+#[tokio::test]
+async fn the_simulators_bundles_are_accepted_whole_and_routed_to_municipalities() {
+    let w = world().await;
+    let municipalities = vaern_core::orgs::municipality_codes_and_names().unwrap();
+    let mut generator = vaern_core::stix::simulate::Generator::new(7, municipalities);
+    let now = time::OffsetDateTime::now_utc();
+    for _ in 0..20 {
+        let mut bundle = generator.bundle(100, now);
+        let Value::Array(objects) = bundle["objects"].take() else {
+            panic!("no objects");
+        };
+        w.send(objects).await;
+    }
+    let routed: i64 = sqlx::query_scalar(
+        "select count(distinct t.org_id) from stix_object_targets t \
+         join organisations o on o.id = t.org_id where o.kind = 'municipality'",
+    )
+    .fetch_one(&w.db)
+    .await
+    .unwrap();
+    assert!(routed > 10, "routed to {routed} municipalities");
+    let alerts: i64 = sqlx::query_scalar("select count(*) from alerts")
+        .fetch_one(&w.db)
+        .await
+        .unwrap();
+    assert!(alerts > 0);
+}
+
+#[tokio::test]
+async fn the_demo_month_of_intel_goes_in_through_ingestion() {
+    let w = world().await;
+    let audit = vaern_core::audit::AuditLog::new(w.db.clone(), w._dir.path());
+    let secret = vaern_core::demo::fill_intel(&w.db, &audit).await.unwrap();
+    assert!(!secret.is_empty());
+    let days: i64 = sqlx::query_scalar("select count(*) from stix_ingests")
+        .fetch_one(&w.db)
+        .await
+        .unwrap();
+    assert_eq!(days, 90);
+}
+
+/// One stored row as the Rust predicate needs it.
+struct Row {
+    id: i64,
+    stix_id: String,
+    class: vaern_core::policy::StixClass,
+    tlp: Option<Tlp>,
+    publisher: OrgId,
+    unlinked: bool,
+    targets: Vec<OrgId>,
+    recipients: Vec<UserId>,
+}
+
+impl Row {
+    fn item(&self) -> vaern_core::policy::IntelItem<'_> {
+        vaern_core::policy::IntelItem {
+            tlp: self.tlp,
+            publisher_org_id: self.publisher,
+            targets: &self.targets,
+            has_unlinked_targets: self.unlinked,
+            recipient_users: &self.recipients,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_rust_predicate_and_the_sql_condition_agree_on_every_received_object() {
+    use vaern_core::policy::{OrgKind, can_see_stix_object};
+    let w = world().await;
+    let municipalities = vaern_core::orgs::municipality_codes_and_names().unwrap();
+    let mut generator = vaern_core::stix::simulate::Generator::new(11, municipalities);
+    let now = time::OffsetDateTime::now_utc();
+    for _ in 0..10 {
+        let mut bundle = generator.bundle(100, now);
+        let Value::Array(objects) = bundle["objects"].take() else {
+            panic!("no objects");
+        };
+        w.send(objects).await;
+    }
+    // Unlinked targets and RED recipients, which the generator does not make.
+    w.send(vec![
+        indicator(1, Some(Tlp::Red)),
+        sighting(
+            2,
+            &format!("indicator--{}", uuid(1)),
+            &[STRANGER_IDENTITY],
+            Some(Tlp::Amber),
+        ),
+    ])
+    .await;
+    let recipient: UserId = sqlx::query_scalar(
+        "insert into users (org_id, email, name, platform_role, status, created_at, updated_at) \
+         values ($1, 'modtager@aarhus.dk', 'Modtager', 'member', 'active', 0, 0) returning id",
+    )
+    .bind(w.aarhus)
+    .fetch_one(&w.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into stix_object_recipients (item_id, user_id) \
+         select id, $1 from stix_objects where tlp = 'red' and is_latest limit 3",
+    )
+    .bind(recipient)
+    .execute(&w.db)
+    .await
+    .unwrap();
+
+    let base: Vec<(i64, String, String, Option<Tlp>, OrgId, bool)> = sqlx::query_as(
+        "select id, stix_id, class, tlp, publisher_org_id, has_unlinked_targets \
+         from stix_objects where is_latest",
+    )
+    .fetch_all(&w.db)
+    .await
+    .unwrap();
+    let targets: Vec<(i64, OrgId)> =
+        sqlx::query_as("select item_id, org_id from stix_object_targets")
+            .fetch_all(&w.db)
+            .await
+            .unwrap();
+    let recipients: Vec<(i64, UserId)> =
+        sqlx::query_as("select item_id, user_id from stix_object_recipients")
+            .fetch_all(&w.db)
+            .await
+            .unwrap();
+    let anchors: Vec<(i64, String)> =
+        sqlx::query_as("select item_id, anchor_ref from stix_object_anchors")
+            .fetch_all(&w.db)
+            .await
+            .unwrap();
+    let rows: Vec<Row> = base
+        .into_iter()
+        .map(|(id, stix_id, class, tlp, publisher, unlinked)| Row {
+            id,
+            stix_id,
+            class: vaern_core::policy::StixClass::parse(&class).unwrap(),
+            tlp,
+            publisher,
+            unlinked,
+            targets: targets.iter().filter(|t| t.0 == id).map(|t| t.1).collect(),
+            recipients: recipients
+                .iter()
+                .filter(|r| r.0 == id)
+                .map(|r| r.1)
+                .collect(),
+        })
+        .collect();
+    assert!(rows.iter().any(|r| r.unlinked));
+    assert!(rows.iter().any(|r| !r.recipients.is_empty()));
+    assert!(!anchors.is_empty());
+
+    let viewers = [
+        (
+            w.person(PlatformRole::Member, w.aarhus),
+            OrgKind::Municipality,
+        ),
+        (
+            Viewer::user(recipient, w.aarhus, PlatformRole::Member, false, vec![]),
+            OrgKind::Municipality,
+        ),
+        (
+            w.person(PlatformRole::Coordinator, w.odense),
+            OrgKind::Municipality,
+        ),
+        (w.person(PlatformRole::Member, w.region), OrgKind::Region),
+        (
+            w.person(PlatformRole::Analyst, w.soc),
+            OrgKind::AnalysisCentre,
+        ),
+        (w.person(PlatformRole::Analyst, w.region), OrgKind::Region),
+        (
+            w.person(PlatformRole::Admin, w.soc),
+            OrgKind::AnalysisCentre,
+        ),
+        (Viewer::api_token(w.aarhus), OrgKind::Municipality),
+        (Viewer::api_token(w.soc), OrgKind::AnalysisCentre),
+    ];
+    for (viewer, kind) in &viewers {
+        let mut expected: Vec<String> = rows
+            .iter()
+            .filter(|row| {
+                let hung_on: Vec<&Row> = anchors
+                    .iter()
+                    .filter(|a| a.0 == row.id)
+                    .filter_map(|a| rows.iter().find(|r| r.stix_id == a.1))
+                    .collect();
+                let items: Vec<_> = hung_on.iter().map(|r| r.item()).collect();
+                can_see_stix_object(viewer, *kind, row.class, &row.item(), &items)
+            })
+            .map(|row| row.stix_id.clone())
+            .collect();
+        expected.sort();
+        assert_eq!(w.visible(viewer).await, expected, "{viewer:?}");
+    }
+}
