@@ -665,3 +665,31 @@ async fn the_rust_predicate_and_the_sql_condition_agree_on_every_received_object
         assert_eq!(w.visible(viewer).await, expected, "{viewer:?}");
     }
 }
+
+#[tokio::test]
+async fn the_fixture_advisory_bundle_is_routed_as_design_says() {
+    let w = world().await;
+    let bundle: Value =
+        serde_json::from_str(include_str!("fixtures/stix/advisory-bundle.json")).unwrap();
+    let Value::Array(objects) = bundle["objects"].clone() else {
+        panic!("no objects");
+    };
+    w.send(objects).await;
+    let aarhus = w.visible(&w.person(PlatformRole::Member, w.aarhus)).await;
+    let odense = w.visible(&w.person(PlatformRole::Member, w.odense)).await;
+    let analyst = w.visible(&w.person(PlatformRole::Analyst, w.soc)).await;
+    let incident = "incident--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d".to_string();
+    let indicator = "indicator--3c9d1b7a-2e4f-4a8b-9c6d-1e0f2a3b4c5d".to_string();
+    let report = "report--9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b".to_string();
+    let note = "note--4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a".to_string();
+    let opinion = "opinion--7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d".to_string();
+    // The AMBER+STRICT incident names Aarhus through a relationship.
+    assert!(aarhus.contains(&incident) && !odense.contains(&incident));
+    // The AMBER indicator takes Aarhus from the sighting it was seen in.
+    assert!(aarhus.contains(&indicator) && !odense.contains(&indicator));
+    // The GREEN advisory and the note on it are for everyone.
+    assert!(odense.contains(&report) && odense.contains(&note));
+    // Opinions are not mapped: analysts only.
+    assert!(!aarhus.contains(&opinion) && analyst.contains(&opinion));
+    assert_eq!(analyst.len(), 11);
+}

@@ -73,6 +73,7 @@ create table stix_object_anchors (
     anchor_ref text not null,
     primary key (item_id, anchor_ref)
 ) without rowid;
+create index stix_object_anchors_ref on stix_object_anchors (anchor_ref);
 
 -- Identities the objects name as targets; a target is linked when an organisation
 -- carries its identity id or the identity names the organisation's kommunekode.

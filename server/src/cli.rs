@@ -274,6 +274,10 @@ async fn demo(data_dir: PathBuf) -> Result<(), String> {
     let accounts = vaern_core::demo::fill(&db)
         .await
         .map_err(|e| e.to_string())?;
+    let audit = AuditLog::new(db.clone(), &data_dir);
+    let centre_token = vaern_core::demo::fill_intel(&db, &audit)
+        .await
+        .map_err(|e| e.to_string())?;
     println!(
         "Demo content created in {}. Demo accounts:",
         data_dir.display()
@@ -289,6 +293,10 @@ async fn demo(data_dir: PathBuf) -> Result<(), String> {
             println!("  {:<12} TOTP secret: {secret}  {uri}", "");
         }
     }
+    println!(
+        "A month of the analysis centre's alerts is in place. Its stix:write token, for \
+         `vaern simulate-soc --url http://127.0.0.1:3000 --token <token>`:\n  {centre_token}"
+    );
     Ok(())
 }
 

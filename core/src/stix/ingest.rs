@@ -118,7 +118,7 @@ pub async fn ingest(
     }
     let request_timestamp_us = now_us();
     let total_count = objects.len();
-    let (checked, mut problems) = check_all(objects);
+    let (checked, mut problems, repeats) = check_all(objects);
     if !problems.is_empty() {
         return Err(IngestError::Invalid(problems));
     }
@@ -127,7 +127,7 @@ pub async fn ingest(
     let stored = stored_versions(&mut tx, &checked).await?;
     let unknown_markings = unresolved_markings(&mut tx, &checked).await?;
     let mut plan = Vec::with_capacity(checked.len());
-    let mut successes = Vec::with_capacity(checked.len());
+    let mut successes = repeats;
     for (index, c) in checked {
         if !unknown_markings.is_empty() {
             let missing: Vec<&String> = c
@@ -245,10 +245,14 @@ fn new_status_id() -> String {
 
 /// Checks every object alone, and the request as a whole: an id and version twice
 /// must carry the same content (the repeat is dropped), and TLP markings must be the
-/// predefined ones (which are never stored from a request).
-fn check_all(objects: Vec<Value>) -> (Vec<(usize, Checked)>, Vec<ObjectProblem>) {
+/// predefined ones (which are never stored from a request). The dropped repeats and
+/// predefined TLP definitions are returned as successes: nothing changes for them.
+fn check_all(
+    objects: Vec<Value>,
+) -> (Vec<(usize, Checked)>, Vec<ObjectProblem>, Vec<StatusDetail>) {
     let mut checked: Vec<(usize, Checked)> = Vec::with_capacity(objects.len());
     let mut problems = Vec::new();
+    let mut unchanged = Vec::new();
     let mut seen: HashMap<(String, i64), usize> = HashMap::new();
     for (index, value) in objects.into_iter().enumerate() {
         let id = value.get("id").and_then(Value::as_str).map(str::to_string);
@@ -264,6 +268,10 @@ fn check_all(objects: Vec<Value>) -> (Vec<(usize, Checked)>, Vec<ObjectProblem>)
             }
         };
         if c.kind == Kind::MarkingDefinition && markings::tlp_of(&c.id).is_some() {
+            unchanged.push(StatusDetail {
+                version: object::format_timestamp(c.version_us.unwrap_or_default()),
+                id: c.id,
+            });
             continue;
         }
         if c.claims_tlp {
@@ -278,7 +286,13 @@ fn check_all(objects: Vec<Value>) -> (Vec<(usize, Checked)>, Vec<ObjectProblem>)
         }
         if let Some(version) = c.version_us {
             match seen.get(&(c.id.clone(), version)) {
-                Some(&at) if checked[at].1.content == c.content => continue,
+                Some(&at) if checked[at].1.content == c.content => {
+                    unchanged.push(StatusDetail {
+                        id: c.id,
+                        version: object::format_timestamp(version),
+                    });
+                    continue;
+                }
                 Some(_) => {
                     problems.push(ObjectProblem {
                         index,
@@ -296,7 +310,7 @@ fn check_all(objects: Vec<Value>) -> (Vec<(usize, Checked)>, Vec<ObjectProblem>)
         }
         checked.push((index, c));
     }
-    (checked, problems)
+    (checked, problems, unchanged)
 }
 
 /// Runs `each` over `items` in chunks, with a query that ends in `in (` + binds + `)`.
@@ -741,14 +755,19 @@ async fn route(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreResult<()> {
          join stix_refs r on r.item_id = d.id \
          join stix_objects p on p.stix_id = r.ref and p.is_latest and p.class = 'item' \
          where d.class = 'dependent'",
-        // A dependent object takes the targets of the items it hangs on, touched or not.
+        // A dependent object takes the targets of the items it hangs on: touched
+        // dependents from all their items, and every dependent of a touched item.
         "insert or ignore into stix_object_targets (item_id, org_id) \
-         select an.item_id, tg.org_id from stix_object_anchors an \
-         join stix_objects d on d.id = an.item_id and d.is_latest \
+         select an.item_id, tg.org_id from stix_touched t \
+         join stix_object_anchors an on an.item_id = t.id \
          join stix_objects p on p.stix_id = an.anchor_ref and p.is_latest \
-         join stix_object_targets tg on tg.item_id = p.id \
-         where an.item_id in (select id from stix_touched) \
-         or p.id in (select id from stix_touched)",
+         join stix_object_targets tg on tg.item_id = p.id",
+        "insert or ignore into stix_object_targets (item_id, org_id) \
+         select an.item_id, tg.org_id from stix_touched t \
+         join stix_objects p on p.id = t.id and p.class = 'item' and p.is_latest \
+         join stix_object_anchors an on an.anchor_ref = p.stix_id \
+         join stix_objects d on d.id = an.item_id and d.is_latest \
+         join stix_object_targets tg on tg.item_id = p.id",
     ] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }

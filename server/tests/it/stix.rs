@@ -539,10 +539,14 @@ async fn resending_changes_nothing_conflicts_are_422_and_newer_versions_are_kept
     let token = app.stix_token("soc", &["stix:write"]).await;
     let first = indicator(1, "2026-11-01T10:00:00Z");
     assert_eq!(
-        app.post_envelope(&token, std::slice::from_ref(&first)).await.status(),
+        app.post_envelope(&token, std::slice::from_ref(&first))
+            .await
+            .status(),
         StatusCode::ACCEPTED
     );
-    let again = app.post_envelope(&token, std::slice::from_ref(&first)).await;
+    let again = app
+        .post_envelope(&token, std::slice::from_ref(&first))
+        .await;
     assert_eq!(again.status(), StatusCode::ACCEPTED);
     assert_eq!(json(again).await["success_count"], 1);
     assert_eq!(app.count("select count(*) from stix_objects").await, 1);
@@ -580,7 +584,9 @@ async fn resending_changes_nothing_conflicts_are_422_and_newer_versions_are_kept
         "definition": {"statement": "Må ikke videregives"}
     });
     assert_eq!(
-        app.post_envelope(&token, std::slice::from_ref(&marking)).await.status(),
+        app.post_envelope(&token, std::slice::from_ref(&marking))
+            .await
+            .status(),
         StatusCode::ACCEPTED
     );
     let mut redefined = marking;
@@ -633,4 +639,34 @@ async fn an_unknown_taxii_path_is_a_taxii_404() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(res.headers()["content-type"], TAXII);
+}
+
+#[tokio::test]
+async fn predefined_tlp_definitions_and_repeats_in_a_request_count_as_successes() {
+    let app = spawn_app().await;
+    let token = app.stix_token("soc", &["stix:write"]).await;
+    let tlp_amber = json!({
+        "type": "marking-definition", "spec_version": "2.1",
+        "id": TLP2_AMBER, "created": "2022-10-01T00:00:00.000Z",
+        "name": "TLP:AMBER",
+        "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": {
+            "extension_type": "property-extension", "tlp_2_0": "amber"}}
+    });
+    let one = indicator(1, "2026-11-01T10:00:00Z");
+    let res = app
+        .post_envelope(&token, &[tlp_amber, one.clone(), one])
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let status = json(res).await;
+    assert_eq!(status["total_count"], 3);
+    assert_eq!(status["success_count"], 3);
+    assert_eq!(app.count("select count(*) from stix_objects").await, 1);
+    // A marking definition that claims to be TLP under another id is refused.
+    let forged = json!({
+        "type": "marking-definition", "spec_version": "2.1",
+        "id": format!("marking-definition--{}", uuid(60)), "created": "2022-10-01T00:00:00.000Z",
+        "definition_type": "tlp", "definition": {"tlp": "white"}
+    });
+    let res = app.post_envelope(&token, &[forged]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
