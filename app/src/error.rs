@@ -150,6 +150,7 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("body", "too_deep") => td_string!(locale, error_body_too_deep),
         ("body", "too_many_links") => td_string!(locale, error_body_too_many_links),
         ("tlp", "cannot_lower") => td_string!(locale, error_tlp_cannot_lower),
+        ("tlp", "marked_by_publisher") => td_string!(locale, error_tlp_marked_by_publisher),
         ("tlp", "below_quote") => td_string!(locale, error_tlp_below_quote),
         ("tlp", _) => td_string!(locale, error_tlp_unknown),
         ("quote", _) => td_string!(locale, error_quote_wider_audience),
@@ -166,6 +167,10 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("target", _) => td_string!(locale, error_target_unknown),
         ("action", _) => td_string!(locale, error_action_unknown),
         ("watch", _) => td_string!(locale, error_watch_unknown),
+        // Received STIX objects.
+        ("stix_kind", _) => td_string!(locale, error_stix_kind_unknown),
+        ("recipients", "required") => td_string!(locale, error_recipients_required),
+        ("recipients", _) => td_string!(locale, error_recipients_unknown),
         _ => td_string!(locale, error_invalid),
     };
     text.to_string()

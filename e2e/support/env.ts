@@ -38,5 +38,11 @@ export const RUN_DIR = path.resolve(__dirname, '..', '.run');
 /** Where the server writes the mail it sends, one `.eml` file per message. */
 export const MAIL_DIR = path.join(RUN_DIR, 'mail');
 
+/**
+ * Holds the path of the server's data directory, for tests that run `vaern` commands
+ * against it (`vaern --data-dir <dir> token create …`).
+ */
+export const DATA_DIR_FILE = path.join(RUN_DIR, 'data-dir');
+
 /** The last TOTP time step the tests used per secret (see support/totp.ts). */
 export const TOTP_STEPS_FILE = path.join(RUN_DIR, 'totp-steps.json');

@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
-import { e2eEnv, MAIL_DIR, RUN_DIR } from './env';
+import { DATA_DIR_FILE, e2eEnv, MAIL_DIR, RUN_DIR } from './env';
 
 const LOG_FILE = path.resolve(__dirname, '..', 'server.log');
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -39,6 +39,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
 
   fs.rmSync(RUN_DIR, { recursive: true, force: true });
   fs.mkdirSync(MAIL_DIR, { recursive: true });
+  fs.writeFileSync(DATA_DIR_FILE, dataDir);
 
   const log = fs.openSync(LOG_FILE, 'w');
   const server = spawn(

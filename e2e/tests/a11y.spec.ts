@@ -160,6 +160,23 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: (lang) => (lang === 'da' ? 'Notifikationer' : 'Notifications'),
   },
+  // Received STIX objects: the list holds the demo's month of intel. An object's page
+  // needs the row and time of receipt of a real object, which differ from run to run, so
+  // it is visited here for an object that does not exist; intel.spec.ts checks a real
+  // one (with its label form) after posting it.
+  '/intel/received': {
+    name: 'received objects (analyst)',
+    url: '/intel/received',
+    as: accounts.analyst,
+    heading: (lang) => (lang === 'da' ? 'Modtagne objekter' : 'Received objects'),
+  },
+  '/intel/received/{row}': {
+    name: 'received object page (analyst, no such object)',
+    url: '/intel/received/999999',
+    as: accounts.analyst,
+    heading: (lang) => texts[lang].notFoundTitle,
+    status: 404,
+  },
 };
 
 /** Pages that are not routes of their own. */

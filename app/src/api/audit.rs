@@ -117,6 +117,8 @@ pub fn action_name(locale: crate::i18n::Locale, action: &str) -> String {
         "thread_unlock" => td_string!(locale, audit_action_thread_unlock),
         "thread_move" => td_string!(locale, audit_action_thread_move),
         "post_remove" => td_string!(locale, audit_action_post_remove),
+        "stix_ingest" => td_string!(locale, audit_action_stix_ingest),
+        "stix_label" => td_string!(locale, audit_action_stix_label),
         other => return other.to_string(),
     }
     .to_string()

@@ -26,6 +26,8 @@ pub struct Me {
     pub manages_people: bool,
     /// A platform admin (manages groups and organisations).
     pub is_admin: bool,
+    /// An analyst (reads the received STIX objects).
+    pub is_analyst: bool,
     /// Unread notifications the person may still see, for the bell.
     pub unread_notifications: i64,
 }
@@ -50,6 +52,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
         min_password_len: accounts::min_password_len(s.second_factor_required),
         manages_people: policy::can_manage_org_people(&s.viewer, s.viewer.org_id),
         is_admin: policy::require_admin(&s.viewer).is_ok(),
+        is_analyst: s.viewer.role == policy::PlatformRole::Analyst,
         unread_notifications,
         name: s.name,
         email: s.email,

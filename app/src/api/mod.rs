@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod forums;
 pub mod groups;
+pub mod intel;
 pub mod notifications;
 pub mod organisations;
 pub mod people;

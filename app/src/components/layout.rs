@@ -39,6 +39,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                             {me
                                 .is_admin
                                 .then(|| view! { <li><A href="/admin/groups">{td_string!(locale, nav_groups)}</A></li> })}
+                            {me
+                                .is_analyst
+                                .then(|| view! { <li><A href="/intel/received">{td_string!(locale, nav_intel_received)}</A></li> })}
                         </ul>
                     </nav>
                     <Bell initial=me.unread_notifications />

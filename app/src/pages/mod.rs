@@ -5,6 +5,7 @@ pub mod audit;
 pub mod forum;
 pub mod groups;
 pub mod home;
+pub mod intel;
 pub mod link;
 pub mod not_found;
 pub mod notifications;

@@ -108,16 +108,33 @@ pub async fn org_kind(db: &Db, org: OrgId) -> CoreResult<OrgKind> {
     OrgKind::parse(&kind).ok_or_else(|| CoreError::Internal(format!("organisation kind {kind:?}")))
 }
 
+/// The columns [`listed`] reads, in order.
+const LISTED_COLUMNS: &str = "select o.id, o.stix_id, o.type, o.kind, o.name, o.severity, o.tlp, \
+     o.date_added_us, o.version_us, \
+     (select count(*) from stix_objects v where v.stix_id = o.stix_id), \
+     o.has_unlinked_targets from stix_objects o where ";
+
+type ListedRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<Tlp>,
+    i64,
+    i64,
+    i64,
+    bool,
+);
+
 /// The analysts' list: objects `viewer` may see, newest received first, one page.
 /// Anyone but a signed-in analyst is `Forbidden` (the dashboard is everyone else's view).
 pub async fn list(db: &Db, viewer: &Viewer, filter: &Filter) -> CoreResult<Vec<Listed>> {
     require_analyst(viewer)?;
     let kind = org_kind(db, viewer.org_id).await?;
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select o.id, o.stix_id, o.type, o.kind, o.name, o.severity, o.tlp, o.date_added_us, \
-         o.version_us, (select count(*) from stix_objects v where v.stix_id = o.stix_id), \
-         o.has_unlinked_targets from stix_objects o where o.is_latest and ",
-    );
+    let mut qb = QueryBuilder::<Sqlite>::new(LISTED_COLUMNS);
+    qb.push("o.is_latest and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
     if let Some(k) = filter.kind {
         qb.push(" and o.kind = ").push_bind(k.as_str());
@@ -152,22 +169,28 @@ pub async fn list(db: &Db, viewer: &Viewer, filter: &Filter) -> CoreResult<Vec<L
     }
     qb.push(" order by o.date_added_us desc limit ")
         .push_bind(PER_PAGE);
-    type Row = (
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<Tlp>,
-        i64,
-        i64,
-        i64,
-        bool,
-    );
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
-    let mut listed = Vec::with_capacity(rows.len());
-    for (
+    let rows: Vec<ListedRow> = qb.build_query_as().fetch_all(db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(listed(db, row).await?);
+    }
+    Ok(out)
+}
+
+/// One stored version (`row`) as the list shows it, if `viewer` (an analyst) may see
+/// it; `NotFound` otherwise, exactly as for a row that does not exist.
+pub async fn get(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<Listed> {
+    require_analyst(viewer)?;
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut qb = QueryBuilder::<Sqlite>::new(LISTED_COLUMNS);
+    qb.push("o.id = ").push_bind(row).push(" and ");
+    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    let found: Option<ListedRow> = qb.build_query_as().fetch_optional(db).await?;
+    listed(db, found.ok_or(CoreError::NotFound)?).await
+}
+
+async fn listed(db: &Db, columns: ListedRow) -> CoreResult<Listed> {
+    let (
         row,
         stix_id,
         stix_type,
@@ -179,47 +202,44 @@ pub async fn list(db: &Db, viewer: &Viewer, filter: &Filter) -> CoreResult<Vec<L
         version_us,
         versions,
         unlinked,
-    ) in rows
-    {
-        listed.push(Listed {
+    ) = columns;
+    Ok(Listed {
+        row,
+        kind: Kind::parse(&kind)
+            .ok_or_else(|| CoreError::Internal(format!("stored kind {kind:?}")))?,
+        severity: severity.as_deref().and_then(Severity::parse),
+        targets: names(
+            db,
+            "select org.name from stix_object_targets t join organisations org \
+             on org.id = t.org_id where t.item_id = $1 order by org.name",
             row,
-            kind: Kind::parse(&kind)
-                .ok_or_else(|| CoreError::Internal(format!("stored kind {kind:?}")))?,
-            severity: severity.as_deref().and_then(Severity::parse),
-            targets: names(
-                db,
-                "select org.name from stix_object_targets t join organisations org \
-                 on org.id = t.org_id where t.item_id = $1 order by org.name",
-                row,
-            )
-            .await?,
-            unresolved: names(
-                db,
-                "select distinct r.ref from stix_refs r where r.item_id = $1 \
-                 and r.property <> 'marking' \
-                 and not exists (select 1 from stix_objects s where s.stix_id = r.ref) \
-                 order by r.ref",
-                row,
-            )
-            .await?,
-            recipients: names(
-                db,
-                "select u.name || ' <' || u.email || '>' from stix_object_recipients r \
-                 join users u on u.id = r.user_id where r.item_id = $1 order by u.name",
-                row,
-            )
-            .await?,
-            stix_id,
-            stix_type,
-            name,
-            tlp,
-            date_added_us,
-            version_us,
-            versions,
-            has_unlinked_targets: unlinked,
-        });
-    }
-    Ok(listed)
+        )
+        .await?,
+        unresolved: names(
+            db,
+            "select distinct r.ref from stix_refs r where r.item_id = $1 \
+             and r.property <> 'marking' \
+             and not exists (select 1 from stix_objects s where s.stix_id = r.ref) \
+             order by r.ref",
+            row,
+        )
+        .await?,
+        recipients: names(
+            db,
+            "select u.name || ' <' || u.email || '>' from stix_object_recipients r \
+             join users u on u.id = r.user_id where r.item_id = $1 order by u.name",
+            row,
+        )
+        .await?,
+        stix_id,
+        stix_type,
+        name,
+        tlp,
+        date_added_us,
+        version_us,
+        versions,
+        has_unlinked_targets: unlinked,
+    })
 }
 
 async fn names(db: &Db, sql: &str, row: i64) -> CoreResult<Vec<String>> {

@@ -666,6 +666,11 @@ async fn link_identities(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreRe
 ///
 /// Touched: the new rows, the newest rows they refer to, the newest rows that refer to
 /// them, and the rows naming an identity that arrived now.
+///
+/// The joins are `cross join`, which SQLite never reorders: each statement starts from
+/// the few touched rows and follows indexes outwards. Left to itself the planner
+/// preferred scanning every row of a kind (`stix_objects_kind`), which made each
+/// request slower as the table grew (measured: 0.3 s → 1.5 s over 40 requests).
 async fn route(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreResult<()> {
     sqlx::query("create temp table if not exists stix_touched (id integer primary key)")
         .execute(&mut *conn)
@@ -684,17 +689,17 @@ async fn route(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreResult<()> {
     for sql in [
         // Newest rows the new ones refer to.
         "insert or ignore into stix_touched (id) \
-         select o.id from stix_refs r join stix_objects o on o.stix_id = r.ref and o.is_latest \
+         select o.id from stix_refs r cross join stix_objects o on o.stix_id = r.ref and o.is_latest \
          where r.item_id >= $1",
         // Newest rows that refer to the new ones.
         "insert or ignore into stix_touched (id) \
-         select r.item_id from stix_objects n join stix_refs r on r.ref = n.stix_id \
-         join stix_objects o on o.id = r.item_id and o.is_latest where n.id >= $1",
+         select r.item_id from stix_objects n cross join stix_refs r on r.ref = n.stix_id \
+         cross join stix_objects o on o.id = r.item_id and o.is_latest where n.id >= $1",
         // Newest rows naming an identity that arrived now.
         "insert or ignore into stix_touched (id) \
          select ti.item_id from stix_objects n \
-         join stix_object_target_identities ti on ti.identity_ref = n.stix_id \
-         join stix_objects o on o.id = ti.item_id and o.is_latest \
+         cross join stix_object_target_identities ti on ti.identity_ref = n.stix_id \
+         cross join stix_objects o on o.id = ti.item_id and o.is_latest \
          where n.id >= $1 and n.kind = 'identity'",
     ] {
         sqlx::query(sql).bind(first_new).execute(&mut *conn).await?;
@@ -703,37 +708,37 @@ async fn route(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreResult<()> {
     for sql in [
         // Incidents and advisories inherit the targets of sightings of them...
         "insert or ignore into stix_object_target_identities (item_id, identity_ref) \
-         select o.id, ti.identity_ref from stix_touched t join stix_objects o on o.id = t.id \
-         join stix_refs r on r.ref = o.stix_id and r.property = 'sighting_of_ref' \
-         join stix_objects s on s.id = r.item_id and s.is_latest and s.kind = 'sighting' \
-         join stix_object_target_identities ti on ti.item_id = s.id \
+         select o.id, ti.identity_ref from stix_touched t cross join stix_objects o on o.id = t.id \
+         cross join stix_refs r on r.ref = o.stix_id and r.property = 'sighting_of_ref' \
+         cross join stix_objects s on s.id = r.item_id and s.is_latest and s.kind = 'sighting' \
+         cross join stix_object_target_identities ti on ti.item_id = s.id \
          where o.kind in ('incident', 'advisory') and o.is_latest",
         // ... of `targets` (or `related-to`) relationships from them to an identity ...
         "insert or ignore into stix_object_target_identities (item_id, identity_ref) \
-         select o.id, tr.ref from stix_touched t join stix_objects o on o.id = t.id \
-         join stix_refs sr on sr.ref = o.stix_id and sr.property = 'source_ref' \
-         join stix_objects rel on rel.id = sr.item_id and rel.is_latest \
+         select o.id, tr.ref from stix_touched t cross join stix_objects o on o.id = t.id \
+         cross join stix_refs sr on sr.ref = o.stix_id and sr.property = 'source_ref' \
+         cross join stix_objects rel on rel.id = sr.item_id and rel.is_latest \
          and rel.kind = 'relationship' and rel.name in ('targets', 'related-to') \
-         join stix_refs tr on tr.item_id = rel.id and tr.property = 'target_ref' \
+         cross join stix_refs tr on tr.item_id = rel.id and tr.property = 'target_ref' \
          where o.class = 'item' and o.is_latest and tr.ref like 'identity--%'",
         // ... of the reports that list them (incidents) ...
         "insert or ignore into stix_object_target_identities (item_id, identity_ref) \
-         select o.id, ti.identity_ref from stix_touched t join stix_objects o on o.id = t.id \
-         join stix_refs r on r.ref = o.stix_id and r.property = 'object_refs' \
-         join stix_objects rep on rep.id = r.item_id and rep.is_latest and rep.kind = 'advisory' \
-         join stix_object_target_identities ti on ti.item_id = rep.id \
+         select o.id, ti.identity_ref from stix_touched t cross join stix_objects o on o.id = t.id \
+         cross join stix_refs r on r.ref = o.stix_id and r.property = 'object_refs' \
+         cross join stix_objects rep on rep.id = r.item_id and rep.is_latest and rep.kind = 'advisory' \
+         cross join stix_object_target_identities ti on ti.item_id = rep.id \
          where o.kind = 'incident' and o.is_latest",
         // ... and reports those of the sightings they list.
         "insert or ignore into stix_object_target_identities (item_id, identity_ref) \
-         select o.id, ti.identity_ref from stix_touched t join stix_objects o on o.id = t.id \
-         join stix_refs r on r.item_id = o.id and r.property = 'object_refs' \
-         join stix_objects s on s.stix_id = r.ref and s.is_latest and s.kind = 'sighting' \
-         join stix_object_target_identities ti on ti.item_id = s.id \
+         select o.id, ti.identity_ref from stix_touched t cross join stix_objects o on o.id = t.id \
+         cross join stix_refs r on r.item_id = o.id and r.property = 'object_refs' \
+         cross join stix_objects s on s.stix_id = r.ref and s.is_latest and s.kind = 'sighting' \
+         cross join stix_object_target_identities ti on ti.item_id = s.id \
          where o.kind = 'advisory'",
         // The organisations the named identities are linked to.
         "insert or ignore into stix_object_targets (item_id, org_id) \
          select ti.item_id, coalesce(org.id, si.org_id) from stix_touched t \
-         join stix_object_target_identities ti on ti.item_id = t.id \
+         cross join stix_object_target_identities ti on ti.item_id = t.id \
          left join organisations org on org.stix_identity_id = ti.identity_ref \
          left join stix_identities si on si.stix_id = ti.identity_ref \
          where coalesce(org.id, si.org_id) is not null",
@@ -745,37 +750,37 @@ async fn route(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreResult<()> {
          where id in (select id from stix_touched) and class = 'item'",
         // Dependent objects hang on the items that refer to them ...
         "insert or ignore into stix_object_anchors (item_id, anchor_ref) \
-         select d.id, p.stix_id from stix_touched t join stix_objects d on d.id = t.id \
-         join stix_refs r on r.ref = d.stix_id \
-         join stix_objects p on p.id = r.item_id and p.is_latest and p.class = 'item' \
+         select d.id, p.stix_id from stix_touched t cross join stix_objects d on d.id = t.id \
+         cross join stix_refs r on r.ref = d.stix_id \
+         cross join stix_objects p on p.id = r.item_id and p.is_latest and p.class = 'item' \
          where d.class = 'dependent'",
         // ... and on the items they refer to.
         "insert or ignore into stix_object_anchors (item_id, anchor_ref) \
-         select d.id, r.ref from stix_touched t join stix_objects d on d.id = t.id \
-         join stix_refs r on r.item_id = d.id \
-         join stix_objects p on p.stix_id = r.ref and p.is_latest and p.class = 'item' \
+         select d.id, r.ref from stix_touched t cross join stix_objects d on d.id = t.id \
+         cross join stix_refs r on r.item_id = d.id \
+         cross join stix_objects p on p.stix_id = r.ref and p.is_latest and p.class = 'item' \
          where d.class = 'dependent'",
         // A dependent object takes the targets of the items it hangs on: touched
         // dependents from all their items, and every dependent of a touched item.
         "insert or ignore into stix_object_targets (item_id, org_id) \
          select an.item_id, tg.org_id from stix_touched t \
-         join stix_object_anchors an on an.item_id = t.id \
-         join stix_objects p on p.stix_id = an.anchor_ref and p.is_latest \
-         join stix_object_targets tg on tg.item_id = p.id",
+         cross join stix_object_anchors an on an.item_id = t.id \
+         cross join stix_objects p on p.stix_id = an.anchor_ref and p.is_latest \
+         cross join stix_object_targets tg on tg.item_id = p.id",
         "insert or ignore into stix_object_targets (item_id, org_id) \
          select an.item_id, tg.org_id from stix_touched t \
-         join stix_objects p on p.id = t.id and p.class = 'item' and p.is_latest \
-         join stix_object_anchors an on an.anchor_ref = p.stix_id \
-         join stix_objects d on d.id = an.item_id and d.is_latest \
-         join stix_object_targets tg on tg.item_id = p.id",
+         cross join stix_objects p on p.id = t.id and p.class = 'item' and p.is_latest \
+         cross join stix_object_anchors an on an.anchor_ref = p.stix_id \
+         cross join stix_objects d on d.id = an.item_id and d.is_latest \
+         cross join stix_object_targets tg on tg.item_id = p.id",
     ] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
     sqlx::query(
         "insert into alerts (sighting_ref, org_id, severity, created_at) \
          select s.stix_id, tg.org_id, coalesce(s.severity, 'medium'), $1 \
-         from stix_touched t join stix_objects s on s.id = t.id \
-         join stix_object_targets tg on tg.item_id = s.id \
+         from stix_touched t cross join stix_objects s on s.id = t.id \
+         cross join stix_object_targets tg on tg.item_id = s.id \
          where s.kind = 'sighting' and s.is_latest \
          on conflict (sighting_ref, org_id) do update set severity = excluded.severity",
     )

@@ -57,6 +57,9 @@ const FORUM_MODERATORS: Expect = [401, 403, 404, 404, 200, 404, 404];
 const SIGNED_IN: Expect = [401, 200, 200, 200, 200, 200, 200];
 /// Nobody but the subject, who is not among the callers.
 const ONLY_THE_SUBJECT: Expect = [401, 404, 404, 404, 404, 404, 404];
+/// Analysts only, and none of the callers is one: the core refuses (403) before it
+/// looks for the object.
+const ANALYSTS: Expect = [401, 403, 403, 403, 403, 403, 403];
 
 /// Server functions that are not administration: signing in and out and one's own
 /// account, each covered by the account-security tests.
@@ -129,6 +132,10 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("load_notifications", SIGNED_IN),
     ("mark_notification_read", ONLY_THE_SUBJECT),
     ("mark_all_notifications_read", SIGNED_IN),
+    // Received STIX objects (the analysts' view).
+    ("received_objects", ANALYSTS),
+    ("received_object", ANALYSTS),
+    ("set_object_label", ANALYSTS),
 ];
 
 /// Pages for a signed-in person answer nobody with a redirect to sign-in (302).
@@ -193,6 +200,17 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
         "/notifications",
         "/notifications",
         [302, 200, 200, 200, 200, 200, 200],
+    ),
+    // Received STIX objects: analysts only; anyone else is told the page does not exist.
+    (
+        "/intel/received",
+        "/intel/received",
+        [302, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "/intel/received/{row}",
+        "/intel/received/1",
+        [302, 404, 404, 404, 404, 404, 404],
     ),
     // The live count (server-sent events) is not a page: nobody gets a bare 401, which
     // stops a browser's EventSource instead of sending it round a redirect.
@@ -346,7 +364,10 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         | "admin_groups"
         | "organisations"
         | "load_notifications"
-        | "mark_all_notifications_read" => vec![],
+        | "mark_all_notifications_read"
+        | "received_objects" => vec![],
+        "received_object" => vec![("row", "1".into())],
+        "set_object_label" => vec![("row", "1".into()), ("tlp", "amber".into())],
         "mark_notification_read" => vec![("id", subject_notification(app, stage).await)],
         "invite" => vec![
             ("name", "Ny Kollega".into()),
@@ -471,7 +492,7 @@ fn admin_pages() -> Vec<String> {
     routes
         .into_iter()
         .filter(|r| {
-            ["/admin", "/groups", "/threads", "/posts"]
+            ["/admin", "/groups", "/threads", "/posts", "/intel"]
                 .iter()
                 .any(|prefix| r.starts_with(prefix))
         })

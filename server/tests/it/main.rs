@@ -11,6 +11,7 @@ mod bad_input;
 mod cli;
 mod forums;
 mod groups;
+mod intel;
 mod notifications;
 mod organisations;
 mod people;

@@ -1,0 +1,284 @@
+//! The analysts' view of received STIX objects: the list with its filter, one object
+//! with its JSON, and labelling an unmarked object (or naming a RED one's recipients).
+//! Who may see and label what is decided in `vaern_core::stix::browse`; anyone but an
+//! analyst is `Forbidden` there.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The filter's value for objects without a TLP label.
+pub const UNMARKED: &str = "unmarked";
+
+/// One received object as the pages show it, with texts translated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedRow {
+    pub row: i64,
+    pub stix_id: String,
+    pub stix_type: String,
+    /// What the platform made of it, translated.
+    pub kind: String,
+    pub name: String,
+    /// Translated; `None` where the kind has none.
+    pub severity: Option<String>,
+    /// Stored form (`amber+strict`); `None`: unmarked.
+    pub tlp: Option<String>,
+    /// When it was received, in the reader's language.
+    pub received: String,
+    /// The list's cursor, and the hint the detail page finds the object by.
+    pub date_added_us: i64,
+    /// The newest version, in the reader's language.
+    pub version: String,
+    pub versions: i64,
+    /// Names of the organisations it was routed to.
+    pub targets: Vec<String>,
+    pub has_unlinked_targets: bool,
+    pub unresolved: Vec<String>,
+    /// "Name <e-mail>" of the TLP:RED recipients analysts named.
+    pub recipients: Vec<String>,
+}
+
+/// The list page: one page of objects and the choices of the filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedView {
+    pub rows: Vec<ReceivedRow>,
+    /// (stored kind, translated name)
+    pub kinds: Vec<(String, String)>,
+    /// (filter value, shown text): `unmarked` and every TLP label.
+    pub labels: Vec<(String, String)>,
+    /// (code, name) of every organisation.
+    pub orgs: Vec<(String, String)>,
+    /// The `before` of the next page, when this one is full.
+    pub next_before: Option<i64>,
+}
+
+/// One object: its row as the list shows it and its JSON, pretty-printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedDetail {
+    pub object: ReceivedRow,
+    pub json: String,
+}
+
+/// A stored kind's name in the reader's language.
+pub fn kind_name(locale: crate::i18n::Locale, kind: &str) -> String {
+    use crate::i18n::*;
+    match kind {
+        "advisory" => td_string!(locale, intel_kind_advisory),
+        "sighting" => td_string!(locale, intel_kind_sighting),
+        "indicator" => td_string!(locale, intel_kind_indicator),
+        "incident" => td_string!(locale, intel_kind_incident),
+        "vulnerability" => td_string!(locale, intel_kind_vulnerability),
+        "note" => td_string!(locale, intel_kind_note),
+        "relationship" => td_string!(locale, intel_kind_relationship),
+        "identity" => td_string!(locale, intel_kind_identity),
+        "marking_definition" => td_string!(locale, intel_kind_marking_definition),
+        "opinion" => td_string!(locale, intel_kind_opinion),
+        _ => td_string!(locale, intel_kind_other),
+    }
+    .to_string()
+}
+
+/// A stored severity's name in the reader's language.
+pub fn severity_name(locale: crate::i18n::Locale, severity: &str) -> String {
+    use crate::i18n::*;
+    match severity {
+        "low" => td_string!(locale, intel_severity_low),
+        "medium" => td_string!(locale, intel_severity_medium),
+        "high" => td_string!(locale, intel_severity_high),
+        _ => td_string!(locale, intel_severity_critical),
+    }
+    .to_string()
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::api::account::format_time;
+    use crate::i18n::Locale;
+    use vaern_core::stix::browse::{Filter, LabelFilter, Listed};
+
+    pub fn view_row(locale: Locale, listed: Listed) -> ReceivedRow {
+        ReceivedRow {
+            row: listed.row,
+            kind: kind_name(locale, listed.kind.as_str()),
+            severity: listed.severity.map(|s| severity_name(locale, s.as_str())),
+            tlp: listed.tlp.map(|t| t.as_str().to_string()),
+            received: format_time(listed.date_added_us.div_euclid(1_000_000), locale),
+            version: format_time(listed.version_us.div_euclid(1_000_000), locale),
+            date_added_us: listed.date_added_us,
+            stix_id: listed.stix_id,
+            stix_type: listed.stix_type,
+            name: listed.name,
+            versions: listed.versions,
+            targets: listed.targets,
+            has_unlinked_targets: listed.has_unlinked_targets,
+            unresolved: listed.unresolved,
+            recipients: listed.recipients,
+        }
+    }
+
+    fn given(text: Option<String>) -> Option<String> {
+        text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+    }
+
+    fn day_start(field: &str, text: Option<String>) -> Result<Option<i64>, AppError> {
+        given(text)
+            .map(|text| {
+                vaern_core::clock::parse_date(&text)
+                    .map(vaern_core::clock::day_start)
+                    .ok_or_else(|| AppError::invalid(field, "date_malformed"))
+            })
+            .transpose()
+    }
+
+    /// Turns the filter form's fields into the core filter; dates are whole UTC days and
+    /// "to" includes its day.
+    pub async fn parse_filter(
+        db: &vaern_core::db::Db,
+        kind: Option<String>,
+        tlp: Option<String>,
+        org: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
+        before: Option<i64>,
+    ) -> Result<Filter, AppError> {
+        use vaern_core::policy::Tlp;
+        use vaern_core::stix::object::Kind;
+        let kind = given(kind)
+            .map(|k| Kind::parse(&k).ok_or_else(|| AppError::invalid("stix_kind", "unknown")))
+            .transpose()?;
+        let label = given(tlp)
+            .map(|t| match t.as_str() {
+                UNMARKED => Ok(LabelFilter::Unmarked),
+                other => Tlp::parse(other)
+                    .map(LabelFilter::Tlp)
+                    .ok_or_else(|| AppError::invalid("tlp", "unknown")),
+            })
+            .transpose()?;
+        let org = match given(org) {
+            Some(code) => Some(
+                vaern_core::orgs::find_by_code(db, &code)
+                    .await
+                    .map_err(|_| AppError::invalid("org", "unknown"))?
+                    .id,
+            ),
+            None => None,
+        };
+        Ok(Filter {
+            kind,
+            label,
+            org,
+            from: day_start("from", from)?,
+            to: day_start("to", to)?.map(|start| start + 24 * 3600),
+            before,
+        })
+    }
+
+    /// The recipients field: addresses separated by lines, commas, semicolons or spaces.
+    pub fn addresses(text: Option<String>) -> Vec<String> {
+        text.unwrap_or_default()
+            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// One page of received objects, newest first, with the filter's choices.
+#[server(prefix = "/rpc", endpoint = "received_objects")]
+pub async fn list_received(
+    kind: Option<String>,
+    tlp: Option<String>,
+    org: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
+) -> Result<ReceivedView, AppError> {
+    use crate::request;
+    use vaern_core::policy::Tlp;
+    use vaern_core::stix::{browse, object::Kind};
+
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let locale = crate::locale::current();
+    let filter = server::parse_filter(&backend.db, kind, tlp, org, from, to, before).await?;
+    let listed = browse::list(&backend.db, &viewer, &filter).await?;
+    let next_before = (listed.len() as i64 >= browse::PER_PAGE)
+        .then(|| listed.last().map(|l| l.date_added_us))
+        .flatten();
+    let orgs = vaern_core::orgs::codes_and_names(&backend.db).await?;
+    let mut labels = vec![(
+        UNMARKED.to_string(),
+        crate::i18n::td_string!(locale, intel_unmarked).to_string(),
+    )];
+    labels.extend(Tlp::ALL.iter().map(|t| {
+        (
+            t.as_str().to_string(),
+            crate::components::forum::tlp_text(t.as_str()),
+        )
+    }));
+    Ok(ReceivedView {
+        rows: listed
+            .into_iter()
+            .map(|l| server::view_row(locale, l))
+            .collect(),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), kind_name(locale, k.as_str())))
+            .collect(),
+        labels,
+        orgs,
+        next_before,
+    })
+}
+
+/// One received object (a stored version, by its row) and its JSON.
+#[server(prefix = "/rpc", endpoint = "received_object")]
+pub async fn received_object(row: i64) -> Result<ReceivedDetail, AppError> {
+    use crate::request;
+    use vaern_core::stix::browse;
+
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let locale = crate::locale::current();
+    let listed = browse::get(&backend.db, &viewer, row).await?;
+    let content = browse::content(&backend.db, &viewer, row).await?;
+    let json = serde_json::from_str::<serde_json::Value>(&content)
+        .and_then(|value| serde_json::to_string_pretty(&value))
+        .unwrap_or(content);
+    Ok(ReceivedDetail {
+        object: server::view_row(locale, listed),
+        json,
+    })
+}
+
+/// Labels an unmarked object, or names the recipients of a RED one. `recipients` is the
+/// form's text: e-mail addresses, one per line.
+#[server(prefix = "/rpc", endpoint = "set_object_label")]
+pub async fn set_object_label(
+    row: i64,
+    tlp: String,
+    recipients: Option<String>,
+) -> Result<(), AppError> {
+    use crate::request;
+    use vaern_core::policy::Tlp;
+    use vaern_core::stix::browse::{self, Labelling};
+
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let address = request::context()?.address;
+    let tlp = Tlp::parse(tlp.trim()).ok_or_else(|| AppError::invalid("tlp", "unknown"))?;
+    browse::set_label(
+        &backend.db,
+        &backend.audit,
+        &viewer,
+        row,
+        &Labelling {
+            tlp,
+            recipients: server::addresses(recipients),
+        },
+        &address,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,478 @@
+//! `/intel/received` (the STIX objects the analysis centre posted, newest first, with a
+//! filter and a cursor to older pages) and `/intel/received/{row}` (one object: what the
+//! platform made of it, its JSON, and the label form for unmarked and TLP:RED objects).
+//! Analysts only: anyone else is told the pages do not exist.
+
+use crate::api::intel::{
+    ReceivedDetail, ReceivedRow, ReceivedView, SetObjectLabel, list_received, received_object,
+};
+use crate::components::error_message::ErrorMessage;
+use crate::components::forum::{TlpBadge, tlp_text};
+use crate::components::scroll_table::ScrollTable;
+use crate::components::signed_in::signed_in_view;
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::locale::use_locale;
+use crate::pages::not_found::NotFoundPage;
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+const LIST: &str = "/intel/received";
+
+/// The filter's fields, in the order the form has them.
+const FILTER_FIELDS: [&str; 5] = ["kind", "tlp", "org", "from", "to"];
+
+#[component]
+pub fn ReceivedPage() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <Title text=td_string!(locale, intel_received_title) />
+        {signed_in_view(move |_| view! { <Received /> })}
+    }
+}
+
+#[component]
+fn Received() -> impl IntoView {
+    let locale = use_locale();
+    let query = use_query_map();
+    let field = move |name: &str| query.with(|q| q.get(name));
+    let received = Resource::new_blocking(
+        move || {
+            (
+                field("kind"),
+                field("tlp"),
+                field("org"),
+                field("from"),
+                field("to"),
+                field("before").and_then(|b| b.parse::<i64>().ok()),
+            )
+        },
+        |(kind, tlp, org, from, to, before)| list_received(kind, tlp, org, from, to, before),
+    );
+    let body = move || {
+        Suspend::new(async move {
+            match received.await {
+                Ok(view) => EitherOf3::A(view! { <ReceivedParts view /> }),
+                Err(AppError::NotFound | AppError::Forbidden) => {
+                    EitherOf3::B(view! { <NotFoundPage /> })
+                }
+                Err(err) => EitherOf3::C(view! {
+                    <h1>{td_string!(locale, intel_received_title)}</h1>
+                    <p class="message error" role="alert">{err.message(locale)}</p>
+                    <p><a href=LIST>{td_string!(locale, intel_clear_filter)}</a></p>
+                }),
+            }
+        })
+    };
+    view! { <Suspense>{body}</Suspense> }
+}
+
+/// Percent-encodes a query value (`amber+strict` must not arrive as a space).
+fn encode_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// A select of the filter: "any" first, then the choices, the current one selected.
+fn filter_select(
+    id: &'static str,
+    name: &'static str,
+    label: String,
+    any: String,
+    choices: Vec<(String, String)>,
+    chosen: String,
+) -> impl IntoView {
+    let options = choices
+        .into_iter()
+        .map(|(value, text)| {
+            let selected = value == chosen;
+            view! { <option value=value selected=selected>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="">{any}</option>
+                {options}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn ReceivedParts(view: ReceivedView) -> impl IntoView {
+    let locale = use_locale();
+    let query = use_query_map();
+    let value = move |name: &str| query.with(|q| q.get(name)).unwrap_or_default();
+    let next = view.next_before.map(|before| {
+        let mut href = format!("{LIST}?");
+        for name in FILTER_FIELDS {
+            let v = value(name);
+            if !v.is_empty() {
+                href.push_str(&format!("{name}={}&", encode_value(&v)));
+            }
+        }
+        href.push_str(&format!("before={before}"));
+        view! {
+            <nav class="pagination" aria-label=td_string!(locale, page_nav_label)>
+                <a href=href rel="next">{td_string!(locale, page_next)}</a>
+            </nav>
+        }
+    });
+    let table = if view.rows.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, intel_no_objects)}</p> })
+    } else {
+        let rows = view
+            .rows
+            .into_iter()
+            .map(|row| view! { <ReceivedTableRow row /> })
+            .collect_view();
+        Either::Right(view! {
+            <ScrollTable label=td_string!(locale, intel_table_caption)>
+                <table>
+                    <caption>{td_string!(locale, intel_table_caption)}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">{td_string!(locale, intel_col_received)}</th>
+                            <th scope="col">{td_string!(locale, intel_col_kind)}</th>
+                            <th scope="col">{td_string!(locale, intel_col_name)}</th>
+                            <th scope="col">{td_string!(locale, intel_col_severity)}</th>
+                            <th scope="col">{td_string!(locale, intel_col_tlp)}</th>
+                            <th scope="col">{td_string!(locale, intel_col_targets)}</th>
+                            <th scope="col">{td_string!(locale, intel_col_unresolved)}</th>
+                            <th scope="col">{td_string!(locale, intel_col_versions)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </ScrollTable>
+        })
+    };
+    view! {
+        <h1>{td_string!(locale, intel_received_title)}</h1>
+        <p>{td_string!(locale, intel_received_intro)}</p>
+        <form method="get" action=LIST class="form filters">
+            {filter_select(
+                "intel-kind",
+                "kind",
+                td_string!(locale, intel_filter_kind).to_string(),
+                td_string!(locale, intel_any_kind).to_string(),
+                view.kinds,
+                value("kind"),
+            )}
+            {filter_select(
+                "intel-tlp",
+                "tlp",
+                td_string!(locale, intel_filter_tlp).to_string(),
+                td_string!(locale, intel_any_tlp).to_string(),
+                view.labels,
+                value("tlp"),
+            )}
+            {filter_select(
+                "intel-org",
+                "org",
+                td_string!(locale, intel_filter_org).to_string(),
+                td_string!(locale, all_orgs).to_string(),
+                view.orgs,
+                value("org"),
+            )}
+            <div class="field">
+                <label for="intel-from">{td_string!(locale, intel_filter_from)}</label>
+                <input id="intel-from" name="from" type="date" value=value("from") />
+            </div>
+            <div class="field">
+                <label for="intel-to">{td_string!(locale, intel_filter_to)}</label>
+                <input id="intel-to" name="to" type="date" value=value("to") />
+            </div>
+            <div class="filter-buttons">
+                <button type="submit">{td_string!(locale, intel_filter_button)}</button>
+                <a href=LIST>{td_string!(locale, intel_clear_filter)}</a>
+            </div>
+        </form>
+        {table}
+        {next}
+    }
+}
+
+/// Where an object went: its organisations, "all municipalities" when it named none,
+/// and a flag when it named identities no organisation carries yet.
+fn targets_view(row: &ReceivedRow, locale: Locale) -> impl IntoView + use<> {
+    let unlinked = row.has_unlinked_targets.then(|| {
+        view! { <span class="badge unlinked">{td_string!(locale, intel_unlinked_targets)}</span> }
+    });
+    let listed = if row.targets.is_empty() {
+        Either::Left(
+            (!row.has_unlinked_targets).then(|| td_string!(locale, intel_all_municipalities)),
+        )
+    } else {
+        Either::Right(view! {
+            <ul class="plain-list">
+                {row.targets.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}
+            </ul>
+        })
+    };
+    view! { {listed} {unlinked} }
+}
+
+fn unresolved_view(row: &ReceivedRow, locale: Locale) -> impl IntoView + use<> {
+    if row.unresolved.is_empty() {
+        Either::Left("0")
+    } else {
+        let count = row.unresolved.len();
+        Either::Right(view! {
+            <details class="unresolved">
+                <summary>{td_string!(locale, intel_unresolved_count, count = count).to_string()}</summary>
+                <ul class="plain-list">
+                    {row
+                        .unresolved
+                        .iter()
+                        .map(|r| view! { <li><code translate="no">{r.clone()}</code></li> })
+                        .collect_view()}
+                </ul>
+            </details>
+        })
+    }
+}
+
+fn tlp_view(tlp: Option<String>, locale: Locale) -> impl IntoView {
+    match tlp {
+        Some(tlp) => Either::Left(view! { <TlpBadge tlp /> }),
+        None => Either::Right(
+            view! { <span class="badge unmarked">{td_string!(locale, intel_unmarked)}</span> },
+        ),
+    }
+}
+
+fn title_text(row: &ReceivedRow, locale: Locale) -> String {
+    if row.name.trim().is_empty() {
+        td_string!(locale, intel_untitled).to_string()
+    } else {
+        row.name.clone()
+    }
+}
+
+fn detail_href(row: &ReceivedRow) -> String {
+    format!("{LIST}/{}", row.row)
+}
+
+#[component]
+fn ReceivedTableRow(row: ReceivedRow) -> impl IntoView {
+    let locale = use_locale();
+    let targets = targets_view(&row, locale);
+    let unresolved = unresolved_view(&row, locale);
+    let href = detail_href(&row);
+    let title = title_text(&row, locale);
+    view! {
+        <tr>
+            <td>{row.received.clone()}</td>
+            <td>{row.kind.clone()}</td>
+            <td><a href=href>{title}</a></td>
+            <td>{row.severity.clone().unwrap_or_else(|| "–".to_string())}</td>
+            <td>{tlp_view(row.tlp.clone(), locale)}</td>
+            <td>{targets}</td>
+            <td>{unresolved}</td>
+            <td>{row.versions}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn ReceivedObjectPage() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <Title text=td_string!(locale, intel_object_title) />
+        {signed_in_view(move |_| view! { <ReceivedObjectView /> })}
+    }
+}
+
+#[component]
+fn ReceivedObjectView() -> impl IntoView {
+    let locale = use_locale();
+    let params = use_params_map();
+    let label = ServerAction::<SetObjectLabel>::new();
+    let object = Resource::new_blocking(
+        move || {
+            (
+                params.with(|p| p.get("row").and_then(|r| r.parse::<i64>().ok())),
+                label.version().get(),
+            )
+        },
+        |(row, _)| async move {
+            match row {
+                Some(row) => received_object(row).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let body = move || {
+        Suspend::new(async move {
+            match object.await {
+                Ok(object) => EitherOf3::A(view! { <ObjectParts object label /> }),
+                Err(AppError::NotFound | AppError::Forbidden) => {
+                    EitherOf3::B(view! { <NotFoundPage /> })
+                }
+                Err(err) => EitherOf3::C(view! {
+                    <h1>{td_string!(locale, intel_object_title)}</h1>
+                    <p class="message error" role="alert">{err.message(locale)}</p>
+                    <p><a href=LIST>{td_string!(locale, intel_back_to_list)}</a></p>
+                }),
+            }
+        })
+    };
+    view! { <Suspense>{body}</Suspense> }
+}
+
+#[component]
+fn ObjectParts(object: ReceivedDetail, label: ServerAction<SetObjectLabel>) -> impl IntoView {
+    let locale = use_locale();
+    let ReceivedDetail { object: row, json } = object;
+    let title = title_text(&row, locale);
+    let targets = targets_view(&row, locale);
+    let unresolved = unresolved_view(&row, locale);
+    let saved = move || {
+        label.value().get().and_then(Result::ok).map(|()| {
+            view! { <p class="message success" role="status">{td_string!(locale, intel_label_saved)}</p> }
+        })
+    };
+    // Unmarked objects wait for a label; RED ones for their named recipients.
+    let form = match row.tlp.as_deref() {
+        None => Some(view! { <LabelForm row=row.row tlp=None label /> }),
+        Some("red") => Some(view! { <LabelForm row=row.row tlp=Some("red") label /> }),
+        Some(_) => None,
+    };
+    let recipients = (!row.recipients.is_empty()).then(|| {
+        view! {
+            <dt>{td_string!(locale, intel_field_recipients)}</dt>
+            <dd>
+                <ul class="plain-list">
+                    {row.recipients.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}
+                </ul>
+            </dd>
+        }
+    });
+    view! {
+        <p class="breadcrumb"><a href=LIST>{td_string!(locale, intel_back_to_list)}</a></p>
+        <h1>{title}</h1>
+        {saved}
+        <dl class="details">
+            <dt>{td_string!(locale, intel_field_stix_id)}</dt>
+            <dd><code translate="no">{row.stix_id.clone()}</code></dd>
+            <dt>{td_string!(locale, intel_col_kind)}</dt>
+            <dd>{row.kind.clone()} " (" <code translate="no">{row.stix_type.clone()}</code> ")"</dd>
+            <dt>{td_string!(locale, intel_col_severity)}</dt>
+            <dd>{row.severity.clone().unwrap_or_else(|| "–".to_string())}</dd>
+            <dt>{td_string!(locale, intel_col_tlp)}</dt>
+            <dd>{tlp_view(row.tlp.clone(), locale)}</dd>
+            <dt>{td_string!(locale, intel_col_received)}</dt>
+            <dd>{row.received.clone()}</dd>
+            <dt>{td_string!(locale, intel_field_version)}</dt>
+            <dd>{row.version.clone()}</dd>
+            <dt>{td_string!(locale, intel_col_versions)}</dt>
+            <dd>{row.versions}</dd>
+            <dt>{td_string!(locale, intel_col_targets)}</dt>
+            <dd>{targets}</dd>
+            <dt>{td_string!(locale, intel_col_unresolved)}</dt>
+            <dd>{unresolved}</dd>
+            {recipients}
+        </dl>
+        {form}
+        <section aria-labelledby="intel-json">
+            <h2 id="intel-json">{td_string!(locale, intel_raw_json)}</h2>
+            <ScrollTable label=td_string!(locale, intel_raw_json)>
+                <pre class="json" translate="no"><code>{json}</code></pre>
+            </ScrollTable>
+        </section>
+    }
+}
+
+/// The label form: every TLP for an unmarked object, only RED (to name its recipients)
+/// for a RED one.
+#[component]
+fn LabelForm(
+    row: i64,
+    tlp: Option<&'static str>,
+    label: ServerAction<SetObjectLabel>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let (intro, choices): (String, Vec<&str>) = match tlp {
+        None => (
+            td_string!(locale, intel_label_intro_unmarked).to_string(),
+            crate::components::forum::TLPS.to_vec(),
+        ),
+        Some(current) => (
+            td_string!(locale, intel_label_intro_red).to_string(),
+            vec![current],
+        ),
+    };
+    let placeholder = tlp.is_none().then(|| {
+        view! { <option value="">{td_string!(locale, intel_label_choose)}</option> }
+    });
+    let options = choices
+        .into_iter()
+        .map(|t| {
+            let selected = Some(t) == tlp;
+            view! { <option value=t selected=selected>{tlp_text(t)}</option> }
+        })
+        .collect_view();
+    view! {
+        <section aria-labelledby="intel-label" class="card">
+            <h2 id="intel-label">{td_string!(locale, intel_label_title)}</h2>
+            <p>{intro}</p>
+            <ActionForm action=label attr:class="form">
+                <input type="hidden" name="row" value=row />
+                <div class="field">
+                    <label for="intel-label-tlp">{td_string!(locale, intel_col_tlp)}</label>
+                    <select id="intel-label-tlp" name="tlp" required>
+                        {placeholder}
+                        {options}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="intel-label-recipients">
+                        {td_string!(locale, intel_label_recipients)}
+                    </label>
+                    <textarea
+                        id="intel-label-recipients"
+                        name="recipients"
+                        rows="3"
+                        autocomplete="off"
+                        aria-describedby="intel-label-recipients-hint"
+                    ></textarea>
+                    <p id="intel-label-recipients-hint" class="hint">
+                        {td_string!(locale, intel_label_recipients_hint)}
+                    </p>
+                </div>
+                <ErrorMessage
+                    error=Signal::derive(move || label.value().get().and_then(Result::err))
+                    path={<SetObjectLabel as ServerFn>::PATH}
+                />
+                <button type="submit" disabled=move || label.pending().get()>
+                    {td_string!(locale, intel_label_button)}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_value;
+
+    #[test]
+    fn filter_values_are_encoded_for_the_next_page_link() {
+        assert_eq!(encode_value("amber+strict"), "amber%2Bstrict");
+        assert_eq!(encode_value("2025-01-31"), "2025-01-31");
+        assert_eq!(encode_value("a b"), "a%20b");
+    }
+}
