@@ -47,13 +47,13 @@ e2e: build-debug
 	cd e2e && VAERN_BIN="$(TARGET_DIR)/debug/vaern" VAERN_SITE_ROOT="$(CURDIR)/target/site" \
 	  E2E_PORT=$(E2E_PORT) npx playwright test
 
-test: tools e2e-deps fmt lint rust-test stix-validate e2e
+test: tools e2e-deps fmt lint rust-test e2e stix-validate
 
 # Simulated analysis-centre bundles checked with the OASIS STIX 2.1 validator (see
 # scripts/stix-validate.sh); STIX_SEED picks another repeatable set of bundles.
 STIX_SEED ?= 1
-stix-validate:
-	cargo build -p vaern-server
+# Uses the binary of `build-debug` (the e2e build), so `make test` builds the server once.
+stix-validate: build-debug
 	dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 	  "$(TARGET_DIR)/debug/vaern" simulate-soc --out "$$dir" --count 30 --size 100 \
 	    --seed $(STIX_SEED) >/dev/null && \

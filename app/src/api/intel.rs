@@ -33,6 +33,8 @@ pub struct ReceivedRow {
     /// Names of the organisations it was routed to.
     pub targets: Vec<String>,
     pub has_unlinked_targets: bool,
+    /// Who it reaches when it names no targets (translated); `None` when it does.
+    pub untargeted_reach: Option<String>,
     pub unresolved: Vec<String>,
     /// "Name <e-mail>" of the TLP:RED recipients analysts named.
     pub recipients: Vec<String>,
@@ -97,8 +99,28 @@ mod server {
     use crate::i18n::Locale;
     use vaern_core::stix::browse::{Filter, LabelFilter, Listed};
 
+    /// Who an object that names no targets reaches (DESIGN §2): everyone at CLEAR and
+    /// GREEN, every municipality at AMBER, analysts only otherwise (and always for the
+    /// kinds only analysts see).
+    fn untargeted_reach(locale: Locale, listed: &Listed) -> Option<String> {
+        use crate::i18n::td_string;
+        use vaern_core::policy::{StixClass, Tlp};
+        if !listed.targets.is_empty() || listed.has_unlinked_targets {
+            return None;
+        }
+        let text = match (listed.kind.class(), listed.tlp) {
+            (StixClass::AnalystsOnly, _) | (_, None | Some(Tlp::AmberStrict | Tlp::Red)) => {
+                td_string!(locale, intel_reach_analysts)
+            }
+            (_, Some(Tlp::Clear | Tlp::Green)) => td_string!(locale, intel_reach_everyone),
+            (_, Some(Tlp::Amber)) => td_string!(locale, intel_all_municipalities),
+        };
+        Some(text.to_string())
+    }
+
     pub fn view_row(locale: Locale, listed: Listed) -> ReceivedRow {
         ReceivedRow {
+            untargeted_reach: untargeted_reach(locale, &listed),
             row: listed.row,
             kind: kind_name(locale, listed.kind.as_str()),
             severity: listed.severity.map(|s| severity_name(locale, s.as_str())),

@@ -212,9 +212,7 @@ fn targets_view(row: &ReceivedRow, locale: Locale) -> impl IntoView + use<> {
         view! { <span class="badge unlinked">{td_string!(locale, intel_unlinked_targets)}</span> }
     });
     let listed = if row.targets.is_empty() {
-        Either::Left(
-            (!row.has_unlinked_targets).then(|| td_string!(locale, intel_all_municipalities)),
-        )
+        Either::Left(row.untargeted_reach.clone())
     } else {
         Either::Right(view! {
             <ul class="plain-list">

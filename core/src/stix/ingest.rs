@@ -183,7 +183,7 @@ pub async fn ingest(
     }));
 
     let status = Status {
-        id: new_status_id(),
+        id: super::uuid_v4(rand::random()),
         request_timestamp_us,
         total_count,
         successes,
@@ -225,22 +225,6 @@ pub async fn status(db: &Db, org: OrgId, status_id: &str) -> CoreResult<Status> 
 
 fn now_us() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000).unwrap_or(0)
-}
-
-/// A random UUID (version 4) for a status resource.
-fn new_status_id() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 /// Checks every object alone, and the request as a whole: an id and version twice

@@ -75,29 +75,13 @@ pub fn stix_timestamp(at: OffsetDateTime) -> String {
     )
 }
 
-/// Sixteen bytes as a lowercase UUID with the version 4 and RFC 4122 variant bits, the
-/// version STIX recommends for domain objects.
-fn uuid_v4_shaped(mut bytes: [u8; 16]) -> String {
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let h = hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 /// A UUID derived from a name, the same in every run, shaped as v4 (a v5 UUID would make
 /// the OASIS validator warn on domain objects).
 fn stable_uuid(name: &str) -> String {
     let digest = Sha256::digest(format!("vaern-simulate:{name}").as_bytes());
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    uuid_v4_shaped(bytes)
+    super::uuid_v4(bytes)
 }
 
 /// The STIX identity id the simulator uses for a municipality: the same for a kommunekode
@@ -316,7 +300,7 @@ impl Generator {
     fn uuid(&mut self) -> String {
         let mut bytes = [0u8; 16];
         self.rng.fill(&mut bytes);
-        uuid_v4_shaped(bytes)
+        super::uuid_v4(bytes)
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
