@@ -400,15 +400,14 @@ fn read_objects(body: &[u8], shape: Shape) -> Result<Vec<Value>, Response> {
     };
     let bad =
         |description: String| error(StatusCode::BAD_REQUEST, "Bad Request", &description, None);
+    // Read straight into the shape, without an intermediate `Value` of the whole body.
     // serde_json refuses nesting deeper than 128 levels, so a hostile body cannot
     // exhaust the stack.
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| bad(format!("The body is not JSON: {e}.")))?;
-    if !value.is_object() {
-        return Err(bad(format!("The body must be {what}.")));
-    }
-    let incoming: Incoming =
-        serde_json::from_value(value).map_err(|_| bad(format!("The body must be {what}.")))?;
+    let incoming: Incoming = match serde_json::from_slice(body) {
+        Ok(incoming) => incoming,
+        Err(e) if e.is_data() => return Err(bad(format!("The body must be {what}."))),
+        Err(e) => return Err(bad(format!("The body is not JSON: {e}."))),
+    };
     if shape == Shape::Bundle {
         let id_ok = incoming.id.as_deref().is_some_and(|id| {
             id.starts_with("bundle--") && vaern_core::stix::object::is_identifier(id)
