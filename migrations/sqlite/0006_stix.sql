@@ -52,9 +52,8 @@ create table stix_objects (
     ingest_id integer not null references stix_ingests (id),
     unique (stix_id, version_us)
 );
-create index stix_objects_latest on stix_objects (is_latest, date_added_us);
-create index stix_objects_kind on stix_objects (kind, is_latest, date_added_us);
-create index stix_objects_stix_id on stix_objects (stix_id, is_latest);
+-- No more indexes: each one costs every insert (ingestion is measured in objects per
+-- second). Lookups by id use the unique (stix_id, version_us); lists walk date_added_us.
 
 -- Every reference an object makes (`created_by_ref`, `object_refs`, `where_sighted_refs`,
 -- …), whether or not the target is stored yet; one not stored is "unresolved".

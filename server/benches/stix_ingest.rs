@@ -16,6 +16,10 @@ use vaern_core::stix::simulate::Generator;
 use vaern_core::tokens::{self, Manager, NewToken};
 use vaern_server::config::Config;
 
+// As in the `vaern` binary, so that the server in this process allocates as it does there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const OBJECTS: usize = 100_000;
 const PER_REQUEST: usize = 1_000;
 const TAXII: &str = "application/taxii+json;version=2.1";
