@@ -293,9 +293,30 @@ pub fn require_admin(viewer: &Viewer) -> CoreResult<Admin> {
     }
 }
 
+/// The analysts' guard (the received-objects view): `Forbidden` for anyone but a
+/// signed-in analyst; tokens never are one.
+pub fn require_analyst(viewer: &Viewer) -> CoreResult<()> {
+    if is_analyst(viewer) {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_signed_in_analyst_passes_the_analyst_guard() {
+        let analyst = Viewer::user(UserId(1), OrgId(1), PlatformRole::Analyst, false, vec![]);
+        assert!(require_analyst(&analyst).is_ok());
+        let admin = Viewer::user(UserId(1), OrgId(1), PlatformRole::Admin, false, vec![]);
+        assert!(matches!(require_analyst(&admin), Err(CoreError::Forbidden)));
+        let mut token = Viewer::api_token(OrgId(1));
+        token.role = PlatformRole::Analyst;
+        assert!(matches!(require_analyst(&token), Err(CoreError::Forbidden)));
+    }
 
     #[test]
     fn roles_round_trip_through_their_stored_form() {

@@ -10,9 +10,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, UserId};
-use crate::policy::{
-    IntelSql, OrgKind, PlatformRole, StixSql, Tlp, Viewer, ViewerKind, push_stix_visible,
-};
+use crate::policy::{IntelSql, OrgKind, StixSql, Tlp, Viewer, push_stix_visible, require_analyst};
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -71,32 +69,6 @@ pub struct Listed {
     pub unresolved: Vec<String>,
     /// TLP:RED recipients named by an analyst.
     pub recipients: Vec<String>,
-}
-
-impl Serialize for Kind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Kind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Kind::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("kind {text:?}")))
-    }
-}
-
-impl Serialize for Severity {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Severity {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Severity::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("severity {text:?}")))
-    }
 }
 
 /// The kind of the viewer's organisation, which the policy needs for untargeted AMBER.
@@ -369,12 +341,4 @@ pub async fn set_label(
         )
         .await;
     Ok(())
-}
-
-fn require_analyst(viewer: &Viewer) -> CoreResult<()> {
-    if viewer.kind == ViewerKind::User && viewer.role == PlatformRole::Analyst {
-        Ok(())
-    } else {
-        Err(CoreError::Forbidden)
-    }
 }

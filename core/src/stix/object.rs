@@ -10,8 +10,10 @@
 use super::pattern;
 use serde_json::{Map, Value};
 
-/// What the platform makes of an object (`stix_objects.kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What the platform makes of an object (`stix_objects.kind`); serialised as
+/// [`Kind::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// `report`: an advisory (varsel) to the municipalities.
     Advisory,
@@ -107,7 +109,10 @@ impl Kind {
 }
 
 /// How urgent an item is: `x_vaern_severity`, else labels/confidence, else medium.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
     Medium,
@@ -892,6 +897,16 @@ mod tests {
             .is_err()
         );
         assert!(check(without(marking, "definition")).is_err());
+    }
+
+    #[test]
+    fn kinds_and_severities_serialise_as_their_stored_form() {
+        for kind in Kind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for severity in Severity::ALL {
+            assert_eq!(serde_json::to_value(severity).unwrap(), severity.as_str());
+        }
     }
 
     #[test]
