@@ -10,7 +10,7 @@ export LEPTOS_OUTPUT_NAME := vaern
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 E2E_PORT ?= 3300
 
-.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile stix-validate bench-stix
+.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile stix-validate bench-stix taxii-venv
 
 tools:
 	scripts/install-tools.sh
@@ -37,7 +37,12 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy -p vaern-frontend --target wasm32-unknown-unknown -- -D warnings
 
-rust-test:
+# OASIS medallion (TAXII 2.1 server) and taxii2-client, which the integration tests start
+# and run on loopback; VAERN_TAXII_VENV overrides where (scripts/install-taxii-venv.sh).
+taxii-venv:
+	scripts/install-taxii-venv.sh
+
+rust-test: taxii-venv
 	cargo test
 
 build-debug:

@@ -104,6 +104,7 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("link", _) => td_string!(locale, error_link_unknown),
         ("email", "taken") => td_string!(locale, error_email_taken),
         ("org", "not_allowed") => td_string!(locale, error_org_not_allowed),
+        ("org", "not_analysis_centre") => td_string!(locale, error_org_not_analysis_centre),
         ("org", _) => td_string!(locale, error_org_unknown),
         ("role", _) => td_string!(locale, error_role_not_allowed),
         ("name", "required") => td_string!(locale, error_name_required),
@@ -167,10 +168,25 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("target", _) => td_string!(locale, error_target_unknown),
         ("action", _) => td_string!(locale, error_action_unknown),
         ("watch", _) => td_string!(locale, error_watch_unknown),
+        // TAXII sources.
+        ("url", "required") => td_string!(locale, error_url_required),
+        ("url", "scheme") => td_string!(locale, error_url_scheme),
+        ("url", "credentials") => td_string!(locale, error_url_credentials),
+        ("url", "too_long") => td_string!(locale, error_url_too_long),
+        ("url", _) => td_string!(locale, error_url_malformed),
+        ("collection", "required") => td_string!(locale, error_collection_required),
+        ("collection", "too_long") => td_string!(locale, error_collection_too_long),
+        ("collection", _) => td_string!(locale, error_collection_malformed),
+        ("username", "too_long") => td_string!(locale, error_username_too_long),
+        ("username", _) => td_string!(locale, error_username_malformed),
+        ("interval_secs", "out_of_range") => td_string!(locale, error_interval_out_of_range),
+        ("interval_secs", _) => td_string!(locale, error_interval_malformed),
         // Received STIX objects.
         ("stix_kind", _) => td_string!(locale, error_stix_kind_unknown),
         ("recipients", "required") => td_string!(locale, error_recipients_required),
         ("recipients", _) => td_string!(locale, error_recipients_unknown),
+        ("identity", "already_linked") => td_string!(locale, error_identity_already_linked),
+        ("identity", _) => td_string!(locale, error_identity_unknown),
         _ => td_string!(locale, error_invalid),
     };
     text.to_string()

@@ -85,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/people") view=pages::people::PeoplePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/organisations") view=pages::organisations::OrganisationsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/groups") view=pages::groups::AdminGroupsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/identities") view=pages::identities::IdentitiesPage ssr=SsrMode::Async />
+                    <Route path=path!("/alerts") view=pages::alerts::AlertsPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:slug") view=pages::groups::GroupPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:slug/forum") view=pages::forum::ForumPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:slug/forum/new") view=pages::forum::NewThreadPage ssr=SsrMode::Async />
@@ -92,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/posts/:id/edit") view=pages::thread::EditPostPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id/history") view=pages::thread::PostHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/tokens") view=pages::tokens::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/taxii-sources") view=pages::taxii_sources::TaxiiSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/intel/received") view=pages::intel::ReceivedPage ssr=SsrMode::Async />

@@ -66,6 +66,15 @@ pub mod action {
     pub const STIX_INGEST: &str = "stix_ingest";
     /// An analyst set the label of an unmarked STIX object, or named its RED recipients.
     pub const STIX_LABEL: &str = "stix_label";
+    /// An admin added a remote TAXII source to pull from (subject: its token).
+    pub const TAXII_SOURCE_ADD: &str = "taxii_source_add";
+    /// An admin turned polling of a TAXII source on or off.
+    pub const TAXII_SOURCE_UPDATE: &str = "taxii_source_update";
+    /// An admin deleted a TAXII source (its token is revoked with it).
+    pub const TAXII_SOURCE_DELETE: &str = "taxii_source_delete";
+    /// An admin linked a STIX identity to an organisation (detail: identity, org code,
+    /// alerts routed).
+    pub const STIX_IDENTITY_LINK: &str = "stix_identity_link";
 
     /// Every action, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -106,6 +115,7 @@ pub mod action {
         POST_REMOVE,
         STIX_INGEST,
         STIX_LABEL,
+        STIX_IDENTITY_LINK,
     ];
 }
 

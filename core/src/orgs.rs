@@ -252,7 +252,7 @@ fn validate_code(code: &str) -> CoreResult<String> {
 }
 
 /// A STIX identity id, `identity--<uuid>`, lowercased; empty means none.
-fn validate_stix_identity(id: Option<&str>) -> CoreResult<Option<String>> {
+pub(crate) fn validate_stix_identity(id: Option<&str>) -> CoreResult<Option<String>> {
     let Some(id) = id.map(str::trim).filter(|id| !id.is_empty()) else {
         return Ok(None);
     };
@@ -300,7 +300,7 @@ pub async fn create(db: &Db, _admin: &Admin, new: NewOrg) -> CoreResult<OrgId> {
     let code = validate_code(&new.code)?;
     let name = crate::names::validate(&new.name)?;
     let stix = validate_stix_identity(new.stix_identity_id.as_deref())?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let region_id: Option<OrgId> = match new.region.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(region) => Some(
@@ -325,6 +325,10 @@ pub async fn create(db: &Db, _admin: &Admin, new: NewOrg) -> CoreResult<OrgId> {
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or(CoreError::invalid("org_code", "taken"))?;
+    if let Some(stix) = &stix {
+        // Items that waited for the identity reach the organisation now.
+        crate::stix::ingest::route_identity(&mut tx, stix).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }
@@ -334,8 +338,14 @@ pub async fn create(db: &Db, _admin: &Admin, new: NewOrg) -> CoreResult<OrgId> {
 pub async fn edit(db: &Db, _admin: &Admin, org: OrgId, edit: OrgEdit) -> CoreResult<()> {
     let name = crate::names::validate(&edit.name)?;
     let stix = validate_stix_identity(edit.stix_identity_id.as_deref())?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     check_stix_identity_free(&mut tx, stix.as_deref(), Some(org)).await?;
+    let before: Option<String> =
+        sqlx::query_scalar("select stix_identity_id from organisations where id = $1")
+            .bind(org)
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten();
     let done = sqlx::query(
         "update organisations set name = $1, kind = $2, stix_identity_id = $3 where id = $4",
     )
@@ -347,6 +357,10 @@ pub async fn edit(db: &Db, _admin: &Admin, org: OrgId, edit: OrgEdit) -> CoreRes
     .await?;
     if done.rows_affected() != 1 {
         return Err(CoreError::NotFound);
+    }
+    if let Some(stix) = stix.as_deref().filter(|s| before.as_deref() != Some(*s)) {
+        // Items that waited for the identity reach the organisation now.
+        crate::stix::ingest::route_identity(&mut tx, stix).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -538,8 +538,14 @@ impl Row {
 
 #[tokio::test]
 async fn the_rust_predicate_and_the_sql_condition_agree_on_every_received_object() {
-    use vaern_core::policy::{OrgKind, can_see_stix_object};
+    use vaern_core::policy::{IdentityOf, OrgKind, can_see_stix_object};
     let w = world().await;
+    // The centre's identity is shared with every reader (DESIGN §2).
+    sqlx::query("update organisations set stix_identity_id = $1 where code = 'soc'")
+        .bind(vaern_core::stix::simulate::CENTRE_IDENTITY_ID)
+        .execute(&w.db)
+        .await
+        .unwrap();
     let municipalities = vaern_core::orgs::municipality_codes_and_names().unwrap();
     let mut generator = vaern_core::stix::simulate::Generator::new(11, municipalities);
     let now = time::OffsetDateTime::now_utc();
@@ -585,6 +591,13 @@ async fn the_rust_predicate_and_the_sql_condition_agree_on_every_received_object
     .fetch_all(&w.db)
     .await
     .unwrap();
+    let identities: Vec<(String, OrgId, String)> = sqlx::query_as(
+        "select i.stix_id, i.org_id, o.kind from stix_identities i \
+         join organisations o on o.id = i.org_id",
+    )
+    .fetch_all(&w.db)
+    .await
+    .unwrap();
     let targets: Vec<(i64, OrgId)> =
         sqlx::query_as("select item_id, org_id from stix_object_targets")
             .fetch_all(&w.db)
@@ -618,6 +631,8 @@ async fn the_rust_predicate_and_the_sql_condition_agree_on_every_received_object
         })
         .collect();
     assert!(rows.iter().any(|r| r.unlinked));
+    assert!(identities.iter().any(|i| i.2 == "analysis_centre"));
+    assert!(identities.iter().any(|i| i.1 == w.aarhus));
     assert!(rows.iter().any(|r| !r.recipients.is_empty()));
     assert!(!anchors.is_empty());
 
@@ -657,7 +672,14 @@ async fn the_rust_predicate_and_the_sql_condition_agree_on_every_received_object
                     .filter_map(|a| rows.iter().find(|r| r.stix_id == a.1))
                     .collect();
                 let items: Vec<_> = hung_on.iter().map(|r| r.item()).collect();
-                can_see_stix_object(viewer, *kind, row.class, &row.item(), &items)
+                let identity = identities
+                    .iter()
+                    .find(|i| i.0 == row.stix_id)
+                    .map(|i| IdentityOf {
+                        org: i.1,
+                        analysis_centre: i.2 == "analysis_centre",
+                    });
+                can_see_stix_object(viewer, *kind, row.class, &row.item(), &items, identity)
             })
             .map(|row| row.stix_id.clone())
             .collect();
@@ -692,4 +714,54 @@ async fn the_fixture_advisory_bundle_is_routed_as_design_says() {
     // Opinions are not mapped: analysts only.
     assert!(!aarhus.contains(&opinion) && analyst.contains(&opinion));
     assert_eq!(analyst.len(), 11);
+}
+
+#[tokio::test]
+async fn a_reader_sees_its_own_and_the_centres_identity_but_no_other_organisations() {
+    let w = world().await;
+    sqlx::query("update organisations set stix_identity_id = $1 where code = 'soc'")
+        .bind(CENTRE)
+        .execute(&w.db)
+        .await
+        .unwrap();
+    let odense_identity = "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0461";
+    let mut centre = identity(CENTRE, "Analysecentret", "0");
+    centre
+        .as_object_mut()
+        .unwrap()
+        .remove("external_references");
+    let mut stranger = identity(STRANGER_IDENTITY, "Ukendt", "0");
+    stranger
+        .as_object_mut()
+        .unwrap()
+        .remove("external_references");
+    w.send(vec![
+        centre,
+        stranger,
+        identity(odense_identity, "Odense Kommune", "461"),
+    ])
+    .await;
+    w.send(vec![identity(AARHUS_IDENTITY, "Aarhus Kommune", "751")])
+        .await;
+
+    let aarhus = w.visible(&Viewer::api_token(w.aarhus)).await;
+    assert_eq!(
+        aarhus,
+        vec![CENTRE.to_string(), AARHUS_IDENTITY.to_string()]
+    );
+    let odense = w.visible(&w.person(PlatformRole::Member, w.odense)).await;
+    assert_eq!(
+        odense,
+        vec![CENTRE.to_string(), odense_identity.to_string()]
+    );
+    let analyst = w.visible(&w.person(PlatformRole::Analyst, w.soc)).await;
+    assert_eq!(analyst.len(), 4);
+
+    // A RED identity stays with the analysts even for its own organisation.
+    let mut red = identity(AARHUS_IDENTITY, "Aarhus Kommune", "751");
+    red["modified"] = json!("2026-11-02T10:00:00Z");
+    red["object_marking_refs"] = json!([tlp2_id(Tlp::Red)]);
+    w.send(vec![red]).await;
+    let aarhus = w.visible(&Viewer::api_token(w.aarhus)).await;
+    assert_eq!(aarhus, vec![CENTRE.to_string()]);
 }

@@ -101,6 +101,18 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.admin,
     heading: (lang) => (lang === 'da' ? 'Grupper' : 'Groups'),
   },
+  '/admin/identities': {
+    name: 'STIX identities page (admin)',
+    url: '/admin/identities',
+    as: accounts.admin,
+    heading: (lang) => (lang === 'da' ? 'STIX-identiteter' : 'STIX identities'),
+  },
+  '/alerts': {
+    name: 'alerts page (municipality)',
+    url: '/alerts',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Varsler' : 'Alerts'),
+  },
   // The owner's view has every control: the member list with role and remove buttons,
   // adding by address and by list, editing and archiving.
   '/groups/{slug}': {
@@ -147,6 +159,12 @@ const routeVisits: Record<string, Visit> = {
     url: '/admin/audit',
     as: accounts.aarhus,
     heading: (lang) => texts[lang].auditTitle,
+  },
+  '/admin/taxii-sources': {
+    name: "analysis centre's TAXII server page (admin)",
+    url: '/admin/taxii-sources',
+    as: accounts.admin,
+    heading: (lang) => (lang === 'da' ? 'Analysecentrets TAXII-server' : "The analysis centre's TAXII server"),
   },
   '/admin/tokens': {
     name: 'API tokens page (organisation admin)',

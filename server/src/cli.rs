@@ -1,5 +1,5 @@
 //! The command line: `vaern serve`, `vaern admin create`, `vaern demo`, `vaern routes`,
-//! `vaern simulate-soc`.
+//! `vaern simulate-soc`, `vaern token`, `vaern taxii-source`.
 //! Every flag can also be given as a `VAERN_*` environment variable.
 
 use crate::config::Config;
@@ -47,6 +47,10 @@ pub enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Configure the remote TAXII 2.1 collections (the analysis centre's server) that
+    /// the running server pulls STIX from.
+    #[command(subcommand)]
+    TaxiiSource(TaxiiSourceCommand),
     /// Act as the national analysis centre: send realistic STIX 2.1 bundles to a running
     /// server over TAXII (demos, load tests), or write them as files (`--out`) to check
     /// them with the OASIS validator.
@@ -142,6 +146,7 @@ pub async fn execute(cli: Cli) -> Result<(), String> {
         Command::Demo => demo(cli.data_dir).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(cli.data_dir).await,
         Command::Token(command) => token(cli.data_dir, command).await,
+        Command::TaxiiSource(command) => taxii_source(cli.data_dir, command).await,
         Command::SimulateSoc(args) => simulate_soc(args).await,
         Command::Routes => {
             println!("{}", crate::page_routes_json());
@@ -409,6 +414,122 @@ async fn token(data_dir: PathBuf, command: TokenCommand) -> Result<(), String> {
             .await
             .map_err(describe)?;
             println!("Token #{id} is revoked.");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaxiiSourceCommand {
+    /// Add a source, with its own `stix:write` token of the publishing organisation; the
+    /// server polls it at once, then every interval.
+    Add(AddTaxiiSourceArgs),
+    /// List the sources with their status.
+    List,
+    /// Delete a source and revoke its token; what it fetched stays.
+    Delete {
+        /// The source's id, as `vaern taxii-source list` shows it.
+        id: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddTaxiiSourceArgs {
+    /// The remote API root, e.g. https://taxii.example.dk/api1/.
+    #[arg(long)]
+    pub url: String,
+    /// The collection's id.
+    #[arg(long)]
+    pub collection: String,
+    /// User name for HTTP Basic authentication.
+    #[arg(long, default_value = "")]
+    pub user: String,
+    /// Password for HTTP Basic authentication (better given as the environment variable,
+    /// which other users cannot read in the process list).
+    #[arg(
+        long,
+        env = "VAERN_TAXII_PASSWORD",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub password: String,
+    /// Seconds between polls (30 to 86400).
+    #[arg(long, default_value_t = 300)]
+    pub interval_secs: i64,
+    /// Code of the publishing organisation (an analysis centre), e.g. `soc`.
+    #[arg(long, default_value = "soc")]
+    pub org: String,
+}
+
+async fn taxii_source(data_dir: PathBuf, command: TaxiiSourceCommand) -> Result<(), String> {
+    use vaern_core::stix::sources::{self, Manager, NewSource, SourceId};
+    let describe = |e: vaern_core::CoreError| match e {
+        vaern_core::CoreError::Invalid { field, reason } => format!("{field}: {reason}"),
+        vaern_core::CoreError::NotFound => "no such source".into(),
+        other => other.to_string(),
+    };
+    let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
+    let audit = AuditLog::new(db.clone(), &data_dir);
+    match command {
+        TaxiiSourceCommand::Add(args) => {
+            let id = sources::create(
+                &db,
+                &audit,
+                Manager::Operator,
+                "command line",
+                NewSource {
+                    url: args.url,
+                    collection: args.collection,
+                    username: args.user,
+                    password: args.password,
+                    interval_secs: args.interval_secs.to_string(),
+                    org: args.org,
+                },
+            )
+            .await
+            .map_err(describe)?;
+            println!("Added TAXII source #{id}; the server polls it within seconds.");
+        }
+        TaxiiSourceCommand::List => {
+            let list = sources::list(&db, Manager::Operator)
+                .await
+                .map_err(describe)?;
+            if list.is_empty() {
+                println!("No TAXII sources.");
+            }
+            for s in list {
+                let state = match (s.enabled, s.token_revoked) {
+                    (_, true) => "token revoked",
+                    (true, false) => "enabled",
+                    (false, false) => "disabled",
+                };
+                println!(
+                    "#{:<4} {} collection {} as {} every {} s, {state}; {} objects received; \
+                     last success {}; checkpoint {}; next attempt {}",
+                    s.id,
+                    s.url,
+                    s.collection_id,
+                    s.org_code,
+                    s.interval_secs,
+                    s.objects_received,
+                    s.last_success_at.map(utc).unwrap_or_else(|| "never".into()),
+                    s.checkpoint.as_deref().unwrap_or("none"),
+                    utc(s.next_attempt_at),
+                );
+                if let (Some(at), Some(error)) = (s.last_error_at, &s.last_error) {
+                    println!(
+                        "      last error {} ({} in a row): {error}",
+                        utc(at),
+                        s.consecutive_failures
+                    );
+                }
+            }
+        }
+        TaxiiSourceCommand::Delete { id } => {
+            sources::delete(&db, &audit, Manager::Operator, "command line", SourceId(id))
+                .await
+                .map_err(describe)?;
+            println!("TAXII source #{id} is deleted and its token revoked.");
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod poller;
 pub mod telemetry;
 
 use crate::config::{Config, origin_of};
@@ -48,6 +49,8 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     url: String,
+    /// Pulls from the remote TAXII sources while the server runs.
+    poller: poller::Poller,
 }
 
 impl Server {
@@ -114,11 +117,13 @@ impl Server {
             }),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         };
+        let poller = poller::Poller::new(state.backend.db.clone(), state.backend.audit.clone())?;
         let router = routes(state, store, https, config.limits.idle_secs, hash_files);
         Ok(Self {
             listener,
             router,
             url,
+            poller,
         })
     }
 
@@ -130,16 +135,19 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until Ctrl-C or SIGTERM.
+    /// Serves until Ctrl-C or SIGTERM; the TAXII poller runs as long as the server does.
     pub async fn run_until_stopped(self) -> Result<(), String> {
-        axum::serve(
+        let poller = self.poller.spawn();
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+        poller.abort();
+        served
     }
 }
 
@@ -182,7 +190,21 @@ fn routes(
         )
         .route(
             "/taxii2/vaern/collections/{id}/objects/",
-            post(http::taxii::add_objects).layer(http::taxii::body_limit()),
+            post(http::taxii::add_objects)
+                .layer(http::taxii::body_limit())
+                .get(http::taxii::get_objects),
+        )
+        .route(
+            "/taxii2/vaern/collections/{id}/objects/{object_id}/",
+            get(http::taxii::get_object),
+        )
+        .route(
+            "/taxii2/vaern/collections/{id}/objects/{object_id}/versions/",
+            get(http::taxii::get_versions),
+        )
+        .route(
+            "/taxii2/vaern/collections/{id}/manifest/",
+            get(http::taxii::get_manifest),
         )
         .route("/taxii2/vaern/status/{id}/", get(http::taxii::status))
         .route("/taxii2/{*rest}", any(http::taxii::unknown))

@@ -2,12 +2,15 @@
 //! map the error.
 
 pub mod account;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod forums;
 pub mod groups;
+pub mod identities;
 pub mod intel;
 pub mod notifications;
 pub mod organisations;
 pub mod people;
+pub mod taxii_sources;
 pub mod tokens;

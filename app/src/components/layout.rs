@@ -21,6 +21,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <nav class="main-nav" aria-label=td_string!(locale, nav_label)>
                         <ul>
                             <li><A href="/">{td_string!(locale, nav_home)}</A></li>
+                            <li><A href="/alerts">{td_string!(locale, nav_alerts)}</A></li>
                             <li><A href="/account">{td_string!(locale, nav_account)}</A></li>
                             {me
                                 .manages_people
@@ -39,6 +40,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                             {me
                                 .is_admin
                                 .then(|| view! { <li><A href="/admin/groups">{td_string!(locale, nav_groups)}</A></li> })}
+                            {me
+                                .is_admin
+                                .then(|| view! { <li><A href="/admin/identities">{td_string!(locale, nav_identities)}</A></li> })}
+                            {me
+                                .is_admin
+                                .then(|| view! { <li><A href="/admin/taxii-sources">{td_string!(locale, nav_taxii_sources)}</A></li> })}
                             {me
                                 .is_analyst
                                 .then(|| view! { <li><A href="/intel/received">{td_string!(locale, nav_intel_received)}</A></li> })}

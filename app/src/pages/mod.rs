@@ -1,10 +1,12 @@
 //! One module per route, or per group of routes of one flow.
 
 pub mod account;
+pub mod alerts;
 pub mod audit;
 pub mod forum;
 pub mod groups;
 pub mod home;
+pub mod identities;
 pub mod intel;
 pub mod link;
 pub mod not_found;
@@ -13,5 +15,6 @@ pub mod organisations;
 pub mod people;
 pub mod second_factor;
 pub mod sign_in;
+pub mod taxii_sources;
 pub mod thread;
 pub mod tokens;

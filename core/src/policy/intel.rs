@@ -149,6 +149,14 @@ impl StixClass {
 
 stored_as_text!(StixClass, "STIX class");
 
+/// The organisation a STIX identity stands for, once linked (`stix_identities.org_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityOf {
+    pub org: OrgId,
+    /// The organisation is an analysis centre (a publisher of intel).
+    pub analysis_centre: bool,
+}
+
 /// Whether `viewer` may see a STIX object of class `class` (DESIGN §2):
 ///
 /// - an item by [`can_see_intel_item`];
@@ -156,19 +164,33 @@ stored_as_text!(StixClass, "STIX class");
 ///   admits the viewer, with `own.targets` being the targets of the items it hangs on,
 ///   **and**, when it hangs on any item (`anchors`), the viewer may see one of them; a
 ///   reference never lowers a marking;
-/// - identities, marking definitions and unmapped types: analysts only, by their label.
+/// - identities, marking definitions and unmapped types: analysts only, by their label;
+///   except that an identity linked to the viewer's own organisation or to an analysis
+///   centre (`identity`) is seen by everyone in that organisation, or by everyone, unless
+///   it is TLP:RED. Those two name nobody the reader does not know already; every other
+///   organisation's identity stays with the analysts.
+///
+/// (DESIGN also lets readers see them only "when they may see an object referring to
+/// them"; that condition is dropped on purpose: it would make an identity appear in a
+/// reader's TAXII feed later than its `date_added`, behind the reader's checkpoint.)
 pub fn can_see_stix_object(
     viewer: &Viewer,
     viewer_org_kind: OrgKind,
     class: StixClass,
     own: &IntelItem<'_>,
     anchors: &[IntelItem<'_>],
+    identity: Option<IdentityOf>,
 ) -> bool {
     let visible = |item: &IntelItem<'_>| can_see_intel_item(viewer, viewer_org_kind, item);
     match class {
         StixClass::Item => visible(own),
         StixClass::Dependent => visible(own) && (anchors.is_empty() || anchors.iter().any(visible)),
-        StixClass::AnalystsOnly => is_analyst(viewer) && visible(own),
+        StixClass::AnalystsOnly => {
+            (is_analyst(viewer) && visible(own))
+                || identity.is_some_and(|of| {
+                    own.tlp != Some(Tlp::Red) && (of.analysis_centre || of.org == viewer.org_id)
+                })
+        }
     }
 }
 

@@ -80,7 +80,9 @@ pub use group::{
     require_group_manager, require_manage_group, require_moderate, require_post_in,
     require_reply_to, sees_chatham_house_authors,
 };
-pub use intel::{IntelItem, OrgKind, StixClass, can_see_intel_item, can_see_stix_object};
+pub use intel::{
+    IdentityOf, IntelItem, OrgKind, StixClass, can_see_intel_item, can_see_stix_object,
+};
 pub use sql::{
     GroupContentSql, IntelSql, StixSql, push_group_content_visible, push_intel_visible,
     push_stix_visible,

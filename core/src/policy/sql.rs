@@ -133,11 +133,14 @@ impl IntelSql {
 /// The row, under the alias of `item`, has the columns documented on [`IntelSql`] and:
 ///
 /// - `class`: [`StixClass::as_str`] of its kind (any other text hides it);
+/// - `stix_id`: its STIX id;
 ///
 /// and `anchors (item_id, anchor_ref)` lists, for a dependent object, the STIX ids of
 /// the items it hangs on; an anchor is the row of `objects` with that `stix_id` and
 /// `is_latest` true, itself an `item`-class row with targets and recipients in the same
-/// side tables.
+/// side tables. `identities (stix_id, org_id)` links identities to organisations
+/// ([`super::IdentityOf`]); whether that organisation is an analysis centre is read from
+/// `organisations.kind`.
 ///
 /// ```
 /// use vaern_core::policy::{IntelSql, StixSql};
@@ -145,6 +148,7 @@ impl IntelSql {
 ///     IntelSql::new("o", "stix_object_targets", "stix_object_recipients"),
 ///     "stix_objects",
 ///     "stix_object_anchors",
+///     "stix_identities",
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,21 +156,28 @@ pub struct StixSql {
     item: IntelSql,
     objects: &'static str,
     anchors: &'static str,
+    identities: &'static str,
 }
 
 impl StixSql {
     /// # Panics
     ///
     /// Like [`IntelSql::new`], if a name is not a plain identifier.
-    pub const fn new(item: IntelSql, objects: &'static str, anchors: &'static str) -> Self {
+    pub const fn new(
+        item: IntelSql,
+        objects: &'static str,
+        anchors: &'static str,
+        identities: &'static str,
+    ) -> Self {
         assert!(
-            is_identifier(objects) && is_identifier(anchors),
+            is_identifier(objects) && is_identifier(anchors) && is_identifier(identities),
             "BUG: StixSql names must be lowercase identifiers not starting with policy_"
         );
         Self {
             item,
             objects,
             anchors,
+            identities,
         }
     }
 }
@@ -213,14 +224,27 @@ fn stix_condition(viewer: &Viewer, viewer_org_kind: OrgKind, t: &StixSql) -> Con
     c.append(intel_condition(viewer, viewer_org_kind, &anchor));
     c.text("))");
 
+    c.text(format!(
+        ") or ({a}.class = '{}' and (",
+        StixClass::AnalystsOnly.as_str()
+    ));
     if is_analyst(viewer) {
-        c.text(format!(
-            ") or ({a}.class = '{}' and ",
-            StixClass::AnalystsOnly.as_str()
-        ));
         c.append(intel_condition(viewer, viewer_org_kind, &t.item));
+        c.text(" or ");
     }
-    c.text("))");
+    // The reader's own organisation's identity and the analysis centres' ones.
+    c.text(format!(
+        "(({a}.tlp is null or {a}.tlp <> '{red}') and exists (select 1 from {identities} \
+         policy_identity join organisations policy_identity_org \
+         on policy_identity_org.id = policy_identity.org_id \
+         where policy_identity.stix_id = {a}.stix_id and \
+         (policy_identity_org.kind = '{centre}' or policy_identity.org_id = ",
+        red = Tlp::Red.as_str(),
+        identities = t.identities,
+        centre = OrgKind::AnalysisCentre.as_str(),
+    ));
+    c.bind_id(viewer.org_id.0);
+    c.text("))))))");
     c
 }
 

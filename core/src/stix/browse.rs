@@ -17,10 +17,12 @@ use sqlx::{QueryBuilder, Sqlite};
 /// Objects per page of the list.
 pub const PER_PAGE: i64 = 50;
 
-const OBJECTS: StixSql = StixSql::new(
+/// Where the policy finds received objects; every read of them goes through it.
+pub(crate) const OBJECTS: StixSql = StixSql::new(
     IntelSql::new("o", "stix_object_targets", "stix_object_recipients"),
     "stix_objects",
     "stix_object_anchors",
+    "stix_identities",
 );
 
 /// Which label to list.
@@ -314,6 +316,19 @@ pub async fn set_label(
         .bind(row)
         .execute(&mut *tx)
         .await?;
+    }
+    if current.is_none() {
+        // First labelled: the object (and what hangs on it) reaches readers now.
+        let mut widened: Vec<i64> = sqlx::query_scalar(
+            "select d.id from stix_objects p cross join stix_object_anchors an \
+             on an.anchor_ref = p.stix_id cross join stix_objects d \
+             on d.id = an.item_id and d.is_latest where p.id = $1",
+        )
+        .bind(row)
+        .fetch_all(&mut *tx)
+        .await?;
+        widened.push(row);
+        super::ingest::readd(&mut tx, &widened).await?;
     }
     if labelling.tlp == Tlp::Red {
         sqlx::query("delete from stix_object_recipients where item_id = $1")

@@ -635,7 +635,9 @@ async fn link_identities(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreRe
                 .push_bind(r.date_added_us);
         });
         qb.push(
-            " on conflict (stix_id) do update set org_id = excluded.org_id, \
+            // A link an admin made stays when the identity comes again unmatched.
+            " on conflict (stix_id) do update set \
+             org_id = coalesce(excluded.org_id, stix_identities.org_id), \
              name = excluded.name, kommunekode = excluded.kommunekode",
         );
         qb.build().execute(&mut *conn).await?;
@@ -656,12 +658,7 @@ async fn link_identities(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreRe
 /// preferred scanning every row of a kind (`stix_objects_kind`), which made each
 /// request slower as the table grew (measured: 0.3 s → 1.5 s over 40 requests).
 async fn route(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreResult<()> {
-    sqlx::query("create temp table if not exists stix_touched (id integer primary key)")
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("delete from stix_touched")
-        .execute(&mut *conn)
-        .await?;
+    clear_touched(conn).await?;
     for chunk in rows.chunks(CHUNK) {
         let mut qb = QueryBuilder::<Sqlite>::new("insert or ignore into stix_touched (id) ");
         qb.push_values(chunk, |mut b, r| {
@@ -689,6 +686,11 @@ async fn route(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreResult<()> {
         sqlx::query(sql).bind(first_new).execute(&mut *conn).await?;
     }
 
+    route_touched(conn).await
+}
+
+/// Routes the rows of `stix_touched` (see [`route`]).
+async fn route_touched(conn: &mut SqliteConnection) -> CoreResult<()> {
     for sql in [
         // Incidents and advisories inherit the targets of sightings of them...
         "insert or ignore into stix_object_target_identities (item_id, identity_ref) \
@@ -771,6 +773,80 @@ async fn route(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreResult<()> {
     .bind(clock::now())
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+async fn clear_touched(conn: &mut SqliteConnection) -> CoreResult<()> {
+    sqlx::query("create temp table if not exists stix_touched (id integer primary key)")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("delete from stix_touched")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Routes again, inside the caller's transaction, the newest rows that name `identity`
+/// as a target (directly or inherited), after it was linked to an organisation: their
+/// target organisations, their dependents' targets and the alerts. Every row this makes
+/// visible to more readers is added to the feed again ([`readd`]), so that a reader
+/// polling "added after" its last checkpoint receives it. Returns how many alerts the
+/// linking created.
+pub(crate) async fn route_identity(conn: &mut SqliteConnection, identity: &str) -> CoreResult<u64> {
+    clear_touched(conn).await?;
+    sqlx::query(
+        "insert or ignore into stix_touched (id) \
+         select o.id from stix_object_target_identities ti \
+         cross join stix_objects o on o.id = ti.item_id and o.is_latest \
+         where ti.identity_ref = $1",
+    )
+    .bind(identity)
+    .execute(&mut *conn)
+    .await?;
+    let alerts_before: i64 = sqlx::query_scalar("select count(*) from alerts")
+        .fetch_one(&mut *conn)
+        .await?;
+    route_touched(conn).await?;
+    let alerts_after: i64 = sqlx::query_scalar("select count(*) from alerts")
+        .fetch_one(&mut *conn)
+        .await?;
+    // The touched items and every newest dependent hanging on them.
+    let widened: Vec<i64> = sqlx::query_scalar(
+        "select id from stix_touched union \
+         select d.id from stix_touched t cross join stix_objects p on p.id = t.id \
+         cross join stix_object_anchors an on an.anchor_ref = p.stix_id \
+         cross join stix_objects d on d.id = an.item_id and d.is_latest",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    readd(conn, &widened).await?;
+    Ok(u64::try_from(alerts_after - alerts_before).unwrap_or(0))
+}
+
+/// Gives `rows` new `date_added` times after every stored one, in row order: they were
+/// added to the feed of readers who could not see them before (a label was set, a
+/// target linked). TAXII readers page by `date_added`, so without this a reader past
+/// its checkpoint would never receive them; one that already had them receives the
+/// same version again, which TAXII clients recognise by id and `modified`.
+pub(crate) async fn readd(conn: &mut SqliteConnection, rows: &[i64]) -> CoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut rows = rows.to_vec();
+    rows.sort_unstable();
+    rows.dedup();
+    let last: i64 = sqlx::query_scalar("select coalesce(max(date_added_us), 0) from stix_objects")
+        .fetch_one(&mut *conn)
+        .await?;
+    let base = last.max(now_us() - 1);
+    for (i, row) in rows.iter().enumerate() {
+        let n = i64::try_from(i).unwrap_or(i64::MAX - 1);
+        sqlx::query("update stix_objects set date_added_us = $1 where id = $2")
+            .bind(base + 1 + n)
+            .bind(row)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

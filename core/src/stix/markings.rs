@@ -15,6 +15,26 @@ pub const TLP2_AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868
 pub const TLP2_AMBER_STRICT: &str = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003";
 pub const TLP2_RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
 
+/// When the TLP 2.0 marking definitions were created (their one version).
+pub const TLP2_CREATED: &str = "2022-10-01T00:00:00.000Z";
+
+/// The TLP 2.0 marking definition of a label, as the TLP 2.0 extension publishes it.
+pub fn tlp2_definition(tlp: Tlp) -> serde_json::Value {
+    serde_json::json!({
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": tlp2_id(tlp),
+        "created": TLP2_CREATED,
+        "name": format!("TLP:{}", tlp.as_str().to_uppercase()),
+        "extensions": {
+            TLP2_EXTENSION: {
+                "extension_type": "property-extension",
+                "tlp_2_0": tlp.as_str(),
+            }
+        }
+    })
+}
+
 /// TLP 1.0 marking definitions; WHITE is read as CLEAR.
 pub const TLP1_WHITE: &str = "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9";
 pub const TLP1_GREEN: &str = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da";
@@ -62,6 +82,17 @@ mod tests {
         for tlp in Tlp::ALL {
             assert_eq!(tlp_of(tlp2_id(tlp)), Some(tlp));
         }
+    }
+
+    #[test]
+    fn the_tlp2_definitions_are_the_published_objects() {
+        let amber_strict = tlp2_definition(Tlp::AmberStrict);
+        assert_eq!(amber_strict["id"], TLP2_AMBER_STRICT);
+        assert_eq!(amber_strict["name"], "TLP:AMBER+STRICT");
+        assert_eq!(
+            amber_strict["extensions"][TLP2_EXTENSION]["tlp_2_0"],
+            "amber+strict"
+        );
     }
 
     #[test]

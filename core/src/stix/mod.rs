@@ -1,12 +1,16 @@
 //! STIX 2.1 from the analysis centre: validation, TLP markings, mapping to alerts,
 //! advisories and incidents, and storage in one transaction per request.
 
+pub mod alerts;
 pub mod browse;
+pub mod feed;
+pub mod identities;
 pub mod ingest;
 pub mod markings;
 pub mod object;
 pub mod pattern;
 pub mod simulate;
+pub mod sources;
 
 /// The TAXII collection the analysis centre writes into (alias `inbound`). Fixed, so that
 /// the centre configures it once; documented in README.md.

@@ -4,8 +4,9 @@
 //! Every TAXII request and response uses `application/taxii+json;version=2.1`: a wrong
 //! `Accept` is 406, a wrong `Content-Type` 415, and every error is a TAXII error
 //! message. Tokens authenticate (`token_auth`); writing into `inbound` takes
-//! `stix:write`. What the objects mean and whether they are stored is
-//! `vaern_core::stix::ingest`'s business; this module speaks the protocol.
+//! `stix:write`, reading `feed` takes `taxii:read`. What the objects mean and whether
+//! they are stored is `vaern_core::stix::ingest`'s business, what a reader receives
+//! `vaern_core::stix::feed`'s; this module speaks the protocol.
 
 // The helpers below return the finished error `Response` as their `Err`: it is what the
 // handler answers, once per request, so boxing it would buy nothing.
@@ -16,13 +17,15 @@ use crate::http::token_auth::ApiToken;
 use app::request::RequestContext;
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vaern_core::audit::{Actor, Entry, Subject, action};
-use vaern_core::policy::Scope;
+use vaern_core::policy::{Scope, Viewer};
+use vaern_core::stix::feed;
 use vaern_core::stix::ingest::{self, IngestError, Poster, Status};
 use vaern_core::stix::object::format_timestamp;
 use vaern_core::stix::{FEED_COLLECTION_ID, INBOUND_COLLECTION_ID};
@@ -543,6 +546,224 @@ pub async fn status(
                 None,
             )
         }
+    }
+}
+
+/// The feed as `token` may read it: the reader, or the TAXII error to answer (404 for an
+/// unknown collection, 403 without `taxii:read` or for a collection nobody reads).
+fn feed_reader(id: &str, token: &ApiToken) -> Result<Viewer, Response> {
+    let Some(collection) = collection(id, token) else {
+        return Err(not_found());
+    };
+    if collection["can_read"] != Value::Bool(true) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            if collection["alias"] == "feed" {
+                "Reading the feed takes a token with the scope taxii:read."
+            } else {
+                "This collection cannot be read; read the feed collection."
+            },
+            None,
+        ));
+    }
+    Ok(Viewer::api_token(token.0.org.id))
+}
+
+/// The request's query parameters as a feed query, or a TAXII 400.
+fn feed_query(
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<feed::Query, Response> {
+    let bad = |description: &str| error(StatusCode::BAD_REQUEST, "Bad Request", description, None);
+    let Query(pairs) = pairs.map_err(|_| bad("The query string is not well-formed."))?;
+    feed::Query::parse(&pairs).map_err(|feed::BadQuery(why)| bad(&why))
+}
+
+fn internal(err: &vaern_core::CoreError) -> Response {
+    tracing::error!(%err, "reading the TAXII feed");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal Server Error",
+        "Something went wrong on our side.",
+        None,
+    )
+}
+
+/// A page as TAXII answers it: `body` plus `more`/`next`, and the
+/// `X-TAXII-Date-Added-First`/`-Last` headers of the records served.
+fn page_response(page: &feed::Page, mut body: Value) -> Response {
+    body["more"] = Value::Bool(page.more);
+    if let Some(next) = &page.next {
+        body["next"] = Value::String(next.clone());
+    }
+    let mut response = taxii_json(StatusCode::OK, &body);
+    let headers = response.headers_mut();
+    let first = page.records.first().map(|r| r.date_added_us);
+    let last = page.records.last().map(|r| r.date_added_us);
+    for (name, at) in [
+        ("x-taxii-date-added-first", first),
+        ("x-taxii-date-added-last", last),
+    ] {
+        if let Some(value) = at.and_then(|at| HeaderValue::from_str(&format_timestamp(at)).ok()) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+fn objects_body(page: &feed::Page) -> Value {
+    let mut body = json!({});
+    if !page.records.is_empty() {
+        body["objects"] = page.records.iter().map(|r| r.object.clone()).collect();
+    }
+    body
+}
+
+/// The common start of every feed read: token, `Accept`, collection, reader and query.
+async fn feed_request(
+    token: Result<ApiToken, Response>,
+    headers: &HeaderMap,
+    id: &str,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<(Viewer, feed::Query), Response> {
+    let token = taxii_token(token, headers)?;
+    let reader = feed_reader(id, &token)?;
+    let query = feed_query(pairs)?;
+    Ok((reader, query))
+}
+
+/// `GET …/collections/{id}/objects/`: one page of the feed, cut to the reader.
+pub async fn get_objects(
+    State(state): State<AppState>,
+    token: Result<ApiToken, Response>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let (reader, query) = match feed_request(token, &headers, &id, pairs).await {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    match feed::page(&state.backend.db, &reader, &query).await {
+        Ok(page) => page_response(&page, objects_body(&page)),
+        Err(err) => internal(&err),
+    }
+}
+
+/// The versions of `object_id` the reader may see under `query`'s paging, or the 404
+/// of an object it may not see at all (hidden and missing alike).
+async fn object_page(
+    state: &AppState,
+    reader: &Viewer,
+    object_id: &str,
+    mut query: feed::Query,
+) -> Result<feed::Page, Response> {
+    if !vaern_core::stix::object::is_identifier(object_id) {
+        return Err(not_found());
+    }
+    query.ids = vec![object_id.to_string()];
+    let db = &state.backend.db;
+    let page = feed::page(db, reader, &query)
+        .await
+        .map_err(|e| internal(&e))?;
+    if !page.records.is_empty() {
+        return Ok(page);
+    }
+    let any = feed::Query {
+        ids: query.ids.clone(),
+        versions: vec![feed::VersionMatch::All],
+        limit: 1,
+        ..feed::Query::default()
+    };
+    let seen = feed::page(db, reader, &any)
+        .await
+        .map_err(|e| internal(&e))?;
+    if seen.records.is_empty() {
+        Err(not_found())
+    } else {
+        Ok(page)
+    }
+}
+
+/// `GET …/collections/{id}/objects/{object_id}/`: the object's versions (by default the
+/// last), cut to the reader.
+pub async fn get_object(
+    State(state): State<AppState>,
+    token: Result<ApiToken, Response>,
+    headers: HeaderMap,
+    Path((id, object_id)): Path<(String, String)>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let (reader, query) = match feed_request(token, &headers, &id, pairs).await {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    match object_page(&state, &reader, &object_id, query).await {
+        Ok(page) => page_response(&page, objects_body(&page)),
+        Err(response) => response,
+    }
+}
+
+/// `GET …/collections/{id}/objects/{object_id}/versions/`: the versions the reader may
+/// see, oldest added first.
+pub async fn get_versions(
+    State(state): State<AppState>,
+    token: Result<ApiToken, Response>,
+    headers: HeaderMap,
+    Path((id, object_id)): Path<(String, String)>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let (reader, mut query) = match feed_request(token, &headers, &id, pairs).await {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    query.versions = vec![feed::VersionMatch::All];
+    match object_page(&state, &reader, &object_id, query).await {
+        Ok(page) => {
+            let versions: Vec<String> = page
+                .records
+                .iter()
+                .map(|r| format_timestamp(r.version_us))
+                .collect();
+            page_response(&page, json!({ "versions": versions }))
+        }
+        Err(response) => response,
+    }
+}
+
+/// `GET …/collections/{id}/manifest/`: what `…/objects/` would serve, as manifest
+/// records.
+pub async fn get_manifest(
+    State(state): State<AppState>,
+    token: Result<ApiToken, Response>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let (reader, query) = match feed_request(token, &headers, &id, pairs).await {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    match feed::page(&state.backend.db, &reader, &query).await {
+        Ok(page) => {
+            let mut body = json!({});
+            if !page.records.is_empty() {
+                body["objects"] = page
+                    .records
+                    .iter()
+                    .map(|r| {
+                        json!({
+                            "id": r.stix_id,
+                            "date_added": format_timestamp(r.date_added_us),
+                            "version": format_timestamp(r.version_us),
+                            "media_type": feed::STIX_MEDIA_TYPE,
+                        })
+                    })
+                    .collect();
+            }
+            page_response(&page, body)
+        }
+        Err(err) => internal(&err),
     }
 }
 

@@ -136,6 +136,15 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("received_objects", ANALYSTS),
     ("received_object", ANALYSTS),
     ("set_object_label", ANALYSTS),
+    // One's own organisation's alerts; linking STIX identities (admins).
+    ("alerts", SIGNED_IN),
+    ("unmatched_identities", ADMINS),
+    ("link_identity", ADMINS),
+    // The analysis centre's TAXII server, polled for STIX (admins).
+    ("taxii_sources", ADMINS),
+    ("add_taxii_source", ADMINS),
+    ("set_taxii_source_enabled", ADMINS),
+    ("delete_taxii_source", ADMINS),
 ];
 
 /// Pages for a signed-in person answer nobody with a redirect to sign-in (302).
@@ -211,6 +220,17 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
         "/intel/received/{row}",
         "/intel/received/1",
         [302, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "/admin/identities",
+        "/admin/identities",
+        [302, 404, 404, 404, 404, 404, 200],
+    ),
+    ("/alerts", "/alerts", [302, 200, 200, 200, 200, 200, 200]),
+    (
+        "/admin/taxii-sources",
+        "/admin/taxii-sources",
+        [302, 404, 404, 404, 404, 404, 200],
     ),
     // The live count (server-sent events) is not a page: nobody gets a bare 401, which
     // stops a browser's EventSource instead of sending it round a redirect.
@@ -365,7 +385,37 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         | "organisations"
         | "load_notifications"
         | "mark_all_notifications_read"
-        | "received_objects" => vec![],
+        | "received_objects"
+        | "alerts"
+        | "unmatched_identities"
+        | "taxii_sources" => vec![],
+        "add_taxii_source" => vec![
+            ("url", format!("http://127.0.0.1:9/api{n}/")),
+            ("collection", "inbound".into()),
+            ("username", String::new()),
+            ("password", String::new()),
+            ("interval_secs", "300".into()),
+            ("org", "soc".into()),
+        ],
+        "set_taxii_source_enabled" => {
+            vec![
+                ("id", taxii_source(app, n).await),
+                ("enabled", "false".into()),
+            ]
+        }
+        "delete_taxii_source" => vec![("id", taxii_source(app, n).await)],
+        "link_identity" => {
+            // A fresh identity that matched no organisation, for each call.
+            let identity = format!("identity--00000000-0000-4000-8000-{n:012x}");
+            sqlx::query(
+                "insert into stix_identities (stix_id, name, first_seen_us) values ($1, 'Prøve', 0)",
+            )
+            .bind(&identity)
+            .execute(&app.db)
+            .await
+            .unwrap();
+            vec![("identity", identity), ("org", "751".into())]
+        }
         "received_object" => vec![("row", "1".into())],
         "set_object_label" => vec![("row", "1".into()), ("tlp", "amber".into())],
         "mark_notification_read" => vec![("id", subject_notification(app, stage).await)],
@@ -577,4 +627,27 @@ async fn each_person_gets_the_answer_the_access_table_gives_for_every_operation(
         "answers that differ from the table:\n{}",
         wrong.join("\n")
     );
+}
+
+/// A fresh TAXII source, added as the operator would, for one call.
+async fn taxii_source(app: &TestApp, n: u32) -> String {
+    use vaern_core::stix::sources::{self, Manager, NewSource};
+    let audit = vaern_core::audit::AuditLog::new(app.db.clone(), app.data_dir());
+    let id = sources::create(
+        &app.db,
+        &audit,
+        Manager::Operator,
+        "",
+        NewSource {
+            url: format!("http://127.0.0.1:9/source{n}/"),
+            collection: "inbound".into(),
+            username: String::new(),
+            password: String::new(),
+            interval_secs: "300".into(),
+            org: "soc".into(),
+        },
+    )
+    .await
+    .expect("source");
+    id.0.to_string()
 }

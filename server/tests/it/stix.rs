@@ -13,7 +13,7 @@ use vaern_core::tokens::{self, Manager, NewToken};
 const TAXII: &str = "application/taxii+json;version=2.1";
 const CENTRE: &str = "identity--3f0b9a7c-1d2e-4c5b-8a6f-0e1d2c3b4a59";
 
-fn machine() -> Client {
+pub(crate) fn machine() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -22,7 +22,7 @@ fn machine() -> Client {
 
 impl TestApp {
     /// A fresh token of `org` with `scopes`, made as the operator would.
-    async fn stix_token(&self, org: &str, scopes: &[&str]) -> String {
+    pub(crate) async fn stix_token(&self, org: &str, scopes: &[&str]) -> String {
         let audit = vaern_core::audit::AuditLog::new(self.db.clone(), self.data_dir());
         tokens::create(
             &self.db,
@@ -41,14 +41,14 @@ impl TestApp {
         .secret
     }
 
-    fn taxii(&self, method: reqwest::Method, path: &str, token: &str) -> RequestBuilder {
+    pub(crate) fn taxii(&self, method: reqwest::Method, path: &str, token: &str) -> RequestBuilder {
         machine()
             .request(method, format!("{}{path}", self.url))
             .header("accept", TAXII)
             .bearer_auth(token)
     }
 
-    async fn post_envelope(&self, token: &str, objects: &[Value]) -> Response {
+    pub(crate) async fn post_envelope(&self, token: &str, objects: &[Value]) -> Response {
         self.taxii(reqwest::Method::POST, &objects_path(), token)
             .header("content-type", TAXII)
             .body(json!({ "objects": objects }).to_string())
@@ -57,7 +57,7 @@ impl TestApp {
             .expect("request")
     }
 
-    async fn count(&self, sql: &str) -> i64 {
+    pub(crate) async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.db)
             .await
@@ -65,7 +65,7 @@ impl TestApp {
     }
 }
 
-fn objects_path() -> String {
+pub(crate) fn objects_path() -> String {
     format!("/taxii2/vaern/collections/{INBOUND_COLLECTION_ID}/objects/")
 }
 
