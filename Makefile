@@ -10,7 +10,7 @@ export LEPTOS_OUTPUT_NAME := vaern
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 E2E_PORT ?= 3300
 
-.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile stix-validate bench-stix taxii-venv
+.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile stix-validate bench-stix bench-feed taxii-venv
 
 tools:
 	scripts/install-tools.sh
@@ -85,7 +85,7 @@ bench-thread: tools-release
 	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 	scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
 
-bench: bench-wasm bench-sign-in bench-thread bench-thread-profile bench-stix
+bench: bench-wasm bench-sign-in bench-thread bench-thread-profile bench-stix bench-feed
 
 # Where one thread page's time goes (session, bell, forum query with policy, the rest).
 bench-thread-profile:
@@ -95,3 +95,9 @@ bench-thread-profile:
 # the raw SQLite insert rate of the same rows (target: >= 20,000 objects/s).
 bench-stix:
 	cargo bench -p vaern-server --bench stix_ingest
+
+# The outbound TAXII feed: 100,000 simulator objects read back in pages of 1,000 by a
+# municipality's and a region's token, against raw SQLite pages without policy or cut;
+# and the empty poll of a SIEM that is up to date.
+bench-feed:
+	cargo bench -p vaern-server --bench taxii_feed

@@ -245,7 +245,7 @@ pub async fn link(
     )
     .bind(&stix_id)
     .bind(org)
-    .bind(now_us())
+    .bind(super::ingest::now_us())
     .execute(&mut *tx)
     .await?;
     if carried.is_none() {
@@ -269,10 +269,6 @@ pub async fn link(
         )
         .await;
     Ok(Linked { alerts })
-}
-
-fn now_us() -> i64 {
-    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -223,7 +223,8 @@ pub async fn status(db: &Db, org: OrgId, status_id: &str) -> CoreResult<Status> 
     })
 }
 
-fn now_us() -> i64 {
+/// Now, in microseconds since the epoch (the unit of `date_added` and versions).
+pub(crate) fn now_us() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000).unwrap_or(0)
 }
 
