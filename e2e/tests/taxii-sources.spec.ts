@@ -53,7 +53,7 @@ test('an admin adds a TAXII source and sees it listed with its status', async ({
   await expect(async () => {
     await page.reload();
     await expect(page.getByRole('row').filter({ hasText: url })).toContainText(
-      'could not connect to the TAXII server',
+      'Kunne ikke forbinde til TAXII-serveren.',
       { timeout: 1_000 },
     );
   }).toPass({ timeout: 30_000 });

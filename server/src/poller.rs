@@ -28,7 +28,7 @@ use vaern_core::clock;
 use vaern_core::db::Db;
 use vaern_core::stix::ingest::{self, IngestError, Poster};
 use vaern_core::stix::object::{format_timestamp, parse_timestamp};
-use vaern_core::stix::sources::{self, DueSource, SourceId};
+use vaern_core::stix::sources::{self, DueSource, FailureKind, PollFailure, SourceId};
 
 /// How often the timer looks for due sources.
 const TICK: Duration = Duration::from_secs(5);
@@ -54,8 +54,8 @@ static ONE_RUN: LazyLock<Mutex<()>> = LazyLock::new(|| Mutex::new(()));
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Polled {
     pub source: SourceId,
-    /// New object versions stored, or the error recorded for the admin.
-    pub result: Result<usize, String>,
+    /// New object versions stored, or the failure recorded for the admin.
+    pub result: Result<usize, PollFailure>,
 }
 
 /// The timestamp one microsecond before `checkpoint` (as it came from the server; kept
@@ -129,9 +129,9 @@ impl Poller {
                     tracing::info!(source = %source.id, stored, "polled TAXII source");
                     sources::record_success(&self.db, source.id, clock::now()).await
                 }
-                Err(message) => {
-                    tracing::warn!(source = %source.id, error = %message, "polling TAXII source failed");
-                    sources::record_failure(&self.db, source.id, clock::now(), message)
+                Err(failure) => {
+                    tracing::warn!(source = %source.id, error = %failure, "polling TAXII source failed");
+                    sources::record_failure(&self.db, source.id, clock::now(), failure)
                         .await
                         .map(|_| ())
                 }
@@ -161,12 +161,11 @@ impl Poller {
 
     /// Fetches and stores the pages added after the source's checkpoint; returns how
     /// many object versions were new.
-    async fn poll(&self, source: &DueSource) -> Result<usize, String> {
+    async fn poll(&self, source: &DueSource) -> Result<usize, PollFailure> {
         if !source.token_usable {
-            return Err(format!(
-                "the source's API token #{} is revoked or expired, so nothing is fetched; \
-                 delete the source and add it again",
-                source.token_id
+            return Err(PollFailure::new(
+                FailureKind::TokenUnusable,
+                format!("token #{}", source.token_id),
             ));
         }
         let objects_url = format!(
@@ -213,13 +212,7 @@ impl Poller {
                     added_after = Some(last.clone());
                     next = None;
                 }
-                (None, None) => {
-                    return Err(
-                        "the TAXII server said there was more but gave neither `next` nor \
-                         X-TAXII-Date-Added-Last, so the rest cannot be asked for"
-                            .into(),
-                    );
-                }
+                (None, None) => return Err(PollFailure::new(FailureKind::NoNext, "")),
             }
         }
         // Stopped with more to come: resume at the last page's time, inclusive, because
@@ -235,12 +228,12 @@ impl Poller {
         source: &DueSource,
         checkpoint: Option<&str>,
         stored: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), PollFailure> {
         sources::record_page(&self.db, source.id, checkpoint, stored)
             .await
             .map_err(|err| {
                 tracing::error!(%err, source = %source.id, "recording a TAXII page");
-                "internal error while recording the checkpoint (see the server log)".to_string()
+                PollFailure::new(FailureKind::Internal, "recording the checkpoint")
             })
     }
 
@@ -250,7 +243,7 @@ impl Poller {
         objects_url: &str,
         added_after: Option<&str>,
         next: Option<&str>,
-    ) -> Result<Page, String> {
+    ) -> Result<Page, PollFailure> {
         let mut query: Vec<(&str, String)> = vec![("limit", PAGE_LIMIT.to_string())];
         if let Some(after) = added_after {
             query.push(("added_after", after.to_string()));
@@ -282,9 +275,8 @@ impl Poller {
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty());
         let body = read_bounded(&mut response, MAX_CONTENT_LENGTH).await?;
-        let envelope: Envelope = serde_json::from_slice(&body).map_err(|e| {
-            format!("the TAXII server's answer is not a TAXII envelope (JSON error: {e})")
-        })?;
+        let envelope: Envelope = serde_json::from_slice(&body)
+            .map_err(|e| PollFailure::new(FailureKind::NotEnvelope, format!("JSON error: {e}")))?;
         Ok(Page {
             envelope,
             date_added_last,
@@ -292,7 +284,7 @@ impl Poller {
     }
 
     /// Stores one page for the source's token; audited like a post of the same objects.
-    async fn store(&self, source: &DueSource, objects: Vec<Value>) -> Result<usize, String> {
+    async fn store(&self, source: &DueSource, objects: Vec<Value>) -> Result<usize, PollFailure> {
         let poster = Poster {
             token: source.token_id,
             org: source.org_id,
@@ -316,9 +308,9 @@ impl Poller {
                 }
                 Ok(done.stored)
             }
-            Err(IngestError::TooMany(n)) => Err(format!(
-                "a page held {n} objects, more than the {} one request may carry",
-                ingest::MAX_OBJECTS
+            Err(IngestError::TooMany(n)) => Err(PollFailure::new(
+                FailureKind::TooManyObjects,
+                format!("{n} > {}", ingest::MAX_OBJECTS),
             )),
             Err(IngestError::Invalid(problems)) => {
                 self.audit
@@ -332,44 +324,50 @@ impl Poller {
                     .first()
                     .map(|p| {
                         format!(
-                            "; first: object {} ({}): {}",
+                            "; #{} {}: {}",
                             p.index,
-                            p.id.as_deref().unwrap_or("no id"),
+                            p.id.as_deref().unwrap_or("-"),
                             p.problems.join("; ")
                         )
                     })
                     .unwrap_or_default();
-                Err(format!(
-                    "{} of {count} objects were refused, so nothing of the page was stored{first}",
-                    problems.len()
+                Err(PollFailure::new(
+                    FailureKind::ObjectsRefused,
+                    format!("{}/{count}{first}", problems.len()),
                 ))
             }
             Err(IngestError::Internal(err)) => {
                 tracing::error!(%err, source = %source.id, "storing polled STIX objects");
-                Err("internal error while storing the objects (see the server log)".into())
+                Err(PollFailure::new(
+                    FailureKind::Internal,
+                    "storing the objects",
+                ))
             }
         }
     }
 }
 
 /// The body, refused beyond `limit` bytes.
-async fn read_bounded(response: &mut reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+async fn read_bounded(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, PollFailure> {
+    let too_large = || {
+        PollFailure::new(
+            FailureKind::TooLarge,
+            format!("> {} MiB", limit / (1024 * 1024)),
+        )
+    };
     if response
         .content_length()
         .is_some_and(|len| len > limit as u64)
     {
-        return Err(format!(
-            "the TAXII server's answer is larger than {} MiB",
-            limit / (1024 * 1024)
-        ));
+        return Err(too_large());
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(describe_request_error)? {
         if body.len() + chunk.len() > limit {
-            return Err(format!(
-                "the TAXII server's answer is larger than {} MiB",
-                limit / (1024 * 1024)
-            ));
+            return Err(too_large());
         }
         body.extend_from_slice(&chunk);
     }
@@ -378,15 +376,15 @@ async fn read_bounded(response: &mut reqwest::Response, limit: usize) -> Result<
 
 /// A network error for an admin: what happened, with its causes, without the URL (the
 /// page shows it already).
-fn describe_request_error(err: reqwest::Error) -> String {
-    let what = if err.is_timeout() {
-        "the TAXII server did not answer in time"
+fn describe_request_error(err: reqwest::Error) -> PollFailure {
+    let kind = if err.is_timeout() {
+        FailureKind::Timeout
     } else if err.is_connect() {
-        "could not connect to the TAXII server"
+        FailureKind::Connect
     } else if err.is_body() || err.is_decode() {
-        "the TAXII server's answer broke off"
+        FailureKind::BrokenOff
     } else {
-        "the request to the TAXII server failed"
+        FailureKind::RequestFailed
     };
     let err = err.without_url();
     let mut causes = Vec::new();
@@ -398,26 +396,20 @@ fn describe_request_error(err: reqwest::Error) -> String {
         }
         source = cause.source();
     }
-    if causes.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what}: {}", causes.join(": "))
-    }
+    PollFailure::new(kind, causes.join(": "))
 }
 
 /// An HTTP error for an admin, with the TAXII error's title and description when the
 /// server sent one.
-fn describe_status(status: StatusCode, body: &[u8]) -> String {
-    let hint = match status {
-        StatusCode::UNAUTHORIZED => "the user name or password was refused",
-        StatusCode::FORBIDDEN => "the user may not read this collection",
-        StatusCode::NOT_FOUND => "check the API root URL and the collection id",
-        StatusCode::NOT_ACCEPTABLE | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            "the server does not speak TAXII 2.1"
-        }
-        s if s.is_redirection() => "the server redirects; configure the URL it redirects to",
-        s if s.is_server_error() => "the server failed",
-        _ => "the request was refused",
+fn describe_status(status: StatusCode, body: &[u8]) -> PollFailure {
+    let kind = match status {
+        StatusCode::UNAUTHORIZED => FailureKind::Unauthorized,
+        StatusCode::FORBIDDEN => FailureKind::Forbidden,
+        StatusCode::NOT_FOUND => FailureKind::NotFound,
+        StatusCode::NOT_ACCEPTABLE | StatusCode::UNSUPPORTED_MEDIA_TYPE => FailureKind::NotTaxii,
+        s if s.is_redirection() => FailureKind::Redirect,
+        s if s.is_server_error() => FailureKind::ServerError,
+        _ => FailureKind::Refused,
     };
     let json: Value = serde_json::from_slice(body).unwrap_or_default();
     let text = |key: &str| {
@@ -436,10 +428,13 @@ fn describe_status(status: StatusCode, body: &[u8]) -> String {
         (true, false) => format!(" ({description})"),
         (true, true) => String::new(),
     };
-    format!(
-        "the TAXII server answered {} {}: {hint}{detail}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("")
+    PollFailure::new(
+        kind,
+        format!(
+            "{} {}{detail}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ),
     )
 }
 
@@ -457,16 +452,18 @@ mod tests {
     }
 
     #[test]
-    fn an_http_error_says_what_to_check_and_what_the_server_said() {
+    fn an_http_error_says_what_kind_it_is_and_what_the_server_said() {
         let body = br#"{"title": "ProcessingError", "description": "Collection 'x' not found"}"#;
         assert_eq!(
             describe_status(StatusCode::NOT_FOUND, body),
-            "the TAXII server answered 404 Not Found: check the API root URL and the \
-             collection id (ProcessingError: Collection 'x' not found)"
+            PollFailure::new(
+                FailureKind::NotFound,
+                "404 Not Found (ProcessingError: Collection 'x' not found)"
+            )
         );
         assert_eq!(
             describe_status(StatusCode::UNAUTHORIZED, b"Unauthorized Access"),
-            "the TAXII server answered 401 Unauthorized: the user name or password was refused"
+            PollFailure::new(FailureKind::Unauthorized, "401 Unauthorized")
         );
     }
 }

@@ -29,7 +29,10 @@ pub struct SourceView {
     pub checkpoint: Option<String>,
     pub last_success: Option<String>,
     pub last_error_at: Option<String>,
+    /// Why the last poll failed, in the reader's language.
     pub last_error: Option<String>,
+    /// What the network or the remote server said (theirs, not translated).
+    pub last_error_detail: Option<String>,
     pub objects_received: i64,
     pub consecutive_failures: i64,
     /// `None` while the source is paused or its token revoked.
@@ -41,6 +44,38 @@ pub struct SourceView {
 pub struct TaxiiSources {
     pub publishers: Vec<PublisherView>,
     pub sources: Vec<SourceView>,
+}
+
+/// Why a poll failed, for the admin page.
+#[cfg(feature = "ssr")]
+fn failure_text(
+    locale: crate::i18n::Locale,
+    kind: vaern_core::stix::sources::FailureKind,
+) -> String {
+    use crate::i18n::*;
+    use vaern_core::stix::sources::FailureKind as K;
+    match kind {
+        K::TokenUnusable => td_string!(locale, taxii_failure_token_unusable),
+        K::Timeout => td_string!(locale, taxii_failure_timeout),
+        K::Connect => td_string!(locale, taxii_failure_connect),
+        K::BrokenOff => td_string!(locale, taxii_failure_broken_off),
+        K::RequestFailed => td_string!(locale, taxii_failure_request_failed),
+        K::Unauthorized => td_string!(locale, taxii_failure_unauthorized),
+        K::Forbidden => td_string!(locale, taxii_failure_forbidden),
+        K::NotFound => td_string!(locale, taxii_failure_not_found),
+        K::NotTaxii => td_string!(locale, taxii_failure_not_taxii),
+        K::Redirect => td_string!(locale, taxii_failure_redirect),
+        K::ServerError => td_string!(locale, taxii_failure_server_error),
+        K::Refused => td_string!(locale, taxii_failure_refused),
+        K::NotEnvelope => td_string!(locale, taxii_failure_not_envelope),
+        K::TooLarge => td_string!(locale, taxii_failure_too_large),
+        K::TooManyObjects => td_string!(locale, taxii_failure_too_many_objects),
+        K::ObjectsRefused => td_string!(locale, taxii_failure_objects_refused),
+        K::NoNext => td_string!(locale, taxii_failure_no_next),
+        K::Internal => td_string!(locale, taxii_failure_internal),
+        K::Other => td_string!(locale, taxii_failure_other),
+    }
+    .to_string()
 }
 
 /// The admin proof, or `NotFound` for everyone else.
@@ -81,7 +116,8 @@ pub async fn load_taxii_sources() -> Result<TaxiiSources, AppError> {
             checkpoint: s.checkpoint,
             last_success: s.last_success_at.map(|at| format_time(at, locale)),
             last_error_at: s.last_error_at.map(|at| format_time(at, locale)),
-            last_error: s.last_error,
+            last_error: s.last_error.as_ref().map(|f| failure_text(locale, f.kind)),
+            last_error_detail: s.last_error.map(|f| f.detail).filter(|d| !d.is_empty()),
             objects_received: s.objects_received,
             consecutive_failures: s.consecutive_failures,
         })

@@ -264,7 +264,11 @@ fn SourceRow(source: SourceView, actions: Actions) -> impl IntoView {
                 </span>
             })}
             <br />
-            <span class="error-text" lang="en">{error.clone()}</span>
+            <span class="error-text">{error.clone()}</span>
+            {source.last_error_detail.clone().map(|detail| view! {
+                " "
+                <span class="error-detail">{format!("({detail})")}</span>
+            })}
         }),
         _ => Either::Right(td_string!(locale, taxii_source_no_errors)),
     };

@@ -114,11 +114,139 @@ pub struct SourceInfo {
     pub checkpoint: Option<String>,
     pub last_success_at: Option<i64>,
     pub last_error_at: Option<i64>,
-    pub last_error: Option<String>,
+    pub last_error: Option<PollFailure>,
     pub objects_received: i64,
     pub consecutive_failures: i64,
     pub next_attempt_at: i64,
     pub created_at: i64,
+}
+
+/// Why a poll failed, in words the admin page translates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The source's token is revoked or expired: nothing is fetched.
+    TokenUnusable,
+    Timeout,
+    Connect,
+    /// The answer broke off.
+    BrokenOff,
+    RequestFailed,
+    /// HTTP 401.
+    Unauthorized,
+    /// HTTP 403.
+    Forbidden,
+    /// HTTP 404.
+    NotFound,
+    /// HTTP 406 or 415: not a TAXII 2.1 server.
+    NotTaxii,
+    Redirect,
+    /// HTTP 5xx.
+    ServerError,
+    /// Any other HTTP error.
+    Refused,
+    /// The body is not a TAXII envelope.
+    NotEnvelope,
+    TooLarge,
+    /// A page held more objects than one ingest takes.
+    TooManyObjects,
+    /// Ingestion refused objects of a page; nothing of it was stored.
+    ObjectsRefused,
+    /// `more` without `next` or `X-TAXII-Date-Added-Last`.
+    NoNext,
+    /// On our side; the server log says more.
+    Internal,
+    /// A stored message of no known kind.
+    Other,
+}
+
+impl FailureKind {
+    pub const ALL: [FailureKind; 19] = [
+        Self::TokenUnusable,
+        Self::Timeout,
+        Self::Connect,
+        Self::BrokenOff,
+        Self::RequestFailed,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::NotTaxii,
+        Self::Redirect,
+        Self::ServerError,
+        Self::Refused,
+        Self::NotEnvelope,
+        Self::TooLarge,
+        Self::TooManyObjects,
+        Self::ObjectsRefused,
+        Self::NoNext,
+        Self::Internal,
+        Self::Other,
+    ];
+
+    /// The stored form, which starts `last_error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenUnusable => "token_unusable",
+            Self::Timeout => "timeout",
+            Self::Connect => "connect",
+            Self::BrokenOff => "broken_off",
+            Self::RequestFailed => "request_failed",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::NotTaxii => "not_taxii",
+            Self::Redirect => "redirect",
+            Self::ServerError => "server_error",
+            Self::Refused => "refused",
+            Self::NotEnvelope => "not_envelope",
+            Self::TooLarge => "too_large",
+            Self::TooManyObjects => "too_many_objects",
+            Self::ObjectsRefused => "objects_refused",
+            Self::NoNext => "no_next",
+            Self::Internal => "internal",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A failed poll: its kind, and what the network or the remote server said (theirs, so
+/// not translated; never a secret). Stored in `last_error` as `kind: detail`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollFailure {
+    pub kind: FailureKind,
+    pub detail: String,
+}
+
+impl PollFailure {
+    pub fn new(kind: FailureKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// Reads a stored `last_error`; text of no known kind is `Other`.
+    pub fn read(stored: &str) -> Self {
+        let (kind, detail) = stored.split_once(": ").unwrap_or((stored, ""));
+        match FailureKind::parse(kind) {
+            Some(kind) => Self::new(kind, detail),
+            None => Self::new(FailureKind::Other, stored),
+        }
+    }
+}
+
+impl std::fmt::Display for PollFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.detail.is_empty() {
+            f.write_str(self.kind.as_str())
+        } else {
+            write!(f, "{}: {}", self.kind.as_str(), self.detail)
+        }
+    }
 }
 
 /// What the poller needs to poll a source once.
@@ -384,7 +512,7 @@ impl From<InfoRow> for SourceInfo {
             checkpoint: r.checkpoint,
             last_success_at: r.last_success_at,
             last_error_at: r.last_error_at,
-            last_error: r.last_error,
+            last_error: r.last_error.as_deref().map(PollFailure::read),
             objects_received: r.objects_received,
             consecutive_failures: r.consecutive_failures,
             next_attempt_at: r.next_attempt_at,
@@ -574,9 +702,14 @@ pub async fn record_success(db: &Db, id: SourceId, now: i64) -> CoreResult<()> {
     Ok(())
 }
 
-/// A poll that failed: the message (for admins; never secrets) and the next attempt
-/// backed off by [`backoff_secs`]. Returns the number of consecutive failures.
-pub async fn record_failure(db: &Db, id: SourceId, now: i64, message: &str) -> CoreResult<i64> {
+/// A poll that failed: why (for admins; never secrets) and the next attempt backed off
+/// by [`backoff_secs`]. Returns the number of consecutive failures.
+pub async fn record_failure(
+    db: &Db,
+    id: SourceId,
+    now: i64,
+    failure: &PollFailure,
+) -> CoreResult<i64> {
     let Some((interval_secs, failures)): Option<(i64, i64)> = sqlx::query_as(
         "select interval_secs, consecutive_failures + 1 from taxii_sources where id = $1",
     )
@@ -591,7 +724,7 @@ pub async fn record_failure(db: &Db, id: SourceId, now: i64, message: &str) -> C
         "update taxii_sources set last_error = $1, last_error_at = $2, \
          consecutive_failures = $3, next_attempt_at = $4 where id = $5",
     )
-    .bind(bounded(message))
+    .bind(bounded(&failure.to_string()))
     .bind(now)
     .bind(failures)
     .bind(now + backoff_secs(interval_secs, failures))
@@ -617,6 +750,22 @@ pub async fn poll_soon(db: &Db, _manager: Manager<'_>, id: SourceId) -> CoreResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_failure_reads_back_as_its_kind_and_detail() {
+        for kind in FailureKind::ALL {
+            let failure = PollFailure::new(kind, "401 Unauthorized (x: y)");
+            assert_eq!(PollFailure::read(&failure.to_string()), failure);
+        }
+        assert_eq!(
+            PollFailure::read("token_unusable"),
+            PollFailure::new(FailureKind::TokenUnusable, "")
+        );
+        assert_eq!(
+            PollFailure::read("something else: entirely"),
+            PollFailure::new(FailureKind::Other, "something else: entirely")
+        );
+    }
 
     async fn backend() -> (tempfile::TempDir, Db, AuditLog) {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -743,13 +892,14 @@ mod tests {
         assert!(due_now[0].token_usable);
         assert!(!format!("{:?}", due_now[0]).contains("s3cret"));
 
-        let failures = record_failure(&db, id, 1_000, "down")
+        let down = PollFailure::new(FailureKind::Connect, "connection refused");
+        let failures = record_failure(&db, id, 1_000, &down)
             .await
             .expect("failure");
         assert_eq!(failures, 1);
         let info = &list(&db, Manager::Operator).await.expect("list")[0];
         assert_eq!(info.next_attempt_at, 1_000 + 600);
-        assert_eq!(info.last_error.as_deref(), Some("down"));
+        assert_eq!(info.last_error.as_ref(), Some(&down));
         record_page(&db, id, Some("2026-11-27T05:00:00.000000Z"), 3)
             .await
             .expect("page");
