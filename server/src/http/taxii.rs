@@ -620,7 +620,7 @@ fn objects_body(page: &feed::Page) -> Value {
 }
 
 /// The common start of every feed read: token, `Accept`, collection, reader and query.
-async fn feed_request(
+fn feed_request(
     token: Result<ApiToken, Response>,
     headers: &HeaderMap,
     id: &str,
@@ -640,7 +640,7 @@ pub async fn get_objects(
     Path(id): Path<String>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let (reader, query) = match feed_request(token, &headers, &id, pairs).await {
+    let (reader, query) = match feed_request(token, &headers, &id, pairs) {
         Ok(request) => request,
         Err(response) => return response,
     };
@@ -694,7 +694,7 @@ pub async fn get_object(
     Path((id, object_id)): Path<(String, String)>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let (reader, query) = match feed_request(token, &headers, &id, pairs).await {
+    let (reader, query) = match feed_request(token, &headers, &id, pairs) {
         Ok(request) => request,
         Err(response) => return response,
     };
@@ -713,7 +713,7 @@ pub async fn get_versions(
     Path((id, object_id)): Path<(String, String)>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let (reader, mut query) = match feed_request(token, &headers, &id, pairs).await {
+    let (reader, mut query) = match feed_request(token, &headers, &id, pairs) {
         Ok(request) => request,
         Err(response) => return response,
     };
@@ -740,7 +740,7 @@ pub async fn get_manifest(
     Path(id): Path<String>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let (reader, query) = match feed_request(token, &headers, &id, pairs).await {
+    let (reader, query) = match feed_request(token, &headers, &id, pairs) {
         Ok(request) => request,
         Err(response) => return response,
     };
