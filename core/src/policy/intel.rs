@@ -187,11 +187,17 @@ pub fn can_see_stix_object(
         StixClass::Dependent => visible(own) && (anchors.is_empty() || anchors.iter().any(visible)),
         StixClass::AnalystsOnly => {
             (is_analyst(viewer) && visible(own))
-                || identity.is_some_and(|of| {
-                    own.tlp != Some(Tlp::Red) && (of.analysis_centre || of.org == viewer.org_id)
-                })
+                || identity
+                    .is_some_and(|of| own.tlp != Some(Tlp::Red) && is_identity_shared(viewer, of))
         }
     }
+}
+
+/// Whether an identity is one `viewer` may know of: its own organisation's or an
+/// analysis centre's. Every other organisation's identity is for analysts only; what
+/// leaves the platform never names it (DESIGN §2).
+pub fn is_identity_shared(viewer: &Viewer, of: IdentityOf) -> bool {
+    of.analysis_centre || of.org == viewer.org_id
 }
 
 #[cfg(test)]

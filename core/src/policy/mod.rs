@@ -82,6 +82,7 @@ pub use group::{
 };
 pub use intel::{
     IdentityOf, IntelItem, OrgKind, StixClass, can_see_intel_item, can_see_stix_object,
+    is_identity_shared,
 };
 pub use sql::{
     GroupContentSql, IntelSql, StixSql, push_group_content_visible, push_intel_visible,

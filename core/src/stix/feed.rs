@@ -28,7 +28,10 @@ use super::markings;
 use super::object::{self, parse_timestamp};
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
-use crate::policy::{OrgKind, Tlp, Viewer, ViewerKind, push_stix_visible};
+use crate::ids::OrgId;
+use crate::policy::{
+    IdentityOf, OrgKind, Tlp, Viewer, ViewerKind, is_identity_shared, push_stix_visible,
+};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::HashSet;
@@ -352,7 +355,7 @@ async fn rows_after(
         .collect())
 }
 
-fn json_list(items: &[String]) -> String {
+fn json_list<T: serde::Serialize + ?Sized>(items: &T) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
@@ -444,8 +447,18 @@ async fn cut(db: &Db, reader: &Viewer, kind: OrgKind, rows: Vec<Row>) -> CoreRes
         collect_refs(&object, &mut refs);
         objects.push((row, object));
     }
-    let keep = visible_among(db, reader, kind, &refs).await?;
-    let foreign = other_organisations_identities(db, reader, &refs).await?;
+    let mut keep = visible_among(db, reader, kind, &refs).await?;
+    // Identities the platform links to an organisation, received or not: the reader's
+    // own and the centres' may be named; what another organisation created is its
+    // feedback, which this reader does not receive.
+    let mut foreign = HashSet::new();
+    for (id, of) in linked_identities(db, &refs).await? {
+        if is_identity_shared(reader, of) {
+            keep.insert(id);
+        } else {
+            foreign.insert(id);
+        }
+    }
     let mut records = Vec::with_capacity(objects.len());
     for (row, mut object) in objects {
         let creator = object.get("created_by_ref").and_then(Value::as_str);
@@ -473,9 +486,7 @@ async fn cut(db: &Db, reader: &Viewer, kind: OrgKind, rows: Vec<Row>) -> CoreRes
     Ok(records)
 }
 
-/// The ids among `refs` that `reader` may see: stored objects through the policy, and
-/// the identity ids of the reader's own organisation and of the analysis centres even
-/// when no identity object was received for them.
+/// The stored objects among `refs` that `reader` may see, through the policy.
 async fn visible_among(
     db: &Db,
     reader: &Viewer,
@@ -485,65 +496,57 @@ async fn visible_among(
     if refs.is_empty() {
         return Ok(HashSet::new());
     }
-    let list = serde_json::to_string(refs).unwrap_or_else(|_| "[]".into());
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select o.stix_id from stix_objects o where o.is_latest \
          and o.stix_id in (select value from json_each(",
     );
-    qb.push_bind(list.clone()).push(")) and ");
+    qb.push_bind(json_list(refs)).push(")) and ");
     push_stix_visible(&mut qb, reader, kind, &OBJECTS);
-    let mut visible: HashSet<String> = qb
+    Ok(qb
         .build_query_scalar::<String>()
         .fetch_all(db)
         .await?
         .into_iter()
-        .collect();
-    let shared: Vec<String> = sqlx::query_scalar(
-        "select i.stix_id from stix_identities i join organisations g on g.id = i.org_id \
-         where i.stix_id in (select value from json_each($1)) \
-         and (i.org_id = $2 or g.kind = $3) \
-         union select g.stix_identity_id from organisations g \
-         where g.stix_identity_id in (select value from json_each($1)) \
-         and (g.id = $2 or g.kind = $3)",
-    )
-    .bind(&list)
-    .bind(reader.org_id)
-    .bind(OrgKind::AnalysisCentre.as_str())
-    .fetch_all(db)
-    .await?;
-    visible.extend(shared);
-    Ok(visible)
+        .collect())
 }
 
-/// The identity ids among `refs` that stand for another organisation on the platform
-/// than the reader's, other than an analysis centre: what they created is feedback the
-/// reader must not receive.
-async fn other_organisations_identities(
+/// The identities among `refs` linked to an organisation (by `stix_identities` or by
+/// the organisation's own `stix_identity_id`), whether or not the identity object was
+/// ever received.
+async fn linked_identities(
     db: &Db,
-    reader: &Viewer,
     refs: &HashSet<String>,
-) -> CoreResult<HashSet<String>> {
+) -> CoreResult<Vec<(String, IdentityOf)>> {
     let identities: Vec<&String> = refs
         .iter()
         .filter(|r| r.starts_with("identity--"))
         .collect();
     if identities.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(Vec::new());
     }
-    let list = serde_json::to_string(&identities).unwrap_or_else(|_| "[]".into());
-    let foreign: Vec<String> = sqlx::query_scalar(
-        "select i.stix_id from stix_identities i join organisations g on g.id = i.org_id \
-         where i.stix_id in (select value from json_each($1)) and i.org_id <> $2 and g.kind <> $3 \
-         union select g.stix_identity_id from organisations g \
-         where g.stix_identity_id in (select value from json_each($1)) \
-         and g.id <> $2 and g.kind <> $3",
+    let rows: Vec<(String, OrgId, String)> = sqlx::query_as(
+        "select i.stix_id, g.id, g.kind from stix_identities i \
+         join organisations g on g.id = i.org_id \
+         where i.stix_id in (select value from json_each($1)) \
+         union select g.stix_identity_id, g.id, g.kind from organisations g \
+         where g.stix_identity_id in (select value from json_each($1))",
     )
-    .bind(&list)
-    .bind(reader.org_id)
-    .bind(OrgKind::AnalysisCentre.as_str())
+    .bind(json_list(&identities))
     .fetch_all(db)
     .await?;
-    Ok(foreign.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, org, kind)| {
+            let analysis_centre = kind == OrgKind::AnalysisCentre.as_str();
+            (
+                id,
+                IdentityOf {
+                    org,
+                    analysis_centre,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The TLP 2.0 marking definitions a reader's objects can carry (RED only for people:

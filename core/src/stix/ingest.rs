@@ -804,11 +804,15 @@ pub(crate) async fn route_identity(conn: &mut SqliteConnection, identity: &str) 
     .bind(identity)
     .execute(&mut *conn)
     .await?;
-    let alerts_before: i64 = sqlx::query_scalar("select count(*) from alerts")
+    // Alerts of the touched sightings only: counting the whole table would scan it.
+    let count_alerts = "select count(*) from stix_touched t \
+         cross join stix_objects s on s.id = t.id and s.kind = 'sighting' \
+         cross join alerts a on a.sighting_ref = s.stix_id";
+    let alerts_before: i64 = sqlx::query_scalar(count_alerts)
         .fetch_one(&mut *conn)
         .await?;
     route_touched(conn).await?;
-    let alerts_after: i64 = sqlx::query_scalar("select count(*) from alerts")
+    let alerts_after: i64 = sqlx::query_scalar(count_alerts)
         .fetch_one(&mut *conn)
         .await?;
     // The touched items and every newest dependent hanging on them.
