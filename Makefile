@@ -42,8 +42,13 @@ lint:
 taxii-venv:
 	scripts/install-taxii-venv.sh
 
+# One process per test (nextest): the integration tests each start a server, and with
+# several servers in one process a request occasionally never completed (see
+# server/tests/it/helpers.rs); separate processes also run them in parallel.
 rust-test: taxii-venv
-	cargo test
+	command -v cargo-nextest >/dev/null || cargo install --locked cargo-nextest
+	cargo nextest run --no-fail-fast
+	cargo test --doc
 
 build-debug:
 	cargo leptos build

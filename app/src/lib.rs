@@ -9,6 +9,9 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod flash;
+#[cfg(feature = "ssr")]
+pub mod format;
 pub mod locale;
 #[cfg(feature = "ssr")]
 pub mod mail;
@@ -24,6 +27,13 @@ use leptos_meta::{Formatter, HashedStylesheet, MetaTags, Title, provide_meta_con
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+/// Hydrates the islands on the page; everything else stays the server's HTML. Called by
+/// the browser entry crate, which also links this crate's island exports that way.
+#[cfg(feature = "hydrate")]
+pub fn hydrate_islands() {
+    leptos::mount::hydrate_islands();
+}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = locale::current();
@@ -36,7 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options=options.clone() />
+                <HydrationScripts options=options.clone() islands=true />
                 <HashedStylesheet options id="leptos" />
                 <MetaTags />
             </head>
@@ -48,21 +58,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// Every page's `<title>` text. leptos_meta writes the title into the server-rendered
-/// `<head>` as it is, and titles carry names people chose (threads, groups), so on the
-/// server it is escaped here; the browser sets `document.title` as text and needs none.
+/// `<head>` as it is, and titles carry names people chose (threads, groups), so it is
+/// escaped here (titles are only ever rendered on the server).
 fn title_text(text: String) -> String {
-    if cfg!(feature = "ssr") {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    } else {
-        text
-    }
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
-/// The routes. Pages that need a signed-in user render through `signed_in_view`. Pages
-/// render whole before the response starts (`SsrMode::Async`), so that a redirect to
-/// sign-in is a real 302 and works without wasm.
+/// The routes, rendered on the server only: navigation is plain page loads, and only the
+/// islands (`#[island]`) hydrate in the browser. Pages that need a signed-in user render
+/// through `signed_in_view`. Pages render whole before the response starts
+/// (`SsrMode::Async`), so that a redirect to sign-in is a real 302.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

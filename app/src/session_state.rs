@@ -145,11 +145,28 @@ pub async fn put_fresh_codes(codes: Vec<String>) -> Result<(), AppError> {
         .map_err(session_error)
 }
 
-/// Takes the fresh recovery codes out, so they are shown exactly once.
+/// The codes taken out of the session for this request. A page render may load them
+/// more than once (nested suspense); each load must show the same codes, and the next
+/// request none. Provided per request by the server.
+#[derive(Clone, Default)]
+pub struct FreshCodes(std::sync::Arc<tokio::sync::OnceCell<Vec<String>>>);
+
+/// Takes the fresh recovery codes out, so they are shown exactly once. The session and
+/// the per-request cell are read from the context at once: inside a page render a
+/// server function reaches the context only before its first await.
 pub async fn take_fresh_codes() -> Result<Vec<String>, AppError> {
-    let codes: Option<Vec<String>> = request::session()?
-        .remove(FRESH_CODES_KEY)
-        .await
-        .map_err(session_error)?;
-    Ok(codes.unwrap_or_default())
+    let session = request::session()?;
+    let FreshCodes(cell) = leptos::prelude::use_context::<FreshCodes>().unwrap_or_else(|| {
+        tracing::error!("BUG: FreshCodes missing from context");
+        FreshCodes::default()
+    });
+    cell.get_or_try_init(|| async {
+        let codes: Option<Vec<String>> = session
+            .remove(FRESH_CODES_KEY)
+            .await
+            .map_err(session_error)?;
+        Ok(codes.unwrap_or_default())
+    })
+    .await
+    .cloned()
 }

@@ -165,8 +165,8 @@ fn routes(
     let backend = state.backend.clone();
     let context = move || {
         provide_context(backend.clone());
-        provide_context(app::api::tokens::FreshToken::default());
         provide_context(app::api::forums::ThreadMemo::default());
+        provide_context(app::session_state::FreshCodes::default());
     };
     let shell_options = state.leptos_options.clone();
     let shell = move || app::shell(shell_options.clone());
@@ -222,6 +222,7 @@ fn routes(
         // Server functions are registered by `leptos_routes_with_context`; their errors get
         // their real status here.
         .layer(axum::middleware::from_fn(http::rpc::status_from_error))
+        .layer(axum::middleware::from_fn(http::flash::carry))
         .layer(from_fn_with_state(state.clone(), http::viewer::attach))
         .layer(http::sessions::layer(store, https, idle_secs))
         .layer(axum::middleware::from_fn(http::limits::body_limit))
@@ -229,7 +230,8 @@ fn routes(
             state.clone(),
             http::security::origin_check,
         ))
-        .layer(from_fn_with_state(state.clone(), http::security::headers));
+        .layer(from_fn_with_state(state.clone(), http::security::headers))
+        .layer(http::compression::layer());
     http::trace::apply(router.with_state(state))
 }
 

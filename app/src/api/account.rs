@@ -24,32 +24,6 @@ pub struct Security {
     pub sessions: Vec<SessionView>,
 }
 
-/// A unix time as the reader reads dates, in UTC (labelled as such).
-#[cfg(feature = "ssr")]
-pub(crate) fn format_time(unix_secs: i64, locale: crate::i18n::Locale) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix_secs) else {
-        return String::new();
-    };
-    match locale {
-        crate::i18n::Locale::da => format!(
-            "{:02}.{:02}.{} kl. {:02}:{:02} UTC",
-            t.day(),
-            u8::from(t.month()),
-            t.year(),
-            t.hour(),
-            t.minute()
-        ),
-        crate::i18n::Locale::en => format!(
-            "{}-{:02}-{:02} {:02}:{:02} UTC",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        ),
-    }
-}
-
 /// Records an action a person took on their own account.
 #[cfg(feature = "ssr")]
 async fn audit_self(
@@ -70,6 +44,7 @@ use vaern_core::audit::action;
 
 #[server(prefix = "/rpc", endpoint = "security")]
 pub async fn load_security() -> Result<Security, AppError> {
+    use crate::format::format_time;
     use crate::request;
     use vaern_core::accounts::{second_factor, sessions};
 

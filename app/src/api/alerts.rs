@@ -39,8 +39,8 @@ pub fn status_name(locale: crate::i18n::Locale, status: &str) -> String {
 /// The newest alerts of the viewer's organisation.
 #[server(prefix = "/rpc", endpoint = "alerts")]
 pub async fn load_alerts() -> Result<Vec<AlertRow>, AppError> {
-    use crate::api::account::format_time;
     use crate::api::intel::severity_name;
+    use crate::format::format_time;
     use crate::request;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;

@@ -145,7 +145,7 @@ pub fn view_row(locale: crate::i18n::Locale, row: vaern_core::audit::ListedRow) 
     let failed = row.outcome == "failure";
     AuditRowView {
         id: row.id,
-        time: crate::api::account::format_time(row.at, locale),
+        time: crate::format::format_time(row.at, locale),
         actor,
         actor_org: row.actor_org_name.unwrap_or_default(),
         action: action_name(locale, &row.action),

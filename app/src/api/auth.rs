@@ -454,8 +454,8 @@ pub async fn change_password(
     })
 }
 
-/// The signed-in person, loaded once per page and refetched whenever someone signs in
-/// or out through these actions.
+/// The signed-in person, loaded once per page (pages render on the server only, so a
+/// sign-in or sign-out is followed by a fresh page load), and the sign-in flow's forms.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub me: Resource<Result<Option<Me>, AppError>>,
@@ -472,18 +472,7 @@ pub fn provide_auth() {
     let submit_code = ServerAction::<SubmitCode>::new();
     let enrol = ServerAction::<Enrol>::new();
     let use_link = ServerAction::<UseLink>::new();
-    let me = Resource::new_blocking(
-        move || {
-            (
-                sign_in.version().get(),
-                sign_out.version().get(),
-                submit_code.version().get(),
-                enrol.version().get(),
-                use_link.version().get(),
-            )
-        },
-        |_| whoami(),
-    );
+    let me = Resource::new_blocking(|| (), |_| whoami());
     provide_context(Auth {
         me,
         sign_in,

@@ -200,7 +200,7 @@ type ThreadCell = std::sync::Arc<tokio::sync::OnceCell<Result<ThreadPageView, Ap
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::api::account::format_time;
+    use crate::format::format_time;
     use crate::request;
     use vaern_core::forums::{self, Audience, Author, Recipients};
     use vaern_core::ids::{OrgId, UserId};
@@ -276,15 +276,19 @@ mod server {
         }
     }
 
-    /// Whether this request is a plain form post from a browser without wasm (which
-    /// server_fn answers with a redirect back, losing the response body).
+    /// Whether this request is a form submission after which the browser loads the page
+    /// again: a plain post without wasm (which server_fn answers with a redirect back,
+    /// losing the response body) or the form island's, which reloads on success.
     pub fn plain_form_post() -> bool {
         use_context::<http::request::Parts>().is_some_and(|parts| {
             parts
                 .headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"))
+                .contains_key(crate::components::form::FORM_HEADER)
+                || parts
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|accept| accept.contains("text/html"))
         })
     }
 

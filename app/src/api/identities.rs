@@ -38,7 +38,7 @@ pub struct LinkedView {
 
 #[server(prefix = "/rpc", endpoint = "unmatched_identities")]
 pub async fn load_identities() -> Result<IdentitiesView, AppError> {
-    use crate::api::account::format_time;
+    use crate::format::format_time;
     use crate::request;
     let viewer = request::signed_in()?.viewer;
     let admin = vaern_core::policy::require_admin(&viewer).map_err(|_| AppError::NotFound)?;

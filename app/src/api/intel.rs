@@ -95,7 +95,7 @@ pub fn severity_name(locale: crate::i18n::Locale, severity: &str) -> String {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::api::account::format_time;
+    use crate::format::format_time;
     use crate::i18n::Locale;
     use vaern_core::stix::browse::{Filter, LabelFilter, Listed};
 
@@ -236,7 +236,7 @@ pub async fn list_received(
     labels.extend(Tlp::ALL.iter().map(|t| {
         (
             t.as_str().to_string(),
-            crate::components::forum::tlp_text(t.as_str()),
+            crate::components::labels::tlp_text(t.as_str()),
         )
     }));
     Ok(ReceivedView {

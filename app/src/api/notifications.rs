@@ -40,7 +40,7 @@ pub struct NotificationsView {
 /// A page of the signed-in person's notifications, newest first (page 1 when `None`).
 #[server(prefix = "/rpc", endpoint = "load_notifications")]
 pub async fn load_notifications(page: Option<i64>) -> Result<NotificationsView, AppError> {
-    use crate::api::account::format_time;
+    use crate::format::format_time;
     use crate::request;
     use vaern_core::notifications::{self, Kind};
 

@@ -87,7 +87,7 @@ fn admin() -> Result<vaern_core::policy::Admin, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "taxii_sources")]
 pub async fn load_taxii_sources() -> Result<TaxiiSources, AppError> {
-    use crate::api::account::format_time;
+    use crate::format::format_time;
     use vaern_core::stix::sources::{self, Manager};
 
     let admin = admin()?;

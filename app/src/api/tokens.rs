@@ -38,56 +38,17 @@ pub struct Tokens {
     /// centre).
     pub scopes: Vec<String>,
     pub tokens: Vec<TokenView>,
-    /// The token this browser just created, once: how its secret reaches the page
-    /// when the form was posted without wasm (and the answer was a redirect).
-    pub fresh: Option<CreatedToken>,
-}
-
-/// Where a new token waits in the browser's session until the next load of the page.
-#[cfg(feature = "ssr")]
-const FRESH_TOKEN_KEY: &str = "fresh_api_token";
-
-/// The token taken out of the session for this request. A page render may load the
-/// list more than once (nested suspense); each load must show the same one-time token,
-/// and the next request none. Provided per request by the server.
-#[cfg(feature = "ssr")]
-#[derive(Clone, Default)]
-pub struct FreshToken(std::sync::Arc<tokio::sync::OnceCell<Option<CreatedToken>>>);
-
-/// Takes this browser's fresh token out of its session, once per request. The session
-/// and the per-request cell are read from the context at once: inside a page render a
-/// server function reaches the context only before its first await.
-#[cfg(feature = "ssr")]
-fn take_fresh_token()
--> Result<impl Future<Output = Result<Option<CreatedToken>, AppError>>, AppError> {
-    use crate::request;
-    let session = request::session()?;
-    let FreshToken(cell) = use_context::<FreshToken>().unwrap_or_else(|| {
-        tracing::error!("BUG: FreshToken missing from context");
-        FreshToken::default()
-    });
-    Ok(async move {
-        cell.get_or_try_init(|| async {
-            session
-                .remove::<CreatedToken>(FRESH_TOKEN_KEY)
-                .await
-                .map_err(request::session_error)
-        })
-        .await
-        .cloned()
-    })
 }
 
 #[server(prefix = "/rpc", endpoint = "tokens")]
 pub async fn load_tokens() -> Result<Tokens, AppError> {
-    use crate::api::account::format_time;
+    use crate::format::format_time;
     use crate::request;
     use vaern_core::policy::{self, OrgKind};
     use vaern_core::tokens::{self, Manager};
 
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let fresh = take_fresh_token()?;
     let locale = crate::locale::current();
     let now = vaern_core::clock::now();
     let listed = tokens::list(&backend.db, Manager::Viewer(&viewer)).await?;
@@ -121,16 +82,15 @@ pub async fn load_tokens() -> Result<Tokens, AppError> {
             revoked: t.revoked_at.map(|at| format_time(at, locale)),
         })
         .collect();
-    let fresh = fresh.await?;
     Ok(Tokens {
         orgs,
         scopes,
         tokens,
-        fresh,
     })
 }
 
-/// A token just created: the only time its secret is shown.
+/// A token just created: the only time its secret is shown (the page after the form
+/// shows it from the flash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedToken {
     pub id: i64,
@@ -155,7 +115,6 @@ pub async fn create_token(
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let address = request::context()?.address;
-    let session = request::session()?;
     let scopes = [
         (taxii_read, Scope::TaxiiRead),
         (stix_write, Scope::StixWrite),
@@ -177,17 +136,11 @@ pub async fn create_token(
         },
     )
     .await?;
-    let created = CreatedToken {
+    Ok(CreatedToken {
         id: created.id.0,
         org_name: created.org.name,
         secret: created.secret,
-    };
-    // Taken out by the next load of the page, which shows it once.
-    session
-        .insert(FRESH_TOKEN_KEY, &created)
-        .await
-        .map_err(request::session_error)?;
-    Ok(created)
+    })
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_token")]

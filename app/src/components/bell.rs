@@ -1,27 +1,11 @@
 //! The notification bell in the header: a plain link to `/notifications` that shows the
 //! unread count (so it works without wasm), kept current in the browser by the
-//! server-sent `count` events of `/events`. The count lives in one signal that the layout
-//! provides, so the notification centre can set it after marking things read.
+//! server-sent `count` events of `/events`. An island: the only part of the header that
+//! runs in the browser. Pages that change the count (the notification centre) reload, so
+//! the bell starts from the right count.
 
 use crate::i18n::*;
-use crate::locale::use_locale;
 use leptos::prelude::*;
-
-/// The unread count the bell shows, provided by the layout for the whole page.
-#[derive(Debug, Clone, Copy)]
-pub struct UnreadCount(pub RwSignal<i64>);
-
-/// Provides the page's unread count (0 until the signed-in person is known).
-pub fn provide_unread_count() -> RwSignal<i64> {
-    let count = RwSignal::new(0);
-    provide_context(UnreadCount(count));
-    count
-}
-
-/// The page's unread count, if a layout provided one.
-pub fn use_unread_count() -> Option<RwSignal<i64>> {
-    use_context::<UnreadCount>().map(|UnreadCount(count)| count)
-}
 
 /// The bell's accessible name: what it leads to and how many are unread.
 fn label(locale: Locale, count: i64) -> String {
@@ -32,14 +16,14 @@ fn label(locale: Locale, count: i64) -> String {
     }
 }
 
-#[component]
+#[island]
 pub fn Bell(
     /// The count when the page was loaded.
     initial: i64,
 ) -> impl IntoView {
-    let locale = use_locale();
-    let count = use_unread_count().unwrap_or_else(|| RwSignal::new(0));
-    count.set(initial);
+    // An island has no context from the page: the language is read from `<html lang>`.
+    let locale = crate::locale::current();
+    let count = RwSignal::new(initial);
     // The live region speaks only when the count changes while the page is open.
     let changed = RwSignal::new(false);
     #[cfg(feature = "hydrate")]

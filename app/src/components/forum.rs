@@ -3,24 +3,10 @@
 //! @mention suggestions, the TLP choice and the recipients of AMBER+STRICT and RED.
 
 use crate::api::forums::{AuthorView, Choice, ComposerChoices};
+use crate::components::labels::{TLPS, tlp_text};
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::prelude::*;
-
-/// The TLP labels, least strict first, in their stored form.
-pub const TLPS: [&str; 5] = ["clear", "green", "amber", "amber+strict", "red"];
-
-/// `TLP:AMBER+STRICT` for `amber+strict`.
-pub fn tlp_text(tlp: &str) -> String {
-    format!("TLP:{}", tlp.to_uppercase())
-}
-
-/// A TLP label as the standard's coloured badge (the text carries the meaning).
-#[component]
-pub fn TlpBadge(#[prop(into)] tlp: String) -> impl IntoView {
-    let class = format!("tlp tlp-{}", tlp.replace('+', "-"));
-    view! { <span class=class>{tlp_text(&tlp)}</span> }
-}
 
 /// The author, or "a participant" where a Chatham House thread hides them.
 #[component]
@@ -135,6 +121,11 @@ pub fn AudienceFields(id: &'static str, choices: ComposerChoices) -> impl IntoVi
     }
 }
 
+/// The names the composer suggests for @mentions.
+pub fn member_names(choices: &ComposerChoices) -> Vec<String> {
+    choices.members.iter().map(|m| m.name.clone()).collect()
+}
+
 /// The `@` mention being typed just before the caret, if any: its start and its text.
 pub fn mention_before(text: &str, caret: usize) -> Option<(usize, String)> {
     let before = text.get(..caret)?;
@@ -146,32 +137,27 @@ pub fn mention_before(text: &str, caret: usize) -> Option<(usize, String)> {
 }
 
 /// The Markdown body: a textarea with a live preview (with wasm: rendered by the
-/// server as the person types; without: through the form's Preview button) and
-/// suggestions of group members to mention.
-#[component]
+/// server as the person types; without, or with the form's Preview button: the draft's
+/// preview, which the server keeps and renders with the page) and suggestions of group
+/// members to mention. An island: the only part of the composer that runs in the browser.
+#[island]
 pub fn BodyField(
-    id: &'static str,
-    #[prop(into)] initial: String,
-    /// The preview a plain form post asked for.
+    id: String,
+    initial: String,
+    /// The preview of the kept draft, if the person asked for one.
     initial_preview: Option<String>,
-    members: Vec<Choice>,
-    /// The preview the form's Preview button returned (with wasm).
-    #[prop(into)]
-    returned: Signal<Option<String>>,
+    /// Names of the group's members, for @mention suggestions.
+    members: Vec<String>,
 ) -> impl IntoView {
-    let locale = use_locale();
+    // An island has no context from the page: the language is read from `<html lang>`.
+    let locale = crate::locale::current();
     let preview = RwSignal::new(initial_preview);
-    Effect::new(move |_| {
-        if let Some(html) = returned.get() {
-            preview.set(Some(html));
-        }
-    });
     let suggestions = RwSignal::new(Vec::<String>::new());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let hint = format!("{id}-hint");
     let preview_id = format!("{id}-preview");
     let preview_labelled_by = preview_id.clone();
-    let names: Vec<String> = members.into_iter().map(|m| m.name).collect();
+    let names = members;
 
     #[cfg(feature = "hydrate")]
     let on_input = {
@@ -257,9 +243,9 @@ pub fn BodyField(
 
     view! {
         <div class="field body-field">
-            <label for=id>{td_string!(locale, forum_body)}</label>
+            <label for=id.clone()>{td_string!(locale, forum_body)}</label>
             <textarea
-                id=id
+                id=id.clone()
                 name="body"
                 rows="10"
                 node_ref=textarea

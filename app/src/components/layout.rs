@@ -2,7 +2,8 @@
 //! person and sign-out, the language switch, and the main landmark.
 
 use crate::api::auth::use_auth;
-use crate::components::bell::{Bell, provide_unread_count};
+use crate::components::bell::Bell;
+use crate::components::form::Form;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::prelude::*;
@@ -13,7 +14,6 @@ use leptos_router::hooks::use_location;
 pub fn Layout(children: Children) -> impl IntoView {
     let locale = use_locale();
     let auth = use_auth();
-    provide_unread_count();
     let signed_in_part = move || {
         Suspend::new(async move {
             match auth.me.await {
@@ -57,9 +57,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <span class="who-name">{me.name}</span>
                         <span class="who-org">{me.org_name}</span>
                     </div>
-                    <ActionForm action=auth.sign_out attr:class="sign-out">
+                    <Form action=auth.sign_out class="sign-out">
                         <button type="submit" class="secondary">{td_string!(locale, sign_out)}</button>
-                    </ActionForm>
+                    </Form>
                 }),
                 _ => None,
             }

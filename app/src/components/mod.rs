@@ -2,7 +2,11 @@
 
 pub mod bell;
 pub mod error_message;
+pub mod form;
 pub mod forum;
+pub mod labels;
 pub mod layout;
+pub mod page;
+pub mod password;
 pub mod scroll_table;
 pub mod signed_in;

@@ -6,8 +6,10 @@ use crate::api::account::{
 };
 use crate::api::auth::{ChangePassword, Me};
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::either::Either;
@@ -30,16 +32,7 @@ fn Account(me: Me) -> impl IntoView {
     let end_session = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     let turn_off = ServerAction::<TurnOffSecondFactor>::new();
-    let security = Resource::new_blocking(
-        move || {
-            (
-                end_session.version().get(),
-                end_others.version().get(),
-                turn_off.version().get(),
-            )
-        },
-        |_| load_security(),
-    );
+    let security = Resource::new_blocking(|| (), |_| load_security());
     let security_view = move || {
         Suspend::new(async move {
             security.await.map(|security| {
@@ -109,32 +102,30 @@ fn SecondFactorSection(
     } else {
         td_string!(locale, second_factor_off).to_string()
     };
-    let turned_off = move || matches!(turn_off.value().get(), Some(Ok(())));
+    let turned_off = flash::done(<TurnOffSecondFactor as ServerFn>::PATH);
     let enrolled_actions = security.second_factor_enrolled.then(|| {
         view! {
             <p><a href="/account/second-factor">{td_string!(locale, second_factor_replace)}</a></p>
-            <ActionForm action=renew attr:class="form inline-form" attr:novalidate=true>
+            <Form action=renew class="form inline-form" novalidate=true>
                 <CurrentPasswordField id="renew_current_password" />
                 <ErrorMessage
-                    error=Signal::derive(move || renew.value().get().and_then(Result::err))
                     path={<RenewRecoveryCodes as ServerFn>::PATH}
                 />
                 <button type="submit" class="secondary">{td_string!(locale, recovery_codes_renew_button)}</button>
-            </ActionForm>
+            </Form>
             {(!security.second_factor_required)
                 .then(|| {
                     view! {
-                        <ActionForm action=turn_off attr:class="form inline-form" attr:novalidate=true>
+                        <Form action=turn_off class="form inline-form" novalidate=true>
                             <CurrentPasswordField id="off_current_password" />
                             <EndOthersCheckbox id="off_end_other_sessions" />
                             <ErrorMessage
-                                error=Signal::derive(move || turn_off.value().get().and_then(Result::err))
                                 path={<TurnOffSecondFactor as ServerFn>::PATH}
                             />
                             <button type="submit" class="secondary">
                                 {td_string!(locale, second_factor_turn_off_button)}
                             </button>
-                        </ActionForm>
+                        </Form>
                     }
                 })}
         }
@@ -149,9 +140,9 @@ fn SecondFactorSection(
             {security
                 .second_factor_required
                 .then(|| view! { <p>{td_string!(locale, second_factor_required_note)}</p> })}
-            <Show when=turned_off>
+            {turned_off.then(|| view! {
                 <p class="message success" role="status">{td_string!(locale, second_factor_turned_off)}</p>
-            </Show>
+            })}
             {enrolled_actions}
             {set_up}
         </section>
@@ -182,12 +173,12 @@ fn SessionsSection(
                 )
             } else {
                 Either::Right(view! {
-                    <ActionForm action=end_session attr:class="inline-form">
+                    <Form action=end_session class="inline-form">
                         <input type="hidden" name="handle" value=session.handle.clone() />
                         <button type="submit" class="secondary" aria-label=end_label>
                             {td_string!(locale, end_session_button)}
                         </button>
-                    </ActionForm>
+                    </Form>
                 })
             };
             view! {
@@ -219,15 +210,14 @@ fn SessionsSection(
                 </table>
             </ScrollTable>
             <ErrorMessage
-                error=Signal::derive(move || end_session.value().get().and_then(Result::err))
                 path={<EndSession as ServerFn>::PATH}
             />
             {(others > 0)
                 .then(|| {
                     view! {
-                        <ActionForm action=end_others attr:class="inline-form">
+                        <Form action=end_others class="inline-form">
                             <button type="submit" class="secondary">{td_string!(locale, end_other_sessions_button)}</button>
-                        </ActionForm>
+                        </Form>
                     }
                 })}
         </section>
@@ -238,11 +228,11 @@ fn SessionsSection(
 fn ChangePasswordSection(min_password_len: usize) -> impl IntoView {
     let locale = use_locale();
     let change = ServerAction::<ChangePassword>::new();
-    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    let changed = flash::done(<ChangePassword as ServerFn>::PATH);
     view! {
         <section aria-labelledby="change-password" class="card">
             <h2 id="change-password">{td_string!(locale, change_password_title)}</h2>
-            <ActionForm action=change attr:class="form" attr:novalidate=true>
+            <Form action=change class="form" novalidate=true>
                 <CurrentPasswordField id="current_password" />
                 <div class="field">
                     <label for="new_password">{td_string!(locale, new_password)}</label>
@@ -270,14 +260,13 @@ fn ChangePasswordSection(min_password_len: usize) -> impl IntoView {
                 </div>
                 <EndOthersCheckbox id="change_end_other_sessions" />
                 <ErrorMessage
-                    error=Signal::derive(move || change.value().get().and_then(Result::err))
                     path={<ChangePassword as ServerFn>::PATH}
                 />
-                <Show when=changed>
+                {changed.then(|| view! {
                     <p class="message success" role="status">{td_string!(locale, password_changed)}</p>
-                </Show>
+                })}
                 <button type="submit">{td_string!(locale, change_password_button)}</button>
-            </ActionForm>
+            </Form>
         </section>
     }
 }

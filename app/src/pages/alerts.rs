@@ -2,7 +2,7 @@
 //! the person may see each sighting. A first, plain list; the dashboard comes later.
 
 use crate::api::alerts::{AlertRow, load_alerts};
-use crate::components::forum::TlpBadge;
+use crate::components::labels::TlpBadge;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::i18n::*;

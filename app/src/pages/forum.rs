@@ -3,42 +3,23 @@
 //! A forum of a group the reader is not in is answered exactly like a missing one.
 
 use crate::api::forums::{
-    ComposeOutcome, ForumView, NewThreadView, StartThread, ThreadEntry, load_forum, load_new_thread,
+    ForumView, NewThreadView, StartThread, ThreadEntry, load_forum, load_new_thread,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::forum::{
-    AudienceFields, AuthorName, BodyField, Pagination, TlpBadge, TlpField,
+    AudienceFields, AuthorName, BodyField, Pagination, TlpField, member_names,
 };
+use crate::components::labels::TlpBadge;
+use crate::components::page::loaded;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
-use crate::error::AppError;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::not_found::NotFoundPage;
-use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// Renders a loaded page, the 404 page for a hidden or missing one, or the error.
-pub fn loaded<T, V>(
-    result: Result<T, AppError>,
-    locale: Locale,
-    render: impl FnOnce(T) -> V,
-) -> impl IntoView
-where
-    V: IntoView,
-{
-    match result {
-        Ok(value) => EitherOf4::A(render(value)),
-        Err(AppError::NotFound | AppError::Forbidden) => EitherOf4::B(view! { <NotFoundPage /> }),
-        Err(AppError::Unauthenticated) => EitherOf4::C(()),
-        Err(err) => EitherOf4::D(view! {
-            <p class="message error" role="alert">{err.message(locale)}</p>
-        }),
-    }
-}
 
 #[component]
 pub fn ForumPage() -> impl IntoView {
@@ -167,14 +148,6 @@ fn NewThreadView() -> impl IntoView {
     view! { <Suspense>{body}</Suspense> }
 }
 
-/// The preview a composer's action returned (with wasm), else the draft's (without).
-pub fn returned_preview(outcome: Option<Result<ComposeOutcome, AppError>>) -> Option<String> {
-    match outcome {
-        Some(Ok(ComposeOutcome::Preview { html })) => Some(html),
-        _ => None,
-    }
-}
-
 #[component]
 fn NewThreadForm(page: NewThreadView) -> impl IntoView {
     let locale = use_locale();
@@ -186,22 +159,21 @@ fn NewThreadForm(page: NewThreadView) -> impl IntoView {
         draft.tlp.clone()
     };
     let forum_href = format!("/groups/{}/forum", page.slug);
-    let members = page.choices.members.clone();
+    let members = member_names(&page.choices);
     view! {
         <p class="breadcrumb"><a href=forum_href>{page.group_name.clone()}</a></p>
         <h1>{td_string!(locale, forum_new_thread)}</h1>
-        <ActionForm action attr:class="form composer" attr:novalidate=true>
+        <Form action class="form composer" novalidate=true>
             <input type="hidden" name="slug" value=page.slug.clone() />
             <div class="field">
                 <label for="thread-title">{td_string!(locale, forum_thread_title)}</label>
                 <input id="thread-title" name="title" type="text" maxlength="200" required value=draft.title.clone() />
             </div>
             <BodyField
-                id="thread-body"
+                id="thread-body".to_string()
                 initial=draft.body.clone()
                 initial_preview=draft.preview.clone()
                 members
-                returned=Signal::derive(move || returned_preview(action.value().get()))
             />
             <TlpField id="thread-tlp" selected=tlp min="clear" />
             <AudienceFields id="thread-audience" choices=page.choices.clone() />
@@ -211,13 +183,12 @@ fn NewThreadForm(page: NewThreadView) -> impl IntoView {
                 <p id="thread-chatham-hint" class="hint">{td_string!(locale, forum_chatham_hint)}</p>
             </div>
             <ErrorMessage
-                error=Signal::derive(move || action.value().get().and_then(Result::err))
                 path={<StartThread as ServerFn>::PATH}
             />
             <div class="actions">
                 <button type="submit" name="intent" value="preview" class="secondary">{td_string!(locale, forum_preview_button)}</button>
-                <button type="submit" name="intent" value="post" disabled=move || action.pending().get()>{td_string!(locale, forum_post_thread)}</button>
+                <button type="submit" name="intent" value="post">{td_string!(locale, forum_post_thread)}</button>
             </div>
-        </ActionForm>
+        </Form>
     }
 }

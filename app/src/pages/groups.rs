@@ -8,9 +8,12 @@ use crate::api::groups::{
     MemberView, RemoveGroupMember, RestoreGroup, SetGroupMemberRole, admin_groups, load_group,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
+use crate::components::labels::TLPS;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use crate::pages::home::role_label;
@@ -21,7 +24,6 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-const TLPS: [&str; 5] = ["clear", "green", "amber", "amber+strict", "red"];
 const GROUP_ROLES: [&str; 4] = ["owner", "moderator", "member", "reader"];
 
 fn tlp_options(selected: &str) -> impl IntoView + use<> {
@@ -60,10 +62,7 @@ fn AdminGroupsView() -> impl IntoView {
     let locale = use_locale();
     let create = ServerAction::<CreateGroup>::new();
     let restore = ServerAction::<RestoreGroup>::new();
-    let groups = Resource::new_blocking(
-        move || (create.version().get(), restore.version().get()),
-        |_| admin_groups(),
-    );
+    let groups = Resource::new_blocking(|| (), |_| admin_groups());
     let body = move || {
         Suspend::new(async move {
             match groups.await {
@@ -90,8 +89,8 @@ fn AdminGroupsView() -> impl IntoView {
 #[component]
 fn CreateGroupForm(action: ServerAction<CreateGroup>) -> impl IntoView {
     let locale = use_locale();
-    let created = move || {
-        action.value().get().and_then(Result::ok).map(|slug| {
+    let created = {
+        flash::output::<String>(<CreateGroup as ServerFn>::PATH).map(|slug| {
             let href = format!("/groups/{slug}");
             view! {
                 <p class="message success" role="status">
@@ -103,7 +102,7 @@ fn CreateGroupForm(action: ServerAction<CreateGroup>) -> impl IntoView {
     view! {
         <section aria-labelledby="group-create" class="card">
             <h2 id="group-create">{td_string!(locale, group_create_title)}</h2>
-            <ActionForm action attr:class="form" attr:novalidate=true>
+            <Form action class="form" novalidate=true>
                 <div class="field">
                     <label for="group-new-name">{td_string!(locale, group_name)}</label>
                     <input id="group-new-name" name="name" type="text" autocomplete="off" required />
@@ -122,13 +121,12 @@ fn CreateGroupForm(action: ServerAction<CreateGroup>) -> impl IntoView {
                     <select id="group-new-tlp" name="default_tlp">{tlp_options("amber")}</select>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || action.value().get().and_then(Result::err))
                     path={<CreateGroup as ServerFn>::PATH}
                 />
-                <button type="submit" disabled=move || action.pending().get()>
+                <button type="submit">
                     {td_string!(locale, group_create_button)}
                 </button>
-            </ActionForm>
+            </Form>
             {created}
         </section>
     }
@@ -160,12 +158,12 @@ fn AdminGroupTable(
             let form_slug = group.slug.clone();
             let restore_form = group.archived.then(move || {
                 view! {
-                    <ActionForm action=restore attr:class="inline-form">
+                    <Form action=restore class="inline-form">
                         <input type="hidden" name="slug" value=form_slug />
                         <button type="submit" class="secondary" aria-label=restore_label>
                             {td_string!(locale, group_restore_button)}
                         </button>
-                    </ActionForm>
+                    </Form>
                 }
             });
             view! {
@@ -184,7 +182,6 @@ fn AdminGroupTable(
         <section aria-labelledby="group-list">
             <h2 id="group-list">{td_string!(locale, groups_list_title)}</h2>
             <ErrorMessage
-                error=Signal::derive(move || restore.value().get().and_then(Result::err))
                 path={<RestoreGroup as ServerFn>::PATH}
             />
             <ScrollTable label=td_string!(locale, groups_list_title)>
@@ -243,19 +240,8 @@ fn GroupPageView() -> impl IntoView {
         remove: ServerAction::new(),
     };
     let group = Resource::new_blocking(
-        move || {
-            (
-                params.with(|p| p.get("slug").unwrap_or_default()),
-                actions.edit.version().get(),
-                actions.archive.version().get(),
-                actions.restore.version().get(),
-                actions.add_one.version().get(),
-                actions.add_list.version().get(),
-                actions.set_role.version().get(),
-                actions.remove.version().get(),
-            )
-        },
-        |(slug, ..)| load_group(slug),
+        move || params.with(|p| p.get("slug").unwrap_or_default()),
+        load_group,
     );
     let body = move || {
         Suspend::new(async move {
@@ -265,9 +251,7 @@ fn GroupPageView() -> impl IntoView {
                     <GroupParts group actions />
                 }),
                 // An owner who has just archived the group no longer sees it.
-                Err(AppError::NotFound)
-                    if matches!(actions.archive.value().get_untracked(), Some(Ok(()))) =>
-                {
+                Err(AppError::NotFound) if flash::done(<ArchiveGroup as ServerFn>::PATH) => {
                     EitherOf4::B(view! {
                         <h1>{td_string!(locale, group_archived_title)}</h1>
                         <p role="status">{td_string!(locale, group_archived_done)}</p>
@@ -295,12 +279,11 @@ fn GroupParts(group: GroupView, actions: GroupActions) -> impl IntoView {
     let archived_note = group.archived.then(move || {
         let restore = group.is_admin.then(move || {
             view! {
-                <ActionForm action=actions.restore attr:class="inline-form">
+                <Form action=actions.restore class="inline-form">
                     <input type="hidden" name="slug" value=restore_slug />
                     <button type="submit">{td_string!(locale, group_restore_button)}</button>
-                </ActionForm>
+                </Form>
                 <ErrorMessage
-                    error=Signal::derive(move || actions.restore.value().get().and_then(Result::err))
                     path={<RestoreGroup as ServerFn>::PATH}
                 />
             }
@@ -368,19 +351,13 @@ fn AddMembers(slug: String, actions: GroupActions) -> impl IntoView {
     let locale = use_locale();
     let slug_one = slug.clone();
     let slug_list = slug;
-    let result = |action: ServerAction<AddGroupMembers>| {
-        move || {
-            action
-                .value()
-                .get()
-                .and_then(Result::ok)
-                .map(|added| view! { <AddedResult added /> })
-        }
-    };
+    // Both forms post to the same server function: its answer is shown once, below them.
+    let result = flash::output::<AddedView>(<AddGroupMembers as ServerFn>::PATH)
+        .map(|added| view! { <AddedResult added /> });
     view! {
         <section aria-labelledby="members-add" class="card">
             <h2 id="members-add">{td_string!(locale, members_add_title)}</h2>
-            <ActionForm action=actions.add_one attr:class="form" attr:novalidate=true>
+            <Form action=actions.add_one class="form" novalidate=true>
                 <input type="hidden" name="slug" value=slug_one />
                 <div class="field">
                     <label for="member-add-email">{td_string!(locale, members_add_email)}</label>
@@ -391,16 +368,14 @@ fn AddMembers(slug: String, actions: GroupActions) -> impl IntoView {
                     <select id="member-add-role" name="role">{role_options(locale, "member")}</select>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || actions.add_one.value().get().and_then(Result::err))
                     path={<AddGroupMembers as ServerFn>::PATH}
                 />
-                <button type="submit" disabled=move || actions.add_one.pending().get()>
+                <button type="submit">
                     {td_string!(locale, members_add_button)}
                 </button>
-            </ActionForm>
-            {result(actions.add_one)}
+            </Form>
             <h3 id="members-paste">{td_string!(locale, members_paste_title)}</h3>
-            <ActionForm action=actions.add_list attr:class="form" attr:novalidate=true>
+            <Form action=actions.add_list class="form" novalidate=true>
                 <input type="hidden" name="slug" value=slug_list />
                 <div class="field">
                     <label for="member-paste">{td_string!(locale, members_paste_label)}</label>
@@ -411,19 +386,11 @@ fn AddMembers(slug: String, actions: GroupActions) -> impl IntoView {
                     <label for="member-paste-role">{td_string!(locale, members_role)}</label>
                     <select id="member-paste-role" name="role">{role_options(locale, "member")}</select>
                 </div>
-                <button type="submit" disabled=move || actions.add_list.pending().get()>
+                <button type="submit">
                     {td_string!(locale, members_paste_button)}
                 </button>
-            </ActionForm>
-            {move || {
-                actions
-                    .add_list
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|err| view! { <p class="message error" role="alert">{err.message(locale)}</p> })
-            }}
-            {result(actions.add_list)}
+            </Form>
+            {result}
         </section>
     }
 }
@@ -433,15 +400,9 @@ fn MemberTable(group: GroupView, actions: GroupActions) -> impl IntoView {
     let locale = use_locale();
     let manage = group.manageable && !group.archived;
     let show_email = group.manageable;
-    let errors = move || {
-        [
-            actions.set_role.value().get().and_then(Result::err),
-            actions.remove.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(|err| view! { <p class="message error" role="alert">{err.message(locale)}</p> })
+    let errors = view! {
+        <ErrorMessage path={<SetGroupMemberRole as ServerFn>::PATH} />
+        <ErrorMessage path={<RemoveGroupMember as ServerFn>::PATH} />
     };
     let count = td_string!(locale, members_count, n = group.members.len()).to_string();
     let body = if group.members.is_empty() {
@@ -503,7 +464,7 @@ fn MemberRow(
     let controls = manage.then(move || {
         view! {
             <td class="actions">
-                <ActionForm action=actions.set_role attr:class="inline-form">
+                <Form action=actions.set_role class="inline-form">
                     <input type="hidden" name="slug" value=slug_role />
                     <input type="hidden" name="user" value=user />
                     <label for=select_id.clone() class="visually-hidden">{role_label_text}</label>
@@ -511,14 +472,14 @@ fn MemberRow(
                     <button type="submit" class="secondary" aria-label=change_label>
                         {td_string!(locale, members_change_role_button)}
                     </button>
-                </ActionForm>
-                <ActionForm action=actions.remove attr:class="inline-form">
+                </Form>
+                <Form action=actions.remove class="inline-form">
                     <input type="hidden" name="slug" value=slug_remove />
                     <input type="hidden" name="user" value=user />
                     <button type="submit" class="secondary" aria-label=remove_label>
                         {td_string!(locale, members_remove_button)}
                     </button>
-                </ActionForm>
+                </Form>
             </td>
         }
     });
@@ -536,7 +497,7 @@ fn MemberRow(
 #[component]
 fn EditGroupForm(group: GroupView, actions: GroupActions) -> impl IntoView {
     let locale = use_locale();
-    let saved = move || matches!(actions.edit.value().get(), Some(Ok(())));
+    let saved = flash::done(<EditGroup as ServerFn>::PATH);
     let slug_edit = group.slug.clone();
     let slug_archive = group.slug.clone();
     let name = group.name.clone();
@@ -545,7 +506,7 @@ fn EditGroupForm(group: GroupView, actions: GroupActions) -> impl IntoView {
     view! {
         <section aria-labelledby="group-edit" class="card">
             <h2 id="group-edit">{td_string!(locale, group_edit_title)}</h2>
-            <ActionForm action=actions.edit attr:class="form" attr:novalidate=true>
+            <Form action=actions.edit class="form" novalidate=true>
                 <input type="hidden" name="slug" value=slug_edit />
                 <div class="field">
                     <label for="group-edit-name">{td_string!(locale, group_name)}</label>
@@ -560,22 +521,20 @@ fn EditGroupForm(group: GroupView, actions: GroupActions) -> impl IntoView {
                     <select id="group-edit-tlp" name="default_tlp">{tlps}</select>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || actions.edit.value().get().and_then(Result::err))
                     path={<EditGroup as ServerFn>::PATH}
                 />
-                <Show when=saved>
+                {saved.then(|| view! {
                     <p class="message success" role="status">{td_string!(locale, saved)}</p>
-                </Show>
+                })}
                 <button type="submit">{td_string!(locale, save_button)}</button>
-            </ActionForm>
+            </Form>
             <h3 id="group-archive">{td_string!(locale, group_archive_title)}</h3>
             <p>{td_string!(locale, group_archive_text)}</p>
-            <ActionForm action=actions.archive attr:class="inline-form">
+            <Form action=actions.archive class="inline-form">
                 <input type="hidden" name="slug" value=slug_archive />
                 <button type="submit" class="secondary">{td_string!(locale, group_archive_button)}</button>
-            </ActionForm>
+            </Form>
             <ErrorMessage
-                error=Signal::derive(move || actions.archive.value().get().and_then(Result::err))
                 path={<ArchiveGroup as ServerFn>::PATH}
             />
         </section>

@@ -3,11 +3,15 @@
 //! links it to an organisation (suggestions first). Admins only: anyone else is told the
 //! page does not exist. The forms work without wasm.
 
-use crate::api::identities::{IdentitiesView, IdentityView, LinkIdentity, load_identities};
+use crate::api::identities::{
+    IdentitiesView, IdentityView, LinkIdentity, LinkedView, load_identities,
+};
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use crate::pages::not_found::NotFoundPage;
@@ -29,7 +33,7 @@ pub fn IdentitiesPage() -> impl IntoView {
 fn Identities() -> impl IntoView {
     let locale = use_locale();
     let link = ServerAction::<LinkIdentity>::new();
-    let identities = Resource::new_blocking(move || link.version().get(), |_| load_identities());
+    let identities = Resource::new_blocking(|| (), |_| load_identities());
     let body = move || {
         Suspend::new(async move {
             match identities.await {
@@ -57,8 +61,9 @@ fn Identities() -> impl IntoView {
 #[component]
 fn LinkStatus(link: ServerAction<LinkIdentity>) -> impl IntoView {
     let locale = use_locale();
-    let linked = move || {
-        link.value().get().and_then(Result::ok).map(|linked| {
+    let _ = link;
+    let linked = {
+        flash::output::<LinkedView>(<LinkIdentity as ServerFn>::PATH).map(|linked| {
             let text = td_string!(
                 locale,
                 identities_linked,
@@ -72,7 +77,6 @@ fn LinkStatus(link: ServerAction<LinkIdentity>) -> impl IntoView {
     };
     view! {
         <ErrorMessage
-            error=Signal::derive(move || link.value().get().and_then(Result::err))
             path={<LinkIdentity as ServerFn>::PATH}
         />
         {linked}
@@ -174,16 +178,16 @@ fn IdentityRow(
             <td>{identity.waiting}</td>
             <td>{suggested}</td>
             <td>
-                <ActionForm action=link attr:class="form inline-form">
+                <Form action=link class="form inline-form">
                     <input type="hidden" name="identity" value=identity.stix_id.clone() />
                     <div class="field">
                         <label for=select_id.clone()>{label}</label>
                         <select id=select_id name="org" required>{options}</select>
                     </div>
-                    <button type="submit" aria-label=button_label disabled=move || link.pending().get()>
+                    <button type="submit" aria-label=button_label>
                         {td_string!(locale, identities_link_button)}
                     </button>
-                </ActionForm>
+                </Form>
             </td>
         </tr>
     }

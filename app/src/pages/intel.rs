@@ -7,10 +7,12 @@ use crate::api::intel::{
     ReceivedDetail, ReceivedRow, ReceivedView, SetObjectLabel, list_received, received_object,
 };
 use crate::components::error_message::ErrorMessage;
-use crate::components::forum::{TlpBadge, tlp_text};
+use crate::components::form::Form;
+use crate::components::labels::{TlpBadge, tlp_text};
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use crate::pages::not_found::NotFoundPage;
@@ -300,13 +302,8 @@ fn ReceivedObjectView() -> impl IntoView {
     let params = use_params_map();
     let label = ServerAction::<SetObjectLabel>::new();
     let object = Resource::new_blocking(
-        move || {
-            (
-                params.with(|p| p.get("row").and_then(|r| r.parse::<i64>().ok())),
-                label.version().get(),
-            )
-        },
-        |(row, _)| async move {
+        move || params.with(|p| p.get("row").and_then(|r| r.parse::<i64>().ok())),
+        |row| async move {
             match row {
                 Some(row) => received_object(row).await,
                 None => Err(AppError::NotFound),
@@ -338,11 +335,9 @@ fn ObjectParts(object: ReceivedDetail, label: ServerAction<SetObjectLabel>) -> i
     let title = title_text(&row, locale);
     let targets = targets_view(&row, locale);
     let unresolved = unresolved_view(&row, locale);
-    let saved = move || {
-        label.value().get().and_then(Result::ok).map(|()| {
-            view! { <p class="message success" role="status">{td_string!(locale, intel_label_saved)}</p> }
-        })
-    };
+    let saved = flash::done(<SetObjectLabel as ServerFn>::PATH).then(|| {
+        view! { <p class="message success" role="status">{td_string!(locale, intel_label_saved)}</p> }
+    });
     // Unmarked objects wait for a label; RED ones for their named recipients.
     let form = match row.tlp.as_deref() {
         None => Some(view! { <LabelForm row=row.row tlp=None label /> }),
@@ -406,7 +401,7 @@ fn LabelForm(
     let (intro, choices): (String, Vec<&str>) = match tlp {
         None => (
             td_string!(locale, intel_label_intro_unmarked).to_string(),
-            crate::components::forum::TLPS.to_vec(),
+            crate::components::labels::TLPS.to_vec(),
         ),
         Some(current) => (
             td_string!(locale, intel_label_intro_red).to_string(),
@@ -427,7 +422,7 @@ fn LabelForm(
         <section aria-labelledby="intel-label" class="card">
             <h2 id="intel-label">{td_string!(locale, intel_label_title)}</h2>
             <p>{intro}</p>
-            <ActionForm action=label attr:class="form">
+            <Form action=label class="form">
                 <input type="hidden" name="row" value=row />
                 <div class="field">
                     <label for="intel-label-tlp">{td_string!(locale, intel_col_tlp)}</label>
@@ -452,13 +447,12 @@ fn LabelForm(
                     </p>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || label.value().get().and_then(Result::err))
                     path={<SetObjectLabel as ServerFn>::PATH}
                 />
-                <button type="submit" disabled=move || label.pending().get()>
+                <button type="submit">
                     {td_string!(locale, intel_label_button)}
                 </button>
-            </ActionForm>
+            </Form>
         </section>
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::api::auth::{ForgotPassword, LinkInfo, UseLink, load_link, mail_configured, use_auth};
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::either::Either;
@@ -63,7 +64,7 @@ fn ChoosePassword(info: LinkInfo, token: String) -> impl IntoView {
         <Title text=title />
         <h1>{title}</h1>
         <p>{intro}</p>
-        <ActionForm action attr:class="form" attr:novalidate=true>
+        <Form action class="form" novalidate=true>
             <input type="hidden" name="token" value=token />
             // Lets password managers store the new password under the right account.
             <input type="hidden" name="username" autocomplete="username" value=info.email.clone() />
@@ -86,13 +87,12 @@ fn ChoosePassword(info: LinkInfo, token: String) -> impl IntoView {
                 <input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required />
             </div>
             <ErrorMessage
-                error=Signal::derive(move || action.value().get().and_then(Result::err))
                 path={<UseLink as ServerFn>::PATH}
             />
-            <button type="submit" disabled=move || action.pending().get()>
+            <button type="submit">
                 {td_string!(locale, save_password_button)}
             </button>
-        </ActionForm>
+        </Form>
     }
 }
 
@@ -123,26 +123,23 @@ fn ForgotForm() -> impl IntoView {
     let locale = use_locale();
     let action = ServerAction::<ForgotPassword>::new();
     let query = use_query_map();
-    let sent = move || {
-        matches!(action.value().get(), Some(Ok(()))) || query.with(|q| q.get_str("sent").is_some())
-    };
+    let sent = query.with_untracked(|q| q.get_str("sent").is_some());
     view! {
         <p>{td_string!(locale, forgot_intro)}</p>
-        <ActionForm action attr:class="form" attr:novalidate=true>
+        <Form action class="form" novalidate=true>
             <div class="field">
                 <label for="email">{td_string!(locale, email)}</label>
                 <input id="email" name="email" type="email" autocomplete="username" required />
             </div>
             <ErrorMessage
-                error=Signal::derive(move || action.value().get().and_then(Result::err))
                 path={<ForgotPassword as ServerFn>::PATH}
             />
-            <Show when=sent>
+            {sent.then(|| view! {
                 <p class="message success" role="status">{td_string!(locale, forgot_sent)}</p>
-            </Show>
-            <button type="submit" disabled=move || action.pending().get()>
+            })}
+            <button type="submit">
                 {td_string!(locale, forgot_button)}
             </button>
-        </ActionForm>
+        </Form>
     }
 }

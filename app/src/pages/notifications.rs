@@ -1,13 +1,13 @@
 //! `/notifications`: the signed-in person's mentions and replies, newest first, with
-//! marking one or all read and paging (`?page=N`). Everything works without wasm; with
-//! it, the bell in the header follows the count after each change.
+//! marking one or all read and paging (`?page=N`). Each change reloads the page, so the
+//! bell in the header starts from the new count.
 
 use crate::api::notifications::{
     MarkAllNotificationsRead, MarkNotificationRead, NotificationKind, NotificationView,
     NotificationsView, load_notifications,
 };
-use crate::components::bell::use_unread_count;
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::signed_in::signed_in_view;
 use crate::i18n::*;
 use crate::locale::use_locale;
@@ -37,18 +37,7 @@ fn Notifications() -> impl IntoView {
             .with(|q| q.get("page"))
             .and_then(|p| p.parse::<i64>().ok())
     };
-    let list = Resource::new_blocking(
-        move || (page(), mark.version().get(), mark_all.version().get()),
-        |(page, _, _)| load_notifications(page),
-    );
-    // The bell follows the list, which is reloaded after every change (browser only).
-    if let Some(bell) = use_unread_count() {
-        Effect::new(move |_| {
-            if let Some(Ok(view)) = list.get() {
-                bell.set(view.unread);
-            }
-        });
-    }
+    let list = Resource::new_blocking(page, load_notifications);
     let body = move || {
         Suspend::new(async move {
             match list.await {
@@ -62,11 +51,9 @@ fn Notifications() -> impl IntoView {
     view! {
         <h1>{td_string!(locale, notifications_title)}</h1>
         <ErrorMessage
-            error=Signal::derive(move || mark.value().get().and_then(Result::err))
             path={<MarkNotificationRead as ServerFn>::PATH}
         />
         <ErrorMessage
-            error=Signal::derive(move || mark_all.value().get().and_then(Result::err))
             path={<MarkAllNotificationsRead as ServerFn>::PATH}
         />
         <Suspense>{body}</Suspense>
@@ -92,11 +79,11 @@ fn NotificationList(
     };
     let mark_all_form = (view.unread > 0).then(|| {
         view! {
-            <ActionForm action=mark_all attr:class="inline-form">
-                <button type="submit" class="secondary" disabled=move || mark_all.pending().get()>
+            <Form action=mark_all class="inline-form">
+                <button type="submit" class="secondary">
                     {td_string!(locale, notifications_mark_all)}
                 </button>
-            </ActionForm>
+            </Form>
         }
     });
     let items = view
@@ -153,12 +140,12 @@ fn NotificationItem(
     .to_string();
     let mark_form = unread.then(|| {
         view! {
-            <ActionForm action=mark attr:class="inline-form">
+            <Form action=mark class="inline-form">
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="secondary" aria-label=mark_label>
                     {td_string!(locale, notification_mark_read)}
                 </button>
-            </ActionForm>
+            </Form>
         }
     });
     view! {

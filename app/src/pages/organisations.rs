@@ -9,9 +9,11 @@ use crate::api::organisations::{
 };
 use crate::api::people::SetOrgSecondFactor;
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use crate::pages::not_found::NotFoundPage;
@@ -55,15 +57,8 @@ fn OrganisationsView() -> impl IntoView {
         set_mfa: ServerAction::new(),
     };
     let orgs = Resource::new_blocking(
-        move || {
-            (
-                query.with(|q| (q.get("q"), q.get("kind"), q.get("org"))),
-                actions.create.version().get(),
-                actions.edit.version().get(),
-                actions.set_mfa.version().get(),
-            )
-        },
-        |((q, kind, org), ..)| load_organisations(q, kind, org),
+        move || query.with(|q| (q.get("q"), q.get("kind"), q.get("org"))),
+        |(q, kind, org)| load_organisations(q, kind, org),
     );
     let body = move || {
         Suspend::new(async move {
@@ -143,8 +138,8 @@ fn SearchForm() -> impl IntoView {
 #[component]
 fn EditOrg(org: OrgView, is_admin: bool, actions: Actions) -> impl IntoView {
     let locale = use_locale();
-    let edited = move || matches!(actions.edit.value().get(), Some(Ok(())));
-    let mfa_saved = move || matches!(actions.set_mfa.value().get(), Some(Ok(())));
+    let edited = flash::done(<EditOrganisation as ServerFn>::PATH);
+    let mfa_saved = flash::done(<SetOrgSecondFactor as ServerFn>::PATH);
     let heading = td_string!(locale, org_edit_title, org = org.name.as_str()).to_string();
     let (edit_code, edit_name, edit_stix) = (
         org.code.clone(),
@@ -154,7 +149,7 @@ fn EditOrg(org: OrgView, is_admin: bool, actions: Actions) -> impl IntoView {
     let kinds = kind_options(locale, &org.kind);
     let admin_form = is_admin.then(move || {
         view! {
-            <ActionForm action=actions.edit attr:class="form" attr:novalidate=true>
+            <Form action=actions.edit class="form" novalidate=true>
                 <input type="hidden" name="org" value=edit_code />
                 <div class="field">
                     <label for="org-edit-name">{td_string!(locale, org_name)}</label>
@@ -176,14 +171,13 @@ fn EditOrg(org: OrgView, is_admin: bool, actions: Actions) -> impl IntoView {
                     />
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || actions.edit.value().get().and_then(Result::err))
                     path={<EditOrganisation as ServerFn>::PATH}
                 />
-                <Show when=edited>
+                {edited.then(|| view! {
                     <p class="message success" role="status">{td_string!(locale, saved)}</p>
-                </Show>
+                })}
                 <button type="submit">{td_string!(locale, save_button)}</button>
-            </ActionForm>
+            </Form>
         }
     });
     let mfa_code = org.code.clone();
@@ -191,21 +185,20 @@ fn EditOrg(org: OrgView, is_admin: bool, actions: Actions) -> impl IntoView {
     let mfa_checked = org.require_second_factor;
     let mfa_form = org.mfa_editable.then(move || {
         view! {
-            <ActionForm action=actions.set_mfa attr:class="form">
+            <Form action=actions.set_mfa class="form">
                 <input type="hidden" name="org" value=mfa_code />
                 <div class="field checkbox">
                     <input id="org-edit-mfa" name="required" type="checkbox" checked=mfa_checked />
                     <label for="org-edit-mfa">{mfa_label}</label>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || actions.set_mfa.value().get().and_then(Result::err))
                     path={<SetOrgSecondFactor as ServerFn>::PATH}
                 />
-                <Show when=mfa_saved>
+                {mfa_saved.then(|| view! {
                     <p class="message success" role="status">{td_string!(locale, saved)}</p>
-                </Show>
+                })}
                 <button type="submit" class="secondary">{td_string!(locale, org_mfa_save)}</button>
-            </ActionForm>
+            </Form>
         }
     });
     view! {
@@ -223,8 +216,8 @@ fn CreateOrg(
     action: ServerAction<CreateOrganisation>,
 ) -> impl IntoView {
     let locale = use_locale();
-    let created = move || {
-        action.value().get().and_then(Result::ok).map(|code| {
+    let created = {
+        flash::output::<String>(<CreateOrganisation as ServerFn>::PATH).map(|code| {
             let text = td_string!(locale, org_created, code = code.as_str()).to_string();
             view! { <p class="message success" role="status">{text}</p> }
         })
@@ -232,7 +225,7 @@ fn CreateOrg(
     view! {
         <section aria-labelledby="org-create" class="card">
             <h2 id="org-create">{td_string!(locale, org_create_title)}</h2>
-            <ActionForm action attr:class="form" attr:novalidate=true>
+            <Form action class="form" novalidate=true>
                 <div class="field">
                     <label for="org-new-code">{td_string!(locale, org_code)}</label>
                     <input id="org-new-code" name="code" type="text" autocomplete="off" required aria-describedby="org-new-code-hint" />
@@ -261,13 +254,12 @@ fn CreateOrg(
                     <input id="org-new-stix" name="stix_identity_id" type="text" placeholder="identity--…" autocomplete="off" />
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || action.value().get().and_then(Result::err))
                     path={<CreateOrganisation as ServerFn>::PATH}
                 />
-                <button type="submit" disabled=move || action.pending().get()>
+                <button type="submit">
                     {td_string!(locale, org_create_button)}
                 </button>
-            </ActionForm>
+            </Form>
             {created}
         </section>
     }

@@ -6,9 +6,11 @@ use crate::api::people::{
     SetDisabled, SetOrgSecondFactor, load_people,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use crate::pages::not_found::NotFoundPage;
@@ -52,21 +54,7 @@ fn PeopleView() -> impl IntoView {
         set_org: ServerAction::new(),
         edit_user: ServerAction::new(),
     };
-    let people = Resource::new_blocking(
-        move || {
-            (
-                query.with(|q| q.get("org")),
-                actions.invite.version().get(),
-                actions.new_link.version().get(),
-                actions.set_disabled.version().get(),
-                actions.reset_second_factor.version().get(),
-                actions.end_sessions.version().get(),
-                actions.set_org.version().get(),
-                actions.edit_user.version().get(),
-            )
-        },
-        |(org, ..)| load_people(org),
-    );
+    let people = Resource::new_blocking(move || query.with(|q| q.get("org")), load_people);
     let body = move || {
         Suspend::new(async move {
             match people.await {
@@ -135,11 +123,11 @@ fn OrgRequirement(
     action: ServerAction<SetOrgSecondFactor>,
 ) -> impl IntoView {
     let locale = use_locale();
-    let saved = move || matches!(action.value().get(), Some(Ok(())));
+    let saved = flash::done(<SetOrgSecondFactor as ServerFn>::PATH);
     view! {
         <section aria-labelledby="org-requirement" class="card">
             <h2 id="org-requirement">{td_string!(locale, org_requirement_title)}</h2>
-            <ActionForm action attr:class="form">
+            <Form action class="form">
                 <input type="hidden" name="org" value=org.code.clone() />
                 <div class="field checkbox">
                     <input id="org-required" name="required" type="checkbox" checked=org.require_second_factor />
@@ -148,14 +136,13 @@ fn OrgRequirement(
                     </label>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || action.value().get().and_then(Result::err))
                     path={<SetOrgSecondFactor as ServerFn>::PATH}
                 />
-                <Show when=saved>
+                {saved.then(|| view! {
                     <p class="message success" role="status">{td_string!(locale, saved)}</p>
-                </Show>
+                })}
                 <button type="submit" class="secondary">{td_string!(locale, save_button)}</button>
-            </ActionForm>
+            </Form>
         </section>
     }
 }
@@ -187,8 +174,8 @@ fn InviteForm(people: People, action: ServerAction<Invite>) -> impl IntoView {
         &["member"]
     };
     let preselected = people.selected.clone().unwrap_or_default();
-    let result = move || {
-        action.value().get().and_then(Result::ok).map(|issued| {
+    let result = {
+        flash::output::<IssuedLink>(<Invite as ServerFn>::PATH).map(|issued| {
             let intro = td_string!(locale, invite_done, name = issued.name.as_str()).to_string();
             view! { <LinkResult issued intro /> }
         })
@@ -196,7 +183,7 @@ fn InviteForm(people: People, action: ServerAction<Invite>) -> impl IntoView {
     view! {
         <section aria-labelledby="invite" class="card">
             <h2 id="invite">{td_string!(locale, invite_title)}</h2>
-            <ActionForm action attr:class="form" attr:novalidate=true>
+            <Form action class="form" novalidate=true>
                 <div class="field">
                     <label for="invite-name">{td_string!(locale, invite_name)}</label>
                     <input id="invite-name" name="name" type="text" autocomplete="off" required />
@@ -242,13 +229,12 @@ fn InviteForm(people: People, action: ServerAction<Invite>) -> impl IntoView {
                     </select>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || action.value().get().and_then(Result::err))
                     path={<Invite as ServerFn>::PATH}
                 />
-                <button type="submit" disabled=move || action.pending().get()>
+                <button type="submit">
                     {td_string!(locale, invite_button)}
                 </button>
-            </ActionForm>
+            </Form>
             {result}
         </section>
     }
@@ -257,16 +243,14 @@ fn InviteForm(people: People, action: ServerAction<Invite>) -> impl IntoView {
 #[component]
 fn IssuedLinkNote(action: ServerAction<NewLink>) -> impl IntoView {
     let locale = use_locale();
-    move || {
-        action.value().get().map(|outcome| match outcome {
-            Ok(issued) => {
-                let intro = format!("{} {}", issued.name, td_string!(locale, link_issued));
-                Either::Left(view! { <LinkResult issued intro /> })
-            }
-            Err(err) => Either::Right(
-                view! { <p class="message error" role="alert">{err.message(locale)}</p> },
-            ),
-        })
+    let _ = action;
+    let issued = flash::output::<IssuedLink>(<NewLink as ServerFn>::PATH).map(|issued| {
+        let intro = format!("{} {}", issued.name, td_string!(locale, link_issued));
+        view! { <LinkResult issued intro /> }
+    });
+    view! {
+        <ErrorMessage path={<NewLink as ServerFn>::PATH} />
+        {issued}
     }
 }
 
@@ -293,21 +277,11 @@ fn status_name(locale: Locale, status: &str) -> String {
 fn PeopleTable(people: People, actions: Actions) -> impl IntoView {
     let locale = use_locale();
     let is_admin = people.is_admin;
-    let errors = move || {
-        [
-            actions.set_disabled.value().get().and_then(Result::err),
-            actions
-                .reset_second_factor
-                .value()
-                .get()
-                .and_then(Result::err),
-            actions.end_sessions.value().get().and_then(Result::err),
-            actions.edit_user.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(|err| view! { <p class="message error" role="alert">{err.message(locale)}</p> })
+    let errors = view! {
+        <ErrorMessage path={<SetDisabled as ServerFn>::PATH} />
+        <ErrorMessage path={<ResetSecondFactor as ServerFn>::PATH} />
+        <ErrorMessage path={<EndUserSessions as ServerFn>::PATH} />
+        <ErrorMessage path={<EditUser as ServerFn>::PATH} />
     };
     if people.people.is_empty() {
         return Either::Left(view! { <p>{td_string!(locale, no_people)}</p> });
@@ -366,19 +340,19 @@ fn PersonRow(person: PersonView, is_admin: bool, actions: Actions) -> impl IntoV
             {(!disabled)
                 .then(|| {
                     view! {
-                        <ActionForm action=actions.new_link attr:class="inline-form">
+                        <Form action=actions.new_link class="inline-form">
                             <input type="hidden" name="user" value=user />
                             <button type="submit" class="secondary" aria-label=new_link_label>
                                 {td_string!(locale, new_link_button)}
                             </button>
-                        </ActionForm>
+                        </Form>
                     }
                 })}
-            <ActionForm action=actions.set_disabled attr:class="inline-form">
+            <Form action=actions.set_disabled class="inline-form">
                 <input type="hidden" name="user" value=user />
                 <input type="hidden" name="disabled" value=disable_value />
                 <button type="submit" class="secondary" aria-label=toggle_label>{toggle_text}</button>
-            </ActionForm>
+            </Form>
             <EditPerson person=person.clone() is_admin action=actions.edit_user />
         }
     });
@@ -388,23 +362,23 @@ fn PersonRow(person: PersonView, is_admin: bool, actions: Actions) -> impl IntoV
                 .second_factor
                 .then(|| {
                     view! {
-                        <ActionForm action=actions.reset_second_factor attr:class="inline-form">
+                        <Form action=actions.reset_second_factor class="inline-form">
                             <input type="hidden" name="user" value=user />
                             <button type="submit" class="secondary" aria-label=reset_label>
                                 {td_string!(locale, reset_second_factor_button)}
                             </button>
-                        </ActionForm>
+                        </Form>
                     }
                 })}
             {(person.sessions > 0)
                 .then(|| {
                     view! {
-                        <ActionForm action=actions.end_sessions attr:class="inline-form">
+                        <Form action=actions.end_sessions class="inline-form">
                             <input type="hidden" name="user" value=user />
                             <button type="submit" class="secondary" aria-label=end_label>
                                 {td_string!(locale, end_sessions_button)}
                             </button>
-                        </ActionForm>
+                        </Form>
                     }
                 })}
         }
@@ -471,7 +445,7 @@ fn EditPerson(person: PersonView, is_admin: bool, action: ServerAction<EditUser>
                 {td_string!(locale, edit_user_button)}
                 <span class="visually-hidden">" – " {person.name.clone()}</span>
             </summary>
-            <ActionForm action attr:class="form" attr:novalidate=true>
+            <Form action class="form" novalidate=true>
                 <input type="hidden" name="user" value=id />
                 <div class="field">
                     <label for=name_id.clone()>{td_string!(locale, invite_name)}</label>
@@ -479,7 +453,7 @@ fn EditPerson(person: PersonView, is_admin: bool, action: ServerAction<EditUser>
                 </div>
                 {admin_fields}
                 <button type="submit">{td_string!(locale, edit_user_save)}</button>
-            </ActionForm>
+            </Form>
         </details>
     }
 }

@@ -7,6 +7,7 @@ use crate::api::auth::{
     load_enrolment, use_auth,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::signed_in::signed_in_view;
 use crate::i18n::*;
 use crate::locale::use_locale;
@@ -68,16 +69,15 @@ fn CodeForm() -> impl IntoView {
     let action = use_auth().submit_code;
     view! {
         <p>{td_string!(locale, sign_in_code_intro)}</p>
-        <ActionForm action attr:class="form" attr:novalidate=true>
+        <Form action class="form" novalidate=true>
             <CodeField />
             <ErrorMessage
-                error=Signal::derive(move || action.value().get().and_then(Result::err))
                 path={<SubmitCode as ServerFn>::PATH}
             />
-            <button type="submit" disabled=move || action.pending().get()>
+            <button type="submit">
                 {td_string!(locale, continue_button)}
             </button>
-        </ActionForm>
+        </Form>
     }
 }
 
@@ -164,7 +164,7 @@ fn EnrolSteps(enrolment: Enrolment) -> impl IntoView {
             {td_string!(locale, enrol_secret_label)} ": "
             <code class="secret" translate="no">{enrolment.secret}</code>
         </p>
-        <ActionForm action attr:class="form" attr:novalidate=true>
+        <Form action class="form" novalidate=true>
             {enrolment
                 .needs_password
                 .then(|| {
@@ -193,13 +193,12 @@ fn EnrolSteps(enrolment: Enrolment) -> impl IntoView {
                     }
                 })}
             <ErrorMessage
-                error=Signal::derive(move || action.value().get().and_then(Result::err))
                 path={<Enrol as ServerFn>::PATH}
             />
-            <button type="submit" disabled=move || action.pending().get()>
+            <button type="submit">
                 {td_string!(locale, enrol_button)}
             </button>
-        </ActionForm>
+        </Form>
     }
 }
 

@@ -3,6 +3,8 @@
 
 use crate::api::auth::{SignIn, mail_configured, use_auth};
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
+use crate::components::password::PasswordWithToggle;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::either::Either;
@@ -46,47 +48,24 @@ pub fn SignInPage() -> impl IntoView {
 fn SignInForm() -> impl IntoView {
     let locale = use_locale();
     let action = use_auth().sign_in;
-    let show_password = RwSignal::new(false);
     view! {
-        <ActionForm action attr:class="form" attr:novalidate=true>
+        <Form action class="form" novalidate=true>
             <div class="field">
                 <label for="email">{td_string!(locale, email)}</label>
                 <input id="email" name="email" type="email" autocomplete="username" required />
             </div>
             <div class="field">
                 <label for="password">{td_string!(locale, password)}</label>
-                <div class="with-toggle">
-                    <input
-                        id="password"
-                        name="password"
-                        type=move || if show_password.get() { "text" } else { "password" }
-                        autocomplete="current-password"
-                        required
-                    />
-                    <button
-                        type="button"
-                        class="secondary toggle-password"
-                        aria-controls="password"
-                        aria-pressed=move || show_password.get().to_string()
-                        on:click=move |_| show_password.update(|shown| *shown = !*shown)
-                    >
-                        {td_string!(locale, show_password)}
-                    </button>
-                </div>
+                <PasswordWithToggle
+                    id="password".to_string()
+                    name="password".to_string()
+                    autocomplete="current-password".to_string()
+                />
             </div>
             <ErrorMessage
-                error=Signal::derive(move || action.value().get().and_then(Result::err))
                 path={<SignIn as ServerFn>::PATH}
             />
-            <button type="submit" disabled=move || action.pending().get()>
-                {move || {
-                    if action.pending().get() {
-                        td_string!(locale, signing_in)
-                    } else {
-                        td_string!(locale, sign_in_button)
-                    }
-                }}
-            </button>
-        </ActionForm>
+            <button type="submit">{td_string!(locale, sign_in_button)}</button>
+        </Form>
     }
 }

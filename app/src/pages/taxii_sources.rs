@@ -8,9 +8,11 @@ use crate::api::taxii_sources::{
     load_taxii_sources,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use crate::pages::not_found::NotFoundPage;
@@ -43,16 +45,7 @@ fn TaxiiSourcesView() -> impl IntoView {
         set_enabled: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    let sources = Resource::new_blocking(
-        move || {
-            (
-                actions.add.version().get(),
-                actions.set_enabled.version().get(),
-                actions.delete.version().get(),
-            )
-        },
-        |_| load_taxii_sources(),
-    );
+    let sources = Resource::new_blocking(|| (), |_| load_taxii_sources());
     let body = move || {
         Suspend::new(async move {
             match sources.await {
@@ -78,8 +71,8 @@ fn TaxiiSourcesView() -> impl IntoView {
 #[component]
 fn AddForm(sources: TaxiiSources, action: ServerAction<AddTaxiiSource>) -> impl IntoView {
     let locale = use_locale();
-    let added = move || {
-        action.value().get().and_then(Result::ok).map(|id| {
+    let added = {
+        flash::output::<i64>(<AddTaxiiSource as ServerFn>::PATH).map(|id| {
             view! {
                 <p class="message success" role="status">
                     {td_string!(locale, taxii_source_added, id = id)}
@@ -95,7 +88,7 @@ fn AddForm(sources: TaxiiSources, action: ServerAction<AddTaxiiSource>) -> impl 
     view! {
         <section aria-labelledby="add-taxii-source" class="card">
             <h2 id="add-taxii-source">{td_string!(locale, taxii_source_add_title)}</h2>
-            <ActionForm action attr:class="form" attr:novalidate=true>
+            <Form action class="form" novalidate=true>
                 <div class="field">
                     <label for="taxii-url">{td_string!(locale, taxii_source_url)}</label>
                     <input
@@ -171,13 +164,12 @@ fn AddForm(sources: TaxiiSources, action: ServerAction<AddTaxiiSource>) -> impl 
                     </select>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || action.value().get().and_then(Result::err))
                     path={<AddTaxiiSource as ServerFn>::PATH}
                 />
-                <button type="submit" disabled=move || action.pending().get()>
+                <button type="submit">
                     {td_string!(locale, taxii_source_add_button)}
                 </button>
-            </ActionForm>
+            </Form>
             {added}
         </section>
     }
@@ -218,11 +210,9 @@ fn SourceList(sources: TaxiiSources, actions: Actions) -> impl IntoView {
         <section aria-labelledby="taxii-source-list">
             <h2 id="taxii-source-list">{td_string!(locale, taxii_sources_list_title)}</h2>
             <ErrorMessage
-                error=Signal::derive(move || actions.set_enabled.value().get().and_then(Result::err))
                 path={<SetTaxiiSourceEnabled as ServerFn>::PATH}
             />
             <ErrorMessage
-                error=Signal::derive(move || actions.delete.value().get().and_then(Result::err))
                 path={<DeleteTaxiiSource as ServerFn>::PATH}
             />
             {list}
@@ -314,23 +304,23 @@ fn SourceRow(source: SourceView, actions: Actions) -> impl IntoView {
             <td>{source.next_attempt.clone().unwrap_or_else(|| "–".to_string())}</td>
             <td class="actions">
                 {(!source.token_revoked).then(|| view! {
-                    <ActionForm action=actions.set_enabled attr:class="inline-form">
+                    <Form action=actions.set_enabled class="inline-form">
                         <input type="hidden" name="id" value=id />
                         <input type="hidden" name="enabled" value=toggle_value />
                         <button type="submit" class="secondary" aria-label=toggle_label>
                             {toggle_text}
                         </button>
-                    </ActionForm>
+                    </Form>
                 })}
                 <details class="remove">
                     <summary>{td_string!(locale, taxii_source_delete, id = id)}</summary>
-                    <ActionForm action=actions.delete attr:class="form">
+                    <Form action=actions.delete class="form">
                         <input type="hidden" name="id" value=id />
                         <p id=delete_id.clone()>{td_string!(locale, taxii_source_delete_confirm)}</p>
                         <button type="submit" class="danger" aria-describedby=delete_id>
                             {td_string!(locale, taxii_source_delete_button, id = id)}
                         </button>
-                    </ActionForm>
+                    </Form>
                 </details>
             </td>
         </tr>

@@ -9,13 +9,15 @@ use crate::api::forums::{
     load_thread,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::forum::{
-    AudienceFields, AuthorName, BodyField, Pagination, TlpBadge, TlpField,
+    AudienceFields, AuthorName, BodyField, Pagination, TlpField, member_names,
 };
+use crate::components::labels::TlpBadge;
+use crate::components::page::loaded;
 use crate::components::signed_in::signed_in_view;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::forum::{loaded, returned_preview};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -62,17 +64,9 @@ fn ThreadPageView() -> impl IntoView {
                 number("page"),
                 number("post"),
                 number("quote"),
-                (
-                    actions.reply.version().get(),
-                    actions.watch.version().get(),
-                    actions.moderate.version().get(),
-                    actions.move_to.version().get(),
-                    actions.delete.version().get(),
-                    actions.remove.version().get(),
-                ),
             )
         },
-        |(id, page, post, quote, _)| async move {
+        |(id, page, post, quote)| async move {
             match id {
                 Some(id) => load_thread(id, page, post, quote).await,
                 None => Err(crate::error::AppError::NotFound),
@@ -162,12 +156,12 @@ fn WatchForm(thread_id: i64, watching: bool, action: ServerAction<WatchThread>) 
         ("on", td_string!(locale, thread_watch))
     };
     view! {
-        <ActionForm action attr:class="inline-form">
+        <Form action class="inline-form">
             <input type="hidden" name="thread_id" value=thread_id />
             <input type="hidden" name="watch" value=value />
             <button type="submit" class="secondary">{label}</button>
             {watching.then(|| view! { " " <span class="hint">{td_string!(locale, thread_watching)}</span> })}
-        </ActionForm>
+        </Form>
     }
 }
 
@@ -192,19 +186,18 @@ fn ModerationPanel(thread: ThreadPageView, actions: ThreadActions) -> impl IntoV
         <section class="card moderation" aria-labelledby="moderation-title">
             <h2 id="moderation-title">{td_string!(locale, thread_moderation)}</h2>
             <div class="actions">
-                <ActionForm action=moderate attr:class="inline-form">
+                <Form action=moderate class="inline-form">
                     <input type="hidden" name="thread_id" value=id />
                     <input type="hidden" name="action" value=pin_value />
                     <button type="submit" class="secondary">{pin_label}</button>
-                </ActionForm>
-                <ActionForm action=moderate attr:class="inline-form">
+                </Form>
+                <Form action=moderate class="inline-form">
                     <input type="hidden" name="thread_id" value=id />
                     <input type="hidden" name="action" value=lock_value />
                     <button type="submit" class="secondary">{lock_label}</button>
-                </ActionForm>
+                </Form>
             </div>
             <ErrorMessage
-                error=Signal::derive(move || moderate.value().get().and_then(Result::err))
                 path={<ModerateThread as ServerFn>::PATH}
             />
             {(!targets.is_empty()).then(|| {
@@ -213,18 +206,17 @@ fn ModerationPanel(thread: ThreadPageView, actions: ThreadActions) -> impl IntoV
                     .map(|(slug, name)| view! { <option value=slug>{name}</option> })
                     .collect_view();
                 view! {
-                    <ActionForm action=move_to attr:class="form">
+                    <Form action=move_to class="form">
                         <input type="hidden" name="thread_id" value=id />
                         <div class="field">
                             <label for="move-target">{td_string!(locale, thread_move_to)}</label>
                             <select id="move-target" name="target">{options}</select>
                         </div>
                         <ErrorMessage
-                            error=Signal::derive(move || move_to.value().get().and_then(Result::err))
                             path={<MoveThread as ServerFn>::PATH}
                         />
                         <button type="submit" class="secondary">{td_string!(locale, thread_move)}</button>
-                    </ActionForm>
+                    </Form>
                 }
             })}
         </section>
@@ -291,26 +283,25 @@ fn PostArticle(
                 })}
                 {(shown && post.mine && open).then(|| view! {
                     <a href=edit_href>{td_string!(locale, post_edit)}</a>
-                    <ActionForm action=delete attr:class="inline-form">
+                    <Form action=delete class="inline-form">
                         <input type="hidden" name="post_id" value=id />
                         <button type="submit" class="link-button">{td_string!(locale, post_delete)}</button>
-                    </ActionForm>
+                    </Form>
                 })}
                 {(shown && can_moderate).then(|| view! {
                     <details class="remove">
                         <summary>{td_string!(locale, post_remove)}</summary>
-                        <ActionForm action=remove attr:class="form">
+                        <Form action=remove class="form">
                             <input type="hidden" name="post_id" value=id />
                             <div class="field">
                                 <label for=remove_id.clone()>{td_string!(locale, post_remove_reason)}</label>
                                 <input id=remove_id type="text" name="reason" maxlength="500" required />
                             </div>
                             <ErrorMessage
-                                error=Signal::derive(move || remove.value().get().and_then(Result::err))
                                 path={<RemovePost as ServerFn>::PATH}
                             />
                             <button type="submit" class="danger">{td_string!(locale, post_remove_button)}</button>
-                        </ActionForm>
+                        </Form>
                     </details>
                 })}
             </footer>
@@ -336,27 +327,25 @@ fn ReplyForm(thread: ThreadPageView, action: ServerAction<PostReply>) -> impl In
     view! {
         <section class="card" aria-labelledby="reply-title" id="reply">
             <h2 id="reply-title">{td_string!(locale, thread_reply_title)}</h2>
-            <ActionForm action attr:class="form composer" attr:novalidate=true>
+            <Form action class="form composer" novalidate=true>
                 <input type="hidden" name="thread_id" value=thread.id />
                 {quoted_id.map(|q| view! { <input type="hidden" name="quoted_post_id" value=q /> })}
                 <BodyField
-                    id="reply-body"
+                    id="reply-body".to_string()
                     initial
                     initial_preview=draft.preview.clone()
-                    members=thread.choices.members.clone()
-                    returned=Signal::derive(move || returned_preview(action.value().get()))
+                    members=member_names(&thread.choices)
                 />
                 <TlpField id="reply-tlp" selected=tlp min=thread.tlp.clone() />
                 <AudienceFields id="reply-audience" choices=thread.choices.clone() />
                 <ErrorMessage
-                    error=Signal::derive(move || action.value().get().and_then(Result::err))
                     path={<PostReply as ServerFn>::PATH}
                 />
                 <div class="actions">
                     <button type="submit" name="intent" value="preview" class="secondary">{td_string!(locale, forum_preview_button)}</button>
-                    <button type="submit" name="intent" value="post" disabled=move || action.pending().get()>{td_string!(locale, thread_reply_button)}</button>
+                    <button type="submit" name="intent" value="post">{td_string!(locale, thread_reply_button)}</button>
                 </div>
-            </ActionForm>
+            </Form>
         </section>
     }
 }
@@ -413,7 +402,7 @@ fn EditPostForm(page: EditPostView) -> impl IntoView {
     view! {
         <p class="breadcrumb"><a href=thread_href>{page.thread_title.clone()}</a></p>
         <h1>{td_string!(locale, post_edit_title)}</h1>
-        <ActionForm action attr:class="form composer" attr:novalidate=true>
+        <Form action class="form composer" novalidate=true>
             <input type="hidden" name="post_id" value=page.post_id />
             {page.opening.then(|| view! {
                 <div class="field">
@@ -422,23 +411,21 @@ fn EditPostForm(page: EditPostView) -> impl IntoView {
                 </div>
             })}
             <BodyField
-                id="edit-body"
+                id="edit-body".to_string()
                 initial=body
                 initial_preview=draft.preview.clone()
-                members=page.choices.members.clone()
-                returned=Signal::derive(move || returned_preview(action.value().get()))
+                members=member_names(&page.choices)
             />
             <TlpField id="edit-tlp" selected=page.tlp.clone() min=page.tlp.clone() />
             <AudienceFields id="edit-audience" choices=page.choices.clone() />
             <ErrorMessage
-                error=Signal::derive(move || action.value().get().and_then(Result::err))
                 path={<EditPost as ServerFn>::PATH}
             />
             <div class="actions">
                 <button type="submit" name="intent" value="preview" class="secondary">{td_string!(locale, forum_preview_button)}</button>
-                <button type="submit" name="intent" value="post" disabled=move || action.pending().get()>{td_string!(locale, post_save)}</button>
+                <button type="submit" name="intent" value="post">{td_string!(locale, post_save)}</button>
             </div>
-        </ActionForm>
+        </Form>
     }
 }
 

@@ -2,11 +2,13 @@
 //! (`taxii:read` tokens of their own organisation): the list with last use, creating a
 //! token (its secret shown once), revoking.
 
-use crate::api::tokens::{CreateToken, RevokeToken, TokenView, Tokens, load_tokens};
+use crate::api::tokens::{CreateToken, CreatedToken, RevokeToken, TokenView, Tokens, load_tokens};
 use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use crate::pages::not_found::NotFoundPage;
@@ -29,10 +31,7 @@ fn TokensView() -> impl IntoView {
     let locale = use_locale();
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new_blocking(
-        move || (create.version().get(), revoke.version().get()),
-        |_| load_tokens(),
-    );
+    let tokens = Resource::new_blocking(|| (), |_| load_tokens());
     let body = move || {
         Suspend::new(async move {
             match tokens.await {
@@ -67,14 +66,8 @@ fn scope_label(locale: Locale, scope: &str) -> String {
 #[component]
 fn CreateForm(tokens: Tokens, action: ServerAction<CreateToken>) -> impl IntoView {
     let locale = use_locale();
-    // With wasm the action's answer; after a plain post, the page's one-time copy.
-    let fresh = tokens.fresh.clone();
-    let result = move || {
-        let created = action
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .or_else(|| fresh.clone());
+    let result = {
+        let created = flash::output::<CreatedToken>(<CreateToken as ServerFn>::PATH);
         created.map(|created| {
             let id = created.id;
             let intro = td_string!(locale, token_created, id = id, org = created.org_name.as_str())
@@ -113,7 +106,7 @@ fn CreateForm(tokens: Tokens, action: ServerAction<CreateToken>) -> impl IntoVie
     view! {
         <section aria-labelledby="create-token" class="card">
             <h2 id="create-token">{td_string!(locale, token_create_title)}</h2>
-            <ActionForm action attr:class="form" attr:novalidate=true>
+            <Form action class="form" novalidate=true>
                 <div class="field">
                     <label for="token-org">{td_string!(locale, token_org)}</label>
                     <select id="token-org" name="org" required>
@@ -151,13 +144,12 @@ fn CreateForm(tokens: Tokens, action: ServerAction<CreateToken>) -> impl IntoVie
                     <p id="token-expires-hint" class="hint">{td_string!(locale, token_expires_hint)}</p>
                 </div>
                 <ErrorMessage
-                    error=Signal::derive(move || action.value().get().and_then(Result::err))
                     path={<CreateToken as ServerFn>::PATH}
                 />
-                <button type="submit" disabled=move || action.pending().get()>
+                <button type="submit">
                     {td_string!(locale, token_create_button)}
                 </button>
-            </ActionForm>
+            </Form>
             {result}
         </section>
     }
@@ -166,12 +158,6 @@ fn CreateForm(tokens: Tokens, action: ServerAction<CreateToken>) -> impl IntoVie
 #[component]
 fn TokenTable(tokens: Tokens, action: ServerAction<RevokeToken>) -> impl IntoView {
     let locale = use_locale();
-    let error =
-        move || {
-            action.value().get().and_then(Result::err).map(
-                |err| view! { <p class="message error" role="alert">{err.message(locale)}</p> },
-            )
-        };
     let list = if tokens.tokens.is_empty() {
         Either::Left(view! { <p>{td_string!(locale, no_tokens)}</p> })
     } else {
@@ -204,7 +190,7 @@ fn TokenTable(tokens: Tokens, action: ServerAction<RevokeToken>) -> impl IntoVie
     view! {
         <section aria-labelledby="token-list">
             <h2 id="token-list">{td_string!(locale, tokens_list_title)}</h2>
-            {error}
+            <ErrorMessage path={<RevokeToken as ServerFn>::PATH} />
             {list}
         </section>
     }
@@ -226,12 +212,12 @@ fn TokenRow(token: TokenView, action: ServerAction<RevokeToken>) -> impl IntoVie
     };
     let revoke = token.revocable.then(|| {
         view! {
-            <ActionForm action attr:class="inline-form">
+            <Form action class="inline-form">
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="secondary" aria-label=label>
                     {td_string!(locale, token_revoke_button)}
                 </button>
-            </ActionForm>
+            </Form>
         }
     });
     let scopes = token

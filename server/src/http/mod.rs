@@ -3,7 +3,9 @@
 pub mod api;
 pub mod assets;
 pub mod audit_export;
+pub mod compression;
 pub mod events;
+pub mod flash;
 pub mod lang;
 pub mod limits;
 pub mod rpc;

@@ -2,9 +2,7 @@
 
 use reqwest::{Client, Response, StatusCode, redirect};
 use std::path::PathBuf;
-use std::sync::{Arc, LazyLock};
 use tempfile::TempDir;
-use tokio::sync::{Mutex, OwnedMutexGuard};
 use vaern_core::accounts::sessions::SessionLimits;
 use vaern_core::accounts::{self, NewUser, second_factor};
 use vaern_core::db::Db;
@@ -24,14 +22,7 @@ pub struct TestApp {
     /// Where mail goes when `Options::mail_dir` was given.
     pub mail_dir: Option<PathBuf>,
     _dir: TempDir,
-    _one_at_a_time: OwnedMutexGuard<()>,
 }
-
-/// Servers in this test process run one at a time. With several servers rendering
-/// concurrently in one process, a request occasionally never completed (about one run
-/// in ten of this suite); one server per process, as deployed, did not show it under
-/// 400 concurrent requests. Until the cause is found, tests take turns.
-static ONE_AT_A_TIME: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
 
 #[derive(Default)]
 pub struct Options {
@@ -58,7 +49,6 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let turn = ONE_AT_A_TIME.clone().lock_owned().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -84,7 +74,6 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         db,
         mail_dir,
         _dir: dir,
-        _one_at_a_time: turn,
     }
 }
 
