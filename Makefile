@@ -84,11 +84,13 @@ bench-sign-in:
 	cargo bench -p vaern-server --bench sign_in
 
 # A 50-post forum thread for a signed-in member under 50 connections, against nginx serving
-# the same HTML (targets: >= 25 % of nginx's req/s, p99 <= 20 ms); see scripts/bench-thread.sh.
+# the same HTML (targets: >= 25 % of nginx's req/s, p99 <= 20 ms), uncompressed and then with
+# gzip on both sides; see scripts/bench-thread.sh.
 bench-thread: tools-release
 	scripts/install-bench.sh
 	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 	scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
+	BENCH_ENCODING=gzip scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
 
 bench: bench-wasm bench-sign-in bench-thread bench-thread-profile bench-stix bench-feed
 

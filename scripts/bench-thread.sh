@@ -11,6 +11,8 @@
 #   BENCH_VAERN_PORT=3410 BENCH_NGINX_PORT=3411
 #   BENCH_PATH=/groups/referencegruppen  benchmark that page instead of the 50-post thread
 #   BENCH_KEEP=1                         keep the temp dir (data, logs, nginx root)
+#   BENCH_ENCODING=gzip                  ask both servers for gzip (nginx: gzip on, level 1;
+#                                        Værn: its fastest level); the default is identity
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -30,8 +32,13 @@ EMAIL=it-chef@aarhus.demo
 PASSWORD=demo-kommune-kodeord
 GROUP_SLUG=referencegruppen
 POSTS=50
-# Byte-identical bodies from both servers: Værn compresses no pages (only /pkg assets are
-# precompressed) and nginx has gzip off, so identity is what both would send anyway.
+# What the load asks for. The page itself is always fetched with identity (so that nginx
+# serves the byte-identical HTML); with gzip both servers compress it per response.
+ENCODING=${BENCH_ENCODING:-identity}
+[[ "$ENCODING" == identity || "$ENCODING" == gzip ]] || {
+  echo "BENCH_ENCODING must be identity or gzip" >&2
+  exit 2
+}
 ACCEPT_ENCODING=identity
 
 die() {
@@ -195,7 +202,7 @@ http {
     default_type application/octet-stream;
     sendfile on;
     tcp_nopush on;
-    gzip off;
+    $(if [[ "$ENCODING" == gzip ]]; then echo "gzip on; gzip_comp_level 1;"; else echo "gzip off;"; fi)
     # Keep connections open like Værn does (nginx closes them after 1000 requests).
     keepalive_requests 1000000;
     client_body_temp_path $ngx/tmp/body;
@@ -235,18 +242,30 @@ end
 EOF
 load() { # name url duration
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency -s "$tmp/report.lua" \
-    -H "Cookie: $cookie" -H "Accept-Encoding: $ACCEPT_ENCODING" "$2"
+    -H "Cookie: $cookie" -H "Accept-Encoding: $ENCODING" "$2"
+}
+# CPU seconds the Værn process has used so far (user + system), from /proc.
+cpu_secs() {
+  awk -v tck="$(getconf CLK_TCK)" '{ print ($14 + $15) / tck }' "/proc/$vaern_pid/stat"
+}
+# Body bytes of one response as the load asks for it.
+sent_bytes() {
+  curl -sS -o /dev/null -w '%{size_download}' -H "Cookie: $cookie" -H "Accept-Encoding: $ENCODING" "$1"
 }
 declare -A result
 measure() { # name url
   echo
   echo "== $1: warm-up $WARMUP, then $DURATION with $CONNECTIONS connections, $THREADS wrk threads"
   load "$1" "$2" "$WARMUP" >/dev/null
+  if [[ "$1" == vaern ]]; then cpu_before=$(cpu_secs); fi
   load "$1" "$2" "$DURATION" | tee "$tmp/wrk-$1.txt" | grep -v '^BENCH '
+  if [[ "$1" == vaern ]]; then cpu_after=$(cpu_secs); fi
   result[$1]=$(grep '^BENCH ' "$tmp/wrk-$1.txt") || die "no summary from wrk for $1"
 }
 measure nginx "$nginx_url"
 measure vaern "$origin$page"
+nginx_sent=$(sent_bytes "$nginx_url")
+vaern_sent=$(sent_bytes "$origin$page")
 
 # The session held for the whole run?
 read -r status _ _ < <(fetch "$origin$page" /dev/null /dev/null)
@@ -256,21 +275,23 @@ read -r status _ _ < <(fetch "$origin$page" /dev/null /dev/null)
 echo
 python3 - "${result[nginx]}" "${result[vaern]}" "$page" "$raw" "$gzip_bytes" "$articles" \
   "$ACCEPT_ENCODING" "$nginx_header_bytes" "$vaern_header_bytes" "$CONNECTIONS" "$DURATION" \
-  "$EMAIL" <<'EOF'
+  "$EMAIL" "$ENCODING" "$nginx_sent" "$vaern_sent" "$cpu_before" "$cpu_after" <<'EOF'
 import os, sys
 (nginx, vaern, page, raw, gz, articles, enc, nginx_hdr, vaern_hdr, conns,
- duration, email) = sys.argv[1:]
+ duration, email, load_enc, nginx_sent, vaern_sent, cpu_before, cpu_after) = sys.argv[1:]
 raw, gz, nginx_hdr, vaern_hdr = int(raw), int(gz), int(nginx_hdr), int(vaern_hdr)
+nginx_sent, vaern_sent = int(nginx_sent), int(vaern_sent)
+cpu = float(cpu_after) - float(cpu_before)
 
 def parse(line):
     return {k: int(v) for k, v in (f.split("=") for f in line.split()[1:])}
 
 runs = {"nginx": parse(nginx), "vaern": parse(vaern)}
 print(f"Page {page} for {email} (signed in, group member): {articles} <article> elements")
-print(f"Page size: {raw} bytes raw; as sent with Accept-Encoding: {enc} to both servers, "
-      f"so uncompressed: {raw} bytes of body plus headers (nginx {nginx_hdr} B, vaern "
-      f"{vaern_hdr} B; B/response below is what wrk read, chunking included); "
-      f"gzip -6 would make the body {gz} bytes")
+print(f"Page size: {raw} bytes raw (gzip -6 would make it {gz} bytes); the load asks for "
+      f"Accept-Encoding: {load_enc}, and one response's body is then nginx {nginx_sent} B, "
+      f"vaern {vaern_sent} B, plus headers (nginx {nginx_hdr} B, vaern {vaern_hdr} B; "
+      f"B/response below is what wrk read, chunking included)")
 print(f"{conns} connections for {duration}; wrk and both servers share this machine's "
       f"{os.cpu_count()} cores")
 print()
@@ -286,6 +307,9 @@ for name, r in runs.items():
 print()
 n, v = runs["nginx"], runs["vaern"]
 ratio = 100 * v["rps"] / n["rps"] if n["rps"] else 0
+if v["requests"]:
+    print(f"vaern CPU: {cpu:.2f} s over the measured run, "
+          f"{1e6 * cpu / v['requests']:.0f} µs per page")
 p99 = v["p99_us"] / 1000
 print(f"vaern/nginx req/s: {ratio:.1f} %  (target >= 25 %: {'met' if ratio >= 25 else 'NOT met'})")
 print(f"vaern p99: {p99:.2f} ms  (target <= 20 ms: {'met' if p99 <= 20 else 'NOT met'})")
@@ -298,7 +322,7 @@ for name, r in runs.items():
         print(f"warning: {name}: socket errors: connect {r['connect']}, read {r['read']}, "
               f"write {r['write']}, timeout {r['timeout']}", file=sys.stderr)
 # wrk counts a 3xx (a redirect to sign-in) as success; the bytes per response tell.
-expected = {"nginx": raw + nginx_hdr, "vaern": raw + vaern_hdr}
+expected = {"nginx": nginx_sent + nginx_hdr, "vaern": vaern_sent + vaern_hdr}
 for name, r in runs.items():
     if r["requests"] and abs(r["per"] - expected[name]) > 0.1 * expected[name]:
         print(f"warning: {name}: {r['per']:.0f} bytes per response on average, expected about "

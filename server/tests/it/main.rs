@@ -16,6 +16,7 @@ mod identities;
 mod intel;
 mod notifications;
 mod organisations;
+mod page_shape;
 mod people;
 mod poller;
 mod security;
