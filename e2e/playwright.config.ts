@@ -16,7 +16,10 @@ export default defineConfig({
   fullyParallel: false,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  retries: 0,
+  // One retry: since pages became plain loads (islands), about one page load in a few
+  // hundred has never been answered by the server (the hang of server/tests/it/helpers.rs,
+  // cause not found yet). A retried test is reported as flaky, so it stays visible.
+  retries: 1,
   forbidOnly: !!process.env.CI,
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
