@@ -16,7 +16,19 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 pub async fn open(data_dir: &Path) -> CoreResult<Db> {
     std::fs::create_dir_all(data_dir)
         .map_err(|e| crate::CoreError::Internal(format!("create {}: {e}", data_dir.display())))?;
-    let options = SqliteConnectOptions::new()
+    let db = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(connect_options(data_dir))
+        .await?;
+    MIGRATOR.run(&db).await?;
+    crate::orgs::seed(&db).await?;
+    Ok(db)
+}
+
+/// How every connection to `<data_dir>/vaern.db` is made (tests open a second pool on
+/// the same file with the same settings).
+fn connect_options(data_dir: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
         .filename(data_dir.join("vaern.db"))
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -29,12 +41,8 @@ pub async fn open(data_dir: &Path) -> CoreResult<Db> {
         // bulk STIX ingestion spent a third of its time re-reading index pages from the
         // OS (pread) — see the ingestion benchmark.
         .pragma("cache_size", "-65536")
-        .pragma("temp_store", "memory");
-    let db = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await?;
-    MIGRATOR.run(&db).await?;
-    crate::orgs::seed(&db).await?;
-    Ok(db)
+        .pragma("temp_store", "memory")
 }
+
+#[cfg(test)]
+pub(crate) mod statements;

@@ -11,6 +11,8 @@ pub mod moderation;
 pub mod writing;
 
 mod audience;
+#[cfg(test)]
+mod tests;
 
 use crate::clock;
 use crate::db::Db;
@@ -22,6 +24,7 @@ use crate::policy::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
+use std::collections::HashMap;
 
 pub use audience::Audience;
 
@@ -199,25 +202,26 @@ pub(crate) struct PostRow {
     pub removed_at: Option<i64>,
 }
 
+/// The recipients of one item, both kinds in one query, each sorted by id.
 pub(crate) async fn recipients_of(
     db: &Db,
     orgs_table: &'static str,
     users_table: &'static str,
     id: i64,
 ) -> CoreResult<(Vec<OrgId>, Vec<UserId>)> {
-    let orgs = sqlx::query_scalar(&format!(
-        "select org_id from {orgs_table} where item_id = $1 order by org_id"
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "select 0 as is_user, org_id as id from {orgs_table} where item_id = $1 \
+         union all select 1 as is_user, user_id as id from {users_table} where item_id = $1 \
+         order by is_user, id"
     ))
     .bind(id)
     .fetch_all(db)
     .await?;
-    let users = sqlx::query_scalar(&format!(
-        "select user_id from {users_table} where item_id = $1 order by user_id"
+    let (users, orgs): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(is_user, _)| *is_user == 1);
+    Ok((
+        orgs.into_iter().map(|(_, id)| OrgId(id)).collect(),
+        users.into_iter().map(|(_, id)| UserId(id)).collect(),
     ))
-    .bind(id)
-    .fetch_all(db)
-    .await?;
-    Ok((orgs, users))
 }
 
 /// Loads a thread and its label; `NotFound` if missing or hidden from `viewer`.
@@ -294,41 +298,42 @@ fn author_for(
     (!hidden).then_some(Author { name, org_name })
 }
 
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    id: GroupId,
+    slug: String,
+    name: String,
+    default_tlp: Tlp,
+}
+
+impl GroupRow {
+    /// The group's forum, if the viewer may read in it; `NotFound` like a missing group
+    /// otherwise.
+    fn readable_by(self, viewer: &Viewer) -> CoreResult<ForumGroup> {
+        if !can_read_in(viewer, self.id) {
+            return Err(CoreError::NotFound);
+        }
+        Ok(ForumGroup {
+            id: self.id,
+            slug: self.slug,
+            name: self.name,
+            default_tlp: self.default_tlp,
+        })
+    }
+}
+
 /// The group whose forum `slug` names; `NotFound` for a missing or archived group and for
 /// one the viewer may not read in.
 pub async fn forum_group(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<ForumGroup> {
-    let group = sqlx::query_as::<_, (GroupId, String, String, Tlp)>(
+    sqlx::query_as::<_, GroupRow>(
         "select id, slug, name, default_tlp from user_groups \
          where slug = $1 and archived_at is null",
     )
     .bind(slug.trim())
     .fetch_optional(db)
     .await?
-    .ok_or(CoreError::NotFound)?;
-    if !can_read_in(viewer, group.0) {
-        return Err(CoreError::NotFound);
-    }
-    Ok(ForumGroup {
-        id: group.0,
-        slug: group.1,
-        name: group.2,
-        default_tlp: group.3,
-    })
-}
-
-async fn group_by_id(db: &Db, id: GroupId) -> CoreResult<ForumGroup> {
-    let group = sqlx::query_as::<_, (GroupId, String, String, Tlp)>(
-        "select id, slug, name, default_tlp from user_groups where id = $1",
-    )
-    .bind(id)
-    .fetch_one(db)
-    .await?;
-    Ok(ForumGroup {
-        id: group.0,
-        slug: group.1,
-        name: group.2,
-        default_tlp: group.3,
-    })
+    .ok_or(CoreError::NotFound)?
+    .readable_by(viewer)
 }
 
 fn pages_for(total: i64, per_page: i64) -> i64 {
@@ -343,21 +348,39 @@ fn push_visible_posts_of_thread<'a>(qb: &mut QueryBuilder<'a, Sqlite>, viewer: &
 
 /// One page of a group's forum for `viewer`: pinned threads first, then by the newest
 /// post the viewer may see. `NotFound` for a group the viewer is not a member of.
+///
+/// Two queries for any page size.
 pub async fn list_threads(
     db: &Db,
     viewer: &Viewer,
     slug: &str,
     page: i64,
 ) -> CoreResult<ThreadList> {
-    let group = forum_group(db, viewer, slug).await?;
+    // The group and how many of its threads the viewer may see, in one query; the count
+    // goes through the policy's SQL condition like the list, and nothing of it is used
+    // before the policy has let the viewer read in the group.
+    #[derive(sqlx::FromRow)]
+    struct Head {
+        #[sqlx(flatten)]
+        group: GroupRow,
+        threads: i64,
+    }
+    let mut head = QueryBuilder::<Sqlite>::new(
+        "select g.id, g.slug, g.name, g.default_tlp, (select count(*) from forum_threads t \
+         where t.group_id = g.id and ",
+    );
+    push_group_content_visible(&mut head, viewer, &THREADS);
+    head.push(") as threads from user_groups g where g.slug = ")
+        .push_bind(slug.trim())
+        .push(" and g.archived_at is null");
+    let head: Head = head
+        .build_query_as()
+        .fetch_optional(db)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let group = head.group.readable_by(viewer)?;
     let user = viewer.user_id.ok_or(CoreError::NotFound)?;
-
-    let mut count =
-        QueryBuilder::<Sqlite>::new("select count(*) from forum_threads t where t.group_id = ");
-    count.push_bind(group.id).push(" and ");
-    push_group_content_visible(&mut count, viewer, &THREADS);
-    let total: i64 = count.build_query_scalar().fetch_one(db).await?;
-    let pages = pages_for(total, THREADS_PER_PAGE);
+    let pages = pages_for(head.threads, THREADS_PER_PAGE);
     let page = page.clamp(1, pages);
 
     #[derive(sqlx::FromRow)]
@@ -437,64 +460,203 @@ pub async fn list_threads(
     })
 }
 
-async fn names_of_recipients(
+fn is_restricted(tlp: Tlp) -> bool {
+    matches!(tlp, Tlp::AmberStrict | Tlp::Red)
+}
+
+/// The recipients of one AMBER+STRICT or RED item: by id for the policy, by name for
+/// the reader.
+#[derive(Debug, Default)]
+struct ItemRecipients {
+    orgs: Vec<OrgId>,
+    users: Vec<UserId>,
+    names: Recipients,
+}
+
+/// Which side table a recipient comes from: the `side` column of
+/// [`recipients_of_page`]'s query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    ThreadOrgs,
+    ThreadUsers,
+    PostOrgs,
+    PostUsers,
+}
+
+impl Side {
+    const ALL: [Side; 4] = [
+        Side::ThreadOrgs,
+        Side::ThreadUsers,
+        Side::PostOrgs,
+        Side::PostUsers,
+    ];
+
+    /// One branch of the union, open at its `in (` list. Every branch names its columns,
+    /// as any of them may come first.
+    fn select(self) -> &'static str {
+        match self {
+            Side::ThreadOrgs => {
+                "select 0 as side, r.item_id as item_id, o.id as id, o.name as name \
+                 from thread_recipient_orgs r join organisations o on o.id = r.org_id \
+                 where r.item_id in ("
+            }
+            Side::ThreadUsers => {
+                "select 1 as side, r.item_id as item_id, u.id as id, u.name as name \
+                 from thread_recipient_users r join users u on u.id = r.user_id \
+                 where r.item_id in ("
+            }
+            Side::PostOrgs => {
+                "select 2 as side, r.item_id as item_id, o.id as id, o.name as name \
+                 from post_recipient_orgs r join organisations o on o.id = r.org_id \
+                 where r.item_id in ("
+            }
+            Side::PostUsers => {
+                "select 3 as side, r.item_id as item_id, u.id as id, u.name as name \
+                 from post_recipient_users r join users u on u.id = r.user_id \
+                 where r.item_id in ("
+            }
+        }
+    }
+
+    fn from_column(side: i64) -> CoreResult<Side> {
+        let index = usize::try_from(side).ok();
+        index
+            .and_then(|i| Side::ALL.get(i).copied())
+            .ok_or_else(|| CoreError::Internal(format!("recipient side {side}")))
+    }
+}
+
+/// The recipients of the restricted items on a thread page, in one query whatever the
+/// page holds: of `thread` (when it is restricted) and of `posts` (the restricted posts
+/// on the page). Both were read through the policy already; this reads only their side
+/// tables, so it can widen nothing. Names come sorted as the reader sees them.
+async fn recipients_of_page(
     db: &Db,
-    orgs_table: &'static str,
-    users_table: &'static str,
-    id: i64,
-) -> CoreResult<Recipients> {
-    let orgs = sqlx::query_scalar(&format!(
-        "select o.name from {orgs_table} r join organisations o on o.id = r.org_id \
-         where r.item_id = $1 order by o.name"
-    ))
-    .bind(id)
-    .fetch_all(db)
-    .await?;
-    let users = sqlx::query_scalar(&format!(
-        "select u.name from {users_table} r join users u on u.id = r.user_id \
-         where r.item_id = $1 order by u.name"
-    ))
-    .bind(id)
-    .fetch_all(db)
-    .await?;
-    Ok(Recipients { orgs, users })
+    thread: Option<i64>,
+    posts: &[i64],
+) -> CoreResult<(ItemRecipients, HashMap<i64, ItemRecipients>)> {
+    let mut of_thread = ItemRecipients::default();
+    let mut of_posts: HashMap<i64, ItemRecipients> = HashMap::new();
+    let thread: Vec<i64> = thread.into_iter().collect();
+    let mut qb = QueryBuilder::<Sqlite>::new("");
+    let mut branches = 0;
+    for side in Side::ALL {
+        let ids = match side {
+            Side::ThreadOrgs | Side::ThreadUsers => &thread,
+            Side::PostOrgs | Side::PostUsers => posts,
+        };
+        if ids.is_empty() {
+            continue;
+        }
+        if branches > 0 {
+            qb.push(" union all ");
+        }
+        branches += 1;
+        qb.push(side.select());
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+    }
+    if branches == 0 {
+        return Ok((of_thread, of_posts));
+    }
+    qb.push(" order by side, item_id, name, id");
+
+    let rows: Vec<(i64, i64, i64, String)> = qb.build_query_as().fetch_all(db).await?;
+    for (side, item_id, id, name) in rows {
+        let side = Side::from_column(side)?;
+        let item = match side {
+            Side::ThreadOrgs | Side::ThreadUsers => &mut of_thread,
+            Side::PostOrgs | Side::PostUsers => of_posts.entry(item_id).or_default(),
+        };
+        match side {
+            Side::ThreadOrgs | Side::PostOrgs => {
+                item.orgs.push(OrgId(id));
+                item.names.orgs.push(name);
+            }
+            Side::ThreadUsers | Side::PostUsers => {
+                item.users.push(UserId(id));
+                item.names.users.push(name);
+            }
+        }
+    }
+    Ok((of_thread, of_posts))
 }
 
 /// A page of a thread for `viewer`, and the unread marker moved past it. `NotFound` if
 /// the thread is missing or hidden.
+///
+/// Two queries for any page size, three when something on it is AMBER+STRICT or RED (its
+/// recipients), and a transaction of two writes when the read marker moves.
 pub async fn thread_page(
     db: &Db,
     viewer: &Viewer,
     thread_id: i64,
     pick: PagePick,
 ) -> CoreResult<ThreadView> {
-    let (thread, label) = visible_thread(db, viewer, thread_id).await?;
     let user = viewer.user_id.ok_or(CoreError::NotFound)?;
-    let group = group_by_id(db, thread.group_id).await?;
 
-    let mut count = QueryBuilder::<Sqlite>::new("select count(*), min(p.id)");
-    count
-        .push(" from forum_posts p where p.thread_id = ")
+    // Everything a page needs before it can pick its posts, in one query: the thread,
+    // found only if the policy lets the viewer see it, its group, the posts the viewer
+    // may see (how many, the first, and how many come before the one asked for), and the
+    // viewer's read marker and watch.
+    #[derive(sqlx::FromRow)]
+    struct Head {
+        #[sqlx(flatten)]
+        thread: ThreadRow,
+        slug: String,
+        group_name: String,
+        default_tlp: Tlp,
+        posts: i64,
+        opening_post_id: Option<i64>,
+        posts_before: i64,
+        last_read: Option<i64>,
+        watching: bool,
+    }
+    let picked_post = match pick {
+        PagePick::Post(post) => Some(post),
+        PagePick::Page(_) => None,
+    };
+    let mut head = QueryBuilder::<Sqlite>::new(
+        "select t.id, t.group_id, t.title, t.tlp, t.author_id, t.chatham_house, t.pinned_at, \
+         t.locked_at, g.slug, g.name as group_name, g.default_tlp, seen.posts, \
+         seen.opening_post_id, seen.posts_before, r.last_read_post_id as last_read, \
+         exists (select 1 from thread_watches w where w.thread_id = t.id and w.user_id = ",
+    );
+    head.push_bind(user).push(
+        ") as watching from forum_threads t join user_groups g on g.id = t.group_id \
+         cross join (select count(*) as posts, min(p.id) as opening_post_id, \
+         count(case when p.id < ",
+    );
+    head.push_bind(picked_post)
+        .push(" then 1 end) as posts_before from forum_posts p where p.thread_id = ")
         .push_bind(thread_id)
         .push(" and ");
-    push_group_content_visible(&mut count, viewer, &POSTS);
-    let (total, opening): (i64, Option<i64>) = count.build_query_as().fetch_one(db).await?;
-    let pages = pages_for(total, POSTS_PER_PAGE);
+    push_group_content_visible(&mut head, viewer, &POSTS);
+    head.push(") as seen left join thread_reads r on r.thread_id = t.id and r.user_id = ")
+        .push_bind(user)
+        .push(" where t.id = ")
+        .push_bind(thread_id)
+        .push(" and ");
+    push_group_content_visible(&mut head, viewer, &THREADS);
+    let head: Head = head
+        .build_query_as()
+        .fetch_optional(db)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let thread = head.thread;
+    let group = ForumGroup {
+        id: thread.group_id,
+        slug: head.slug,
+        name: head.group_name,
+        default_tlp: head.default_tlp,
+    };
+    let pages = pages_for(head.posts, POSTS_PER_PAGE);
     let page = match pick {
         PagePick::Page(page) => page.clamp(1, pages),
-        PagePick::Post(post) => {
-            let mut before = QueryBuilder::<Sqlite>::new(
-                "select count(*) from forum_posts p where p.thread_id = ",
-            );
-            before
-                .push_bind(thread_id)
-                .push(" and p.id < ")
-                .push_bind(post)
-                .push(" and ");
-            push_group_content_visible(&mut before, viewer, &POSTS);
-            let before: i64 = before.build_query_scalar().fetch_one(db).await?;
-            (before / POSTS_PER_PAGE + 1).clamp(1, pages)
-        }
+        PagePick::Post(_) => (head.posts_before / POSTS_PER_PAGE + 1).clamp(1, pages),
     };
 
     #[derive(sqlx::FromRow)]
@@ -527,13 +689,31 @@ pub async fn thread_page(
         .push_bind((page - 1) * POSTS_PER_PAGE);
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
 
+    let restricted: Vec<i64> = rows
+        .iter()
+        .filter(|r| is_restricted(r.tlp))
+        .map(|r| r.id)
+        .collect();
+    let (of_thread, mut of_posts) = recipients_of_page(
+        db,
+        is_restricted(thread.tlp).then_some(thread.id),
+        &restricted,
+    )
+    .await?;
+    let label = Labelled {
+        group_id: thread.group_id,
+        tlp: thread.tlp,
+        author_id: thread.author_id,
+        orgs: of_thread.orgs,
+        users: of_thread.users,
+    };
+
     let mut posts = Vec::with_capacity(rows.len());
     for r in rows {
-        let recipients = if matches!(r.tlp, Tlp::AmberStrict | Tlp::Red) {
-            names_of_recipients(db, "post_recipient_orgs", "post_recipient_users", r.id).await?
-        } else {
-            Recipients::default()
-        };
+        let recipients = of_posts
+            .remove(&r.id)
+            .map(|of_post| of_post.names)
+            .unwrap_or_default();
         let state = if r.removed_at.is_some() {
             PostState::Removed {
                 reason: r.removed_reason.unwrap_or_default(),
@@ -564,13 +744,7 @@ pub async fn thread_page(
         });
     }
 
-    let last_read: Option<i64> = sqlx::query_scalar(
-        "select last_read_post_id from thread_reads where user_id = $1 and thread_id = $2",
-    )
-    .bind(user)
-    .bind(thread_id)
-    .fetch_optional(db)
-    .await?;
+    let last_read = head.last_read;
     let first_unread = last_read.and_then(|read| posts.iter().map(|p| p.id).find(|id| *id > read));
     let newest_shown = posts.iter().map(|p| p.id).max();
     let mut marked_read = false;
@@ -581,39 +755,20 @@ pub async fn thread_page(
         marked_read = true;
     }
 
-    let watching: bool = sqlx::query_scalar(
-        "select exists (select 1 from thread_watches where thread_id = $1 and user_id = $2)",
-    )
-    .bind(thread_id)
-    .bind(user)
-    .fetch_one(db)
-    .await?;
-    let recipients = if matches!(thread.tlp, Tlp::AmberStrict | Tlp::Red) {
-        names_of_recipients(
-            db,
-            "thread_recipient_orgs",
-            "thread_recipient_users",
-            thread_id,
-        )
-        .await?
-    } else {
-        Recipients::default()
-    };
-
     Ok(ThreadView {
         id: thread.id,
         title: thread.title,
         tlp: thread.tlp,
-        recipients,
+        recipients: of_thread.names,
         chatham_house: thread.chatham_house,
         pinned: thread.pinned_at.is_some(),
         locked: thread.locked_at.is_some(),
-        opening_post_id: opening.unwrap_or_default(),
+        opening_post_id: head.opening_post_id.unwrap_or_default(),
         posts,
         page,
         pages,
         first_unread,
-        watching,
+        watching: head.watching,
         can_reply: thread.locked_at.is_none() && crate::policy::can_reply_to(viewer, &label.item()),
         can_moderate: can_moderate(viewer, &label.item()),
         marked_read,

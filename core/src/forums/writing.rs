@@ -643,28 +643,41 @@ pub struct Choices {
 /// The group's members and their organisations, for a composer in the group of
 /// `thread_id` (or of `group_slug` for a new thread). Only for members who may post.
 pub async fn choices_for_group(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<Choices> {
-    let group: crate::ids::GroupId =
-        sqlx::query_scalar("select id from user_groups where slug = $1 and archived_at is null")
-            .bind(slug.trim())
-            .fetch_optional(db)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+    // The group and its active members in one query. No member is used before the policy
+    // has let the viewer post in the group.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        group_id: crate::ids::GroupId,
+        user_id: Option<UserId>,
+        user_name: Option<String>,
+        org_id: Option<OrgId>,
+        org_name: Option<String>,
+    }
+    let rows = sqlx::query_as::<_, Row>(
+        "select g.id as group_id, u.id as user_id, u.name as user_name, o.id as org_id, \
+         o.name as org_name from user_groups g \
+         left join group_members m on m.group_id = g.id \
+         left join users u on u.id = m.user_id and u.status = 'active' \
+         left join organisations o on o.id = u.org_id \
+         where g.slug = $1 and g.archived_at is null order by u.name, u.id",
+    )
+    .bind(slug.trim())
+    .fetch_all(db)
+    .await?;
+    let group = rows.first().ok_or(CoreError::NotFound)?.group_id;
     require_post_in(viewer, group)?;
-    let members: Vec<(UserId, String, String)> = sqlx::query_as(
-        "select u.id, u.name, o.name from group_members m join users u on u.id = m.user_id \
-         join organisations o on o.id = u.org_id where m.group_id = $1 and u.status = 'active' \
-         order by u.name, u.id",
-    )
-    .bind(group)
-    .fetch_all(db)
-    .await?;
-    let orgs: Vec<(OrgId, String)> = sqlx::query_as(
-        "select distinct o.id, o.name from group_members m join users u on u.id = m.user_id \
-         join organisations o on o.id = u.org_id where m.group_id = $1 and u.status = 'active' \
-         order by o.name",
-    )
-    .bind(group)
-    .fetch_all(db)
-    .await?;
+    let mut members = Vec::with_capacity(rows.len());
+    let mut orgs: Vec<(OrgId, String)> = Vec::new();
+    for row in rows {
+        // A member who is not active, or a group without members, joins as nulls.
+        if let (Some(user), Some(name), Some(org), Some(org_name)) =
+            (row.user_id, row.user_name, row.org_id, row.org_name)
+        {
+            orgs.push((org, org_name.clone()));
+            members.push((user, name, org_name));
+        }
+    }
+    orgs.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    orgs.dedup();
     Ok(Choices { members, orgs })
 }

@@ -13,6 +13,7 @@ use crate::ids::{OrgId, UserId};
 use crate::policy::{IntelSql, OrgKind, StixSql, Tlp, Viewer, push_stix_visible, require_analyst};
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
+use std::collections::HashMap;
 
 /// Objects per page of the list.
 pub const PER_PAGE: i64 = 50;
@@ -144,11 +145,14 @@ pub async fn list(db: &Db, viewer: &Viewer, filter: &Filter) -> CoreResult<Vec<L
     qb.push(" order by o.date_added_us desc limit ")
         .push_bind(PER_PAGE);
     let rows: Vec<ListedRow> = qb.build_query_as().fetch_all(db).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(listed(db, row).await?);
-    }
-    Ok(out)
+    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+    let mut lists = lists_of(db, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let of_row = lists.remove(&row.0).unwrap_or_default();
+            listed(row, of_row)
+        })
+        .collect()
 }
 
 /// One stored version (`row`) as the list shows it, if `viewer` (an analyst) may see
@@ -160,10 +164,68 @@ pub async fn get(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<Listed> {
     qb.push("o.id = ").push_bind(row).push(" and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
     let found: Option<ListedRow> = qb.build_query_as().fetch_optional(db).await?;
-    listed(db, found.ok_or(CoreError::NotFound)?).await
+    let found = found.ok_or(CoreError::NotFound)?;
+    let of_row = lists_of(db, &[found.0]).await?.remove(&found.0);
+    listed(found, of_row.unwrap_or_default())
 }
 
-async fn listed(db: &Db, columns: ListedRow) -> CoreResult<Listed> {
+/// What the list shows of a row besides its own columns.
+#[derive(Debug, Default)]
+struct Lists {
+    targets: Vec<String>,
+    unresolved: Vec<String>,
+    recipients: Vec<String>,
+}
+
+/// The [`Lists`] of `rows`, in one query however many rows: the organisations each was
+/// routed to, the references to objects not stored, and the named RED recipients, each
+/// sorted as before. `rows` have passed [`push_stix_visible`] already; this reads only
+/// their side tables, so it can widen nothing.
+async fn lists_of(db: &Db, rows: &[i64]) -> CoreResult<HashMap<i64, Lists>> {
+    let mut by_row: HashMap<i64, Lists> = HashMap::new();
+    if rows.is_empty() {
+        return Ok(by_row);
+    }
+    // `list`: 0 targets, 1 unresolved, 2 recipients; `sort_key` and `tie` order each list
+    // as its own query used to (by name, by reference).
+    let branches = [
+        "select t.item_id as item_id, 0 as list, org.name as sort_key, org.id as tie, \
+         org.name as entry from stix_object_targets t \
+         join organisations org on org.id = t.org_id where t.item_id in (",
+        "select distinct r.item_id as item_id, 1 as list, r.ref as sort_key, 0 as tie, \
+         r.ref as entry from stix_refs r where r.property <> 'marking' \
+         and not exists (select 1 from stix_objects s where s.stix_id = r.ref) \
+         and r.item_id in (",
+        "select r.item_id as item_id, 2 as list, u.name as sort_key, u.id as tie, \
+         u.name || ' <' || u.email || '>' as entry from stix_object_recipients r \
+         join users u on u.id = r.user_id where r.item_id in (",
+    ];
+    let mut qb = QueryBuilder::<Sqlite>::new("");
+    for (i, branch) in branches.into_iter().enumerate() {
+        if i > 0 {
+            qb.push(" union all ");
+        }
+        qb.push(branch);
+        let mut list = qb.separated(", ");
+        for row in rows {
+            list.push_bind(*row);
+        }
+        qb.push(")");
+    }
+    qb.push(" order by item_id, list, sort_key, tie");
+    let found: Vec<(i64, i64, String, i64, String)> = qb.build_query_as().fetch_all(db).await?;
+    for (row, list, _, _, entry) in found {
+        let lists = by_row.entry(row).or_default();
+        match list {
+            0 => lists.targets.push(entry),
+            1 => lists.unresolved.push(entry),
+            _ => lists.recipients.push(entry),
+        }
+    }
+    Ok(by_row)
+}
+
+fn listed(columns: ListedRow, lists: Lists) -> CoreResult<Listed> {
     let (
         row,
         stix_id,
@@ -182,29 +244,9 @@ async fn listed(db: &Db, columns: ListedRow) -> CoreResult<Listed> {
         kind: Kind::parse(&kind)
             .ok_or_else(|| CoreError::Internal(format!("stored kind {kind:?}")))?,
         severity: severity.as_deref().and_then(Severity::parse),
-        targets: names(
-            db,
-            "select org.name from stix_object_targets t join organisations org \
-             on org.id = t.org_id where t.item_id = $1 order by org.name",
-            row,
-        )
-        .await?,
-        unresolved: names(
-            db,
-            "select distinct r.ref from stix_refs r where r.item_id = $1 \
-             and r.property <> 'marking' \
-             and not exists (select 1 from stix_objects s where s.stix_id = r.ref) \
-             order by r.ref",
-            row,
-        )
-        .await?,
-        recipients: names(
-            db,
-            "select u.name || ' <' || u.email || '>' from stix_object_recipients r \
-             join users u on u.id = r.user_id where r.item_id = $1 order by u.name",
-            row,
-        )
-        .await?,
+        targets: lists.targets,
+        unresolved: lists.unresolved,
+        recipients: lists.recipients,
         stix_id,
         stix_type,
         name,
@@ -214,10 +256,6 @@ async fn listed(db: &Db, columns: ListedRow) -> CoreResult<Listed> {
         versions,
         has_unlinked_targets: unlinked,
     })
-}
-
-async fn names(db: &Db, sql: &str, row: i64) -> CoreResult<Vec<String>> {
-    Ok(sqlx::query_scalar(sql).bind(row).fetch_all(db).await?)
 }
 
 /// The STIX ids of every object (newest version) `viewer` may see, person or token:
@@ -356,4 +394,131 @@ pub async fn set_label(
         )
         .await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ingest::{self, Poster};
+    use super::super::markings::tlp2_id;
+    use super::*;
+    use crate::db::statements::Counted;
+    use crate::ids::UserId;
+    use crate::policy::PlatformRole;
+    use crate::tokens::{self, Manager, NewToken};
+    use serde_json::{Value, json};
+
+    const AARHUS_IDENTITY: &str = "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0751";
+
+    fn sighting(n: u32, tlp: Option<Tlp>) -> Value {
+        let mut sighting = json!({
+            "type": "sighting", "spec_version": "2.1",
+            "id": format!("sighting--00000000-0000-4000-8000-{n:012x}"),
+            "created": "2026-11-01T11:00:00Z", "modified": "2026-11-01T11:00:00Z",
+            "sighting_of_ref": format!("indicator--00000000-0000-4000-8000-{n:012x}"),
+            "where_sighted_refs": [AARHUS_IDENTITY]
+        });
+        if let Some(tlp) = tlp {
+            sighting["object_marking_refs"] = json!([tlp2_id(tlp)]);
+        }
+        sighting
+    }
+
+    #[tokio::test]
+    async fn the_analysts_list_takes_as_many_queries_for_a_full_page_as_for_one_row() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::db::open(dir.path()).await.expect("db");
+        let audit = AuditLog::new(db.clone(), dir.path());
+        let token = NewToken {
+            org: "soc".into(),
+            scopes: vec!["stix:write".into()],
+            expires: None,
+            name: "centre".into(),
+        };
+        let centre = tokens::create(&db, &audit, Manager::Operator, "test", token)
+            .await
+            .expect("token");
+        let poster = Poster {
+            token: centre.id,
+            org: centre.org.id,
+        };
+        let mut objects = vec![json!({
+            "type": "identity", "spec_version": "2.1", "id": AARHUS_IDENTITY,
+            "created": "2026-11-01T10:00:00Z", "modified": "2026-11-01T10:00:00Z",
+            "name": "Aarhus Kommune", "identity_class": "organization",
+            "external_references": [{"source_name": "kommunekode", "external_id": "751"}],
+            "object_marking_refs": [tlp2_id(Tlp::Green)]
+        })];
+        // One unmarked sighting, for an analyst to label RED, then more than a page.
+        objects.push(sighting(0, None));
+        objects.extend((1..=PER_PAGE as u32).map(|n| sighting(n, Some(Tlp::Amber))));
+        if let Err(err) = ingest::ingest(&db, &poster, objects).await {
+            panic!("ingest refused: {err:?}");
+        }
+        let analyst_id: UserId = sqlx::query_scalar(
+            "insert into users (org_id, email, name, platform_role, status, created_at, \
+             updated_at) values ($1, 'ada@soc.dk', 'Ada Analytiker', 'analyst', 'active', 0, 0) \
+             returning id",
+        )
+        .bind(poster.org)
+        .fetch_one(&db)
+        .await
+        .expect("analyst");
+        let analyst = Viewer::user(analyst_id, poster.org, PlatformRole::Analyst, false, vec![]);
+        let first: i64 =
+            sqlx::query_scalar("select min(id) from stix_objects where type = 'sighting'")
+                .fetch_one(&db)
+                .await
+                .expect("first sighting");
+        let red = Labelling {
+            tlp: Tlp::Red,
+            recipients: vec!["ada@soc.dk".into()],
+        };
+        set_label(&db, &audit, &analyst, first, &red, "test")
+            .await
+            .expect("label");
+        let aarhus: String =
+            sqlx::query_scalar("select name from organisations where code = '751'")
+                .fetch_one(&db)
+                .await
+                .expect("aarhus");
+
+        let counted = Counted::open(dir.path()).await;
+        let one = Filter {
+            label: Some(LabelFilter::Tlp(Tlp::Red)),
+            ..Filter::default()
+        };
+        let full = Filter {
+            kind: Some(Kind::Sighting),
+            ..Filter::default()
+        };
+        let (one, one_queries) = counted.count(list(&counted.db, &analyst, &one)).await;
+        let (full, full_queries) = counted.count(list(&counted.db, &analyst, &full)).await;
+        let (one, full) = (one.expect("one"), full.expect("full"));
+        assert_eq!((one.len(), full.len()), (1, PER_PAGE as usize));
+        // The viewer's organisation kind, the rows, and their lists.
+        assert_eq!((one_queries, full_queries), (3, 3));
+
+        let red = &one[0];
+        assert_eq!(red.row, first);
+        assert_eq!(red.recipients, ["Ada Analytiker <ada@soc.dk>"]);
+        for row in full.iter().chain(&one) {
+            assert_eq!(
+                row.targets,
+                std::slice::from_ref(&aarhus),
+                "{}",
+                row.stix_id
+            );
+            let indicator = row.stix_id.replace("sighting--", "indicator--");
+            assert!(row.unresolved.contains(&indicator), "{:?}", row.unresolved);
+        }
+        assert!(
+            full.iter()
+                .filter(|r| r.row != first)
+                .all(|r| r.recipients.is_empty())
+        );
+
+        let (got, queries) = counted.count(get(&counted.db, &analyst, first)).await;
+        assert_eq!(got.expect("get"), *red);
+        assert_eq!(queries, 3);
+    }
 }
