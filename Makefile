@@ -42,9 +42,8 @@ lint:
 taxii-venv:
 	scripts/install-taxii-venv.sh
 
-# One process per test (nextest): the integration tests each start a server, and with
-# several servers in one process a request occasionally never completed (see
-# server/tests/it/helpers.rs); separate processes also run them in parallel.
+# One process per test (nextest), in parallel: each integration test starts its own
+# server.
 rust-test: taxii-venv
 	command -v cargo-nextest >/dev/null || cargo install --locked cargo-nextest
 	cargo nextest run --no-fail-fast

@@ -136,19 +136,80 @@ impl Server {
     }
 
     /// Serves until Ctrl-C or SIGTERM; the TAXII poller runs as long as the server does.
+    ///
+    /// Requests are served by one thread per core, each with a single-threaded runtime,
+    /// all accepting from the one listening socket. Rendering a page on the multi-thread
+    /// runtime occasionally never finished: Leptos spawns the page's resources as tasks,
+    /// and a wake-up between two worker threads was lost now and then (a page load in
+    /// a few hundred under load in the browser tests; 5 of 12 runs of the access-table
+    /// test with six running at once, 0 of 30 once its runtime had one thread). On one
+    /// thread a page's tasks never race each other. The poller and the periodic clean-ups
+    /// stay on the caller's runtime.
     pub async fn run_until_stopped(self) -> Result<(), String> {
         let poller = self.poller.spawn();
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string());
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let listener = self.listener.into_std().map_err(|e| e.to_string())?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
+        for index in 0..threads {
+            let listener = listener.try_clone().map_err(|e| e.to_string())?;
+            let (router, stopped, done) = (self.router.clone(), stopped.clone(), done.clone());
+            std::thread::Builder::new()
+                .name(format!("vaern-http-{index}"))
+                .spawn(move || {
+                    let _ = done.send(serve_on_this_thread(listener, router, stopped));
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        drop((listener, done));
+        let mut served = Ok(());
+        let mut running = threads;
+        tokio::select! {
+            () = shutdown_signal() => {}
+            // A serving thread only ends by itself when it fails: stop the others.
+            Some(result) = finished.recv() => {
+                running -= 1;
+                served = result;
+            }
+        }
+        let _ = stop.send(true);
+        while running > 0 {
+            match finished.recv().await {
+                Some(result) => {
+                    running -= 1;
+                    served = served.and(result);
+                }
+                None => break,
+            }
+        }
         poller.abort();
         served
     }
+}
+
+/// Serves `router` on a single-threaded runtime until `stopped` turns true (or its
+/// sender is gone), finishing the requests under way.
+fn serve_on_this_thread(
+    listener: std::net::TcpListener,
+    router: Router,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+    })
 }
 
 fn routes(

@@ -43,11 +43,8 @@ impl Options {
     }
 }
 
-/// Tests run on a multi-thread runtime, as `vaern serve` does, each in its own process
-/// (cargo nextest). With several servers in one process, a request occasionally never
-/// completed (about one run in ten of this suite, when they shared a process); once it
-/// was also seen with one server per process on a machine loaded by builds. The cause is
-/// not found; `.config/nextest.toml` kills such a test after two minutes and retries it.
+/// Starts a server on a fresh data directory. It serves on threads of its own (see
+/// `Server::run_until_stopped`), whatever runtime the test runs on.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
