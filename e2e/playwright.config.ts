@@ -1,29 +1,31 @@
 // Værn's browser tests: Playwright against Debian's Chromium (never a downloaded
-// browser), one worker, one server started by support/global-setup.ts.
+// browser). Each worker starts its own server on its own fresh demo data (the `server`
+// fixture in support/fixtures.ts, see support/server.ts): worker N listens on
+// 127.0.0.1:(E2E_PORT + N), and `baseURL` points there. support/global-setup.ts only
+// checks the environment and the ports and empties e2e/.run.
 //
 //   VAERN_BIN=<debug vaern> VAERN_SITE_ROOT=<abs target/site> E2E_PORT=3300 npx playwright test
 //
-// (`make e2e` sets these.)
+// (`make e2e` sets these; E2E_WORKERS, default 2, sets the number of workers.)
 import { defineConfig } from '@playwright/test';
-
-const port = Number(process.env.E2E_PORT ?? 3300);
 
 export default defineConfig({
   testDir: './tests',
   globalSetup: './support/global-setup.ts',
-  // Two cores, one shared server and one database: run everything in order.
-  workers: 1,
+  // Workers share no state (each has its own server and database), so spec files are
+  // spread over them; the tests of one file run in order, in one worker (except
+  // tests/a11y.spec.ts, which opts into `mode: 'parallel'`: its visits are independent).
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   fullyParallel: false,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  // One retry: since pages became plain loads (islands), about one page load in a few
-  // hundred has never been answered by the server (the hang of server/tests/it/helpers.rs,
-  // cause not found yet). A retried test is reported as flaky, so it stays visible.
-  retries: 1,
+  // No retries: a test that fails once is a failure. (The page loads that were never
+  // answered had a cause, fixed in the server: see `Server::run_until_stopped`.)
+  retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    // baseURL: set per worker by the `server` fixture (support/fixtures.ts).
     browserName: 'chromium',
     headless: true,
     launchOptions: {

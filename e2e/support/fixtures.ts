@@ -9,7 +9,12 @@
 //   - a crashed renderer.
 // It also installs a probe that tells when the app's wasm has been instantiated, which
 // `waitForHydration` in app.ts waits on.
+//
+// Every worker has its own Værn server (the worker-scoped `server` fixture, see
+// server.ts), and `baseURL` points at it, so `page.goto('/…')`, `request` and the
+// contexts of `newContext` all talk to the worker's own server.
 import { test as base, expect, type BrowserContext, type ConsoleMessage, type Page, type TestInfo } from '@playwright/test';
+import { startServer, type VaernServer } from './server';
 
 export { expect };
 
@@ -26,6 +31,14 @@ export interface AllowedConsoleErrors {
 
 interface Options {
   allowedConsoleErrors: AllowedConsoleErrors;
+}
+
+interface WorkerFixtures {
+  /**
+   * This worker's own server on fresh demo data (started with the worker, stopped when
+   * the worker ends): its address, data directory and mail directory.
+   */
+  server: VaernServer;
 }
 
 interface Fixtures {
@@ -150,7 +163,26 @@ function report(watched: Watched, testInfo: TestInfo, what: string): void {
   expect(watched.problems, `page errors, console errors and CSP violations during the test (${what})`).toEqual([]);
 }
 
-export const test = base.extend<Options & Fixtures>({
+export const test = base.extend<Options & Fixtures, WorkerFixtures>({
+  server: [
+    async ({}, use, workerInfo) => {
+      const server = await startServer(workerInfo.parallelIndex);
+      try {
+        await use(server);
+      } finally {
+        await server.stop();
+      }
+    },
+    // Auto: started before the worker's first test even if that test asks for no page,
+    // so that mail.ts and totp.ts always have their worker's files. The timeout covers
+    // `vaern demo` plus the 90 s start-up budget, and stopping (up to 10 s).
+    { scope: 'worker', auto: true, timeout: 150_000, title: 'Værn server of this worker' },
+  ],
+
+  baseURL: async ({ server }, use) => {
+    await use(server.origin);
+  },
+
   allowedConsoleErrors: [{ patterns: [] }, { option: true }],
 
   context: async ({ context, allowedConsoleErrors }, use, testInfo) => {
@@ -164,8 +196,8 @@ export const test = base.extend<Options & Fixtures>({
     const made: BrowserContext[] = [];
     const watched: Watched = { problems: [], allowedSeen: [], warnings: [] };
     await use(async () => {
-      // Inside a test, browser.newContext() starts from the project's `use` options
-      // (baseURL, locale, time zone), like the `context` fixture.
+      // Inside a test, browser.newContext() starts from the test's options (the
+      // worker's baseURL, locale, time zone), like the `context` fixture.
       const context = await browser.newContext();
       made.push(context);
       await watchContext(context, allowedConsoleErrors, watched);

@@ -1,10 +1,16 @@
-// The mail the server under test has sent: it writes each message as an `.eml` file in
-// MAIL_DIR (`vaern serve --mail-dir`, see global-setup.ts). File names start with the
-// time of sending in nanoseconds, so they sort oldest first. Bodies are plain text,
-// 8bit, so links and Danish letters can be read as they are.
+// The mail this worker's server has sent: it writes each message as an `.eml` file in
+// the worker's mail directory (`vaern serve --mail-dir e2e/.run/worker-N/mail`, see
+// server.ts). File names start with the time of sending in nanoseconds, so they sort
+// oldest first. Bodies are plain text, 8bit, so links and Danish letters can be read as
+// they are.
 import fs from 'node:fs';
 import path from 'node:path';
-import { MAIL_DIR } from './env';
+import { thisWorkerFiles } from './env';
+
+/** The mail directory of the server of the worker this runs in. */
+function mailDir(): string {
+  return thisWorkerFiles().mailDir;
+}
 
 export interface SentMail {
   file: string;
@@ -16,14 +22,14 @@ export interface SentMail {
 /** The names of the messages sent so far, oldest first. */
 export function mailFiles(): string[] {
   return fs
-    .readdirSync(MAIL_DIR)
+    .readdirSync(mailDir())
     .filter((name) => name.endsWith('.eml') && !name.startsWith('.'))
     .sort();
 }
 
 /** Reads one message: the To and Subject headers (unfolded) and the body. */
 export function readMail(file: string): SentMail {
-  const text = fs.readFileSync(path.join(MAIL_DIR, file), 'utf8').replace(/\r\n/g, '\n');
+  const text = fs.readFileSync(path.join(mailDir(), file), 'utf8').replace(/\r\n/g, '\n');
   const split = text.indexOf('\n\n');
   const head = split === -1 ? text : text.slice(0, split);
   const body = split === -1 ? '' : text.slice(split + 2);
@@ -70,7 +76,7 @@ export async function waitForMail(to: string, before: string[] = [], timeoutMs =
       .filter((mail) => mail.to.toLowerCase().includes(to.toLowerCase()));
     if (fresh.length > 0) return fresh[fresh.length - 1];
     if (Date.now() > deadline) {
-      throw new Error(`No new mail to ${to} in ${MAIL_DIR} within ${timeoutMs / 1000} s (there: ${mailFiles().join(', ') || 'none'}).`);
+      throw new Error(`No new mail to ${to} in ${mailDir()} within ${timeoutMs / 1000} s (there: ${mailFiles().join(', ') || 'none'}).`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -7,11 +7,17 @@
 // the current step if that is still unused, else the next one (which the server already
 // accepts), else — both used — the test waits for the next step to begin.
 //
-// The steps used are kept in a file of the run (TOTP_STEPS_FILE), not in memory, so
-// that they survive Playwright starting a new worker process after a failed test.
+// Each worker has its own server and database, so the steps are kept per worker, in
+// e2e/.run/worker-N/totp-steps.json (`totpStepsFile` in env.ts). server.ts removes that
+// file whenever it starts a server on fresh demo data, whose database has accepted no
+// code yet.
 import fs from 'node:fs';
 import { Secret, TOTP } from 'otpauth';
-import { TOTP_STEPS_FILE } from './env';
+import { thisWorkerFiles } from './env';
+
+function stepsFile(): string {
+  return thisWorkerFiles().totpStepsFile;
+}
 
 const PERIOD_SECS = 30;
 
@@ -31,7 +37,7 @@ export function codeAt(secret: string, step: number): string {
 
 function readSteps(): Record<string, number> {
   try {
-    return JSON.parse(fs.readFileSync(TOTP_STEPS_FILE, 'utf8')) as Record<string, number>;
+    return JSON.parse(fs.readFileSync(stepsFile(), 'utf8')) as Record<string, number>;
   } catch {
     return {};
   }
@@ -40,7 +46,7 @@ function readSteps(): Record<string, number> {
 function recordStep(secret: string, step: number): void {
   const steps = readSteps();
   steps[secret] = step;
-  fs.writeFileSync(TOTP_STEPS_FILE, JSON.stringify(steps, null, 2));
+  fs.writeFileSync(stepsFile(), JSON.stringify(steps, null, 2));
 }
 
 /**

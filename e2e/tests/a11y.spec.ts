@@ -9,6 +9,11 @@ import { test, expect, allowConsoleErrors, statusConsoleError } from '../support
 import { accounts, signIn, texts, useLanguage, waitForHydration, type Account, type Lang } from '../support/app';
 import { expectNoAxeViolations } from '../support/axe';
 
+// Unlike the other files, this one's tests are spread over the workers: each visit signs
+// in afresh and changes nothing, so their order does not matter, and run by one worker
+// this file alone takes longer than all the other files together.
+test.describe.configure({ mode: 'parallel' });
+
 interface Visit {
   /** What to call the page in test names. */
   name: string;

@@ -58,6 +58,12 @@ test('an organisation admin invites a colleague, the group owner adds them, and 
   await expect(add.getByRole('status')).toContainText('Tilføjet: 1.');
   const members = page.getByRole('region', { name: 'Medlemmer' });
   await expect(members.getByRole('rowheader', { name: colleague.name })).toBeVisible();
+  // The colleague's user id, which the audit entry of the addition names
+  // ("user=<id> role=member"): other tests of this worker may have added other people
+  // to Referencegruppen before.
+  const memberRow = members.getByRole('row').filter({ has: page.getByRole('rowheader', { name: colleague.name }) });
+  const colleagueId = await memberRow.locator('input[type="hidden"][name="user"]').first().inputValue();
+  expect(colleagueId).toMatch(/^\d+$/);
 
   // --- A platform admin sees both actions in the audit log.
   const admin = await (await newContext()).newPage();
@@ -71,7 +77,10 @@ test('an organisation admin invites a colleague, the group owner adds them, and 
   const invitation = rows.filter({ hasText: 'Invitation' }).filter({ hasText: colleague.name });
   await expect(invitation).toHaveCount(1);
   await expect(invitation).toContainText(`${accounts.aarhus.name} <${accounts.aarhus.email}>`);
-  const added = rows.filter({ hasText: 'Medlem tilføjet' }).filter({ hasText: 'Referencegruppen' });
+  const added = rows
+    .filter({ hasText: 'Medlem tilføjet' })
+    .filter({ hasText: 'Referencegruppen' })
+    .filter({ has: admin.getByText(`user=${colleagueId} role=member`, { exact: true }) });
   await expect(added).toHaveCount(1);
   await expect(added).toContainText(`${accounts.aarhus.name} <${accounts.aarhus.email}>`);
   await expectNoAxeViolations(admin, '/admin/audit (admin)');
@@ -83,8 +92,7 @@ test('an organisation admin invites a colleague, the group owner adds them, and 
   await expect(rows.filter({ hasText: 'Invitation' })).toHaveCount(0);
   await expect(rows.filter({ hasText: 'Medlem tilføjet' })).not.toHaveCount(0);
 
-  // Leave the demo group as it was for the other specs.
-  const row = members.getByRole('row').filter({ has: page.getByRole('rowheader', { name: colleague.name }) });
-  await row.getByRole('button', { name: `Fjern – ${colleague.name}` }).click();
+  // Leave the demo group as it was for the later tests of this worker.
+  await memberRow.getByRole('button', { name: `Fjern – ${colleague.name}` }).click();
   await expect(members.getByRole('rowheader', { name: colleague.name })).toHaveCount(0);
 });

@@ -4,8 +4,9 @@
 //
 // Demo data: Mette Lund (it-chef@aarhus.demo) owns "Referencegruppen"; Jonas Berg
 // (it-chef@koebenhavn.demo) is a member. The demo thread "Hændelse hos en leverandør
-// (kun Aarhus)" is TLP:AMBER+STRICT for Aarhus Kommune only. All specs share one server
-// and database, so every test writes its own threads with unique titles.
+// (kun Aarhus)" is TLP:AMBER+STRICT for Aarhus Kommune only. The spec files a worker
+// runs share its server and database, so every test writes its own threads with unique
+// titles.
 import type { Locator, Page } from '@playwright/test';
 import { test, expect, allowConsoleErrors } from '../support/fixtures';
 import { accounts, signIn, texts, waitForHydration, type Account } from '../support/app';

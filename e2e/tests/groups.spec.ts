@@ -25,7 +25,7 @@ test('the owner of a group adds a colleague by e-mail and sees them in the membe
   await expect(row).toContainText(accounts.analyst.org);
   await expect(row).toContainText('Medlem');
 
-  // Leave the demo data as it was for the other specs.
+  // Leave the demo data as it was for the later tests of this worker.
   await row.getByRole('button', { name: `Fjern – ${accounts.analyst.name}` }).click();
   await expect(members.getByRole('rowheader', { name: accounts.analyst.name })).toHaveCount(0);
 });

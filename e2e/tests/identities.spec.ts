@@ -5,11 +5,9 @@
 // /alerts. Each run uses its own identity and sighting ids.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { test, expect } from '../support/fixtures';
 import { accounts, signIn, waitForHydration } from '../support/app';
 import { expectNoAxeViolations } from '../support/axe';
-import { DATA_DIR_FILE } from '../support/env';
 
 const TLP_AMBER = 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421';
 
@@ -31,9 +29,11 @@ function vaern(args: string[]): string {
   return execFileSync(bin, args, { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** A `stix:write` token of the analysis centre, made with `vaern token create`. */
-function centreToken(): string {
-  const dataDir = fs.readFileSync(DATA_DIR_FILE, 'utf8').trim();
+/**
+ * A `stix:write` token of the analysis centre, made with `vaern token create` in the
+ * data directory of this worker's server.
+ */
+function centreToken(dataDir: string): string {
   const out = vaern([
     '--data-dir', dataDir, 'token', 'create', '--org', 'soc', '--scope', 'stix:write', '--name', `E2E identities ${Date.now()}`,
   ]);
@@ -80,12 +80,12 @@ function bundleAtUnmatchedIdentity(sightingName: string) {
   return { identity, bundle: { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [identity, indicator, sighting] } };
 }
 
-test('an admin links an unmatched identity and the municipality then sees the alert', async ({ page, newContext, request }) => {
+test('an admin links an unmatched identity and the municipality then sees the alert', async ({ page, newContext, request, server }) => {
   test.setTimeout(120_000);
   const sightingName = `E2E-observation ${Date.now()}`;
   const { identity, bundle } = bundleAtUnmatchedIdentity(sightingName);
   const posted = await request.post('/api/v1/stix/bundles', {
-    headers: { Authorization: `Bearer ${centreToken()}`, 'Content-Type': 'application/stix+json;version=2.1' },
+    headers: { Authorization: `Bearer ${centreToken(server.dataDir)}`, 'Content-Type': 'application/stix+json;version=2.1' },
     data: JSON.stringify(bundle),
   });
   expect(posted.status(), await posted.text()).toBe(202);
@@ -104,7 +104,7 @@ test('an admin links an unmatched identity and the municipality then sees the al
   await expect(admin).toHaveURL('/admin/identities');
   await expect(admin.getByRole('heading', { level: 1, name: t.identitiesTitle })).toBeVisible();
   await waitForHydration(admin);
-  await expectNoAxeViolations(admin);
+  await expectNoAxeViolations(admin, '/admin/identities (admin)');
   const row = admin.getByRole('row').filter({ hasText: identity.id });
   await expect(row).toHaveCount(1);
   const select = row.getByLabel(t.orgFor('Aarhus Kommune'), { exact: true });
@@ -120,5 +120,5 @@ test('an admin links an unmatched identity and the municipality then sees the al
   await expect(page.getByRole('heading', { level: 1, name: t.alertsTitle })).toBeVisible();
   const table = page.getByRole('table', { name: t.alertsCaption });
   await expect(table.getByRole('rowheader', { name: sightingName, exact: true })).toBeVisible();
-  await expectNoAxeViolations(page);
+  await expectNoAxeViolations(page, '/alerts with the linked alert');
 });

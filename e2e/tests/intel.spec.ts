@@ -4,11 +4,9 @@
 // list with the keyboard, opens an unmarked indicator and labels it TLP:AMBER.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { test, expect, allowConsoleErrors, statusConsoleError } from '../support/fixtures';
 import { accounts, signIn, texts, waitForHydration } from '../support/app';
 import { expectNoAxeViolations } from '../support/axe';
-import { DATA_DIR_FILE } from '../support/env';
 
 const TLP_CLEAR = 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487';
 const TLP_AMBER = 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421';
@@ -41,9 +39,11 @@ function vaern(args: string[], env: NodeJS.ProcessEnv = {}): string {
   });
 }
 
-/** A `stix:write` token of the analysis centre, made with `vaern token create`. */
-function centreToken(): string {
-  const dataDir = fs.readFileSync(DATA_DIR_FILE, 'utf8').trim();
+/**
+ * A `stix:write` token of the analysis centre, made with `vaern token create` in the
+ * data directory of this worker's server.
+ */
+function centreToken(dataDir: string): string {
   const out = vaern([
     '--data-dir', dataDir, 'token', 'create', '--org', 'soc', '--scope', 'stix:write', '--name', `E2E intel ${Date.now()}`,
   ]);
@@ -93,12 +93,12 @@ function ownBundle(indicatorName: string, reportName: string) {
   return { indicator, report, bundle: { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [aarhus, indicator, report] } };
 }
 
-test('an analyst finds received objects, filters them and labels an unmarked one', async ({ page, request, baseURL }) => {
+test('an analyst finds received objects, filters them and labels an unmarked one', async ({ page, request, server }) => {
   test.setTimeout(120_000);
-  const secret = centreToken();
+  const secret = centreToken(server.dataDir);
 
   // The centre's generator over TAXII: one bundle of about 30 objects.
-  const simulated = vaern(['simulate-soc', '--url', baseURL!, '--count', '1', '--size', '30', '--seed', '4711', '--rate', '0'], {
+  const simulated = vaern(['simulate-soc', '--url', server.origin, '--count', '1', '--size', '30', '--seed', '4711', '--rate', '0'], {
     VAERN_SIMULATE_TOKEN: secret,
   });
   expect(simulated).toMatch(/#0001/);
