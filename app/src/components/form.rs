@@ -3,15 +3,17 @@
 //! redirect back (errors ride in the query and `ErrorMessage` shows them), and the page
 //! renders what happened from the flash (`crate::flash`).
 //!
-//! With wasm, `FormIsland` posts the same fields with `fetch` instead: a refused form
-//! stays as it was typed, with the translated error in the form's `ErrorMessage` slot;
-//! an accepted one follows the server's redirect, or reloads the page, which the server
-//! renders afresh with the flash of what was done.
+//! With wasm, one island on every page, `FormEnhancer`, posts these forms with `fetch`
+//! instead: a refused form stays as it was typed, with the translated error in the
+//! form's `ErrorMessage` slot; an accepted one follows the server's redirect, or reloads
+//! the page, which the server renders afresh with the flash of what was done. One
+//! listener on the document rather than an island per form: a thread page has two forms
+//! per post, and each island would add its wrapper and props to the page.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-/// Request header the form island sends, so the server records the flash for a form
+/// Request header the enhancer sends, so the server records the flash for a form
 /// submission (and not for other calls, such as the composer's live preview).
 pub const FORM_HEADER: &str = "x-vaern-form";
 
@@ -32,34 +34,18 @@ where
 {
     let _ = action;
     view! {
-        <FormIsland path=S::PATH.to_string() class novalidate>
-            {children()}
-        </FormIsland>
-    }
-}
-
-#[island]
-fn FormIsland(path: String, class: String, novalidate: bool, children: Children) -> impl IntoView {
-    let busy = RwSignal::new(false);
-    let action = path.clone();
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
-        #[cfg(feature = "hydrate")]
-        submit::start(event, path.clone(), busy);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (event, &path, busy);
-    };
-    view! {
-        <form
-            method="post"
-            action=action
-            class=class
-            novalidate=novalidate
-            aria-busy=move || busy.get().then_some("true")
-            on:submit=on_submit
-        >
+        <form method="post" action=S::PATH class=class novalidate=novalidate>
             {children()}
         </form>
     }
+}
+
+/// Posts every server-function form of the page with `fetch` (see the module comment).
+/// Rendered once, by the layout.
+#[island]
+pub fn FormEnhancer() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    submit::listen();
 }
 
 /// The browser side: post with `fetch`, then follow, reload or show the error.
@@ -68,6 +54,7 @@ mod submit {
     use super::FORM_HEADER;
     use crate::error::AppError;
     use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{
@@ -84,25 +71,41 @@ mod submit {
         Refused(AppError),
     }
 
-    pub fn start(event: SubmitEvent, path: String, busy: RwSignal<bool>) {
+    /// Listens for submits on the whole document for as long as the page lives.
+    pub fn listen() {
+        let on_submit = Closure::<dyn FnMut(SubmitEvent)>::new(start);
+        if document()
+            .add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref())
+            .is_ok()
+        {
+            // The page's lifetime: nothing would ever remove the listener.
+            on_submit.forget();
+        }
+    }
+
+    fn start(event: SubmitEvent) {
         let Some(form) = event
             .target()
             .and_then(|target| target.dyn_into::<HtmlFormElement>().ok())
         else {
-            // Not ours to handle: let the browser post it.
             return;
         };
+        // Only forms that post to a server function; GET forms (filters) stay plain.
+        let path = form.get_attribute("action").unwrap_or_default();
+        if !path.starts_with("/rpc/") || !form.method().eq_ignore_ascii_case("post") {
+            return;
+        }
         event.prevent_default();
-        if busy.get_untracked() {
+        if form.get_attribute("aria-busy").as_deref() == Some("true") {
             return;
         }
         let submitter = event
             .submitter()
             .and_then(|s| s.dyn_into::<HtmlElement>().ok());
-        busy.set(true);
+        let _ = form.set_attribute("aria-busy", "true");
         leptos::task::spawn_local(async move {
             let answer = post(&form, submitter.as_ref(), &path).await;
-            match answer {
+            let refused = match answer {
                 Ok(Answer::Done { location }) => {
                     let location_of_window = window().location();
                     // Stays busy: the page is about to be replaced.
@@ -110,16 +113,13 @@ mod submit {
                         Some(to) => location_of_window.set_href(&to),
                         None => location_of_window.reload(),
                     };
+                    return;
                 }
-                Ok(Answer::Refused(err)) => {
-                    busy.set(false);
-                    show_error(&form, &path, &err);
-                }
-                Err(_) => {
-                    busy.set(false);
-                    show_error(&form, &path, &AppError::Internal);
-                }
-            }
+                Ok(Answer::Refused(err)) => err,
+                Err(_) => AppError::Internal,
+            };
+            let _ = form.remove_attribute("aria-busy");
+            show_error(&form, &path, &refused);
         });
     }
 

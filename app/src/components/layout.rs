@@ -3,7 +3,7 @@
 
 use crate::api::auth::use_auth;
 use crate::components::bell::Bell;
-use crate::components::form::Form;
+use crate::components::form::{Form, FormEnhancer};
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::prelude::*;
@@ -77,6 +77,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <LanguageSwitch />
         </header>
         <main id="main" tabindex="-1">{children()}</main>
+        <FormEnhancer />
     }
 }
 
