@@ -1,12 +1,11 @@
 //! `/admin/audit`: the audit log with filters, and its CSV export.
 
 use crate::api::audit::{AuditView, PAGE_ROWS, load_audit};
+use crate::components::page::page_of;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
-use crate::error::AppError;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::not_found::NotFoundPage;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,22 +37,12 @@ fn Audit() -> impl IntoView {
         },
         |(actor, action, org, from, to)| load_audit(actor, action, org, from, to),
     );
-    let body = move || {
-        Suspend::new(async move {
-            match audit.await {
-                Ok(view) => EitherOf3::A(view! { <AuditParts view /> }),
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf3::B(view! { <NotFoundPage /> })
-                }
-                Err(err) => EitherOf3::C(view! {
-                    <h1>{td_string!(locale, audit_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                    <p><a href="/admin/audit">{td_string!(locale, audit_filter_button)}</a></p>
-                }),
-            }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+    page_of(
+        audit,
+        td_string!(locale, audit_title),
+        Some(("/admin/audit", td_string!(locale, audit_filter_button))),
+        move |view| view! { <AuditParts view /> },
+    )
 }
 
 #[component]

@@ -10,6 +10,7 @@ use crate::api::groups::{
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
 use crate::components::labels::TLPS;
+use crate::components::page::page_of;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
@@ -63,27 +64,19 @@ fn AdminGroupsView() -> impl IntoView {
     let create = ServerAction::<CreateGroup>::new();
     let restore = ServerAction::<RestoreGroup>::new();
     let groups = Resource::new_blocking(|| (), |_| admin_groups());
-    let body = move || {
-        Suspend::new(async move {
-            match groups.await {
-                Ok(groups) => EitherOf4::A(view! {
-                    <h1>{td_string!(locale, groups_admin_title)}</h1>
-                    <p>{td_string!(locale, groups_admin_intro)}</p>
-                    <CreateGroupForm action=create />
-                    <AdminGroupTable groups restore />
-                }),
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf4::B(view! { <NotFoundPage /> })
-                }
-                Err(AppError::Unauthenticated) => EitherOf4::C(()),
-                Err(err) => EitherOf4::D(view! {
-                    <h1>{td_string!(locale, groups_admin_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                }),
+    page_of(
+        groups,
+        td_string!(locale, groups_admin_title),
+        None,
+        move |groups| {
+            view! {
+                <h1>{td_string!(locale, groups_admin_title)}</h1>
+                <p>{td_string!(locale, groups_admin_intro)}</p>
+                <CreateGroupForm action=create />
+                <AdminGroupTable groups restore />
             }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+        },
+    )
 }
 
 #[component]

@@ -8,14 +8,13 @@ use crate::api::identities::{
 };
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
+use crate::components::page::page_of;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
-use crate::error::AppError;
 use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::not_found::NotFoundPage;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -34,26 +33,19 @@ fn Identities() -> impl IntoView {
     let locale = use_locale();
     let link = ServerAction::<LinkIdentity>::new();
     let identities = Resource::new_blocking(|| (), |_| load_identities());
-    let body = move || {
-        Suspend::new(async move {
-            match identities.await {
-                Ok(view) => EitherOf3::A(view! {
-                    <h1>{td_string!(locale, identities_title)}</h1>
-                    <p>{td_string!(locale, identities_intro)}</p>
-                    <LinkStatus link />
-                    <IdentityTable view link />
-                }),
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf3::B(view! { <NotFoundPage /> })
-                }
-                Err(err) => EitherOf3::C(view! {
-                    <h1>{td_string!(locale, identities_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                }),
+    page_of(
+        identities,
+        td_string!(locale, identities_title),
+        None,
+        move |view| {
+            view! {
+                <h1>{td_string!(locale, identities_title)}</h1>
+                <p>{td_string!(locale, identities_intro)}</p>
+                <LinkStatus link />
+                <IdentityTable view link />
             }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+        },
+    )
 }
 
 /// The outcome of the latest link: what was linked and how many alerts it routed, or

@@ -9,14 +9,14 @@ use crate::api::intel::{
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
 use crate::components::labels::{TlpBadge, tlp_text};
+use crate::components::page::page_of;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::error::AppError;
 use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::not_found::NotFoundPage;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -54,22 +54,12 @@ fn Received() -> impl IntoView {
         },
         |(kind, tlp, org, from, to, before)| list_received(kind, tlp, org, from, to, before),
     );
-    let body = move || {
-        Suspend::new(async move {
-            match received.await {
-                Ok(view) => EitherOf3::A(view! { <ReceivedParts view /> }),
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf3::B(view! { <NotFoundPage /> })
-                }
-                Err(err) => EitherOf3::C(view! {
-                    <h1>{td_string!(locale, intel_received_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                    <p><a href=LIST>{td_string!(locale, intel_clear_filter)}</a></p>
-                }),
-            }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+    page_of(
+        received,
+        td_string!(locale, intel_received_title),
+        Some((LIST, td_string!(locale, intel_clear_filter))),
+        move |view| view! { <ReceivedParts view /> },
+    )
 }
 
 /// Percent-encodes a query value (`amber+strict` must not arrive as a space).
@@ -310,22 +300,12 @@ fn ReceivedObjectView() -> impl IntoView {
             }
         },
     );
-    let body = move || {
-        Suspend::new(async move {
-            match object.await {
-                Ok(object) => EitherOf3::A(view! { <ObjectParts object label /> }),
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf3::B(view! { <NotFoundPage /> })
-                }
-                Err(err) => EitherOf3::C(view! {
-                    <h1>{td_string!(locale, intel_object_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                    <p><a href=LIST>{td_string!(locale, intel_back_to_list)}</a></p>
-                }),
-            }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+    page_of(
+        object,
+        td_string!(locale, intel_object_title),
+        Some((LIST, td_string!(locale, intel_back_to_list))),
+        move |object| view! { <ObjectParts object label /> },
+    )
 }
 
 #[component]

@@ -10,14 +10,13 @@ use crate::api::organisations::{
 use crate::api::people::SetOrgSecondFactor;
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
+use crate::components::page::page_of;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
-use crate::error::AppError;
 use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::not_found::NotFoundPage;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -60,25 +59,13 @@ fn OrganisationsView() -> impl IntoView {
         move || query.with(|q| (q.get("q"), q.get("kind"), q.get("org"))),
         |(q, kind, org)| load_organisations(q, kind, org),
     );
-    let body = move || {
-        Suspend::new(async move {
-            match orgs.await {
-                Ok(orgs) => EitherOf3::A(view! {
-                    <h1>{td_string!(locale, orgs_title)}</h1>
-                    <p>{td_string!(locale, orgs_intro)}</p>
-                    <OrgParts orgs actions />
-                }),
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf3::B(view! { <NotFoundPage /> })
-                }
-                Err(err) => EitherOf3::C(view! {
-                    <h1>{td_string!(locale, orgs_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                }),
-            }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+    page_of(orgs, td_string!(locale, orgs_title), None, move |orgs| {
+        view! {
+            <h1>{td_string!(locale, orgs_title)}</h1>
+            <p>{td_string!(locale, orgs_intro)}</p>
+            <OrgParts orgs actions />
+        }
+    })
 }
 
 pub(crate) fn kind_name(locale: Locale, kind: &str) -> &'static str {

@@ -7,14 +7,13 @@ use crate::api::people::{
 };
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
+use crate::components::page::page_of;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
-use crate::error::AppError;
 use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::not_found::NotFoundPage;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -55,26 +54,18 @@ fn PeopleView() -> impl IntoView {
         edit_user: ServerAction::new(),
     };
     let people = Resource::new_blocking(move || query.with(|q| q.get("org")), load_people);
-    let body = move || {
-        Suspend::new(async move {
-            match people.await {
-                Ok(people) => EitherOf3::A(view! {
-                    <h1>{td_string!(locale, people_title)}</h1>
-                    <p>{td_string!(locale, people_intro)}</p>
-                    <PeopleParts people actions />
-                }),
-                // People who manage nobody are told the page does not exist.
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf3::B(view! { <NotFoundPage /> })
-                }
-                Err(err) => EitherOf3::C(view! {
-                    <h1>{td_string!(locale, people_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                }),
+    page_of(
+        people,
+        td_string!(locale, people_title),
+        None,
+        move |people| {
+            view! {
+                <h1>{td_string!(locale, people_title)}</h1>
+                <p>{td_string!(locale, people_intro)}</p>
+                <PeopleParts people actions />
             }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+        },
+    )
 }
 
 #[component]

@@ -9,14 +9,13 @@ use crate::api::taxii_sources::{
 };
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
+use crate::components::page::page_of;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
-use crate::error::AppError;
 use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::not_found::NotFoundPage;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -46,26 +45,19 @@ fn TaxiiSourcesView() -> impl IntoView {
         delete: ServerAction::new(),
     };
     let sources = Resource::new_blocking(|| (), |_| load_taxii_sources());
-    let body = move || {
-        Suspend::new(async move {
-            match sources.await {
-                Ok(sources) => EitherOf3::A(view! {
-                    <h1>{td_string!(locale, taxii_sources_title)}</h1>
-                    <p>{td_string!(locale, taxii_sources_intro)}</p>
-                    <SourceList sources=sources.clone() actions />
-                    <AddForm sources action=actions.add />
-                }),
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf3::B(view! { <NotFoundPage /> })
-                }
-                Err(err) => EitherOf3::C(view! {
-                    <h1>{td_string!(locale, taxii_sources_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                }),
+    page_of(
+        sources,
+        td_string!(locale, taxii_sources_title),
+        None,
+        move |sources| {
+            view! {
+                <h1>{td_string!(locale, taxii_sources_title)}</h1>
+                <p>{td_string!(locale, taxii_sources_intro)}</p>
+                <SourceList sources=sources.clone() actions />
+                <AddForm sources action=actions.add />
             }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+        },
+    )
 }
 
 #[component]

@@ -86,17 +86,19 @@ fn ThreadPageView() -> impl IntoView {
 }
 
 #[component]
-fn ThreadParts(thread: ThreadPageView, actions: ThreadActions) -> impl IntoView {
+fn ThreadParts(mut thread: ThreadPageView, actions: ThreadActions) -> impl IntoView {
     let locale = use_locale();
+    // The posts are moved into the page, not cloned: the panels below take the thread
+    // without them.
+    let posts = std::mem::take(&mut thread.posts);
     let forum_href = format!("/groups/{}/forum", thread.slug);
     let base = format!("/threads/{}", thread.id);
     let first_unread = thread.first_unread;
     let can_moderate = thread.can_moderate;
     let open = !thread.locked;
     let thread_id = thread.id;
-    let posts = thread
-        .posts
-        .clone()
+    let can_reply = thread.can_reply;
+    let posts = posts
         .into_iter()
         .map(|post| {
             let divider = (Some(post.id) == first_unread).then(|| {
@@ -104,7 +106,7 @@ fn ThreadParts(thread: ThreadPageView, actions: ThreadActions) -> impl IntoView 
             });
             view! {
                 {divider}
-                <PostArticle post thread_id can_moderate open can_reply=thread.can_reply actions />
+                <PostArticle post thread_id can_moderate open can_reply actions />
             }
         })
         .collect_view();
@@ -245,12 +247,10 @@ fn PostArticle(
         let href = format!("/threads/{thread_id}?post={q}#post-{q}");
         view! { <p class="quoted"><a href=href>{td_string!(locale, post_quotes, id = q)}</a></p> }
     });
-    let body = match (&post.html, &post.removed) {
-        (Some(html), _) => {
-            view! { <div class="post-body" inner_html=html.clone()></div> }.into_any()
-        }
+    let body = match (post.html, post.removed) {
+        (Some(html), _) => view! { <div class="post-body" inner_html=html></div> }.into_any(),
         (None, Some(reason)) => view! {
-            <p class="post-gone">{td_string!(locale, post_removed)} " " {reason.clone()}</p>
+            <p class="post-gone">{td_string!(locale, post_removed)} " " {reason}</p>
         }
         .into_any(),
         (None, None) => {
@@ -263,18 +263,18 @@ fn PostArticle(
     view! {
         <article class="post" id=anchor aria-labelledby=labelled_by>
             <header class="post-header">
-                <h2 id=heading class="post-author"><AuthorName author=post.author.clone() /></h2>
-                <span class="post-time">{post.created.clone()}</span>
+                <h2 id=heading class="post-author"><AuthorName author=post.author /></h2>
+                <span class="post-time">{post.created}</span>
                 " "
-                <TlpBadge tlp=post.tlp.clone() />
-                {post.edited.clone().filter(|_| shown).map(|edited| view! {
+                <TlpBadge tlp=post.tlp />
+                {post.edited.filter(|_| shown).map(|edited| view! {
                     " "
                     <a class="edited" href=history_href.clone()>
                         {td_string!(locale, post_edited, when = edited)}
                     </a>
                 })}
             </header>
-            <Recipients orgs=post.recipients.orgs.clone() users=post.recipients.users.clone() />
+            <Recipients orgs=post.recipients.orgs users=post.recipients.users />
             {quoted}
             {body}
             <footer class="post-actions">

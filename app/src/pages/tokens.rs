@@ -5,14 +5,13 @@
 use crate::api::tokens::{CreateToken, CreatedToken, RevokeToken, TokenView, Tokens, load_tokens};
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
+use crate::components::page::page_of;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
-use crate::error::AppError;
 use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
-use crate::pages::not_found::NotFoundPage;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -32,27 +31,19 @@ fn TokensView() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = Resource::new_blocking(|| (), |_| load_tokens());
-    let body = move || {
-        Suspend::new(async move {
-            match tokens.await {
-                Ok(tokens) => EitherOf3::A(view! {
-                    <h1>{td_string!(locale, tokens_title)}</h1>
-                    <p>{td_string!(locale, tokens_intro)}</p>
-                    <CreateForm tokens=tokens.clone() action=create />
-                    <TokenTable tokens action=revoke />
-                }),
-                // People who manage no tokens are told the page does not exist.
-                Err(AppError::NotFound | AppError::Forbidden) => {
-                    EitherOf3::B(view! { <NotFoundPage /> })
-                }
-                Err(err) => EitherOf3::C(view! {
-                    <h1>{td_string!(locale, tokens_title)}</h1>
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                }),
+    page_of(
+        tokens,
+        td_string!(locale, tokens_title),
+        None,
+        move |tokens| {
+            view! {
+                <h1>{td_string!(locale, tokens_title)}</h1>
+                <p>{td_string!(locale, tokens_intro)}</p>
+                <CreateForm tokens=tokens.clone() action=create />
+                <TokenTable tokens action=revoke />
             }
-        })
-    };
-    view! { <Suspense>{body}</Suspense> }
+        },
+    )
 }
 
 fn scope_label(locale: Locale, scope: &str) -> String {
