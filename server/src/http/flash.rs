@@ -67,7 +67,9 @@ async fn keep(session: &Session, path: String, response: Response) -> Response {
     let accepted = (status.is_success() || status.is_redirection())
         && !refused_in_query
         && !response.headers().contains_key("serverfnerror");
-    if !accepted {
+    // A session the handler ended (signing out flushes it) keeps nothing: storing the
+    // flash would write a fresh session record for someone who just left.
+    if !accepted || session.id().is_none() {
         return response;
     }
     let (parts, body) = response.into_parts();

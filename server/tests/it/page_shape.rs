@@ -119,3 +119,26 @@ async fn pages_are_compressed_for_browsers_that_accept_it_and_the_event_stream_i
         "each event reaches the browser at once"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_with_the_form_leaves_no_session_behind_for_a_flash() {
+    let app = spawn_app().await;
+    let (client, _) = app
+        .signed_in("751", "bye@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from tower_sessions")
+            .fetch_one(&app.db)
+            .await
+            .expect("count sessions")
+    };
+    assert_eq!(sessions().await, 1);
+    let res = app.post_without_wasm(&client, "sign_out", "/", &[]).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(
+        sessions().await,
+        0,
+        "the flushed session is not stored again to carry the sign-out's flash"
+    );
+    assert!(!app.is_signed_in(&client).await);
+}
