@@ -13,6 +13,11 @@ use leptos_router::hooks::use_query_map;
 pub fn ErrorMessage(
     /// The server function's path, to pick its error out of the URL after a plain post.
     path: &'static str,
+    /// Renders nothing unless a plain post to `path` was just refused: for a form repeated
+    /// on every item of a page, whose error the form island shows in a slot it makes in
+    /// the form itself.
+    #[prop(optional)]
+    only_after_refusal: bool,
 ) -> impl IntoView {
     let locale = use_locale();
     let error =
@@ -22,9 +27,11 @@ pub fn ErrorMessage(
             }
             _ => None,
         });
-    view! {
-        <div class="error-slot" data-error-for=path>
-            {error.map(|err| view! { <p class="message error" role="alert">{err.message(locale)}</p> })}
-        </div>
-    }
+    (error.is_some() || !only_after_refusal).then(|| {
+        view! {
+            <div class="error-slot" data-error-for=path>
+                {error.map(|err| view! { <p class="message error" role="alert">{err.message(locale)}</p> })}
+            </div>
+        }
+    })
 }

@@ -177,9 +177,13 @@ mod submit {
         let slot = match slot {
             Some(slot) => slot,
             None => {
+                // A form repeated per item has no slot of its own: make one, found
+                // again by the next refusal.
                 let Ok(slot) = document().create_element("div") else {
                     return;
                 };
+                let _ = slot.set_attribute("class", "error-slot");
+                let _ = slot.set_attribute("data-error-for", path);
                 let _ = form.append_child(&slot);
                 slot
             }

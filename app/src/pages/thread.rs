@@ -124,6 +124,7 @@ fn ThreadParts(mut thread: ThreadPageView, actions: ThreadActions) -> impl IntoV
         {thread.chatham_house.then(|| view! { <p class="hint">{td_string!(locale, thread_chatham_note)}</p> })}
         <WatchForm thread_id watching=thread.watching action=actions.watch />
         {can_moderate.then(|| view! { <ModerationPanel thread=thread.clone() actions /> })}
+        <ErrorMessage path={<RemovePost as ServerFn>::PATH} only_after_refusal=true />
         <div class="posts">{posts}</div>
         <Pagination base page=thread.page pages=thread.pages />
         {if thread.can_reply {
@@ -259,7 +260,6 @@ fn PostArticle(
     };
     let delete = actions.delete;
     let remove = actions.remove;
-    let remove_id = format!("remove-reason-{id}");
     view! {
         <article class="post" id=anchor aria-labelledby=labelled_by>
             <header class="post-header">
@@ -291,15 +291,16 @@ fn PostArticle(
                 {(shown && can_moderate).then(|| view! {
                     <details class="remove">
                         <summary>{td_string!(locale, post_remove)}</summary>
+                        // Repeated for every post, so kept small: the label wraps its
+                        // field (no ids), and the form island makes the error slot only
+                        // when it needs one (a plain post's error is shown above the
+                        // posts).
                         <Form action=remove class="form">
                             <input type="hidden" name="post_id" value=id />
-                            <div class="field">
-                                <label for=remove_id.clone()>{td_string!(locale, post_remove_reason)}</label>
-                                <input id=remove_id type="text" name="reason" maxlength="500" required />
-                            </div>
-                            <ErrorMessage
-                                path={<RemovePost as ServerFn>::PATH}
-                            />
+                            <label class="field">
+                                {td_string!(locale, post_remove_reason)}
+                                <input type="text" name="reason" maxlength="500" required />
+                            </label>
                             <button type="submit" class="danger">{td_string!(locale, post_remove_button)}</button>
                         </Form>
                     </details>
