@@ -27,6 +27,8 @@ pub struct AppState {
     pub backend: Backend,
     pub security: Arc<http::security::Policy>,
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// How many STIX ingest bodies are read at once (`http::taxii::ingest_gate`).
+    pub ingest_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -116,6 +118,7 @@ impl Server {
                 https,
             }),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            ingest_slots: Arc::new(tokio::sync::Semaphore::new(http::taxii::INGEST_SLOTS)),
         };
         let poller = poller::Poller::new(state.backend.db.clone(), state.backend.audit.clone())?;
         let router = routes(state, store, https, config.limits.idle_secs, hash_files);
@@ -240,7 +243,9 @@ fn routes(
         .route("/api/v1/whoami", get(http::api::whoami))
         .route(
             "/api/v1/stix/bundles",
-            post(http::taxii::add_bundle).layer(http::taxii::body_limit()),
+            post(http::taxii::add_bundle)
+                .layer(http::taxii::body_limit())
+                .layer(from_fn_with_state(state.clone(), http::taxii::ingest_gate)),
         )
         .route("/taxii2/", get(http::taxii::discovery))
         .route("/taxii2/vaern/", get(http::taxii::api_root))
@@ -253,6 +258,7 @@ fn routes(
             "/taxii2/vaern/collections/{id}/objects/",
             post(http::taxii::add_objects)
                 .layer(http::taxii::body_limit())
+                .layer(from_fn_with_state(state.clone(), http::taxii::ingest_gate))
                 .get(http::taxii::get_objects),
         )
         .route(

@@ -66,6 +66,11 @@ fn is_form(parts: &http::request::Parts) -> bool {
 /// forms, so reading them whole first costs nothing the server function would not spend
 /// anyway.
 pub async fn body_limit(req: Request, next: Next) -> Response {
+    // Ingest bodies are up to 64 MiB and may come from anyone: their route checks the
+    // token first and then reads the body itself (`taxii::ingest_gate`).
+    if super::taxii::is_ingest_route(req.uri().path()) && req.method() == http::Method::POST {
+        return next.run(req).await;
+    }
     let limit = max_body_for(req.uri().path());
     let declared = req
         .headers()

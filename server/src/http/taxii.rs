@@ -42,6 +42,70 @@ pub fn body_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(MAX_CONTENT_LENGTH)
 }
 
+/// How many ingest bodies are read and stored at once. One more waits for a slot (its
+/// body unread) up to [`SLOT_WAIT`], then is answered 503 with `Retry-After`, rather
+/// than buffering another 64 MiB.
+pub const INGEST_SLOTS: usize = 2;
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Seconds an ingest client is asked to wait when every slot is taken.
+const RETRY_AFTER_SECS: &str = "5";
+
+/// In front of the ingest routes, before any byte of the body is read: the token and its
+/// `stix:write` scope, the declared length, and an ingest slot (held until the answer). The handler then reads the body up to [`MAX_CONTENT_LENGTH`]; the global
+/// body limit leaves these routes alone (`http::limits`).
+pub async fn ingest_gate(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::extract::FromRequestParts;
+    let (mut parts, body) = request.into_parts();
+    let token = match ApiToken::from_request_parts(&mut parts, &state).await {
+        Ok(token) => token,
+        Err(rejection) => return taxii_rejection(rejection),
+    };
+    if !token.0.has_scope(Scope::StixWrite) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "Writing STIX takes a token with the scope stix:write.",
+            None,
+        );
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_CONTENT_LENGTH as u64) {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            &format!("The body may be at most {MAX_CONTENT_LENGTH} bytes."),
+            None,
+        );
+    }
+    let slot = tokio::time::timeout(SLOT_WAIT, state.ingest_slots.clone().acquire_owned()).await;
+    let Ok(Ok(_slot)) = slot else {
+        let mut busy = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Busy",
+            "Other deliveries are being stored; try again shortly.",
+            None,
+        );
+        busy.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+        return busy;
+    };
+    // The handler's own `ApiToken` takes this one instead of authenticating again.
+    parts.extensions.insert(token);
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
 /// The one API root.
 const API_ROOT: &str = "/taxii2/vaern/";
 

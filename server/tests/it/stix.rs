@@ -670,3 +670,93 @@ async fn predefined_tlp_definitions_and_repeats_in_a_request_count_as_successes(
     let res = app.post_envelope(&token, &[forged]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Sends only the head of an ingest request that declares a `length`-byte body, and
+/// returns the connection (its body never sent) and a reader of the answer's status line.
+async fn head_only(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    length: u64,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let address = app.url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let authorization = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAccept: {TAXII}\r\n\
+         Content-Type: {TAXII}\r\n{authorization}Content-Length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    stream
+}
+
+/// The status line of the answer, if it comes within two seconds.
+async fn status_line(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut answer))
+        .await
+        .ok()?
+        .ok()?;
+    let text = String::from_utf8_lossy(&answer[..read]).into_owned();
+    text.lines().next().map(str::to_string)
+}
+
+#[tokio::test]
+async fn an_ingest_without_a_valid_writing_token_is_refused_before_its_body_is_read() {
+    let app = spawn_app().await;
+    let reader = app.stix_token("751", &["taxii:read"]).await;
+    for path in [objects_path(), "/api/v1/stix/bundles".to_string()] {
+        let mut anonymous = head_only(&app, &path, None, 67_108_000).await;
+        let line = status_line(&mut anonymous).await;
+        assert!(
+            line.as_deref().is_some_and(|l| l.contains(" 401 ")),
+            "{path} anonymous: {line:?}"
+        );
+        let mut read_only = head_only(&app, &path, Some(&reader), 67_108_000).await;
+        let line = status_line(&mut read_only).await;
+        assert!(
+            line.as_deref().is_some_and(|l| l.contains(" 403 ")),
+            "{path} taxii:read: {line:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_ingest_waits_for_a_slot_and_is_answered_503_with_retry_after_if_none_frees() {
+    let app = spawn_app().await;
+    let writer = app.stix_token("soc", &["stix:write"]).await;
+    // Two deliveries whose bodies are still on their way hold both slots.
+    let mut waiting = Vec::new();
+    for _ in 0..2 {
+        let mut stream = head_only(&app, &objects_path(), Some(&writer), 1_000).await;
+        assert_eq!(
+            status_line(&mut stream).await,
+            None,
+            "still reading its body"
+        );
+        waiting.push(stream);
+    }
+    // A third waits for one (ten seconds), then is told to come back.
+    let res = app
+        .post_envelope(&writer, &[indicator(1, "2026-11-01T10:00:00Z")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert_eq!(res.headers()["content-type"], TAXII);
+
+    // A delivery waiting for a slot gets it when one is given back.
+    let objects = [indicator(1, "2026-11-01T10:00:00Z")];
+    let delivery = app.post_envelope(&writer, &objects);
+    let freed = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        drop(waiting);
+    };
+    let (res, ()) = tokio::join!(delivery, freed);
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+}
