@@ -109,6 +109,7 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("role", _) => td_string!(locale, error_role_not_allowed),
         ("name", "required") => td_string!(locale, error_name_required),
         ("name", "too_long") => td_string!(locale, error_name_too_long),
+        ("name", "hidden_characters") => td_string!(locale, error_name_hidden_characters),
         ("name", "too_long_100") => td_string!(locale, error_token_name_too_long),
         ("scopes", "required") => td_string!(locale, error_scopes_required),
         ("scopes", "not_allowed") => td_string!(locale, error_scopes_not_allowed),
@@ -146,6 +147,7 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         // Forums.
         ("title", "required") => td_string!(locale, error_title_required),
         ("title", "too_long") => td_string!(locale, error_title_too_long),
+        ("title", "hidden_characters") => td_string!(locale, error_title_hidden_characters),
         ("body", "required") => td_string!(locale, error_body_required),
         ("body", "too_long") => td_string!(locale, error_body_too_long),
         ("body", "too_deep") => td_string!(locale, error_body_too_deep),

@@ -68,6 +68,8 @@ fn validate_title(title: &str) -> CoreResult<String> {
         Err(CoreError::invalid("title", "required"))
     } else if title.chars().count() > MAX_TITLE_CHARS {
         Err(CoreError::invalid("title", "too_long"))
+    } else if crate::names::has_hidden_characters(title) {
+        Err(CoreError::invalid("title", "hidden_characters"))
     } else {
         Ok(title.to_string())
     }

@@ -1947,6 +1947,12 @@ async fn bad_titles_and_bodies_are_refused_with_the_field_and_the_reason() {
         (String::new(), "x".into(), "title", "required"),
         ("   ".into(), "x".into(), "title", "required"),
         (long_title, "x".into(), "title", "too_long"),
+        (
+            "Svar\u{2066}fra centret".into(),
+            "x".into(),
+            "title",
+            "hidden_characters",
+        ),
         ("201".into(), String::new(), "body", "required"),
         ("Tom".into(), " \n\t ".into(), "body", "required"),
         ("Dybt".into(), nested, "body", "too_deep"),

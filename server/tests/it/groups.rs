@@ -581,6 +581,11 @@ async fn bad_group_input_is_refused_field_by_field_never_with_a_500() {
         (create("ny", long.clone(), "amber"), "name", "too_long"),
         (create("ny", "  ".into(), "amber"), "name", "required"),
         (
+            create("ny", "Gruppe\u{202E}nepo".into(), "amber"),
+            "name",
+            "hidden_characters",
+        ),
+        (
             create("referencegruppen", "Igen".into(), "amber"),
             "slug",
             "taken",
