@@ -119,6 +119,7 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("expires", _) => td_string!(locale, error_expires_malformed),
         ("user", "self") => td_string!(locale, error_user_self),
         ("user", "disabled") => td_string!(locale, error_user_disabled),
+        ("user", "mail_only") => td_string!(locale, error_user_mail_only),
         ("from" | "to", "date_malformed") => td_string!(locale, error_date_malformed),
         ("second_factor", "required") => td_string!(locale, error_second_factor_required),
         ("current_password", "wrong") => td_string!(locale, error_current_password_wrong),

@@ -1,4 +1,5 @@
-//! The command line: `vaern serve`, `vaern admin create`, `vaern demo`, `vaern routes`,
+//! The command line: `vaern serve`, `vaern admin create`, `vaern admin reset-password`,
+//! `vaern demo`, `vaern routes`,
 //! `vaern simulate-soc`, `vaern token`, `vaern taxii-source`.
 //! Every flag can also be given as a `VAERN_*` environment variable.
 
@@ -115,6 +116,23 @@ impl MailArgs {
 pub enum AdminCommand {
     /// Create a platform administrator.
     Create(CreateAdminArgs),
+    /// Print a one-time password link for an existing account. Managers in the browser
+    /// only get links mailed to the person; this is the operator's way on the host.
+    ResetPassword(ResetPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResetPasswordArgs {
+    /// The account's e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// Public URL the printed link starts with.
+    #[arg(
+        long,
+        env = "VAERN_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_url: String,
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +161,9 @@ pub async fn execute(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => serve(cli.data_dir, args).await,
         Command::Admin(AdminCommand::Create(args)) => create_admin(cli.data_dir, args).await,
+        Command::Admin(AdminCommand::ResetPassword(args)) => {
+            reset_password(cli.data_dir, args).await
+        }
         Command::Demo => demo(cli.data_dir).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(cli.data_dir).await,
         Command::Token(command) => token(cli.data_dir, command).await,
@@ -242,6 +263,39 @@ async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), St
     println!(
         "Created administrator #{user} in {}. A second factor is enrolled at the first sign-in.",
         org.name
+    );
+    Ok(())
+}
+
+async fn reset_password(data_dir: PathBuf, args: ResetPasswordArgs) -> Result<(), String> {
+    let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
+    let (user_id, issued) =
+        management::operator_link(&db, &args.email)
+            .await
+            .map_err(|e| match e {
+                vaern_core::CoreError::Invalid { field: "email", .. } => {
+                    format!("no account with the address {:?}", args.email)
+                }
+                vaern_core::CoreError::Invalid { field: "user", .. } => {
+                    "the account is disabled: re-enable it first".to_string()
+                }
+                other => other.to_string(),
+            })?;
+    AuditLog::new(db.clone(), &data_dir)
+        .note(
+            Entry::new(Actor::nobody(), action::LINK_ISSUE)
+                .subject(Subject::user(user_id, issued.org_id))
+                .address("command line")
+                .detail(issued.purpose.as_str()),
+        )
+        .await;
+    println!(
+        "A one-time {} link for account #{user_id}. It works once, for {} hours, and ends \
+         earlier links; pass it on only to the person:\n{}{}",
+        issued.purpose.as_str().replace('_', " "),
+        links::LIFETIME_SECS / 3600,
+        args.public_url.trim_end_matches('/'),
+        links::path(&issued.token)
     );
     Ok(())
 }

@@ -29,6 +29,9 @@ pub struct PersonView {
     pub sessions: i64,
     /// The viewer may invite, reset, disable and re-enable this account.
     pub manageable: bool,
+    /// The viewer may ask for a new link: a shown invitation while the account was never
+    /// active, else a reset mailed to the person (only with mail set up).
+    pub can_new_link: bool,
 }
 
 /// The people page.
@@ -40,6 +43,7 @@ pub struct People {
     pub people: Vec<PersonView>,
     /// Admins may also grant every role, reset second factors and end sessions.
     pub is_admin: bool,
+    pub mail_configured: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -61,6 +65,7 @@ pub async fn load_people(org: Option<String>) -> Result<People, AppError> {
         return Err(AppError::NotFound);
     }
     let is_admin = policy::require_admin(&viewer).is_ok();
+    let mail_configured = backend.mailer.is_configured();
     let selected = match org.filter(|code| !code.is_empty()) {
         Some(code) => Some(
             orgs.iter()
@@ -80,9 +85,13 @@ pub async fn load_people(org: Option<String>) -> Result<People, AppError> {
                 role,
                 org_admin: p.org_admin,
             };
+            let manageable =
+                policy::can_manage_account(&viewer, subject) && viewer.user_id != Some(p.id);
             Ok(PersonView {
-                manageable: policy::can_manage_account(&viewer, subject)
-                    && viewer.user_id != Some(p.id),
+                manageable,
+                can_new_link: manageable
+                    && p.status != "disabled"
+                    && (mail_configured || !p.ever_active),
                 id: p.id.0,
                 name: p.name,
                 email: p.email,
@@ -107,15 +116,18 @@ pub async fn load_people(org: Option<String>) -> Result<People, AppError> {
             .collect(),
         people,
         is_admin,
+        mail_configured,
     })
 }
 
-/// A link just issued, for the issuer to pass on.
+/// A link just issued: for an invitation, the link for the issuer to pass on; for an
+/// account that has been active, only whether it was mailed to the person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedLink {
     pub name: String,
-    pub link: String,
-    /// Whether it was also mailed.
+    /// `None` when the link may only be mailed (`Delivery::MailOnly`).
+    pub link: Option<String>,
+    /// Whether it was mailed to the person.
     pub mailed: bool,
 }
 
@@ -176,12 +188,13 @@ pub async fn invite(
     .unwrap_or(false);
     Ok(IssuedLink {
         name: name.trim().to_string(),
-        link: crate::mail::link_url(&backend, &invited.token),
+        link: Some(crate::mail::link_url(&backend, &invited.token)),
         mailed,
     })
 }
 
-/// A new invitation or reset link for an account (the earlier one stops working).
+/// A new invitation or reset link for an account (the earlier one stops working). A
+/// reset link for an account that has been active is only mailed, never returned here.
 #[server(prefix = "/rpc", endpoint = "new_link")]
 pub async fn new_link(user: i64) -> Result<IssuedLink, AppError> {
     use crate::request;
@@ -189,20 +202,30 @@ pub async fn new_link(user: i64) -> Result<IssuedLink, AppError> {
 
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let (purpose, token, org) = management::issue_link(&backend.db, &viewer, UserId(user)).await?;
+    let issued = management::issue_link(
+        &backend.db,
+        &viewer,
+        UserId(user),
+        backend.mailer.is_configured(),
+    )
+    .await?;
     request::audit(
         Entry::new(Actor::of(&viewer), action::LINK_ISSUE)
-            .subject(Subject::user(UserId(user), org))
-            .detail(purpose.as_str()),
+            .subject(Subject::user(UserId(user), issued.org_id))
+            .detail(issued.purpose.as_str()),
     )
     .await;
-    let mailed = crate::mail::send_link(&backend, UserId(user), purpose, &token)
+    let mailed = crate::mail::send_link(&backend, UserId(user), issued.purpose, &issued.token)
         .await
         .inspect_err(|err| tracing::error!(%err, "sending a link"))
         .unwrap_or(false);
+    let link = match issued.delivery {
+        management::Delivery::Shown => Some(crate::mail::link_url(&backend, &issued.token)),
+        management::Delivery::MailOnly => None,
+    };
     Ok(IssuedLink {
         name: accounts::contact(&backend.db, UserId(user)).await?.name,
-        link: crate::mail::link_url(&backend, &token),
+        link,
         mailed,
     })
 }

@@ -142,18 +142,34 @@ fn OrgRequirement(
 #[component]
 fn LinkResult(issued: IssuedLink, intro: String) -> impl IntoView {
     let locale = use_locale();
+    let Some(link) = issued.link else {
+        // A reset link for an account that has been active only ever goes by mail.
+        return Either::Left(if issued.mailed {
+            view! {
+                <div class="message success" role="status">
+                    <p>{td_string!(locale, reset_link_mailed, name = issued.name.as_str()).to_string()}</p>
+                </div>
+            }
+        } else {
+            view! {
+                <div class="message error" role="alert">
+                    <p>{td_string!(locale, reset_link_not_mailed, name = issued.name.as_str()).to_string()}</p>
+                </div>
+            }
+        });
+    };
     let mail_note = if issued.mailed {
         td_string!(locale, invite_mailed)
     } else {
         td_string!(locale, invite_not_mailed)
     };
-    view! {
+    Either::Right(view! {
         <div class="message success" role="status">
             <p>{intro}</p>
-            <p><code class="link" translate="no">{issued.link}</code></p>
+            <p><code class="link" translate="no">{link}</code></p>
             <p>{mail_note}</p>
         </div>
-    }
+    })
 }
 
 #[component]
@@ -236,7 +252,7 @@ fn IssuedLinkNote(action: ServerAction<NewLink>) -> impl IntoView {
     let locale = use_locale();
     let _ = action;
     let issued = flash::output::<IssuedLink>(<NewLink as ServerFn>::PATH).map(|issued| {
-        let intro = format!("{} {}", issued.name, td_string!(locale, link_issued));
+        let intro = format!("{} – {}", issued.name, td_string!(locale, link_issued));
         view! { <LinkResult issued intro /> }
     });
     view! {
@@ -268,6 +284,11 @@ fn status_name(locale: Locale, status: &str) -> String {
 fn PeopleTable(people: People, actions: Actions) -> impl IntoView {
     let locale = use_locale();
     let is_admin = people.is_admin;
+    let links_note = if people.mail_configured {
+        td_string!(locale, people_mail_only_note)
+    } else {
+        td_string!(locale, people_no_mail_note)
+    };
     let errors = view! {
         <ErrorMessage path={<SetDisabled as ServerFn>::PATH} />
         <ErrorMessage path={<ResetSecondFactor as ServerFn>::PATH} />
@@ -285,6 +306,7 @@ fn PeopleTable(people: People, actions: Actions) -> impl IntoView {
     Either::Right(view! {
         <section aria-labelledby="people-list">
             <h2 id="people-list">{td_string!(locale, people_list_title)}</h2>
+            <p>{links_note}</p>
             {errors}
             <ScrollTable label=td_string!(locale, people_list_title)>
                 <table>
@@ -328,7 +350,8 @@ fn PersonRow(person: PersonView, is_admin: bool, actions: Actions) -> impl IntoV
     let toggle_label = label(&toggle_text);
     let manage = person.manageable.then(|| {
         view! {
-            {(!disabled)
+            {person
+                .can_new_link
                 .then(|| {
                     view! {
                         <Form action=actions.new_link class="inline-form">

@@ -104,6 +104,8 @@ pub struct Person {
     pub status: String,
     pub second_factor: bool,
     pub sessions: i64,
+    /// Has ever chosen a password: new links for this account are only mailed.
+    pub ever_active: bool,
 }
 
 /// The people the viewer may manage the organisation of: everyone for admins (or one
@@ -119,7 +121,8 @@ pub async fn people(db: &Db, viewer: &Viewer, org: Option<OrgId>) -> CoreResult<
     let rows = sqlx::query_as::<_, Person>(
         "select u.id, u.name, u.email, u.org_id, o.name as org_name, u.platform_role, \
          u.org_admin, u.status, u.totp_secret is not null as second_factor, \
-         (select count(*) from user_sessions s where s.user_id = u.id) as sessions \
+         (select count(*) from user_sessions s where s.user_id = u.id) as sessions, \
+         (u.password_hash is not null or u.status = 'active') as ever_active \
          from users u join organisations o on o.id = u.org_id \
          where $1 is null or u.org_id = $1 order by o.name, u.name, u.id",
     )
@@ -136,6 +139,12 @@ struct SubjectRow {
     org_admin: bool,
     status: String,
     password_hash: Option<String>,
+}
+
+/// Whether the person has ever chosen a password (an invitation redeemed, or an account
+/// created with one); disabling and re-enabling does not change it.
+fn ever_active(status: &str, password_hash: Option<&str>) -> bool {
+    password_hash.is_some() || status == UserStatus::Active.as_str()
 }
 
 /// Loads the account and checks that the viewer may manage it.
@@ -159,23 +168,91 @@ async fn managed(db: &Db, viewer: &Viewer, user_id: UserId) -> CoreResult<Subjec
     Ok(row)
 }
 
+/// How a newly issued link may reach its person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The account has been active: the link goes by mail to the account's own address
+    /// only and is never shown or returned to anyone, so that no manager can sign in as
+    /// the person (a link never passes the second factor, but not everyone has one).
+    MailOnly,
+    /// An invitation never redeemed: the issuer may pass the link on (and it is mailed
+    /// where mail is configured).
+    Shown,
+}
+
+/// A link just issued by a manager.
+#[derive(Debug, Clone)]
+pub struct IssuedLink {
+    pub purpose: Purpose,
+    pub token: String,
+    pub delivery: Delivery,
+    pub org_id: OrgId,
+}
+
 /// Issues a new link for the account: an invitation while it is invited, else a
-/// password reset. Returns the purpose and the token (shown once).
+/// password reset. An account that has ever been active gets a link only when it can be
+/// mailed (`mail_configured`), and then only by mail; without mail that is refused
+/// (`user` / `mail_only`) before any link exists, and the operator resets the password
+/// on the host instead (`operator_link`).
 pub async fn issue_link(
     db: &Db,
     viewer: &Viewer,
     user_id: UserId,
-) -> CoreResult<(Purpose, String, OrgId)> {
+    mail_configured: bool,
+) -> CoreResult<IssuedLink> {
     let row = managed(db, viewer, user_id).await?;
-    let purpose = if row.status == UserStatus::Disabled.as_str() {
+    if row.status == UserStatus::Disabled.as_str() {
         return Err(CoreError::invalid("user", "disabled"));
-    } else if row.status == UserStatus::Invited.as_str() {
-        Purpose::Invitation
+    }
+    let (purpose, delivery) = if ever_active(&row.status, row.password_hash.as_deref()) {
+        if !mail_configured {
+            return Err(CoreError::invalid("user", "mail_only"));
+        }
+        (Purpose::PasswordReset, Delivery::MailOnly)
     } else {
-        Purpose::PasswordReset
+        (Purpose::Invitation, Delivery::Shown)
     };
     let token = links::issue(db, user_id, purpose, viewer.user_id).await?;
-    Ok((purpose, token, row.org_id))
+    Ok(IssuedLink {
+        purpose,
+        token,
+        delivery,
+        org_id: row.org_id,
+    })
+}
+
+/// The operator's reset on the host (`vaern admin reset-password`): a link for the
+/// account with this address, printed to whoever runs the command. An account never
+/// activated gets a fresh invitation instead. Refusals: `email` / `unknown` (no such
+/// account) and `user` / `disabled`.
+pub async fn operator_link(db: &Db, email: &str) -> CoreResult<(UserId, IssuedLink)> {
+    let email = normalise_email(email)?;
+    let (user_id, status, password_hash, org_id) =
+        sqlx::query_as::<_, (UserId, String, Option<String>, OrgId)>(
+            "select id, status, password_hash, org_id from users where email = $1",
+        )
+        .bind(&email)
+        .fetch_optional(db)
+        .await?
+        .ok_or(CoreError::invalid("email", "unknown"))?;
+    if status == UserStatus::Disabled.as_str() {
+        return Err(CoreError::invalid("user", "disabled"));
+    }
+    let purpose = if ever_active(&status, password_hash.as_deref()) {
+        Purpose::PasswordReset
+    } else {
+        Purpose::Invitation
+    };
+    let token = links::issue(db, user_id, purpose, None).await?;
+    Ok((
+        user_id,
+        IssuedLink {
+            purpose,
+            token,
+            delivery: Delivery::Shown,
+            org_id,
+        },
+    ))
 }
 
 /// A change to an existing account: its name, and (admins only) its platform role and

@@ -1545,3 +1545,104 @@ async fn proving_another_persons_password_in_a_signed_in_browser_signs_the_first
         "the admin's session does not carry on under the analyst's sign-in"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_for_an_account_that_was_ever_active_is_only_mailed_to_its_own_address_never_shown()
+{
+    let app = spawn_app_with(Options::with_mail()).await;
+    let (chief, _, _) = app
+        .signed_in_with_second_factor("751", "chef@aarhus.dk", PlatformRole::Member, true)
+        .await;
+    let (_, member) = app
+        .signed_in("751", "anne@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let res = app
+        .rpc(&chief, "new_link", &[("user", &member.0.to_string())])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("/link/"), "the issuer never sees it: {body}");
+    let issued: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(issued["mailed"], true);
+    assert!(issued["link"].is_null(), "{body}");
+    let mail = app.newest_mail();
+    assert!(mail.contains("To: anne@aarhus.dk"), "{mail}");
+    assert_eq!(link_token(&mail).len(), 43);
+
+    // A disabled and re-enabled account has still been active.
+    for disabled in ["true", "false"] {
+        let res = app
+            .rpc(
+                &chief,
+                "set_disabled",
+                &[("user", &member.0.to_string()), ("disabled", disabled)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app
+        .rpc(&chief, "new_link", &[("user", &member.0.to_string())])
+        .await;
+    assert!(!res.text().await.unwrap().contains("/link/"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_mail_managers_get_links_only_for_invitations_never_redeemed() {
+    let app = spawn_app().await;
+    let (admin, _, _) = app
+        .signed_in_with_second_factor("751", "admin@aarhus.dk", PlatformRole::Admin, false)
+        .await;
+    let (_, analyst, _) = app
+        .signed_in_with_second_factor("751", "ane@aarhus.dk", PlatformRole::Analyst, false)
+        .await;
+    let links_of = |user: UserId| {
+        sqlx::query_scalar::<_, i64>("select count(*) from account_links where user_id = $1")
+            .bind(user)
+            .fetch_one(&app.db)
+    };
+    let before = links_of(analyst).await.unwrap();
+    // Resetting the second factor first changes nothing: the link is still refused.
+    let res = app
+        .rpc(
+            &admin,
+            "reset_second_factor",
+            &[("user", &analyst.0.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_invalid(
+        app.rpc(&admin, "new_link", &[("user", &analyst.0.to_string())])
+            .await,
+        "user",
+        "mail_only",
+    )
+    .await;
+    assert_eq!(links_of(analyst).await.unwrap(), before, "no link issued");
+
+    let (invited, first) = app
+        .invite_directly("mette@aarhus.dk", "Mette Lund", PlatformRole::Member)
+        .await;
+    let res = app
+        .rpc(&admin, "new_link", &[("user", &invited.0.to_string())])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let issued = json(res).await;
+    assert_eq!(issued["mailed"], false);
+    let shown = link_token(issued["link"].as_str().unwrap());
+    assert_invalid(
+        app.use_link(&browser(), &first, GOOD_PASSWORD).await,
+        "link",
+        "used",
+    )
+    .await;
+    let res = app.use_link(&browser(), &shown, GOOD_PASSWORD).await;
+    assert_eq!(location(&res).as_deref(), Some("/"));
+    // Once redeemed, the account is active: no more shown links.
+    assert_invalid(
+        app.rpc(&admin, "new_link", &[("user", &invited.0.to_string())])
+            .await,
+        "user",
+        "mail_only",
+    )
+    .await;
+}

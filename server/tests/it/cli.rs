@@ -82,3 +82,66 @@ async fn demo_prints_each_password_and_the_second_factor_of_those_who_need_one()
     // Members have no second factor, so no secret is printed for them.
     assert_eq!(stdout.matches("TOTP secret").count(), 3, "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_reset_password_prints_a_working_reset_link_for_an_existing_account_and_audits_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = vaern(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ane@kl.dk",
+            "--name",
+            "Ane Holm",
+            "--org",
+            "kl",
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    let db = vaern_core::db::open(dir.path()).await.unwrap();
+    let invitation = link_token(&stdout);
+    vaern_core::accounts::links::redeem(&db, &invitation, "violet harbour lantern")
+        .await
+        .unwrap();
+    drop(db);
+
+    let (ok, stdout, stderr) = vaern(
+        dir.path(),
+        &[
+            "admin",
+            "reset-password",
+            "--email",
+            "Ane@KL.dk",
+            "--public-url",
+            "https://vaern.example.dk",
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("https://vaern.example.dk/link/"),
+        "{stdout}"
+    );
+    let db = vaern_core::db::open(dir.path()).await.unwrap();
+    let info = links::inspect(&db, &link_token(&stdout)).await.unwrap();
+    assert_eq!(info.purpose, Purpose::PasswordReset);
+    assert_eq!(info.email, "ane@kl.dk");
+    let audited: Vec<(String, String)> = sqlx::query_as(
+        "select action, coalesce(detail, '') from audit_log order by id desc limit 1",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [("link_issue".to_string(), "password_reset".to_string())]
+    );
+
+    let (ok, _, stderr) = vaern(
+        dir.path(),
+        &["admin", "reset-password", "--email", "nobody@kl.dk"],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("no account"), "{stderr}");
+}
