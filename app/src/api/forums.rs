@@ -51,6 +51,8 @@ pub struct ForumView {
 pub struct RecipientsView {
     pub orgs: Vec<String>,
     pub users: Vec<String>,
+    /// Named RED participants alone read it; their names are withheld (Chatham House).
+    pub participants_only: bool,
 }
 
 /// A post on a thread page.
@@ -219,6 +221,7 @@ mod server {
         RecipientsView {
             orgs: r.orgs,
             users: r.users,
+            participants_only: r.participants_only,
         }
     }
 

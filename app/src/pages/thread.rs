@@ -5,8 +5,8 @@
 
 use crate::api::forums::{
     DeletePost, EditPost, EditPostView, HistoryView, ModerateThread, MoveThread, PostEntry,
-    PostReply, RemovePost, ThreadPageView, WatchThread, load_post_edit, load_post_history,
-    load_thread,
+    PostReply, RecipientsView, RemovePost, ThreadPageView, WatchThread, load_post_edit,
+    load_post_history, load_thread,
 };
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
@@ -120,7 +120,7 @@ fn ThreadParts(mut thread: ThreadPageView, actions: ThreadActions) -> impl IntoV
             {thread.locked.then(|| view! { " " <span class="badge">{td_string!(locale, forum_locked)}</span> })}
             {thread.chatham_house.then(|| view! { " " <span class="badge">{td_string!(locale, forum_chatham_badge)}</span> })}
         </p>
-        <Recipients orgs=thread.recipients.orgs.clone() users=thread.recipients.users.clone() />
+        <Recipients recipients=thread.recipients.clone() />
         {thread.chatham_house.then(|| view! { <p class="hint">{td_string!(locale, thread_chatham_note)}</p> })}
         <WatchForm thread_id watching=thread.watching action=actions.watch />
         {can_moderate.then(|| view! { <ModerationPanel thread=thread.clone() actions /> })}
@@ -138,9 +138,17 @@ fn ThreadParts(mut thread: ThreadPageView, actions: ThreadActions) -> impl IntoV
 }
 
 #[component]
-fn Recipients(orgs: Vec<String>, users: Vec<String>) -> impl IntoView {
+fn Recipients(recipients: RecipientsView) -> impl IntoView {
     let locale = use_locale();
+    let RecipientsView {
+        orgs,
+        users,
+        participants_only,
+    } = recipients;
     view! {
+        {participants_only.then(|| view! {
+            <p class="recipients">{td_string!(locale, thread_recipient_participants)}</p>
+        })}
         {(!orgs.is_empty()).then(|| view! {
             <p class="recipients">{td_string!(locale, thread_recipient_orgs)} " " {orgs.join(", ")}</p>
         })}
@@ -274,7 +282,7 @@ fn PostArticle(
                     </a>
                 })}
             </header>
-            <Recipients orgs=post.recipients.orgs users=post.recipients.users />
+            <Recipients recipients=post.recipients />
             {quoted}
             {body}
             <footer class="post-actions">

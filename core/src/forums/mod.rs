@@ -53,6 +53,26 @@ pub struct Author {
 pub struct Recipients {
     pub orgs: Vec<String>,
     pub users: Vec<String>,
+    /// RED people were named but are not shown (`users` is empty): in a Chatham House
+    /// thread, to whoever may not know its authors.
+    pub participants_only: bool,
+}
+
+impl Recipients {
+    /// The list as a reader of a thread may see it. In a Chatham House thread, a RED
+    /// list names everyone who may read the item but its author, so (with the members
+    /// the composer offers, or another item's list) it names the author and the replier
+    /// by elimination: there only moderators and owners see the names, and everyone else
+    /// learns that named participants alone read it, without names or a count.
+    /// Organisations of AMBER+STRICT stay listed: the reader needs them to keep the
+    /// label, and a list of organisations names no person.
+    fn as_seen(mut self, names_withheld: bool) -> Self {
+        if names_withheld && !self.users.is_empty() {
+            self.users.clear();
+            self.participants_only = true;
+        }
+        self
+    }
 }
 
 /// The group a forum belongs to.
@@ -708,11 +728,13 @@ pub async fn thread_page(
         users: of_thread.users,
     };
 
+    let names_withheld =
+        thread.chatham_house && !sees_chatham_house_authors(viewer, thread.group_id);
     let mut posts = Vec::with_capacity(rows.len());
     for r in rows {
         let recipients = of_posts
             .remove(&r.id)
-            .map(|of_post| of_post.names)
+            .map(|of_post| of_post.names.as_seen(names_withheld))
             .unwrap_or_default();
         let state = if r.removed_at.is_some() {
             PostState::Removed {
@@ -759,7 +781,7 @@ pub async fn thread_page(
         id: thread.id,
         title: thread.title,
         tlp: thread.tlp,
-        recipients: of_thread.names,
+        recipients: of_thread.names.as_seen(names_withheld),
         chatham_house: thread.chatham_house,
         pinned: thread.pinned_at.is_some(),
         locked: thread.locked_at.is_some(),

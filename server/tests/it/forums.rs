@@ -1160,6 +1160,49 @@ async fn a_chatham_house_thread_names_its_authors_to_moderators_alone() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn red_recipient_lists_in_a_chatham_house_thread_name_nobody_but_to_its_moderators() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let named = [
+        user_box(cast.colleague.id),
+        user_box(cast.other.id),
+        user_box(cast.moderator.id),
+    ];
+    let mut form = vec![("tlp", "red"), ("chatham_house", "on")];
+    form.extend(named.iter().map(|n| (n.as_str(), "on")));
+    let (thread, _) = start(&app, &cast.author, "Rødt og anonymt", "Vi blev ramt", &form).await;
+    // The reply inherits the thread's people: the author and the others, not the replier.
+    let answer = reply(&app, &cast.other, thread, "Også os", &[]).await;
+
+    // A named participant who does not moderate: no list names anyone, so nobody is
+    // the author or the replier by elimination, and nothing counts them either.
+    let view = thread_view(&app, &cast.colleague.client, thread).await;
+    assert_eq!(post_in(&view, answer)["tlp"], "red");
+    for item in [&view, &post_in(&view, answer)] {
+        let recipients = &item["recipients"];
+        assert_eq!(recipients["users"], serde_json::json!([]), "{recipients}");
+        assert_eq!(recipients["participants_only"], true, "{recipients}");
+    }
+    let posts = view["posts"].to_string();
+    for secret in [cast.author.name, cast.other.name] {
+        assert!(!posts.contains(secret), "posts name {secret}: {posts}");
+    }
+    let (_, html) = page_status(&app, &cast.colleague.client, &format!("/threads/{thread}")).await;
+    assert!(
+        !html.contains(&format!("{}, {}", cast.author.name, cast.colleague.name)),
+        "the page lists the reply's recipients"
+    );
+
+    // The moderator sees who was named.
+    let view = thread_view(&app, &cast.moderator.client, thread).await;
+    assert_eq!(
+        post_in(&view, answer)["recipients"]["users"],
+        serde_json::json!([cast.author.name, cast.colleague.name, cast.moderator.name])
+    );
+    assert_eq!(view["recipients"]["participants_only"], false);
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Mentions and 5. watching
 // ---------------------------------------------------------------------------------------
