@@ -66,7 +66,7 @@ impl Recipients {
     /// learns that named participants alone read it, without names or a count.
     /// Organisations of AMBER+STRICT stay listed: the reader needs them to keep the
     /// label, and a list of organisations names no person.
-    fn as_seen(mut self, names_withheld: bool) -> Self {
+    fn seen_by_reader(mut self, names_withheld: bool) -> Self {
         if names_withheld && !self.users.is_empty() {
             self.users.clear();
             self.participants_only = true;
@@ -734,7 +734,7 @@ pub async fn thread_page(
     for r in rows {
         let recipients = of_posts
             .remove(&r.id)
-            .map(|of_post| of_post.names.as_seen(names_withheld))
+            .map(|of_post| of_post.names.seen_by_reader(names_withheld))
             .unwrap_or_default();
         let state = if r.removed_at.is_some() {
             PostState::Removed {
@@ -781,7 +781,7 @@ pub async fn thread_page(
         id: thread.id,
         title: thread.title,
         tlp: thread.tlp,
-        recipients: of_thread.names.as_seen(names_withheld),
+        recipients: of_thread.names.seen_by_reader(names_withheld),
         chatham_house: thread.chatham_house,
         pinned: thread.pinned_at.is_some(),
         locked: thread.locked_at.is_some(),
