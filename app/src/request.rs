@@ -34,6 +34,11 @@ pub struct RequestContext {
     pub signed_in: Option<SignedIn>,
     pub address: String,
     pub user_agent: String,
+    /// A top-level navigation (`Sec-Fetch-Dest: document`, or a client that sends no
+    /// fetch metadata), not an image, frame, script or `fetch`. A GET changes state
+    /// (read markers, the language) only then, so that a page cannot make its readers'
+    /// browsers change it by embedding a platform URL.
+    pub navigation: bool,
 }
 
 pub fn backend() -> Result<Backend, AppError> {
@@ -59,6 +64,11 @@ pub fn context() -> Result<RequestContext, AppError> {
             tracing::error!("BUG: request context missing");
             AppError::Internal
         })
+}
+
+/// Whether this request is a top-level navigation (see [`RequestContext::navigation`]).
+pub fn is_navigation() -> Result<bool, AppError> {
+    Ok(context()?.navigation)
 }
 
 /// The signed-in person, or `Unauthenticated`.

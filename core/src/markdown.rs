@@ -11,8 +11,19 @@
 //!    far more HTML than the source suggests (table and reference amplification).
 //! 3. The HTML is run through an ammonia whitelist as defence in depth: only the tags
 //!    Markdown produces, no `style`/`id`/event handlers, links only to http, https,
-//!    mailto or relative URLs (with `rel="noopener noreferrer nofollow"`), images only
-//!    from the platform itself, and task-list inputs forced to disabled checkboxes.
+//!    mailto or relative URLs (with `rel="noopener noreferrer nofollow"`), no images,
+//!    and task-list inputs forced to disabled checkboxes.
+//!
+//! Images are written as their alt text. An image is a GET the reader's browser makes
+//! by itself, so a post could otherwise make everyone who opens it load any page of the
+//! platform (`/events` streams without end, `/lang/en` switches the language). Images
+//! return when the document library's file route exists, limited to it.
+//!
+//! Each task-list checkbox is wrapped with its item's text in a `<label>`, so that it has
+//! a name (WCAG 4.1.2) in every language without storing a translated word.
+//!
+//! Stored HTML records the renderer version that made it ([`VERSION`]); at start the
+//! server renders again whatever an older version made.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -45,6 +56,11 @@ const TAG_COST: usize = 8;
 
 const FIELD: &str = "body";
 
+/// The version of the rendering rules. Raise it whenever they change what HTML a source
+/// becomes: stored posts and revisions made by an older version are rendered again.
+/// 1: the first renderer. 2: images as alt text, labelled task-list checkboxes.
+pub const VERSION: i64 = 2;
+
 /// A rendered post: the sanitised HTML, stored beside the source.
 pub fn render(source: &str) -> CoreResult<String> {
     if source.trim().is_empty() {
@@ -60,46 +76,76 @@ pub fn render(source: &str) -> CoreResult<String> {
     let mut depth = 0usize;
     let mut links = 0usize;
     let mut budget = 0usize;
+    let mut task_label_open = false;
     for event in Parser::new_ext(source, options) {
         budget += estimated_size(&event);
         if budget > MAX_RENDER_BUDGET {
             return Err(CoreError::invalid(FIELD, "too_long"));
         }
+        if let Event::Start(tag) = &event {
+            if depth >= MAX_DEPTH {
+                return Err(CoreError::invalid(FIELD, "too_deep"));
+            }
+            if matches!(tag, Tag::Link { .. } | Tag::Image { .. }) {
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(CoreError::invalid(FIELD, "too_many_links"));
+                }
+            }
+        }
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if task_label_open && ends_a_task_label(&event) {
+            events.push(Event::InlineHtml("</label>".into()));
+            task_label_open = false;
+        }
         let event = match event {
-            Event::Start(tag) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(CoreError::invalid(FIELD, "too_deep"));
-                }
-                if matches!(tag, Tag::Link { .. } | Tag::Image { .. }) {
-                    links += 1;
-                    if links > MAX_LINKS {
-                        return Err(CoreError::invalid(FIELD, "too_many_links"));
-                    }
-                }
-                match tag {
-                    // An HTML block becomes a paragraph holding its text.
-                    Tag::HtmlBlock => Event::Start(Tag::Paragraph),
-                    other => Event::Start(other),
-                }
-            }
-            Event::End(tag) => {
-                depth = depth.saturating_sub(1);
-                match tag {
-                    TagEnd::HtmlBlock => Event::End(TagEnd::Paragraph),
-                    other => Event::End(other),
-                }
-            }
+            // An image is written as its alt text (the events between start and end).
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => continue,
+            // An HTML block becomes a paragraph holding its text.
+            Event::Start(Tag::HtmlBlock) => Event::Start(Tag::Paragraph),
+            Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::Paragraph),
             // Raw HTML is shown as what was typed, never interpreted.
             Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
+            Event::TaskListMarker(checked) => {
+                events.push(Event::InlineHtml("<label>".into()));
+                task_label_open = true;
+                Event::TaskListMarker(checked)
+            }
             other => other,
         };
         events.push(event);
+    }
+    if task_label_open {
+        events.push(Event::InlineHtml("</label>".into()));
     }
 
     let mut html = String::with_capacity(source.len() + source.len() / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Ok(SANITIZER.clean(&html).to_string())
+}
+
+/// Whether a task item's label must close before `event`: a label holds phrasing
+/// content only, so it ends with the item's first line of inline content.
+fn ends_a_task_label(event: &Event<'_>) -> bool {
+    match event {
+        Event::Start(tag) => !matches!(
+            tag,
+            Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }
+        ),
+        Event::End(tag) => !matches!(
+            tag,
+            TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image
+        ),
+        _ => false,
+    }
 }
 
 /// Roughly how many bytes of HTML an event turns into; only used against
@@ -148,7 +194,6 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         "code",
         "pre",
         "a",
-        "img",
         "table",
         "thead",
         "tbody",
@@ -156,12 +201,12 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         "th",
         "td",
         "input",
+        "label",
     ]
     .into_iter()
     .collect();
     let tag_attributes: HashMap<&'static str, HashSet<&'static str>> = [
         ("a", &["href", "title"][..]),
-        ("img", &["src", "alt", "title"][..]),
         ("ol", &["start"][..]),
         ("code", &["class"][..]),
         ("input", &["type", "checked", "disabled"][..]),
@@ -197,7 +242,6 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
 fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
     let keep = match (element, attribute) {
         ("a", "href") => !has_script_scheme(value),
-        ("img", "src") => is_same_origin_path(value),
         ("code", "class") => is_language_class(value),
         ("ol", "start") => {
             (1..=10).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit())
@@ -255,15 +299,6 @@ fn has_script_scheme(url: &str) -> bool {
                     window == *scheme && (at == 0 || !squeezed[at - 1].is_ascii_alphanumeric())
                 })
         })
-}
-
-/// A path on this platform: `/…`, never `//host` (protocol-relative), never a
-/// backslash (which browsers read as a slash) nor control characters (tabs and
-/// newlines are dropped by URL parsers, turning `/\t/host` into `//host`).
-fn is_same_origin_path(url: &str) -> bool {
-    url.starts_with('/')
-        && !url.starts_with("//")
-        && !url.chars().any(|c| c == '\\' || c.is_control())
 }
 
 /// `language-xxx` as pulldown-cmark writes it for a fenced block's info string.
@@ -379,7 +414,6 @@ mod tests {
     fn allowed_attributes(tag: &str) -> &'static [&'static str] {
         match tag {
             "a" => &["href", "title", "rel"],
-            "img" => &["src", "alt", "title"],
             "ol" => &["start"],
             "code" => &["class"],
             "input" => &["type", "checked", "disabled"],
@@ -392,7 +426,8 @@ mod tests {
         let lower = html.to_ascii_lowercase();
         for literal in [
             "<script", "<iframe", "<svg", "<style", "<math", "<object", "<embed", "<form",
-            "<details", "<meta", "<base", "<link", "<body", "<div", "<!--", "<![cdata", "<x ",
+            "<details", "<meta", "<img", "<base", "<link", "<body", "<div", "<!--", "<![cdata",
+            "<x ",
         ] {
             assert!(
                 !lower.contains(literal),
@@ -432,12 +467,6 @@ mod tests {
                     assert!(
                         matches!(url_scheme(&url), None | Some("http" | "https" | "mailto")),
                         "href {value} in {html:?} (payload {payload:?})"
-                    );
-                }
-                if attr == "src" {
-                    assert!(
-                        is_same_origin_path(value),
-                        "img src {value} in {html:?} (payload {payload:?})"
                     );
                 }
             }
@@ -481,7 +510,6 @@ mod tests {
         "code",
         "pre",
         "a",
-        "img",
         "table",
         "thead",
         "tbody",
@@ -489,6 +517,7 @@ mod tests {
         "th",
         "td",
         "input",
+        "label",
     ];
 
     /// In the spirit of the OWASP XSS filter evasion cheat sheet, plus the
@@ -634,14 +663,38 @@ mod tests {
     }
 
     #[test]
-    fn task_lists_render_as_disabled_checkboxes() {
-        let html = render("- [x] done\n- [ ] todo\n").unwrap();
+    fn task_lists_render_as_disabled_checkboxes_labelled_by_their_text() {
+        let html = render("- [x] done\n- [ ] todo **now**\n").unwrap();
         assert_eq!(
             html,
-            "<ul>\n<li><input disabled=\"\" type=\"checkbox\" checked=\"\">\ndone</li>\n\
-             <li><input disabled=\"\" type=\"checkbox\">\ntodo</li>\n</ul>\n"
+            "<ul>\n<li><label><input disabled=\"\" type=\"checkbox\" checked=\"\">\ndone</label></li>\n\
+             <li><label><input disabled=\"\" type=\"checkbox\">\ntodo <strong>now</strong></label></li>\n</ul>\n"
         );
         assert_safe("task list", &html);
+    }
+
+    #[test]
+    fn a_task_label_ends_before_the_blocks_of_its_item() {
+        for source in [
+            "- [ ] first\n  - [x] nested\n- [ ] last",
+            "- [ ] loose\n\n  second paragraph\n\n- [x] other",
+            "1. [x] numbered\n   > quoted",
+        ] {
+            let html = render(source).unwrap();
+            assert_eq!(
+                html.matches("<label>").count(),
+                html.matches("</label>").count(),
+                "{html}"
+            );
+            for block in ["<ul>", "<p>", "<blockquote>", "<li>"] {
+                let inside = html
+                    .split("<label>")
+                    .skip(1)
+                    .any(|rest| rest.split("</label>").next().unwrap().contains(block));
+                assert!(!inside, "{block} inside a label: {html}");
+            }
+            assert_safe(source, &html);
+        }
     }
 
     #[test]
@@ -698,34 +751,24 @@ mod tests {
     }
 
     #[test]
-    fn platform_images_keep_their_src() {
-        assert_eq!(
-            render("![a cat](/files/x.png \"Cat\")").unwrap(),
-            "<p><img src=\"/files/x.png\" alt=\"a cat\" title=\"Cat\"></p>\n"
-        );
-    }
-
-    #[test]
-    fn external_images_lose_their_src_but_keep_alt() {
+    fn images_are_written_as_their_alt_text_wherever_they_point() {
         for src in [
+            "/events",
+            "/threads/1",
+            "/lang/en",
+            "/files/1",
             "https://evil.example/p.gif",
-            "http://evil.example/p.gif",
             "//evil.example/x.png",
             "data:image/png;base64,iVBORw0KGgo=",
-            "files/x.png",
+            "/\\evil.example/x.png",
         ] {
-            let html = render(&format!("![pixel]({src})")).unwrap();
-            assert_eq!(html, "<p><img alt=\"pixel\"></p>\n", "{src}");
+            let html = render(&format!("Se ![et *lille* billede]({src} \"T\") her")).unwrap();
+            assert_eq!(html, "<p>Se et <em>lille</em> billede her</p>\n", "{src}");
         }
-        // pulldown-cmark percent-encodes a backslash or a tab, which keeps the URL
-        // a local path instead of turning it into `//evil.example`.
+        let html = render("[![logo](/events)](/threads/2)").unwrap();
         assert_eq!(
-            render("![pixel](/\\evil.example/x.png)").unwrap(),
-            "<p><img src=\"/%5Cevil.example/x.png\" alt=\"pixel\"></p>\n"
-        );
-        assert_eq!(
-            render("![pixel](/&#x09;/evil.example/x.png)").unwrap(),
-            "<p><img src=\"/%09/evil.example/x.png\" alt=\"pixel\"></p>\n"
+            html,
+            "<p><a href=\"/threads/2\" rel=\"noopener noreferrer nofollow\">logo</a></p>\n"
         );
     }
 

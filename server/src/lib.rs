@@ -67,6 +67,10 @@ impl Server {
         let db = vaern_core::db::open(&config.data_dir)
             .await
             .map_err(|e| e.to_string())?;
+        // Before the first answer: no page may show HTML an older renderer made.
+        vaern_core::forums::rendering::refresh_stored(&db)
+            .await
+            .map_err(|e| format!("rendering stored posts again: {e}"))?;
 
         let store = SqliteStore::new(db.clone())
             .with_table_name("tower_sessions")

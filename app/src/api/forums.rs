@@ -444,13 +444,18 @@ async fn load_thread_once(
     post: Option<i64>,
     quote: Option<i64>,
 ) -> Result<ThreadPageView, AppError> {
-    use vaern_core::forums::{self, PagePick, PostState, moderation, writing};
+    use vaern_core::forums::{self, PagePick, PostState, ReadMarker, moderation, writing};
     let db = &backend.db;
     let pick = match (post, page) {
         (Some(post), _) => PagePick::Post(post),
         (None, page) => PagePick::Page(page.unwrap_or(1)),
     };
-    let view = forums::thread_page(db, &viewer, id, pick).await?;
+    let marker = if crate::request::is_navigation()? {
+        ReadMarker::Move
+    } else {
+        ReadMarker::Keep
+    };
+    let view = forums::thread_page(db, &viewer, id, pick, marker).await?;
     if view.marked_read
         && let Some(me) = viewer.user_id
     {

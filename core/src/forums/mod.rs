@@ -8,6 +8,7 @@
 //! move a thread up the list.
 
 pub mod moderation;
+pub mod rendering;
 pub mod writing;
 
 mod audience;
@@ -174,6 +175,14 @@ pub enum PagePick {
     Page(i64),
     /// The page holding this post (for links to a post).
     Post(i64),
+}
+
+/// Whether showing a page moves the reader's read marker: only when the person opened
+/// the page themselves, never when another page's image, frame or script loaded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMarker {
+    Move,
+    Keep,
 }
 
 /// A thread's stored facts and its label, as the policy needs them.
@@ -615,6 +624,7 @@ pub async fn thread_page(
     viewer: &Viewer,
     thread_id: i64,
     pick: PagePick,
+    marker: ReadMarker,
 ) -> CoreResult<ThreadView> {
     let user = viewer.user_id.ok_or(CoreError::NotFound)?;
 
@@ -771,6 +781,7 @@ pub async fn thread_page(
     let newest_shown = posts.iter().map(|p| p.id).max();
     let mut marked_read = false;
     if let Some(newest) = newest_shown
+        && marker == ReadMarker::Move
         && last_read.is_none_or(|read| newest > read)
     {
         mark_read_up_to(db, user, thread_id, newest).await?;

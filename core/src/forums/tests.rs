@@ -157,6 +157,7 @@ async fn a_thread_page_takes_as_many_queries_for_a_full_page_as_for_one_post() {
             &f.reader,
             f.short_thread,
             PagePick::Page(1),
+            super::ReadMarker::Move,
         ))
         .await;
     let (long, long_queries) = f
@@ -166,6 +167,7 @@ async fn a_thread_page_takes_as_many_queries_for_a_full_page_as_for_one_post() {
             &f.reader,
             f.long_thread,
             PagePick::Page(1),
+            super::ReadMarker::Move,
         ))
         .await;
     let (short, long) = (short.expect("short"), long.expect("long"));
@@ -201,6 +203,7 @@ async fn a_thread_page_takes_as_many_queries_for_a_full_page_as_for_one_post() {
             &f.reader,
             f.long_thread,
             PagePick::Post(last),
+            super::ReadMarker::Move,
         ))
         .await;
     let second = second.expect("page 2");
@@ -214,6 +217,7 @@ async fn a_thread_page_takes_as_many_queries_for_a_full_page_as_for_one_post() {
             &f.reader,
             f.long_thread,
             PagePick::Page(2),
+            super::ReadMarker::Move,
         ))
         .await;
     assert_eq!(queries, 3, "nothing new: the marker stays");
@@ -239,6 +243,7 @@ async fn a_hidden_thread_costs_and_answers_exactly_what_a_missing_one_does() {
             &f.outsider,
             f.long_thread,
             PagePick::Page(1),
+            super::ReadMarker::Move,
         ))
         .await;
     let (missing, missing_queries) = f
@@ -248,6 +253,7 @@ async fn a_hidden_thread_costs_and_answers_exactly_what_a_missing_one_does() {
             &f.outsider,
             987_654,
             PagePick::Page(1),
+            super::ReadMarker::Move,
         ))
         .await;
     assert!(matches!(hidden, Err(CoreError::NotFound)), "{hidden:?}");
@@ -316,4 +322,54 @@ async fn a_forum_page_takes_as_many_queries_for_a_full_page_as_for_one_thread() 
     let hidden = hidden.expect("outsider's list");
     assert!(hidden.threads.is_empty());
     assert_eq!((hidden.pages, queries), (1, 2));
+}
+
+#[tokio::test]
+async fn posts_and_revisions_an_older_renderer_made_are_rendered_again_once() {
+    let f = forum().await;
+    let old = "<p><img src=\"/events\" alt=\"x\"></p>\n";
+    let (post_id,): (i64,) =
+        sqlx::query_as("select id from forum_posts where thread_id = $1 order by id limit 1")
+            .bind(f.short_thread)
+            .fetch_one(&f.db)
+            .await
+            .expect("post");
+    sqlx::query(
+        "update forum_posts set body_source = '![x](/events) - [ ] todo', body_html = $1, \
+         rendered_with = 1 where id = $2",
+    )
+    .bind(old)
+    .bind(post_id)
+    .execute(&f.db)
+    .await
+    .expect("made old");
+    sqlx::query(
+        "insert into post_revisions (post_id, tlp, body_source, body_html, rendered_with, \
+         written_at) values ($1, 'amber+strict', '![y](/lang/en)', $2, 1, 0)",
+    )
+    .bind(post_id)
+    .bind(old)
+    .execute(&f.db)
+    .await
+    .expect("old revision");
+
+    assert_eq!(super::rendering::refresh_stored(&f.db).await.unwrap(), 2);
+    let post: (String, i64) =
+        sqlx::query_as("select body_html, rendered_with from forum_posts where id = $1")
+            .bind(post_id)
+            .fetch_one(&f.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        post,
+        ("<p>x - [ ] todo</p>\n".into(), crate::markdown::VERSION)
+    );
+    let revision: String =
+        sqlx::query_scalar("select body_html from post_revisions where post_id = $1")
+            .bind(post_id)
+            .fetch_one(&f.db)
+            .await
+            .unwrap();
+    assert_eq!(revision, "<p>y</p>\n");
+    assert_eq!(super::rendering::refresh_stored(&f.db).await.unwrap(), 0);
 }

@@ -127,7 +127,8 @@ struct PostInsert<'a> {
 async fn insert_post(tx: &mut Tx<'_>, post: PostInsert<'_>) -> CoreResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "insert into forum_posts (thread_id, group_id, author_id, tlp, body_source, body_html, \
-         quoted_post_id, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+         rendered_with, quoted_post_id, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         returning id",
     )
     .bind(post.thread_id)
     .bind(post.label.group_id)
@@ -135,6 +136,7 @@ async fn insert_post(tx: &mut Tx<'_>, post: PostInsert<'_>) -> CoreResult<i64> {
     .bind(post.label.tlp)
     .bind(post.source)
     .bind(post.html)
+    .bind(markdown::VERSION)
     .bind(post.quoted_post_id)
     .bind(post.now)
     .fetch_one(&mut **tx)
@@ -514,29 +516,32 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
 
     let now = clock::now();
     let mut tx = db.begin().await?;
-    let written_at: (i64, Option<i64>, String, String) = sqlx::query_as(
-        "select created_at, edited_at, body_source, body_html from forum_posts where id = $1",
+    let written_at: (i64, Option<i64>, String, String, i64) = sqlx::query_as(
+        "select created_at, edited_at, body_source, body_html, rendered_with from forum_posts \
+         where id = $1",
     )
     .bind(post.id)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
-        "insert into post_revisions (post_id, tlp, body_source, body_html, written_at) \
-         values ($1, $2, $3, $4, $5)",
+        "insert into post_revisions (post_id, tlp, body_source, body_html, rendered_with, \
+         written_at) values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(post.id)
     .bind(post.tlp)
     .bind(&written_at.2)
     .bind(&written_at.3)
+    .bind(written_at.4)
     .bind(written_at.1.unwrap_or(written_at.0))
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "update forum_posts set body_source = $1, body_html = $2, tlp = $3, edited_at = $4 \
-         where id = $5",
+        "update forum_posts set body_source = $1, body_html = $2, rendered_with = $3, tlp = $4, \
+         edited_at = $5 where id = $6",
     )
     .bind(&edit.body)
     .bind(&html)
+    .bind(markdown::VERSION)
     .bind(tlp)
     .bind(now)
     .bind(post.id)

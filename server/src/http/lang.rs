@@ -24,6 +24,11 @@ pub async fn switch(
     let Some(locale) = app::locale::parse(&code) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let back = local_path(back.next);
+    // Only a link the person follows switches; an `<img>` or `fetch` of it changes nothing.
+    if !context.as_ref().is_some_and(|Extension(c)| c.navigation) {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    }
     // Mail to a signed-in person follows the language they read the platform in.
     if let Some(user_id) = context
         .as_ref()
@@ -46,10 +51,7 @@ pub async fn switch(
     );
     (
         StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, local_path(back.next)),
-            (header::SET_COOKIE, cookie),
-        ],
+        [(header::LOCATION, back), (header::SET_COOKIE, cookie)],
     )
         .into_response()
 }

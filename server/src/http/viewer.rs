@@ -32,12 +32,23 @@ pub async fn attach(
     } else {
         resume(&state, &session).await
     };
+    let navigation = is_navigation(req.headers());
     req.extensions_mut().insert(RequestContext {
         signed_in,
         address,
         user_agent,
+        navigation,
     });
     next.run(req).await
+}
+
+/// A top-level navigation: `Sec-Fetch-Dest: document`, or no fetch metadata at all
+/// (older browsers, command-line clients). Anything else (`image`, `iframe`, `empty` for
+/// `fetch`, ...) is a resource a page asked for.
+pub fn is_navigation(headers: &http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-dest")
+        .is_none_or(|dest| dest.as_bytes().eq_ignore_ascii_case(b"document"))
 }
 
 async fn resume(state: &AppState, session: &Session) -> Option<sessions::SignedIn> {

@@ -1422,6 +1422,43 @@ async fn a_thread_is_unread_until_opened_and_again_after_a_reply_which_is_marked
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_loaded_as_an_image_frame_or_fetch_is_not_marked_read() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (thread, _) = start(&app, &cast.author, "Ulæst", "Nyt", &[]).await;
+    let unread = |forum: Value| entry(&forum, thread).unwrap()["unread"].clone();
+    for dest in ["image", "iframe", "empty"] {
+        let res = cast
+            .other
+            .client
+            .get(format!("{}/threads/{thread}", app.url))
+            .header("sec-fetch-dest", dest)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            unread(forum_view(&app, &cast.other.client, SLUG).await),
+            true,
+            "{dest}"
+        );
+    }
+    let res = cast
+        .other
+        .client
+        .get(format!("{}/threads/{thread}", app.url))
+        .header("sec-fetch-dest", "document")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        unread(forum_view(&app, &cast.other.client, SLUG).await),
+        false
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_marks_what_was_new_before_opening_it_read_the_notification() {
     // Opening a thread marks it and its notifications read; the page must come from the
     // view before that mark (every loader in the request sees the same view).

@@ -169,6 +169,58 @@ async fn the_language_link_sets_the_cookie_and_stays_on_the_site() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_link_changes_nothing_when_loaded_as_an_image_frame_or_fetch() {
+    let app = spawn_app().await;
+    for dest in ["image", "iframe", "empty", "script"] {
+        let res = browser()
+            .get(format!("{}/lang/en?next=/sign-in", app.url))
+            .header("sec-fetch-dest", dest)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{dest}");
+        assert!(res.headers().get("set-cookie").is_none(), "{dest}");
+    }
+    for dest in [Some("document"), None] {
+        let mut req = browser().get(format!("{}/lang/en?next=/sign-in", app.url));
+        if let Some(dest) = dest {
+            req = req.header("sec-fetch-dest", dest);
+        }
+        let res = req.send().await.unwrap();
+        assert!(res.headers().get("set-cookie").is_some(), "{dest:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_html_page_is_sent_with_cache_control_no_store() {
+    let app = spawn_app().await;
+    let (member, _) = app
+        .signed_in("751", "anne@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    for (who, path) in [
+        (browser(), "/sign-in"),
+        (browser(), "/no-such-page"),
+        (member.clone(), "/"),
+        (member.clone(), "/account"),
+        (member, "/groups/no-such-group"),
+    ] {
+        let res = app.get(&who, path).await;
+        let html = res
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap().starts_with("text/html"));
+        assert!(html, "{path}");
+        assert_eq!(
+            res.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn machine_routes_refuse_form_content() {
     let app = spawn_app().await;
     for path in ["/api/v1/stix/bundles", "/taxii2/"] {
