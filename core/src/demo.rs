@@ -177,6 +177,25 @@ pub async fn fill(db: &Db) -> CoreResult<Vec<DemoAccount>> {
     Ok(printed)
 }
 
+/// The pinned welcome post. It uses every construct the Markdown renderer allows, so that
+/// the accessibility suite, which opens this thread, checks each of them as rendered.
+const WELCOME: &str = "Her drøfter vi udkast og beslutninger.\n\n\
+## Spilleregler\n\n\
+- Hold tonen *saglig*\n- Marker indhold med den rette **TLP**\n\
+- Skriv `@navn` for at nævne en kollega\n- ~~Del alt med alle~~\n\n\
+### Før et møde\n\n\
+1. Læs dagsordenen\n2. Send rettelser\n\nBagefter:\n\n\
+3. [x] Referat godkendt\n4. [ ] Næste møde aftalt\n\n\
+- [x] Kortlægning af leverandører\n- [ ] Ledelsesgodkendelse af **planen**\n\n\
+> Start med leverandørerne, de tager længst tid.\n\n\
+```text\nrisiko = sandsynlighed * konsekvens\n```\n\n\
+| Område | Ansvarlig | Status |\n|:---|:---:|---:|\n| Leverandører | IT | I gang |\n\n\
+Se [vejledningen](/groups/referencegruppen) og skriv til <sikkerhed@kl.dk>.  \n\
+Billeder vises som deres tekst: ![Diagram over beredskabet](/files/1)\n\n\
+---\n\n\
+#### Kontakt\n\n\
+Spørgsmål? Skriv her i forummet.";
+
 /// Forum threads written through the same checks as in the app: a pinned welcome, a
 /// long discussion (50 posts, the thread-page benchmark reads it), an AMBER+STRICT note
 /// and a question to all municipalities.
@@ -207,9 +226,7 @@ async fn fill_forums(db: &Db, ids: &[crate::ids::UserId]) -> CoreResult<()> {
         thread(
             "referencegruppen",
             "Velkommen til Referencegruppen",
-            "Her drøfter vi udkast og beslutninger.\n\n\
-             - Hold tonen saglig\n- Marker indhold med den rette **TLP**\n\
-             - Skriv `@navn` for at nævne en kollega",
+            WELCOME,
             None,
         ),
     )
@@ -346,4 +363,42 @@ pub async fn fill_intel(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<S
         }
     }
     Ok(token.secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WELCOME;
+
+    #[test]
+    fn the_welcome_post_uses_every_construct_the_renderer_allows() {
+        let html = crate::markdown::render(WELCOME).unwrap();
+        for construct in [
+            "<h2>",
+            "<h3>",
+            "<h4>",
+            "<p>",
+            "<em>",
+            "<strong>",
+            "<del>",
+            "<code>",
+            "<pre><code class=\"language-text\">",
+            "<ul>",
+            "<ol>",
+            "<ol start=\"3\">",
+            "<li><label><input disabled=\"\" type=\"checkbox\" checked=\"\">",
+            "<blockquote>",
+            "<table>",
+            "<thead>",
+            "<tbody>",
+            "<th>",
+            "<td>",
+            "<a href=\"/groups/referencegruppen\"",
+            "<a href=\"mailto:sikkerhed@kl.dk\"",
+            "<br>",
+            "<hr>",
+        ] {
+            assert!(html.contains(construct), "{construct} missing from {html}");
+        }
+        assert!(html.contains("Diagram over beredskabet") && !html.contains("<img"));
+    }
 }
