@@ -167,7 +167,7 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("reason", "required") => td_string!(locale, error_reason_required),
         ("reason", "too_long") => td_string!(locale, error_reason_too_long),
         ("target", "same_group") => td_string!(locale, error_target_same_group),
-        ("target", "recipients_outside") => td_string!(locale, error_target_recipients_outside),
+        ("target", "audience_changes") => td_string!(locale, error_target_audience_changes),
         ("target", _) => td_string!(locale, error_target_unknown),
         ("action", _) => td_string!(locale, error_action_unknown),
         ("watch", _) => td_string!(locale, error_watch_unknown),

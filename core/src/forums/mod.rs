@@ -13,6 +13,8 @@ pub mod writing;
 
 mod audience;
 #[cfg(test)]
+mod move_property;
+#[cfg(test)]
 mod tests;
 
 use crate::clock;

@@ -8,7 +8,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, OrgId, UserId};
-use crate::policy::{GroupRole, Tlp, Viewer, require_moderate};
+use crate::policy::{GroupRole, PlatformRole, Tlp, Viewer, can_see_group_item, require_moderate};
 use sqlx::{QueryBuilder, Sqlite};
 
 /// Longest removal reason, in characters.
@@ -98,9 +98,19 @@ pub async fn remove_post(
 }
 
 /// Moves a thread to another group's forum. Only a moderator of both groups may, and
-/// only if no AMBER+STRICT or RED audience would fall outside the target group: every
-/// RED recipient and author must be a member there, and every AMBER+STRICT recipient
-/// organisation must have a member there. Returns the source group.
+/// only if the audience of every AMBER+STRICT or RED item in it (the thread and each
+/// post, also those the moderator cannot see) stays as it is:
+///
+/// - nobody sees such an item after the move who could not see it before (in the target
+///   group, an organisation's or a named person's other colleagues would otherwise start
+///   reading it);
+/// - nobody it names is left out: every RED recipient and author is a member of the
+///   target group, and every AMBER+STRICT recipient organisation has a member there.
+///
+/// Posts for the whole group (CLEAR, GREEN, AMBER) go to the target group's members:
+/// that is what a move is for, and its moderator sees them all. A refusal is the same
+/// answer (`target` / `audience_changes`) whichever item caused it, so it tells nothing
+/// about posts the moderator cannot see. Returns the source group.
 pub async fn move_thread(
     db: &Db,
     viewer: &Viewer,
@@ -126,28 +136,7 @@ pub async fn move_thread(
         return Err(CoreError::invalid("target", "same_group"));
     }
 
-    let target_members: Vec<(UserId, OrgId)> = sqlx::query_as(
-        "select u.id, u.org_id from group_members m join users u on u.id = m.user_id \
-         where m.group_id = $1",
-    )
-    .bind(target)
-    .fetch_all(db)
-    .await?;
-    let fits = |item: &Labelled| match item.tlp {
-        Tlp::Clear | Tlp::Green | Tlp::Amber => true,
-        Tlp::AmberStrict => item
-            .orgs
-            .iter()
-            .all(|org| target_members.iter().any(|(_, o)| o == org)),
-        Tlp::Red => item
-            .users
-            .iter()
-            .chain([&item.author_id])
-            .all(|user| target_members.iter().any(|(u, _)| u == user)),
-    };
-    if !fits(&label) {
-        return Err(CoreError::invalid("target", "recipients_outside"));
-    }
+    let mut items = vec![label.clone()];
     let restricted: Vec<(i64, UserId, Tlp)> = sqlx::query_as(
         "select id, author_id, tlp from forum_posts where thread_id = $1 \
          and tlp in ('amber+strict', 'red')",
@@ -158,16 +147,21 @@ pub async fn move_thread(
     for (id, author_id, tlp) in restricted {
         let (orgs, users) =
             recipients_of(db, "post_recipient_orgs", "post_recipient_users", id).await?;
-        let post = Labelled {
+        items.push(Labelled {
             group_id: thread.group_id,
             tlp,
             author_id,
             orgs,
             users,
-        };
-        if !fits(&post) {
-            return Err(CoreError::invalid("target", "recipients_outside"));
-        }
+        });
+    }
+    let people = People::load(db, thread.group_id, target).await?;
+    if !items
+        .iter()
+        .filter(|item| matches!(item.tlp, Tlp::AmberStrict | Tlp::Red))
+        .all(|item| people.keep_audience(&label, item, target))
+    {
+        return Err(CoreError::invalid("target", "audience_changes"));
     }
 
     let mut tx = db.begin().await?;
@@ -190,6 +184,102 @@ pub async fn move_thread(
         },
         thread.group_id,
     ))
+}
+
+/// Everyone who belongs to the source or the target group of a move (whatever their
+/// account's status, as a disabled account may come back), as the policy sees them in
+/// each group.
+struct People {
+    source: GroupId,
+    people: Vec<Person>,
+}
+
+struct Person {
+    user: UserId,
+    org: OrgId,
+    role: PlatformRole,
+    org_admin: bool,
+    in_source: Option<GroupRole>,
+    in_target: Option<GroupRole>,
+}
+
+impl People {
+    async fn load(db: &Db, source: GroupId, target: GroupId) -> CoreResult<Self> {
+        let rows: Vec<(UserId, OrgId, String, bool, GroupId, String)> = sqlx::query_as(
+            "select u.id, u.org_id, u.platform_role, u.org_admin, m.group_id, m.role \
+             from group_members m join users u on u.id = m.user_id \
+             where m.group_id in ($1, $2) order by u.id",
+        )
+        .bind(source)
+        .bind(target)
+        .fetch_all(db)
+        .await?;
+        let mut people: Vec<Person> = Vec::new();
+        for (user, org, role, org_admin, group, group_role) in rows {
+            let group_role = GroupRole::from_stored(&group_role)?;
+            if people.last().is_none_or(|p| p.user != user) {
+                people.push(Person {
+                    user,
+                    org,
+                    role: PlatformRole::from_stored(&role)?,
+                    org_admin,
+                    in_source: None,
+                    in_target: None,
+                });
+            }
+            if let Some(person) = people.last_mut() {
+                if group == source {
+                    person.in_source = Some(group_role);
+                } else {
+                    person.in_target = Some(group_role);
+                }
+            }
+        }
+        Ok(Self { source, people })
+    }
+
+    /// Whether moving `item` (in the thread labelled `thread`) to `target` leaves its
+    /// audience as it was: the policy asked for each person, before and after.
+    fn keep_audience(&self, thread: &Labelled, item: &Labelled, target: GroupId) -> bool {
+        let sees = |person: &Person, group: GroupId, role: Option<GroupRole>| {
+            let viewer = Viewer::user(
+                person.user,
+                person.org,
+                person.role,
+                person.org_admin,
+                role.map(|r| (group, r)).into_iter().collect(),
+            );
+            let moved = |l: &Labelled| Labelled {
+                group_id: group,
+                ..l.clone()
+            };
+            can_see_group_item(&viewer, &moved(thread).item())
+                && can_see_group_item(&viewer, &moved(item).item())
+        };
+        let nobody_new = self
+            .people
+            .iter()
+            .all(|p| !sees(p, target, p.in_target) || sees(p, self.source, p.in_source));
+        let member_of_target = |user: &UserId| {
+            self.people
+                .iter()
+                .any(|p| p.user == *user && p.in_target.is_some())
+        };
+        let nobody_left_out = match item.tlp {
+            Tlp::Clear | Tlp::Green | Tlp::Amber => true,
+            Tlp::AmberStrict => item.orgs.iter().all(|org| {
+                self.people
+                    .iter()
+                    .any(|p| p.org == *org && p.in_target.is_some())
+            }),
+            Tlp::Red => item
+                .users
+                .iter()
+                .chain([&item.author_id])
+                .all(member_of_target),
+        };
+        nobody_new && nobody_left_out
+    }
 }
 
 /// The groups the viewer moderates besides `except`, as move targets: (slug, name). One

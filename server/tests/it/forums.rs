@@ -1719,7 +1719,7 @@ async fn a_thread_moves_only_between_groups_one_moderates_and_never_away_from_it
     let res = app
         .rpc(&cast.moderator.client, "move_thread", &red_move)
         .await;
-    assert_invalid(res, "target", "recipients_outside").await;
+    assert_invalid(res, "target", "audience_changes").await;
     // ... and a RED reply to someone outside the target keeps the thread home too.
     app.add_to_group(cast.other_group, cast.author.id, "member")
         .await;
@@ -1740,10 +1740,104 @@ async fn a_thread_moves_only_between_groups_one_moderates_and_never_away_from_it
             &[("thread_id", &plain.to_string()), ("target", OTHER_SLUG)],
         )
         .await;
-    assert_invalid(res, "target", "recipients_outside").await;
+    assert_invalid(res, "target", "audience_changes").await;
     // With the author a member there, the RED thread may move.
     ok(&app, &cast.moderator.client, "move_thread", &red_move).await;
     thread_view(&app, &cast.author.client, red).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_never_shows_a_restricted_post_to_anyone_new_and_its_refusal_says_nothing_of_hidden_posts()
+ {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    // The moderator (Odense) moderates both groups; in the target, Aarhus has the author
+    // and Sofie, who is not in the source group.
+    app.add_to_group(cast.other_group, cast.moderator.id, "moderator")
+        .await;
+    app.add_to_group(cast.other_group, cast.author.id, "member")
+        .await;
+    app.add_to_group(cast.other_group, cast.stranger.id, "member")
+        .await;
+    let (thread, _) = start(&app, &cast.author, "Grøn tråd", "Offentligt", &[]).await;
+    let aarhus = org_box(org_id(&app, "751").await);
+    let hidden = reply(
+        &app,
+        &cast.author,
+        thread,
+        "Kun Aarhus",
+        &[("tlp", "amber+strict"), (aarhus.as_str(), "on")],
+    )
+    .await;
+    let moved = [
+        ("thread_id", thread.to_string()),
+        ("target", OTHER_SLUG.into()),
+    ];
+    let moved: Vec<(&str, &str)> = moved.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, refusal) = call(&app, &cast.moderator.client, "move_thread", &moved).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refusal}");
+    assert_hidden(
+        &app,
+        &cast.stranger.client,
+        "post_history",
+        &[("post_id", &hidden.to_string())],
+        &[("post_id", MISSING)],
+    )
+    .await;
+    assert!(
+        entry(
+            &forum_view(&app, &cast.moderator.client, SLUG).await,
+            thread
+        )
+        .is_some()
+    );
+
+    // The same answer as when a post the moderator can see blocks the move.
+    let odense = org_box(org_id(&app, "461").await);
+    let (visible, _) = start(
+        &app,
+        &cast.moderator,
+        "Kun Odense",
+        "x",
+        &[("tlp", "amber+strict"), (odense.as_str(), "on")],
+    )
+    .await;
+    app.add_to_group(cast.other_group, cast.reader.id, "member")
+        .await;
+    let visible_move = [
+        ("thread_id", visible.to_string()),
+        ("target", OTHER_SLUG.into()),
+    ];
+    let visible_move: Vec<(&str, &str)> =
+        visible_move.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Rikke (Odense) reads in the source group too: nobody new, so this one moves.
+    ok(&app, &cast.moderator.client, "move_thread", &visible_move).await;
+    let (other, _) = start(
+        &app,
+        &cast.moderator,
+        "Kun Odense igen",
+        "x",
+        &[("tlp", "amber+strict"), (odense.as_str(), "on")],
+    )
+    .await;
+    let lone = person(
+        &app,
+        "461",
+        "lone@odense.dk",
+        "Lone Lund",
+        Some((cast.other_group, "member")),
+    )
+    .await;
+    let _ = lone;
+    let other_move = [
+        ("thread_id", other.to_string()),
+        ("target", OTHER_SLUG.into()),
+    ];
+    let other_move: Vec<(&str, &str)> = other_move.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        call(&app, &cast.moderator.client, "move_thread", &other_move).await,
+        (status, refusal)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
