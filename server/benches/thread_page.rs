@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 use vaern_core::accounts::sessions::{self, SessionLimits};
-use vaern_core::forums::{self, PagePick};
+use vaern_core::forums::{self, PagePick, ReadMarker};
 use vaern_server::config::Config;
 
 const ROUNDS: usize = 400;
@@ -140,7 +140,7 @@ async fn main() {
     let forum = report(
         "  thread with policy (forums::thread_page)",
         time(ROUNDS, || async {
-            forums::thread_page(&db, &viewer, thread, PagePick::Page(1))
+            forums::thread_page(&db, &viewer, thread, PagePick::Page(1), ReadMarker::Move)
                 .await
                 .expect("thread");
         })
