@@ -38,6 +38,8 @@ pub struct ReceivedRow {
     pub unresolved: Vec<String>,
     /// "Name <e-mail>" of the TLP:RED recipients analysts named.
     pub recipients: Vec<String>,
+    /// The viewer may label it or name its RED recipients (an analyst of its publisher).
+    pub can_label: bool,
 }
 
 /// The list page: one page of objects and the choices of the filter.
@@ -118,8 +120,13 @@ mod server {
         Some(text.to_string())
     }
 
-    pub fn view_row(locale: Locale, listed: Listed) -> ReceivedRow {
+    pub fn view_row(
+        locale: Locale,
+        viewer: &vaern_core::policy::Viewer,
+        listed: Listed,
+    ) -> ReceivedRow {
         ReceivedRow {
+            can_label: vaern_core::policy::can_label_intel(viewer, listed.publisher_org_id),
             untargeted_reach: untargeted_reach(locale, &listed),
             row: listed.row,
             kind: kind_name(locale, listed.kind.as_str()),
@@ -242,7 +249,7 @@ pub async fn list_received(
     Ok(ReceivedView {
         rows: listed
             .into_iter()
-            .map(|l| server::view_row(locale, l))
+            .map(|l| server::view_row(locale, &viewer, l))
             .collect(),
         kinds: Kind::ALL
             .iter()
@@ -269,7 +276,7 @@ pub async fn received_object(row: i64) -> Result<ReceivedDetail, AppError> {
         .and_then(|value| serde_json::to_string_pretty(&value))
         .unwrap_or(content);
     Ok(ReceivedDetail {
-        object: server::view_row(locale, listed),
+        object: server::view_row(locale, &viewer, listed),
         json,
     })
 }

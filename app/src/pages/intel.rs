@@ -319,7 +319,9 @@ fn ObjectParts(object: ReceivedDetail, label: ServerAction<SetObjectLabel>) -> i
         view! { <p class="message success" role="status">{td_string!(locale, intel_label_saved)}</p> }
     });
     // Unmarked objects wait for a label; RED ones for their named recipients.
+    // Only the publisher's analysts label (the policy's `can_label_intel`).
     let form = match row.tlp.as_deref() {
+        _ if !row.can_label => None,
         None => Some(view! { <LabelForm row=row.row tlp=None label /> }),
         Some("red") => Some(view! { <LabelForm row=row.row tlp=Some("red") label /> }),
         Some(_) => None,

@@ -398,7 +398,8 @@ pub async fn manageable_orgs(db: &Db, viewer: &Viewer) -> CoreResult<Vec<OrgSett
 }
 
 /// Requires (or stops requiring) a second factor of everyone in the organisation.
-/// Members without one are asked to enrol at their next sign-in.
+/// Turning it on signs out at once the members who have none; they enrol at their next
+/// sign-in.
 pub async fn set_org_second_factor(
     db: &Db,
     viewer: &Viewer,
@@ -408,13 +409,29 @@ pub async fn set_org_second_factor(
     if !can_manage_org_people(viewer, org_id) {
         return Err(CoreError::NotFound);
     }
-    let done = sqlx::query("update organisations set require_second_factor = $1 where id = $2")
+    let mut tx = db.begin().await?;
+    let was: bool =
+        sqlx::query_scalar("select require_second_factor from organisations where id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+    sqlx::query("update organisations set require_second_factor = $1 where id = $2")
         .bind(required)
         .bind(org_id)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
-    if done.rows_affected() != 1 {
-        return Err(CoreError::NotFound);
+    if required && !was {
+        // A session that passed no second factor would outlive the new rule: it ends,
+        // and the person enrols at the next sign-in.
+        sqlx::query(
+            "delete from user_sessions where user_id in \
+             (select id from users where org_id = $1 and totp_secret is null)",
+        )
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
     }
+    tx.commit().await?;
     Ok(())
 }

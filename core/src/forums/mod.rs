@@ -874,25 +874,77 @@ pub async fn history(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<Histo
     .bind(post_id)
     .fetch_one(db)
     .await?;
-    let older: Vec<(Tlp, String, i64)> = sqlx::query_as(
-        "select tlp, body_html, written_at from post_revisions where post_id = $1 \
-         order by id desc",
+    let older: Vec<(i64, Tlp, String, i64, bool)> = sqlx::query_as(
+        "select id, tlp, body_html, written_at, audience_known from post_revisions \
+         where post_id = $1 order by id desc",
     )
     .bind(post_id)
     .fetch_all(db)
     .await?;
+    // The audience each restricted version was written for, in one query.
+    let restricted: Vec<i64> = older
+        .iter()
+        .filter(|r| is_restricted(r.1))
+        .map(|r| r.0)
+        .collect();
+    let mut audiences: HashMap<i64, (Vec<OrgId>, Vec<UserId>)> = HashMap::new();
+    if !restricted.is_empty() {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "select item_id, org_id, null from revision_recipient_orgs where item_id in (",
+        );
+        let mut list = qb.separated(", ");
+        for id in &restricted {
+            list.push_bind(*id);
+        }
+        qb.push(") union all select item_id, null, user_id from revision_recipient_users where item_id in (");
+        let mut list = qb.separated(", ");
+        for id in &restricted {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<(i64, Option<OrgId>, Option<UserId>)> =
+            qb.build_query_as().fetch_all(db).await?;
+        for (item, org, user) in rows {
+            let audience = audiences.entry(item).or_default();
+            audience.0.extend(org);
+            audience.1.extend(user);
+        }
+    }
+    // An earlier version is shown only to a reader who may see it under its own label
+    // and recipients as well as under the newest version's (checked above).
+    let shown = |(id, tlp, _, _, audience_known): &(i64, Tlp, String, i64, bool)| {
+        if !audience_known && is_restricted(*tlp) {
+            return viewer.user_id == Some(post.author_id);
+        }
+        let (orgs, users) = audiences.get(id).cloned().unwrap_or_default();
+        can_see_group_item(
+            viewer,
+            &GroupItem {
+                group_id: thread.group_id,
+                tlp: *tlp,
+                author_id: post.author_id,
+                recipient_orgs: &orgs,
+                recipient_users: &users,
+            },
+        )
+    };
+    let older: Vec<_> = older.into_iter().filter(|r| shown(r)).collect();
     let mut revisions = vec![Revision {
         tlp: current.0,
         html: current.1,
         written_at: current.3.unwrap_or(current.2),
         current: true,
     }];
-    revisions.extend(older.into_iter().map(|(tlp, html, written_at)| Revision {
-        tlp,
-        html,
-        written_at,
-        current: false,
-    }));
+    revisions.extend(
+        older
+            .into_iter()
+            .map(|(_, tlp, html, written_at, _)| Revision {
+                tlp,
+                html,
+                written_at,
+                current: false,
+            }),
+    );
     Ok(History {
         post_id,
         thread_id: thread.id,

@@ -84,6 +84,7 @@ async fn insert_recipients(
 ) -> CoreResult<()> {
     let (orgs_table, users_table) = match kind {
         "thread" => ("thread_recipient_orgs", "thread_recipient_users"),
+        "revision" => ("revision_recipient_orgs", "revision_recipient_users"),
         _ => ("post_recipient_orgs", "post_recipient_users"),
     };
     sqlx::query(&format!("delete from {orgs_table} where item_id = $1"))
@@ -432,7 +433,8 @@ pub struct EditablePost {
 }
 
 /// Checks that the viewer may edit or delete `post_id` and returns it: only its author,
-/// only while it is shown and the thread is open. `NotFound` for a post the viewer may
+/// while they may still post in the group (`Forbidden` for a reader), only while it is
+/// shown and the thread is open. `NotFound` for a post the viewer may
 /// not see or did not write (another's post is not theirs to know about as editable).
 async fn own_post(
     db: &Db,
@@ -446,6 +448,8 @@ async fn own_post(
     {
         return Err(CoreError::NotFound);
     }
+    // A member demoted to reader writes nothing more here, own posts included.
+    require_post_in(viewer, thread.group_id)?;
     if thread.locked_at.is_some() {
         return Err(locked());
     }
@@ -523,9 +527,9 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     .bind(post.id)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
+    let revision: i64 = sqlx::query_scalar(
         "insert into post_revisions (post_id, tlp, body_source, body_html, rendered_with, \
-         written_at) values ($1, $2, $3, $4, $5, $6)",
+         written_at, audience_known) values ($1, $2, $3, $4, $5, $6, 1) returning id",
     )
     .bind(post.id)
     .bind(post.tlp)
@@ -533,8 +537,11 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     .bind(&written_at.3)
     .bind(written_at.4)
     .bind(written_at.1.unwrap_or(written_at.0))
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    // The version keeps the audience it was written for (its history shows it only to
+    // those who could read it then and can read the post now).
+    insert_recipients(&mut tx, "revision", revision, &label.orgs, &label.users).await?;
     sqlx::query(
         "update forum_posts set body_source = $1, body_html = $2, rendered_with = $3, tlp = $4, \
          edited_at = $5 where id = $6",

@@ -117,6 +117,15 @@ pub fn can_see_intel_item(viewer: &Viewer, viewer_org_kind: OrgKind, item: &Inte
     }
 }
 
+/// Whether `viewer` may label an unmarked object published by `publisher`, or name or
+/// change the RED recipients of one: analysts of the publishing organisation only, who
+/// answer for what it published. Another analyst who can see the object (every analyst
+/// sees unmarked ones; a named RED recipient sees that one) reads it but is answered
+/// as if it were missing.
+pub fn can_label_intel(viewer: &Viewer, publisher: OrgId) -> bool {
+    is_analyst(viewer) && person(viewer).is_some() && viewer.org_id == publisher
+}
+
 /// How the policy treats a kind of STIX object (DESIGN §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -229,6 +238,24 @@ mod tests {
             has_unlinked_targets: false,
             recipient_users: &[],
         }
+    }
+
+    #[test]
+    fn only_analysts_of_the_publisher_label_its_objects() {
+        assert!(can_label_intel(
+            &user(PlatformRole::Analyst, CENTRE),
+            CENTRE
+        ));
+        assert!(!can_label_intel(
+            &user(PlatformRole::Analyst, AARHUS),
+            CENTRE
+        ));
+        assert!(!can_label_intel(
+            &user(PlatformRole::Member, CENTRE),
+            CENTRE
+        ));
+        assert!(!can_label_intel(&user(PlatformRole::Admin, CENTRE), CENTRE));
+        assert!(!can_label_intel(&Viewer::api_token(CENTRE), CENTRE));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, UserId};
-use crate::policy::{IntelSql, OrgKind, StixSql, Tlp, Viewer, push_stix_visible, require_analyst};
+use crate::policy::{
+    IntelSql, OrgKind, StixSql, Tlp, Viewer, can_label_intel, push_stix_visible, require_analyst,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::HashMap;
@@ -72,6 +74,8 @@ pub struct Listed {
     pub unresolved: Vec<String>,
     /// TLP:RED recipients named by an analyst.
     pub recipients: Vec<String>,
+    /// The organisation that published it (whose analysts label it).
+    pub publisher_org_id: OrgId,
 }
 
 /// The kind of the viewer's organisation, which the policy needs for untargeted AMBER.
@@ -87,7 +91,7 @@ pub async fn org_kind(db: &Db, org: OrgId) -> CoreResult<OrgKind> {
 const LISTED_COLUMNS: &str = "select o.id, o.stix_id, o.type, o.kind, o.name, o.severity, o.tlp, \
      o.date_added_us, o.version_us, \
      (select count(*) from stix_objects v where v.stix_id = o.stix_id), \
-     o.has_unlinked_targets from stix_objects o where ";
+     o.has_unlinked_targets, o.publisher_org_id from stix_objects o where ";
 
 type ListedRow = (
     i64,
@@ -101,6 +105,7 @@ type ListedRow = (
     i64,
     i64,
     bool,
+    OrgId,
 );
 
 /// The analysts' list: objects `viewer` may see, newest received first, one page.
@@ -238,6 +243,7 @@ fn listed(columns: ListedRow, lists: Lists) -> CoreResult<Listed> {
         version_us,
         versions,
         unlinked,
+        publisher_org_id,
     ) = columns;
     Ok(Listed {
         row,
@@ -255,6 +261,7 @@ fn listed(columns: ListedRow, lists: Lists) -> CoreResult<Listed> {
         version_us,
         versions,
         has_unlinked_targets: unlinked,
+        publisher_org_id,
     })
 }
 
@@ -305,15 +312,19 @@ pub async fn set_label(
     let kind = org_kind(db, analyst.org_id).await?;
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "select o.tlp, o.tlp_set_by is not null from stix_objects o where o.is_latest and o.id = ",
+        "select o.tlp, o.tlp_set_by is not null, o.publisher_org_id from stix_objects o \
+         where o.is_latest and o.id = ",
     );
     qb.push_bind(row).push(" and ");
     push_stix_visible(&mut qb, analyst, kind, &OBJECTS);
-    let (current, set_by_analyst): (Option<Tlp>, bool) = qb
+    let (current, set_by_analyst, publisher): (Option<Tlp>, bool, OrgId) = qb
         .build_query_as()
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(CoreError::NotFound)?;
+    if !can_label_intel(analyst, publisher) {
+        return Err(CoreError::NotFound);
+    }
     // Labels that came with the object are the centre's: analysts only name RED
     // recipients on them. Labels analysts set may be raised.
     match current {

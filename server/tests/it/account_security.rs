@@ -1132,13 +1132,20 @@ async fn changing_the_password_ends_the_other_sessions_only_when_asked_and_needs
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn when_an_organisation_requires_a_second_factor_its_members_enrol_at_the_next_sign_in() {
+async fn when_an_organisation_requires_a_second_factor_its_members_without_one_are_signed_out_and_enrol_at_the_next_sign_in()
+ {
     let app = spawn_app().await;
-    let (org_admin, _) = app
-        .signed_in("751", "leder@aarhus.dk", PlatformRole::Member, true)
+    let (org_admin, _, _) = app
+        .signed_in_with_second_factor("751", "leder@aarhus.dk", PlatformRole::Member, true)
         .await;
     let (plain, _) = app
         .signed_in("751", "bo@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let (enrolled, _, _) = app
+        .signed_in_with_second_factor("751", "eva@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let (elsewhere, _) = app
+        .signed_in("101", "kim@kk.dk", PlatformRole::Member, false)
         .await;
     app.create_user("anne@aarhus.dk", PlatformRole::Member)
         .await;
@@ -1167,6 +1174,11 @@ async fn when_an_organisation_requires_a_second_factor_its_members_enrol_at_the_
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // A session without a second factor ends at once; the others go on.
+    assert!(!app.is_signed_in(&plain).await);
+    assert!(app.is_signed_in(&enrolled).await);
+    assert!(app.is_signed_in(&org_admin).await);
+    assert!(app.is_signed_in(&elsewhere).await);
     let client = browser();
     let res = app.sign_in(&client, "anne@aarhus.dk", PASSWORD).await;
     assert_eq!(location(&res).as_deref(), Some("/sign-in/enrol"));

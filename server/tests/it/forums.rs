@@ -2056,6 +2056,91 @@ async fn an_edit_keeps_the_earlier_version_in_a_history_that_members_alone_may_r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_demoted_to_reader_may_no_longer_edit_or_delete_their_posts() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (thread, _) = start(&app, &cast.other, "Tråd", "Start", &[]).await;
+    let mine = reply(&app, &cast.author, thread, "Mit svar", &[]).await;
+    sqlx::query("update group_members set role = 'reader' where user_id = $1")
+        .bind(cast.author.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let p = mine.to_string();
+    for (op, form) in [
+        (
+            "edit_post",
+            vec![("post_id", p.as_str()), ("body", "Ændret")],
+        ),
+        ("delete_post", vec![("post_id", p.as_str())]),
+    ] {
+        let (status, body) = call(&app, &cast.author.client, op, &form).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{op}: {body}");
+    }
+    let view = thread_view(&app, &cast.author.client, thread).await;
+    let post = post_in(&view, mine);
+    assert!(
+        post["html"].as_str().unwrap().contains("Mit svar"),
+        "{post}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_earlier_version_is_shown_only_to_those_who_could_see_it_under_its_own_label_and_the_newest()
+ {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (thread, _) = start(&app, &cast.author, "Tråd", "Start", &[]).await;
+    let aarhus = org_box(org_id(&app, "751").await);
+    let post = reply(
+        &app,
+        &cast.author,
+        thread,
+        "Hemmelig for Aarhus",
+        &[("tlp", "amber+strict"), (aarhus.as_str(), "on")],
+    )
+    .await;
+    let p = post.to_string();
+    // Raised to RED for Dorte of København, who could not read the first version.
+    let dorte = user_box(cast.other.id);
+    ok(
+        &app,
+        &cast.author.client,
+        "edit_post",
+        &[
+            ("post_id", &p),
+            ("body", "Nu til Dorte"),
+            ("tlp", "red"),
+            (dorte.as_str(), "on"),
+        ],
+    )
+    .await;
+    let history = ok(&app, &cast.other.client, "post_history", &[("post_id", &p)]).await;
+    let revisions = history["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 1, "{history}");
+    assert!(!history.to_string().contains("Hemmelig"), "{history}");
+    let (_, html) = page_status(&app, &cast.other.client, &format!("/posts/{post}/history")).await;
+    assert!(!html.contains("Hemmelig"));
+    // The author saw both and still does; a colleague of Aarhus sees neither now.
+    let history = ok(
+        &app,
+        &cast.author.client,
+        "post_history",
+        &[("post_id", &p)],
+    )
+    .await;
+    assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
+    assert_hidden(
+        &app,
+        &cast.colleague.client,
+        "post_history",
+        &[("post_id", &p)],
+        &[("post_id", MISSING)],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_ones_own_post_leaves_a_placeholder_and_anothers_post_is_not_found() {
     let app = spawn_app().await;
     let cast = cast(&app).await;

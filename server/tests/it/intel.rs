@@ -261,3 +261,65 @@ async fn the_list_pages_by_the_time_of_receipt() {
         .collect();
     assert_eq!(seen.len(), 55, "every object once");
 }
+
+#[tokio::test]
+async fn only_analysts_of_the_publishing_organisation_label_an_object_or_name_its_red_recipients() {
+    let app = spawn_app().await;
+    post_bundle(&app).await;
+    let (centre, _, _) = app
+        .signed_in_with_second_factor("soc", "analytiker@soc.dk", PlatformRole::Analyst, false)
+        .await;
+    // An analyst of another organisation sees the unmarked object, as analysts do.
+    let (elsewhere, _, _) = app
+        .signed_in_with_second_factor("kl", "analytiker@kl.dk", PlatformRole::Analyst, false)
+        .await;
+    let indicator = find(&rows(&app, &elsewhere, &[]).await, INDICATOR)["row"].to_string();
+    let label = |tlp: &'static str, recipients: &'static str| {
+        vec![
+            ("row", indicator.clone()),
+            ("tlp", tlp.to_string()),
+            ("recipients", recipients.to_string()),
+        ]
+    };
+    let form = |f: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { f.clone() };
+    let send = |who: reqwest::Client, f: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.rpc(&who, "set_object_label", &f).await
+        }
+    };
+    let missing = vec![
+        ("row", "99999999".to_string()),
+        ("tlp", "amber".to_string()),
+        ("recipients", String::new()),
+    ];
+    let hidden = send(elsewhere.clone(), form(&label("amber", ""))).await;
+    let absent = send(elsewhere.clone(), missing).await;
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+    assert_eq!(absent.status(), StatusCode::NOT_FOUND);
+    assert_eq!(hidden.text().await.unwrap(), absent.text().await.unwrap());
+    let unmarked = rows(&app, &centre, &[("tlp", "unmarked")]).await;
+    assert!(unmarked.iter().any(|r| r["stix_id"] == INDICATOR));
+
+    // The centre's analyst labels it RED for the other analyst, who then reads it but
+    // may not rewrite its recipients.
+    let res = send(centre.clone(), label("red", "analytiker@kl.dk")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let seen = find(&rows(&app, &elsewhere, &[]).await, INDICATOR).clone();
+    assert_eq!(seen["tlp"], "red");
+    let res = send(elsewhere.clone(), label("red", "analytiker@kl.dk")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let page = app
+        .get(&elsewhere, &format!("/intel/received/{indicator}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("set_object_label"), "no label form for them");
+    let recipients: i64 = sqlx::query_scalar("select count(*) from stix_object_recipients")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(recipients, 1);
+}
