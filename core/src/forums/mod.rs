@@ -42,6 +42,9 @@ const THREADS: GroupContentSql =
     GroupContentSql::new("t", "thread_recipient_orgs", "thread_recipient_users");
 const POSTS: GroupContentSql =
     GroupContentSql::new("p", "post_recipient_orgs", "post_recipient_users");
+/// The post a post quotes, in the same query.
+const QUOTED: GroupContentSql =
+    GroupContentSql::new("q", "post_recipient_orgs", "post_recipient_users");
 
 /// Who wrote something, as the viewer may know it. `None` in a Chatham House thread for
 /// everyone but the author and the group's moderators: "a participant".
@@ -706,9 +709,14 @@ pub async fn thread_page(
         removed_at: Option<i64>,
         removed_reason: Option<String>,
     }
+    // A quote names the quoted post only to a reader who may see it.
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select p.id, p.author_id, u.name as author_name, o.name as org_name, p.tlp, \
-         p.body_html, p.quoted_post_id, p.created_at, p.edited_at, p.deleted_at, \
+         p.body_html, (select q.id from forum_posts q where q.id = p.quoted_post_id and ",
+    );
+    push_group_content_visible(&mut qb, viewer, &QUOTED);
+    qb.push(
+        ") as quoted_post_id, p.created_at, p.edited_at, p.deleted_at, \
          p.removed_at, p.removed_reason from forum_posts p \
          join users u on u.id = p.author_id join organisations o on o.id = u.org_id \
          where p.thread_id = ",

@@ -432,6 +432,122 @@ pub struct EditablePost {
     pub chatham_house: bool,
 }
 
+/// A post's stored label and recipients, whoever asks (for checks, never shown).
+async fn stored_label(db: &Db, post_id: i64) -> CoreResult<Labelled> {
+    let (group_id, tlp, author_id): (crate::ids::GroupId, Tlp, UserId) =
+        sqlx::query_as("select group_id, tlp, author_id from forum_posts where id = $1")
+            .bind(post_id)
+            .fetch_optional(db)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+    let (orgs, users) =
+        super::recipients_of(db, "post_recipient_orgs", "post_recipient_users", post_id).await?;
+    Ok(Labelled {
+        group_id,
+        tlp,
+        author_id,
+        orgs,
+        users,
+    })
+}
+
+/// After `raised` took the label `label`, each reply quoting it whose audience is now
+/// wider than the quoted post's takes the quoted post's label and recipients (a RED reply
+/// keeps its label and only the people who may read the quoted post), and so on down the
+/// chain of quotes: the quoted text never stays readable at the lower label. The reply's
+/// author may lose sight of it; its earlier versions keep their own audience.
+async fn raise_quoting_replies(
+    db: &Db,
+    tx: &mut Tx<'_>,
+    thread: &Labelled,
+    members: &Members,
+    raised: i64,
+    label: &Labelled,
+) -> CoreResult<()> {
+    let mut work = vec![(raised, label.clone())];
+    while let Some((quoted_id, quoted)) = work.pop() {
+        let quoting: Vec<i64> =
+            sqlx::query_scalar("select id from forum_posts where quoted_post_id = $1")
+                .bind(quoted_id)
+                .fetch_all(&mut **tx)
+                .await?;
+        for id in quoting {
+            let reply = stored_label(db, id).await?;
+            if audience::check_quote(&reply.item(), &quoted.item(), &thread.item(), members).is_ok()
+            {
+                continue;
+            }
+            let narrowed = narrowed_to_quote(reply, &quoted, members);
+            sqlx::query("update forum_posts set tlp = $1 where id = $2")
+                .bind(narrowed.tlp)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            insert_recipients(tx, "post", id, &narrowed.orgs, &narrowed.users).await?;
+            work.push((id, narrowed));
+        }
+    }
+    Ok(())
+}
+
+/// The label of `reply` cut down to the people who may read both it and `quoted`; never
+/// anyone who could not read the reply before.
+fn narrowed_to_quote(reply: Labelled, quoted: &Labelled, members: &Members) -> Labelled {
+    let group_wide = |tlp: Tlp| matches!(tlp, Tlp::Clear | Tlp::Green | Tlp::Amber);
+    // Everyone who may read the quoted post and, before, the reply, as RED recipients.
+    let readers_of_both = |reply: &Labelled| -> Vec<UserId> {
+        members
+            .people
+            .iter()
+            .filter_map(|(v, _)| v.user_id)
+            .filter(|u| *u != reply.author_id)
+            .filter(|u| members.may_see(*u, &[reply.item(), quoted.item()]))
+            .collect()
+    };
+    match (reply.tlp, quoted.tlp) {
+        // Both for the whole group: the reply takes the higher label.
+        (r, q) if group_wide(r) && group_wide(q) => Labelled {
+            tlp: r.max(q),
+            ..reply
+        },
+        // A reply for the whole group takes the quoted post's narrower audience.
+        (r, Tlp::AmberStrict) if group_wide(r) => Labelled {
+            tlp: Tlp::AmberStrict,
+            orgs: quoted.orgs.clone(),
+            users: Vec::new(),
+            ..reply
+        },
+        (Tlp::AmberStrict, Tlp::AmberStrict) => {
+            let orgs: Vec<OrgId> = reply
+                .orgs
+                .iter()
+                .copied()
+                .filter(|o| quoted.orgs.contains(o))
+                .collect();
+            if orgs.is_empty() {
+                Labelled {
+                    tlp: Tlp::Red,
+                    orgs: Vec::new(),
+                    users: Vec::new(),
+                    ..reply
+                }
+            } else {
+                Labelled { orgs, ..reply }
+            }
+        }
+        // Anything else ends as RED for the people who may read both.
+        _ => {
+            let users = readers_of_both(&reply);
+            Labelled {
+                tlp: Tlp::Red,
+                orgs: Vec::new(),
+                users,
+                ..reply
+            }
+        }
+    }
+}
+
 /// Checks that the viewer may edit or delete `post_id` and returns it: only its author,
 /// while they may still post in the group (`Forbidden` for a reader), only while it is
 /// shown and the thread is open. `NotFound` for a post the viewer may
@@ -518,6 +634,30 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
         }
     };
 
+    let thread_after = if opening {
+        new_label.clone()
+    } else {
+        thread_label.clone()
+    };
+    if new_label.tlp != label.tlp {
+        // The new label and recipients may not take the quoted text to anyone who may
+        // not read the quoted post.
+        let quoted: Option<i64> =
+            sqlx::query_scalar("select quoted_post_id from forum_posts where id = $1")
+                .bind(post.id)
+                .fetch_one(db)
+                .await?;
+        if let Some(quoted) = quoted {
+            let quoted = stored_label(db, quoted).await?;
+            audience::check_quote(
+                &new_label.item(),
+                &quoted.item(),
+                &thread_after.item(),
+                &members,
+            )?;
+        }
+    }
+
     let now = clock::now();
     let mut tx = db.begin().await?;
     let written_at: (i64, Option<i64>, String, String, i64) = sqlx::query_as(
@@ -556,6 +696,7 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     .await?;
     if new_label.tlp != label.tlp {
         insert_recipients(&mut tx, "post", post.id, &new_label.orgs, &new_label.users).await?;
+        raise_quoting_replies(db, &mut tx, &thread_after, &members, post.id, &new_label).await?;
     }
     if opening {
         if let Some(title) = &title {

@@ -669,6 +669,123 @@ async fn a_quote_link_names_only_posts_of_the_thread_being_answered() {
     assert_eq!(view["quote"], Value::Null, "{}", view["quote"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quote_names_the_quoted_post_only_to_readers_who_may_see_it() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (thread, _) = start(&app, &cast.author, "Tråd", "Start", &[]).await;
+    let aarhus = org_box(org_id(&app, "751").await);
+    let secret = reply(
+        &app,
+        &cast.author,
+        thread,
+        "Kun Aarhus",
+        &[("tlp", "amber+strict"), (aarhus.as_str(), "on")],
+    )
+    .await;
+    let answer = reply(&app, &cast.other, thread, "Et svar", &[]).await;
+    // However it came to point there, a hidden post's id is not told.
+    sqlx::query("update forum_posts set quoted_post_id = $1 where id = $2")
+        .bind(secret)
+        .bind(answer)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let view = thread_view(&app, &cast.other.client, thread).await;
+    assert!(post_in(&view, answer)["quoted_post_id"].is_null(), "{view}");
+    assert!(
+        !view
+            .to_string()
+            .contains(&format!("\"quoted_post_id\":{secret}"))
+    );
+    let view = thread_view(&app, &cast.colleague.client, thread).await;
+    assert_eq!(post_in(&view, answer)["quoted_post_id"], secret);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_may_not_widen_the_audience_of_a_quote() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (thread, _) = start(&app, &cast.author, "Tråd", "Start", &[]).await;
+    let aarhus = org_box(org_id(&app, "751").await);
+    let strict = [("tlp", "amber+strict"), (aarhus.as_str(), "on")];
+    let quoted = reply(&app, &cast.author, thread, "Kun Aarhus", &strict).await;
+    let q = quoted.to_string();
+    let t = thread.to_string();
+    let mut form = vec![
+        ("thread_id", t.as_str()),
+        ("body", "> Kun Aarhus\n\nEnig"),
+        ("quoted_post_id", q.as_str()),
+    ];
+    form.extend_from_slice(&strict);
+    let answer = posted(&ok(&app, &cast.colleague.client, "post_reply", &form).await).1;
+    let dorte = user_box(cast.other.id);
+    let res = app
+        .rpc(
+            &cast.colleague.client,
+            "edit_post",
+            &[
+                ("post_id", &answer.to_string()),
+                ("body", "> Kun Aarhus\n\nEnig, Dorte"),
+                ("tlp", "red"),
+                (dorte.as_str(), "on"),
+            ],
+        )
+        .await;
+    assert_invalid(res, "quote", "wider_audience").await;
+    assert!(
+        thread_view(&app, &cast.other.client, thread)
+            .await
+            .to_string()
+            .find("Enig")
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_quoting_a_post_takes_its_label_when_the_quoted_post_is_raised() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (thread, _) = start(&app, &cast.author, "Tråd", "Start", &[]).await;
+    let quoted = reply(&app, &cast.colleague, thread, "Fund i Aarhus", &[]).await;
+    let q = quoted.to_string();
+    let t = thread.to_string();
+    let answer = posted(
+        &ok(
+            &app,
+            &cast.other.client,
+            "post_reply",
+            &[
+                ("thread_id", t.as_str()),
+                ("body", "> Fund i Aarhus\n\nDet citerer jeg"),
+                ("quoted_post_id", q.as_str()),
+            ],
+        )
+        .await,
+    )
+    .1;
+    let aarhus = org_box(org_id(&app, "751").await);
+    ok(
+        &app,
+        &cast.colleague.client,
+        "edit_post",
+        &[
+            ("post_id", &q),
+            ("body", "Fund i Aarhus"),
+            ("tlp", "amber+strict"),
+            (aarhus.as_str(), "on"),
+        ],
+    )
+    .await;
+    // The quote went with the label: København and Odense no longer read it.
+    for who in [&cast.other, &cast.reader, &cast.moderator] {
+        let view = thread_view(&app, &who.client, thread).await;
+        assert!(!view.to_string().contains("Fund i Aarhus"), "{view}");
+    }
+    let view = thread_view(&app, &cast.author.client, thread).await;
+    assert_eq!(post_in(&view, answer)["tlp"], "amber+strict");
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. TLP rules
 // ---------------------------------------------------------------------------------------
