@@ -29,6 +29,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// How many STIX ingest bodies are read at once (`http::taxii::ingest_gate`).
     pub ingest_slots: Arc<tokio::sync::Semaphore>,
+    /// The live event streams open now (`http::events`), at most a few per session.
+    pub streams: Arc<http::events::OpenStreams>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -123,6 +125,7 @@ impl Server {
             }),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             ingest_slots: Arc::new(tokio::sync::Semaphore::new(http::taxii::INGEST_SLOTS)),
+            streams: Arc::default(),
         };
         let poller = poller::Poller::new(state.backend.db.clone(), state.backend.audit.clone())?;
         let router = routes(state, store, https, config.limits.idle_secs, hash_files);

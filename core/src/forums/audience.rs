@@ -8,6 +8,7 @@ use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{GroupItem, GroupRole, PlatformRole, Tlp, Viewer, can_see_group_item};
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 use serde::{Deserialize, Serialize};
 
 /// The group's active members, each as the policy sees them within this group.
@@ -62,16 +63,28 @@ impl Members {
     }
 
     /// The members named in `source` as `@Name` (longest name first, case-insensitive,
-    /// not preceded or followed by a letter or digit).
+    /// not preceded or followed by a letter or digit). One automaton over the members'
+    /// names, searched at each `@`, so the cost grows with the post's length and not with
+    /// length times members.
     pub fn mentioned_in(&self, source: &str) -> Vec<UserId> {
         let lower = source.to_lowercase();
-        let mut by_length: Vec<(&Viewer, String)> = self
+        let names: Vec<(UserId, String)> = self
             .people
             .iter()
-            .map(|(v, name)| (v, name.to_lowercase()))
+            .filter_map(|(v, name)| Some((v.user_id?, name.to_lowercase())))
             .filter(|(_, name)| !name.is_empty())
             .collect();
-        by_length.sort_by_key(|(_, name)| std::cmp::Reverse(name.len()));
+        let automaton = match AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .build(names.iter().map(|(_, name)| name.as_str()))
+        {
+            Ok(automaton) => automaton,
+            Err(err) => {
+                tracing::warn!(%err, "building the mention automaton");
+                return Vec::new();
+            }
+        };
         let mut found = Vec::new();
         for (at, _) in lower.match_indices('@') {
             // `bo@kl.dk` is an address, not a mention.
@@ -82,19 +95,28 @@ impl Members {
             {
                 continue;
             }
-            let rest = &lower[at + 1..];
-            let hit = by_length.iter().find(|(_, name)| {
-                rest.starts_with(name.as_str())
-                    && !rest[name.len()..]
-                        .chars()
-                        .next()
-                        .is_some_and(char::is_alphanumeric)
-            });
-            if let Some((viewer, _)) = hit
-                && let Some(user) = viewer.user_id
-                && !found.contains(&user)
-            {
-                found.push(user);
+            // The longest name that starts right after the `@` and ends at a word's end:
+            // a longer one running on into a word gives way to a shorter one.
+            let mut end = lower.len();
+            while end > at + 1 {
+                let input = Input::new(&lower)
+                    .range(at + 1..end)
+                    .anchored(Anchored::Yes);
+                let Some(hit) = automaton.find(input) else {
+                    break;
+                };
+                let ends_word = !lower[hit.end()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric);
+                if ends_word {
+                    let user = names[hit.pattern().as_usize()].0;
+                    if !found.contains(&user) {
+                        found.push(user);
+                    }
+                    break;
+                }
+                end = hit.end() - 1;
             }
         }
         found
@@ -234,6 +256,28 @@ mod tests {
     fn mentions_match_the_longest_member_name_and_ignore_case() {
         let found = members().mentioned_in("Hej @anne hansen og @Bo Ek, se @Anne's note");
         assert_eq!(found, vec![UserId(1), UserId(3), UserId(2)]);
+    }
+
+    #[test]
+    fn a_shorter_name_matches_where_a_longer_one_runs_on() {
+        let found = members().mentioned_in("@Anne Hansenx og @anne");
+        assert_eq!(found, vec![UserId(2)]);
+    }
+
+    #[test]
+    fn mention_parsing_is_linear_in_the_post_not_post_times_members() {
+        let people = (0..5_000)
+            .map(|n| member(n, 10, &format!("Person Nummer {n}")))
+            .collect();
+        let m = Members { people };
+        let post = "@Person Nummer x ".repeat(6_000);
+        let started = std::time::Instant::now();
+        assert!(m.mentioned_in(&post).is_empty());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "took {:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -202,6 +202,15 @@ pub fn can_see_stix_object(
     }
 }
 
+/// Whether a reader may see an earlier version of a versioned thing (a STIX object's,
+/// a post's revision, later a document's): only one who may see it under its own label
+/// and audience (`own`) **and** may see the newest version under its own (`newest`).
+/// Re-issuing an object under a stricter label so hides its looser past; its SQL twin
+/// is part of [`super::push_stix_visible`].
+pub fn can_see_earlier_version(own: bool, newest: bool) -> bool {
+    own && newest
+}
+
 /// Whether an identity is one `viewer` may know of: its own organisation's or an
 /// analysis centre's. Every other organisation's identity is for analysts only; what
 /// leaves the platform never names it (DESIGN §2).

@@ -81,8 +81,8 @@ pub use group::{
     require_reply_to, sees_chatham_house_authors,
 };
 pub use intel::{
-    IdentityOf, IntelItem, OrgKind, StixClass, can_label_intel, can_see_intel_item,
-    can_see_stix_object, is_identity_shared,
+    IdentityOf, IntelItem, OrgKind, StixClass, can_label_intel, can_see_earlier_version,
+    can_see_intel_item, can_see_stix_object, is_identity_shared,
 };
 pub use sql::{
     GroupContentSql, IntelSql, StixSql, push_group_content_visible, push_intel_visible,

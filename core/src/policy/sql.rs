@@ -134,6 +134,8 @@ impl IntelSql {
 ///
 /// - `class`: [`StixClass::as_str`] of its kind (any other text hides it);
 /// - `stix_id`: its STIX id;
+/// - `is_latest`: boolean, whether it is the object's newest version (an earlier one is
+///   seen only where the newest is too);
 ///
 /// and `anchors (item_id, anchor_ref)` lists, for a dependent object, the STIX ids of
 /// the items it hangs on; an anchor is the row of `objects` with that `stix_id` and
@@ -197,7 +199,32 @@ pub fn push_stix_visible<'args, DB>(
     stix_condition(viewer, viewer_org_kind, table).push_to(qb);
 }
 
+/// [`super::can_see_stix_object`] for the row, and for an earlier version
+/// ([`super::can_see_earlier_version`]) the same for the object's newest version.
 fn stix_condition(viewer: &Viewer, viewer_org_kind: OrgKind, t: &StixSql) -> Condition {
+    let a = t.item.alias;
+    let mut c = Condition::default();
+    c.text("(");
+    c.append(stix_class_condition(viewer, viewer_org_kind, t));
+    c.text(format!(
+        " and ({a}.is_latest or exists (select 1 from {objects} policy_newest \
+         where policy_newest.stix_id = {a}.stix_id and policy_newest.is_latest and ",
+        objects = t.objects,
+    ));
+    let newest = StixSql {
+        item: IntelSql {
+            alias: "policy_newest",
+            ..t.item
+        },
+        ..*t
+    };
+    c.append(stix_class_condition(viewer, viewer_org_kind, &newest));
+    c.text(")))");
+    c
+}
+
+/// [`super::can_see_stix_object`] for the row alone, whichever version it is.
+fn stix_class_condition(viewer: &Viewer, viewer_org_kind: OrgKind, t: &StixSql) -> Condition {
     let a = t.item.alias;
     let own = intel_condition(viewer, viewer_org_kind, &t.item);
     let mut c = Condition::default();

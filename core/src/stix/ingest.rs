@@ -95,6 +95,8 @@ struct StoredVersion {
     version_us: i64,
     content: String,
     latest: bool,
+    /// The organisation that published this version.
+    publisher: OrgId,
 }
 
 /// A checked object on its way into the database.
@@ -147,7 +149,7 @@ pub async fn ingest(
                 continue;
             }
         }
-        match versus_stored(&c, stored.get(&c.id)) {
+        match versus_stored(&c, stored.get(&c.id), poster.org) {
             Ok(Fate::Store) => plan.push(c),
             Ok(Fate::Unchanged(version_us)) => successes.push(StatusDetail {
                 id: c.id.clone(),
@@ -191,6 +193,7 @@ pub async fn ingest(
     let ingest_id = insert_ingest(&mut tx, poster, &status).await?;
     insert_objects(&mut tx, poster, ingest_id, &rows).await?;
     supersede(&mut tx, &rows, &stored).await?;
+    carry_recipients(&mut tx, &rows, &stored).await?;
     insert_side_rows(&mut tx, &rows).await?;
     link_identities(&mut tx, &rows).await?;
     route(&mut tx, &rows).await?;
@@ -332,14 +335,23 @@ async fn stored_versions(
     let mut stored: HashMap<String, Vec<StoredVersion>> = HashMap::new();
     select_in(
         conn,
-        "select id, stix_id, version_us, content, is_latest from stix_objects where stix_id",
+        "select id, stix_id, version_us, content, is_latest, publisher_org_id from stix_objects \
+         where stix_id",
         &ids,
-        |(row, stix_id, version_us, content, latest): (i64, String, i64, String, bool)| {
+        |(row, stix_id, version_us, content, latest, publisher): (
+            i64,
+            String,
+            i64,
+            String,
+            bool,
+            OrgId,
+        )| {
             stored.entry(stix_id).or_default().push(StoredVersion {
                 row,
                 version_us,
                 content,
                 latest,
+                publisher,
             })
         },
     )
@@ -386,12 +398,29 @@ enum Fate {
     Unchanged(i64),
 }
 
-/// The version rules against what is stored: the same version again must be identical;
-/// marking definitions are never versioned.
-fn versus_stored(c: &Checked, stored: Option<&Vec<StoredVersion>>) -> Result<Fate, &'static str> {
+/// The version rules against what is stored: only the organisation that first
+/// published an id publishes it again (another could otherwise re-issue the centre's
+/// object under a looser label or other targets); the same version again must be
+/// identical; marking definitions are never versioned.
+fn versus_stored(
+    c: &Checked,
+    stored: Option<&Vec<StoredVersion>>,
+    poster: OrgId,
+) -> Result<Fate, &'static str> {
     let Some(versions) = stored else {
         return Ok(Fate::Store);
     };
+    let fate = same_or_new(c, versions)?;
+    if matches!(fate, Fate::Store) && versions.iter().any(|v| v.publisher != poster) {
+        return Err(
+            "this id was first published by another organisation: only it publishes newer versions",
+        );
+    }
+    Ok(fate)
+}
+
+/// Whether `c` is a version already stored (unchanged) or a new one.
+fn same_or_new(c: &Checked, versions: &[StoredVersion]) -> Result<Fate, &'static str> {
     let same_content = |v: &StoredVersion| {
         serde_json::from_str::<Value>(&v.content).is_ok_and(|stored| stored == c.content)
     };
@@ -518,6 +547,31 @@ async fn insert_objects(
                 .push_bind(ingest_id);
         });
         qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A newer version keeps the RED recipients analysts named on the version it replaces:
+/// the publisher cannot drop them by re-issuing the object.
+async fn carry_recipients(
+    conn: &mut SqliteConnection,
+    rows: &[NewRow],
+    stored: &HashMap<String, Vec<StoredVersion>>,
+) -> CoreResult<()> {
+    for row in rows.iter().filter(|r| r.latest) {
+        let previous = stored
+            .get(&row.checked.id)
+            .and_then(|versions| versions.iter().find(|v| v.latest));
+        if let Some(previous) = previous {
+            sqlx::query(
+                "insert or ignore into stix_object_recipients (item_id, user_id) \
+                 select $1, user_id from stix_object_recipients where item_id = $2",
+            )
+            .bind(row.row)
+            .bind(previous.row)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(())
 }

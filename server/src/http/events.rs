@@ -2,7 +2,14 @@
 //! (`event: count`, `data: N`), which the bell in the header listens to. Only a count
 //! ever travels, and it is counted with a freshly loaded viewer, so it passes the access
 //! policy as it stands now. The stream ends when the session does (signed out, expired,
-//! account disabled); the browser's reconnect then gets a 401 and stops.
+//! account disabled); the browser's reconnect then gets 204 No Content and stops.
+//! (Any answer but 200 ends an `EventSource` for good; 204 rather than 401 because a
+//! page whose session just ended, e.g. one signing out while its stream connects, has
+//! done nothing wrong, and browsers log every 4xx as an error.)
+//!
+//! Each stream holds a connection and a task, so one session keeps at most
+//! [`PER_SESSION`] open and one person [`PER_PERSON`]; opening one more ends the oldest
+//! (a reloaded tab's old stream is usually the one gone stale).
 
 use crate::AppState;
 use app::request::RequestContext;
@@ -12,8 +19,10 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::oneshot;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use vaern_core::CoreError;
 use vaern_core::accounts::sessions::{self, SessionLimits};
@@ -24,23 +33,101 @@ use vaern_core::ids::UserId;
 const SESSION_CHECK: Duration = Duration::from_secs(30);
 /// How often a comment line keeps proxies from closing an idle stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Most live streams one session keeps open (tabs of one browser).
+pub const PER_SESSION: usize = 4;
+/// Most live streams one person keeps open, over all their sessions.
+pub const PER_PERSON: usize = 20;
+
+/// The live streams open now, oldest first, to end the oldest beyond the limits.
+#[derive(Default)]
+pub struct OpenStreams {
+    open: Mutex<Vec<OpenStream>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+struct OpenStream {
+    id: u64,
+    session_id: String,
+    user: UserId,
+    /// Dropping it ends the stream.
+    _end: oneshot::Sender<()>,
+}
+
+/// A stream's place among the open ones; leaving it (the stream ended or was dropped)
+/// frees the place.
+pub struct StreamPlace {
+    id: u64,
+    streams: Arc<OpenStreams>,
+}
+
+impl Drop for StreamPlace {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.streams.open.lock() {
+            open.retain(|s| s.id != self.id);
+        }
+    }
+}
+
+impl OpenStreams {
+    /// Registers a new stream of `session_id` for `user`, ending the oldest of the
+    /// session's or the person's streams beyond the limits. The receiver fires (with an
+    /// error) when this stream is ended in turn.
+    pub fn open(
+        self: &Arc<Self>,
+        session_id: &str,
+        user: UserId,
+    ) -> (StreamPlace, oneshot::Receiver<()>) {
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (end, ended) = oneshot::channel();
+        if let Ok(mut open) = self.open.lock() {
+            open.push(OpenStream {
+                id,
+                session_id: session_id.to_string(),
+                user,
+                _end: end,
+            });
+            while open.iter().filter(|s| s.session_id == session_id).count() > PER_SESSION {
+                if let Some(oldest) = open.iter().position(|s| s.session_id == session_id) {
+                    open.remove(oldest);
+                }
+            }
+            while open.iter().filter(|s| s.user == user).count() > PER_PERSON {
+                if let Some(oldest) = open.iter().position(|s| s.user == user) {
+                    open.remove(oldest);
+                }
+            }
+        }
+        (
+            StreamPlace {
+                id,
+                streams: Arc::clone(self),
+            },
+            ended,
+        )
+    }
+}
 
 pub async fn stream(
     State(state): State<AppState>,
     context: Option<Extension<RequestContext>>,
 ) -> Response {
-    // No body and no redirect: the browser's EventSource stops on a 401.
+    // No body and no redirect: the browser's EventSource stops on any answer but 200.
     let Some((signed_in, user)) = context
         .and_then(|Extension(c)| c.signed_in)
         .and_then(|s| s.viewer.user_id.map(|user| (s, user)))
     else {
-        return StatusCode::UNAUTHORIZED.into_response();
+        return StatusCode::NO_CONTENT.into_response();
     };
     // Subscribed before the first count, so nothing published in between is missed.
     let receiver = state.backend.hub.subscribe();
     let mut check = tokio::time::interval_at(Instant::now() + SESSION_CHECK, SESSION_CHECK);
     check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (place, ended) = state.streams.open(&signed_in.session_id, user);
     let listener = Listener {
+        _place: place,
+        ended,
         db: state.backend.db.clone(),
         limits: state.backend.limits,
         session_id: signed_in.session_id,
@@ -66,6 +153,9 @@ pub async fn stream(
 
 /// One open stream: who it is for and what it last told them.
 struct Listener {
+    _place: StreamPlace,
+    /// Fires when a newer stream of the same session or person took this one's place.
+    ended: oneshot::Receiver<()>,
     db: Db,
     limits: SessionLimits,
     session_id: String,
@@ -127,6 +217,7 @@ impl Listener {
                         return None;
                     }
                 }
+                _ = &mut self.ended => return None,
             }
         }
     }
@@ -139,5 +230,51 @@ impl Listener {
                 false
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_keeps_twenty_streams_over_all_sessions_and_one_more_ends_the_oldest() {
+        let streams = Arc::new(OpenStreams::default());
+        let me = UserId(1);
+        let mut held = Vec::new();
+        for n in 0..PER_PERSON {
+            held.push(streams.open(&format!("session-{n}"), me));
+        }
+        let (_other_place, other) = streams.open("someone-else", UserId(2));
+        let newest = streams.open("session-new", me);
+        let (_, first) = &mut held[0];
+        assert!(
+            first
+                .try_recv()
+                .is_err_and(|e| e == oneshot::error::TryRecvError::Closed)
+        );
+        for (_, later) in &mut held[1..] {
+            assert_eq!(later.try_recv(), Err(oneshot::error::TryRecvError::Empty));
+        }
+        let mut other = other;
+        assert_eq!(other.try_recv(), Err(oneshot::error::TryRecvError::Empty));
+        drop(newest);
+        assert_eq!(streams.open.lock().unwrap().len(), PER_PERSON);
+    }
+
+    #[test]
+    fn a_session_keeps_four_streams() {
+        let streams = Arc::new(OpenStreams::default());
+        let mut held: Vec<_> = (0..PER_SESSION + 1)
+            .map(|_| streams.open("tabs", UserId(1)))
+            .collect();
+        assert_eq!(
+            held[0].1.try_recv(),
+            Err(oneshot::error::TryRecvError::Closed)
+        );
+        assert_eq!(
+            held[1].1.try_recv(),
+            Err(oneshot::error::TryRecvError::Empty)
+        );
     }
 }

@@ -232,9 +232,9 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
         "/admin/taxii-sources",
         [302, 404, 404, 404, 404, 404, 200],
     ),
-    // The live count (server-sent events) is not a page: nobody gets a bare 401, which
-    // stops a browser's EventSource instead of sending it round a redirect.
-    ("/events", "/events", [401, 200, 200, 200, 200, 200, 200]),
+    // The live count (server-sent events) is not a page: nobody gets a bare 204, which
+    // stops a browser's EventSource for good instead of sending it round a redirect.
+    ("/events", "/events", [204, 200, 200, 200, 200, 200, 200]),
 ];
 
 /// The people, the subject account in Aarhus (751) and the groups of the walk.

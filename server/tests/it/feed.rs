@@ -759,3 +759,120 @@ async fn a_sighting_routed_by_linking_its_identity_reaches_the_feed_past_the_che
     let seen = serde_json::to_string(&app.read_feed(&odense, 100, nothing).await).unwrap();
     assert!(!seen.contains(SHARED_SIGHTING) && !seen.contains(unmatched));
 }
+
+#[tokio::test]
+async fn an_earlier_version_is_served_only_to_readers_who_see_the_newest_version_too() {
+    let app = spawn_app().await;
+    app.publish(&[
+        identity(CENTRE, "Nationalt analysecenter", None),
+        identity(AARHUS, "Aarhus Kommune", Some("751")),
+        identity(ODENSE, "Odense Kommune", Some("461")),
+        indicator(INDICATOR, TLP2_GREEN, "2026-11-01T10:00:00.000Z"),
+        sighting(SHARED_SIGHTING, &[AARHUS, ODENSE], TLP2_AMBER),
+    ])
+    .await;
+    // The centre re-issues the sighting for Odense alone, as AMBER+STRICT.
+    let mut narrower = sighting(SHARED_SIGHTING, &[ODENSE], TLP2_AMBER_STRICT);
+    narrower["modified"] = json!("2026-11-02T11:00:00.000Z");
+    app.publish(&[narrower]).await;
+
+    let aarhus = app.stix_token("751", &["taxii:read"]).await;
+    for path in [
+        feed_path("objects/?match[version]=all&match[type]=sighting"),
+        feed_path("objects/?match[version]=first&match[type]=sighting"),
+        feed_path("manifest/?match[version]=all&match[type]=sighting"),
+    ] {
+        let res = app.feed_get(&aarhus, &path).await;
+        let body = res.text().await.unwrap();
+        assert!(!body.contains(SHARED_SIGHTING), "{path}: {body}");
+    }
+    for path in [
+        feed_path(&format!("objects/{SHARED_SIGHTING}/versions/")),
+        feed_path(&format!("objects/{SHARED_SIGHTING}/?match[version]=first")),
+    ] {
+        let res = app.feed_get(&aarhus, &path).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let odense = app.stix_token("461", &["taxii:read"]).await;
+    let all = json(
+        app.feed_get(
+            &odense,
+            &feed_path("objects/?match[version]=all&match[type]=sighting"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(all["objects"].as_array().unwrap().len(), 2, "{all}");
+}
+
+#[tokio::test]
+async fn only_the_first_publisher_issues_newer_versions_and_they_keep_the_named_red_recipients() {
+    let app = spawn_app().await;
+    let first = indicator(RED_INDICATOR, TLP2_RED, "2026-11-01T10:00:00.000Z");
+    app.publish(&[
+        identity(CENTRE, "Nationalt analysecenter", None),
+        first.clone(),
+    ])
+    .await;
+    let rows = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("select count(*) from stix_objects where stix_id = $1")
+                .bind(RED_INDICATOR)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    // Another publisher's stix:write token: a newer version is refused whole.
+    sqlx::query("update organisations set kind = 'analysis_centre' where code = 'kl'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let another = app.stix_token("kl", &["stix:write"]).await;
+    let mut looser = indicator(RED_INDICATOR, TLP2_GREEN, "2026-11-03T10:00:00.000Z");
+    looser["name"] = json!("Åbent for alle");
+    let res = app.post_envelope(&another, &[looser]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("another organisation"));
+    assert_eq!(rows(&app).await, 1);
+    // The same version again changes nothing and is not refused.
+    let res = app.post_envelope(&another, &[first]).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    assert_eq!(rows(&app).await, 1);
+
+    // An analyst named a RED recipient; the centre's next version keeps them.
+    let (_, anne) = app
+        .signed_in(
+            "751",
+            "anne@aarhus.dk",
+            vaern_core::policy::PlatformRole::Member,
+            false,
+        )
+        .await;
+    sqlx::query(
+        "insert into stix_object_recipients (item_id, user_id) \
+         select id, $1 from stix_objects where stix_id = $2",
+    )
+    .bind(anne)
+    .bind(RED_INDICATOR)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.publish(&[indicator(
+        RED_INDICATOR,
+        TLP2_RED,
+        "2026-11-02T10:00:00.000Z",
+    )])
+    .await;
+    let kept: i64 = sqlx::query_scalar(
+        "select count(*) from stix_object_recipients r join stix_objects o on o.id = r.item_id \
+         where o.stix_id = $1 and o.is_latest and r.user_id = $2",
+    )
+    .bind(RED_INDICATOR)
+    .bind(anne)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(kept, 1);
+}

@@ -294,7 +294,7 @@ async fn the_live_stream_sends_the_count_and_each_change() {
 async fn the_live_stream_is_refused_to_nobody_and_ends_with_the_session() {
     let f = forum().await;
     let res = f.open_events(&browser()).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(res.text().await.expect("body"), "");
 
     let mut stream = f.open_events(&f.lars).await;
@@ -354,4 +354,29 @@ async fn a_notification_about_a_post_no_longer_visible_leaves_count_and_list() {
         .await
         .expect("body");
     assert!(!page.contains("Intern sag"), "the thread is not named");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_keeps_four_live_streams_and_a_fifth_ends_the_oldest() {
+    let f = forum().await;
+    let mut streams = Vec::new();
+    for _ in 0..5 {
+        let mut stream = f.open_events(&f.lars).await;
+        read_until(&mut stream, &mut String::new(), "data: 0\n").await;
+        streams.push(stream);
+    }
+    let oldest_ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match streams[0].chunk().await {
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => return,
+            }
+        }
+    })
+    .await;
+    assert!(oldest_ended.is_ok(), "the oldest stream is still open");
+    for stream in &mut streams[1..] {
+        let quiet = tokio::time::timeout(Duration::from_millis(300), stream.chunk()).await;
+        assert!(quiet.is_err(), "a newer stream ended or spoke: {quiet:?}");
+    }
 }

@@ -16,11 +16,12 @@ async fn each_role_gets_the_answer_the_access_table_gives_for_organisations() {
     let (admin, _, _) = app
         .signed_in_with_second_factor("kl", "admin@kl.dk", PlatformRole::Admin, false)
         .await;
-    let (org_admin, _) = app
-        .signed_in("751", "leder@aarhus.dk", PlatformRole::Member, true)
+    let (org_admin, _, _) = app
+        .signed_in_with_second_factor("751", "leder@aarhus.dk", PlatformRole::Member, true)
         .await;
-    let (member, _) = app
-        .signed_in("751", "bo@aarhus.dk", PlatformRole::Member, false)
+    // With a second factor: requiring one of Aarhus signs out those who have none.
+    let (member, _, _) = app
+        .signed_in_with_second_factor("751", "bo@aarhus.dk", PlatformRole::Member, false)
         .await;
     let ok = StatusCode::OK;
     let missing = StatusCode::NOT_FOUND;
