@@ -48,6 +48,18 @@ test('an organisation admin invites a colleague, the group owner adds them, and 
   await expect(theirs).toHaveURL('/');
   await expect(theirs.getByRole('heading', { level: 1, name: t.welcome(colleague.name) })).toBeVisible();
 
+  // --- Now that the colleague has used their account, a new link for them is only
+  // mailed to their own address: the admin never sees it (issue 15).
+  await page.goto('/admin/people');
+  await waitForHydration(page);
+  const resetMailBefore = mailFiles();
+  await page.getByRole('button', { name: `Nyt link – ${colleague.name}`, exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Det vises ikke her.' })).toContainText(
+    `Et nyt link er sendt med e-mail til ${colleague.name}s egen adresse.`,
+  );
+  await expect(page.locator('code.link')).toHaveCount(0);
+  expect(linkIn(await waitForMail(colleague.email, resetMailBefore))).toContain('/link/');
+
   // --- As owner of Referencegruppen, the same person adds the colleague to the group.
   await page.goto('/groups/referencegruppen');
   await expect(page.getByRole('heading', { level: 1, name: 'Referencegruppen' })).toBeVisible();

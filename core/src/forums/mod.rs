@@ -23,7 +23,8 @@ use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{
     GroupContentSql, GroupItem, Tlp, Viewer, can_moderate, can_post_in, can_read_in,
-    can_see_group_item, push_group_content_visible, sees_chatham_house_authors,
+    can_see_earlier_version, can_see_group_item, push_group_content_visible,
+    sees_chatham_house_authors,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
@@ -870,7 +871,7 @@ pub struct History {
 }
 
 pub async fn history(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<History> {
-    let (post, _, thread, _) = visible_post(db, viewer, post_id).await?;
+    let (post, label, thread, _) = visible_post(db, viewer, post_id).await?;
     if post.deleted_at.is_some() || post.removed_at.is_some() {
         return Err(CoreError::NotFound);
     }
@@ -919,22 +920,25 @@ pub async fn history(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<Histo
         }
     }
     // An earlier version is shown only to a reader who may see it under its own label
-    // and recipients as well as under the newest version's (checked above).
+    // and recipients as well as under the newest version's.
+    let newest_visible = can_see_group_item(viewer, &label.item());
     let shown = |(id, tlp, _, _, audience_known): &(i64, Tlp, String, i64, bool)| {
-        if !audience_known && is_restricted(*tlp) {
-            return viewer.user_id == Some(post.author_id);
-        }
-        let (orgs, users) = audiences.get(id).cloned().unwrap_or_default();
-        can_see_group_item(
-            viewer,
-            &GroupItem {
-                group_id: thread.group_id,
-                tlp: *tlp,
-                author_id: post.author_id,
-                recipient_orgs: &orgs,
-                recipient_users: &users,
-            },
-        )
+        let own_visible = if !audience_known && is_restricted(*tlp) {
+            viewer.user_id == Some(post.author_id)
+        } else {
+            let (orgs, users) = audiences.get(id).cloned().unwrap_or_default();
+            can_see_group_item(
+                viewer,
+                &GroupItem {
+                    group_id: thread.group_id,
+                    tlp: *tlp,
+                    author_id: post.author_id,
+                    recipient_orgs: &orgs,
+                    recipient_users: &users,
+                },
+            )
+        };
+        can_see_earlier_version(own_visible, newest_visible)
     };
     let older: Vec<_> = older.into_iter().filter(|r| shown(r)).collect();
     let mut revisions = vec![Revision {

@@ -250,6 +250,14 @@ mod tests {
     }
 
     #[test]
+    fn an_earlier_version_needs_both_its_own_and_the_newest_versions_audience() {
+        assert!(can_see_earlier_version(true, true));
+        assert!(!can_see_earlier_version(true, false));
+        assert!(!can_see_earlier_version(false, true));
+        assert!(!can_see_earlier_version(false, false));
+    }
+
+    #[test]
     fn only_analysts_of_the_publisher_label_its_objects() {
         assert!(can_label_intel(
             &user(PlatformRole::Analyst, CENTRE),
