@@ -126,6 +126,13 @@ pub struct ResetPasswordArgs {
     /// The account's e-mail address.
     #[arg(long)]
     pub email: String,
+    #[command(flatten)]
+    pub link: LinkUrl,
+}
+
+/// Where a printed one-time link points.
+#[derive(Debug, Args)]
+pub struct LinkUrl {
     /// Public URL the printed link starts with.
     #[arg(
         long,
@@ -133,6 +140,17 @@ pub struct ResetPasswordArgs {
         default_value = "http://127.0.0.1:3000"
     )]
     pub public_url: String,
+}
+
+impl LinkUrl {
+    /// The whole link for `token`.
+    fn to(&self, token: &str) -> String {
+        format!(
+            "{}{}",
+            self.public_url.trim_end_matches('/'),
+            links::path(token)
+        )
+    }
 }
 
 #[derive(Debug, Args)]
@@ -148,13 +166,8 @@ pub struct CreateAdminArgs {
     /// the account is invited and its one-time link is printed.
     #[arg(long)]
     pub password_stdin: bool,
-    /// Public URL the printed link starts with.
-    #[arg(
-        long,
-        env = "VAERN_PUBLIC_URL",
-        default_value = "http://127.0.0.1:3000"
-    )]
-    pub public_url: String,
+    #[command(flatten)]
+    pub link: LinkUrl,
 }
 
 pub async fn execute(cli: Cli) -> Result<(), String> {
@@ -233,12 +246,11 @@ async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), St
             )
             .await;
         println!(
-            "Invited administrator #{} in {}. The link below works once, for {} hours:\n{}{}",
+            "Invited administrator #{} in {}. The link below works once, for {} hours:\n{}",
             invited.user_id,
             org.name,
             links::LIFETIME_SECS / 3600,
-            args.public_url.trim_end_matches('/'),
-            links::path(&invited.token)
+            args.link.to(&invited.token)
         );
         return Ok(());
     }
@@ -291,11 +303,10 @@ async fn reset_password(data_dir: PathBuf, args: ResetPasswordArgs) -> Result<()
         .await;
     println!(
         "A one-time {} link for account #{user_id}. It works once, for {} hours, and ends \
-         earlier links; pass it on only to the person:\n{}{}",
+         earlier links; pass it on only to the person:\n{}",
         issued.purpose.as_str().replace('_', " "),
         links::LIFETIME_SECS / 3600,
-        args.public_url.trim_end_matches('/'),
-        links::path(&issued.token)
+        args.link.to(&issued.token)
     );
     Ok(())
 }
