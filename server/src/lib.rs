@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+mod connections;
 pub mod http;
 pub mod poller;
 pub mod telemetry;
@@ -147,22 +148,24 @@ impl Server {
 
     /// Serves until Ctrl-C or SIGTERM; the TAXII poller runs as long as the server does.
     ///
-    /// Requests are served by one thread per core, each with a single-threaded runtime,
-    /// all accepting from the one listening socket. Rendering a page on the multi-thread
-    /// runtime occasionally never finished: Leptos spawns the page's resources as tasks,
-    /// and a wake-up between two worker threads was lost now and then (a page load in
-    /// a few hundred under load in the browser tests; 5 of 12 runs of the access-table
-    /// test with six running at once, 0 of 30 once its runtime had one thread). On one
-    /// thread a page's tasks never race each other. The poller and the periodic clean-ups
-    /// stay on the caller's runtime.
+    /// Requests are served by one thread per core, each with a single-threaded runtime;
+    /// one acceptor hands them the connections in turn (`connections`). Rendering a page
+    /// on the multi-thread runtime occasionally never finished: Leptos spawns the page's
+    /// resources as tasks, and a wake-up between two worker threads was lost now and then
+    /// (a page load in a few hundred under load in the browser tests; 5 of 12 runs of the
+    /// access-table test with six running at once, 0 of 30 once its runtime had one
+    /// thread). On one thread a page's tasks never race each other. The acceptor, the
+    /// poller and the periodic clean-ups stay on the caller's runtime.
     pub async fn run_until_stopped(self) -> Result<(), String> {
         let poller = self.poller.spawn();
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let listener = self.listener.into_std().map_err(|e| e.to_string())?;
+        let local = self.listener.local_addr().map_err(|e| e.to_string())?;
+        let (listeners, senders) = connections::handed(threads, local);
+        let acceptor = tokio::spawn(connections::accept(self.listener, senders));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
-        for index in 0..threads {
-            let listener = listener.try_clone().map_err(|e| e.to_string())?;
+        let mut running = 0;
+        for (index, listener) in listeners.into_iter().enumerate() {
             let (router, stopped, done) = (self.router.clone(), stopped.clone(), done.clone());
             std::thread::Builder::new()
                 .name(format!("vaern-http-{index}"))
@@ -170,10 +173,10 @@ impl Server {
                     let _ = done.send(serve_on_this_thread(listener, router, stopped));
                 })
                 .map_err(|e| e.to_string())?;
+            running += 1;
         }
-        drop((listener, done));
+        drop(done);
         let mut served = Ok(());
-        let mut running = threads;
         tokio::select! {
             () = shutdown_signal() => {}
             // A serving thread only ends by itself when it fails: stop the others.
@@ -182,6 +185,7 @@ impl Server {
                 served = result;
             }
         }
+        acceptor.abort();
         let _ = stop.send(true);
         while running > 0 {
             match finished.recv().await {
@@ -197,19 +201,26 @@ impl Server {
     }
 }
 
-/// Serves `router` on a single-threaded runtime until `stopped` turns true (or its
-/// sender is gone), finishing the requests under way.
+/// Serves the connections handed to this thread on a single-threaded runtime until
+/// `stopped` turns true (or its sender is gone), finishing the requests under way.
 fn serve_on_this_thread(
-    listener: std::net::TcpListener,
+    listener: connections::Handed,
     router: Router,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), String> {
+    use axum::serve::ListenerExt;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+        // Responses go out as hyper writes them, not held back for the client's
+        // acknowledgement of the previous segment (as nginx's `tcp_nodelay`).
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

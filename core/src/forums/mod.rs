@@ -27,7 +27,7 @@ use crate::policy::{
     sees_chatham_house_authors,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
 pub use audience::Audience;
@@ -391,6 +391,8 @@ pub async fn list_threads(
     slug: &str,
     page: i64,
 ) -> CoreResult<ThreadList> {
+    // One connection for both queries (see `thread_page`).
+    let mut conn = db.acquire().await?;
     // The group and how many of its threads the viewer may see, in one query; the count
     // goes through the policy's SQL condition like the list, and nothing of it is used
     // before the policy has let the viewer read in the group.
@@ -410,7 +412,7 @@ pub async fn list_threads(
         .push(" and g.archived_at is null");
     let head: Head = head
         .build_query_as()
-        .fetch_optional(db)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(CoreError::NotFound)?;
     let group = head.group.readable_by(viewer)?;
@@ -458,7 +460,7 @@ pub async fn list_threads(
     qb.push_bind(THREADS_PER_PAGE)
         .push(" offset ")
         .push_bind((page - 1) * THREADS_PER_PAGE);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
 
     let threads = rows
         .into_iter()
@@ -566,7 +568,7 @@ impl Side {
 /// on the page). Both were read through the policy already; this reads only their side
 /// tables, so it can widen nothing. Names come sorted as the reader sees them.
 async fn recipients_of_page(
-    db: &Db,
+    conn: &mut SqliteConnection,
     thread: Option<i64>,
     posts: &[i64],
 ) -> CoreResult<(ItemRecipients, HashMap<i64, ItemRecipients>)> {
@@ -599,7 +601,7 @@ async fn recipients_of_page(
     }
     qb.push(" order by side, item_id, name, id");
 
-    let rows: Vec<(i64, i64, i64, String)> = qb.build_query_as().fetch_all(db).await?;
+    let rows: Vec<(i64, i64, i64, String)> = qb.build_query_as().fetch_all(conn).await?;
     for (side, item_id, id, name) in rows {
         let side = Side::from_column(side)?;
         let item = match side {
@@ -633,6 +635,9 @@ pub async fn thread_page(
     marker: ReadMarker,
 ) -> CoreResult<ThreadView> {
     let user = viewer.user_id.ok_or(CoreError::NotFound)?;
+    // One connection for the page's queries: each query on the pool would take one and
+    // test it on its return, a round trip to SQLite's thread of its own.
+    let mut conn = db.acquire().await?;
 
     // Everything a page needs before it can pick its posts, in one query: the thread,
     // found only if the policy lets the viewer see it, its group, the posts the viewer
@@ -679,7 +684,7 @@ pub async fn thread_page(
     push_group_content_visible(&mut head, viewer, &THREADS);
     let head: Head = head
         .build_query_as()
-        .fetch_optional(db)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(CoreError::NotFound)?;
     let thread = head.thread;
@@ -728,7 +733,7 @@ pub async fn thread_page(
         .push_bind(POSTS_PER_PAGE)
         .push(" offset ")
         .push_bind((page - 1) * POSTS_PER_PAGE);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
 
     let restricted: Vec<i64> = rows
         .iter()
@@ -736,7 +741,7 @@ pub async fn thread_page(
         .map(|r| r.id)
         .collect();
     let (of_thread, mut of_posts) = recipients_of_page(
-        db,
+        &mut conn,
         is_restricted(thread.tlp).then_some(thread.id),
         &restricted,
     )
@@ -795,7 +800,7 @@ pub async fn thread_page(
         && marker == ReadMarker::Move
         && last_read.is_none_or(|read| newest > read)
     {
-        mark_read_up_to(db, user, thread_id, newest).await?;
+        mark_read_up_to(&mut conn, user, thread_id, newest).await?;
         marked_read = true;
     }
 
@@ -822,8 +827,13 @@ pub async fn thread_page(
 
 /// Moves the viewer's read marker in a thread forward to `post`, and marks the
 /// notifications about posts up to it read.
-async fn mark_read_up_to(db: &Db, user: UserId, thread_id: i64, post: i64) -> CoreResult<()> {
-    let mut tx = db.begin().await?;
+async fn mark_read_up_to(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    thread_id: i64,
+    post: i64,
+) -> CoreResult<()> {
+    let mut tx = Connection::begin(conn).await?;
     sqlx::query(
         "insert into thread_reads (thread_id, user_id, last_read_post_id) values ($1, $2, $3) \
          on conflict (user_id, thread_id) do update set last_read_post_id = \
