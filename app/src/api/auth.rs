@@ -28,35 +28,60 @@ pub struct Me {
     pub is_admin: bool,
     /// An analyst (reads the received STIX objects).
     pub is_analyst: bool,
+}
+
+/// What the page header shows for the signed-in person: who, and the bell's count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub me: Me,
     /// Unread notifications the person may still see, for the bell.
     pub unread_notifications: i64,
 }
 
-/// The current person, or `None` when nobody is signed in.
+/// The person signed in on this request, read from the request as the page renders.
+/// Pages render on the server only, so a page needs no resource (and no `Suspense`)
+/// to know who is reading it.
+#[cfg(feature = "ssr")]
+pub fn signed_in_person() -> Option<Me> {
+    use vaern_core::{accounts, policy};
+    let s = crate::request::context().ok()?.signed_in?;
+    Some(Me {
+        min_password_len: accounts::min_password_len(s.second_factor_required),
+        manages_people: policy::can_manage_org_people(&s.viewer, s.viewer.org_id),
+        is_admin: policy::require_admin(&s.viewer).is_ok(),
+        is_analyst: s.viewer.role == policy::PlatformRole::Analyst,
+        name: s.name,
+        email: s.email,
+        org_name: s.org_name,
+    })
+}
+
+/// Pages are never rendered in the browser (only islands are), where nobody is known.
+#[cfg(not(feature = "ssr"))]
+pub fn signed_in_person() -> Option<Me> {
+    None
+}
+
+/// The header's view of the current person, or `None` when nobody is signed in.
 #[server(prefix = "/rpc", endpoint = "whoami")]
-pub async fn whoami() -> Result<Option<Me>, AppError> {
+pub async fn whoami() -> Result<Option<Header>, AppError> {
     use crate::request;
-    use vaern_core::{accounts, notifications, policy};
-    let Some(s) = request::context()?.signed_in else {
+    use vaern_core::notifications;
+    let Some(me) = signed_in_person() else {
         return Ok(None);
     };
+    let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     // The bell is secondary: a failed count must not make every page look signed out.
-    let unread_notifications = notifications::unread_count(&backend.db, &s.viewer)
+    let unread_notifications = notifications::unread_count(&backend.db, &viewer)
         .await
         .unwrap_or_else(|err| {
             tracing::error!(%err, "counting unread notifications");
             0
         });
-    Ok(Some(Me {
-        min_password_len: accounts::min_password_len(s.second_factor_required),
-        manages_people: policy::can_manage_org_people(&s.viewer, s.viewer.org_id),
-        is_admin: policy::require_admin(&s.viewer).is_ok(),
-        is_analyst: s.viewer.role == policy::PlatformRole::Analyst,
+    Ok(Some(Header {
+        me,
         unread_notifications,
-        name: s.name,
-        email: s.email,
-        org_name: s.org_name,
     }))
 }
 
@@ -458,7 +483,8 @@ pub async fn change_password(
 /// sign-in or sign-out is followed by a fresh page load), and the sign-in flow's forms.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub me: Resource<Result<Option<Me>, AppError>>,
+    /// The header's part (who, and the bell); pages use [`signed_in_person`].
+    pub me: Resource<Result<Option<Header>, AppError>>,
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
     pub submit_code: ServerAction<SubmitCode>,

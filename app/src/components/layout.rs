@@ -1,7 +1,7 @@
 //! The app shell around every page: skip link, header with navigation, the signed-in
 //! person and sign-out, the language switch, and the main landmark.
 
-use crate::api::auth::use_auth;
+use crate::api::auth::{Header, use_auth};
 use crate::components::bell::Bell;
 use crate::components::form::{Form, FormEnhancer};
 use crate::i18n::*;
@@ -17,7 +17,10 @@ pub fn Layout(children: Children) -> impl IntoView {
     let signed_in_part = move || {
         Suspend::new(async move {
             match auth.me.await {
-                Ok(Some(me)) => Some(view! {
+                Ok(Some(Header {
+                    me,
+                    unread_notifications,
+                })) => Some(view! {
                     <nav class="main-nav" aria-label=td_string!(locale, nav_label)>
                         <ul>
                             <li><A href="/">{td_string!(locale, nav_home)}</A></li>
@@ -51,7 +54,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 .then(|| view! { <li><A href="/intel/received">{td_string!(locale, nav_intel_received)}</A></li> })}
                         </ul>
                     </nav>
-                    <Bell initial=me.unread_notifications />
+                    <Bell initial=unread_notifications />
                     <div class="who">
                         <span class="visually-hidden">{td_string!(locale, signed_in_as)} " "</span>
                         <span class="who-name">{me.name}</span>

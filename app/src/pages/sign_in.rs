@@ -1,7 +1,7 @@
 //! Sign-in with e-mail and password. Works as a plain form; with wasm it also offers
 //! showing the typed password.
 
-use crate::api::auth::{SignIn, mail_configured, use_auth};
+use crate::api::auth::{SignIn, mail_configured, signed_in_person, use_auth};
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
 use crate::components::password::PasswordWithToggle;
@@ -16,14 +16,10 @@ use leptos_router::components::Redirect;
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let locale = use_locale();
-    let auth = use_auth();
-    let form = move || {
-        Suspend::new(async move {
-            match auth.me.await {
-                Ok(Some(_)) => Either::Left(view! { <Redirect path="/" /> }),
-                _ => Either::Right(view! { <SignInForm /> }),
-            }
-        })
+    // Someone already signed in goes home.
+    let form = match signed_in_person() {
+        Some(_) => Either::Left(view! { <Redirect path="/" /> }),
+        None => Either::Right(view! { <SignInForm /> }),
     };
     let mail = Resource::new_blocking(|| (), |_| mail_configured());
     let forgot = move || {
@@ -38,7 +34,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card narrow">
             <h1>{td_string!(locale, sign_in_title)}</h1>
             <p>{td_string!(locale, sign_in_intro)}</p>
-            <Suspense>{form}</Suspense>
+            {form}
             <Suspense>{forgot}</Suspense>
         </section>
     }
