@@ -7,9 +7,14 @@
 //! hash are written to `<data-dir>/audit.head` (fsynced), so removing rows from the end
 //! is detected too. Rows hold ids, never content titles.
 //!
-//! Appends run in their own `BEGIN IMMEDIATE` transaction after the action they record
-//! has committed, serialised within the process by a mutex and across processes by
-//! SQLite's write lock.
+//! A row is first *staged* ([`stage`]) inside the transaction of the change or read it
+//! records, so the two commit or roll back together. The appender ([`AuditLog::chain`])
+//! then links the staged rows into the chain in staging order, in one `BEGIN IMMEDIATE`
+//! transaction that also removes them from staging, and writes the head once for the
+//! batch: serialised within the process by a mutex and across processes by SQLite's
+//! write lock. A crash between the two steps loses nothing; the next run (every server
+//! start runs one) chains what was left. Reads audited in bulk (downloads) stage and
+//! only wake the appender ([`AuditLog::chain_soon`]), so they never wait for one another.
 
 use crate::clock;
 use crate::db::Db;
@@ -347,6 +352,7 @@ pub struct AuditLog {
     db: Db,
     head: PathBuf,
     lock: Arc<tokio::sync::Mutex<()>>,
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -357,6 +363,30 @@ impl std::fmt::Debug for AuditLog {
     }
 }
 
+/// Stages `entry` on `conn`, inside the caller's transaction: it commits or rolls back
+/// with what it records. Chained by the next [`AuditLog::chain`].
+pub async fn stage(conn: &mut sqlx::SqliteConnection, entry: Entry) -> CoreResult<()> {
+    sqlx::query(
+        "insert into audit_staged (at, actor_user_id, actor_token_id, actor_org_id, action, \
+         subject_kind, subject_id, subject_org_id, address, outcome, detail) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(clock::now())
+    .bind(entry.actor.user.map(|u| u.0))
+    .bind(entry.actor.token.map(|t| t.0))
+    .bind(entry.actor.org.map(|o| o.0))
+    .bind(entry.action)
+    .bind(entry.subject.map(|s| s.kind.as_str()))
+    .bind(entry.subject.map(|s| s.id))
+    .bind(entry.subject.and_then(|s| s.org).map(|o| o.0))
+    .bind(entry.address.chars().take(100).collect::<String>())
+    .bind(entry.outcome.as_str())
+    .bind(entry.detail.chars().take(500).collect::<String>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 impl AuditLog {
     /// The log of the database in `data_dir`.
     pub fn new(db: Db, data_dir: &Path) -> Self {
@@ -364,30 +394,18 @@ impl AuditLog {
             db,
             head: data_dir.join(HEAD_FILE),
             lock: Arc::new(tokio::sync::Mutex::new(())),
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
-    /// Appends one row and updates the head file. A failure to record is an error for
-    /// the caller to log; it never undoes the action already committed.
+    /// Records an action that has already committed on its own: stages the row and
+    /// chains it before returning. A failure to record is an error for the caller to
+    /// log; it never undoes the action.
     pub async fn record(&self, entry: Entry) -> CoreResult<()> {
-        let _turn = self.lock.lock().await;
         let mut conn = self.db.acquire().await?;
-        // IMMEDIATE takes the write lock before reading the last hash, so that two
-        // writers (even in two processes) cannot both link to the same row.
-        sqlx::query("begin immediate").execute(&mut *conn).await?;
-        let appended = append(&mut conn, entry).await;
-        let row = match appended {
-            Ok(row) => {
-                sqlx::query("commit").execute(&mut *conn).await?;
-                row
-            }
-            Err(err) => {
-                let _ = sqlx::query("rollback").execute(&mut *conn).await;
-                return Err(err);
-            }
-        };
+        stage(&mut conn, entry).await?;
         drop(conn);
-        write_head(&self.head, row.id, &row.hash).await
+        self.chain().await
     }
 
     /// Records and logs a failure to record, for call sites that must go on regardless.
@@ -397,34 +415,124 @@ impl AuditLog {
             tracing::error!(%err, action, "recording an audit row");
         }
     }
+
+    /// Links every staged row into the chain, oldest first, and writes the head. Nothing
+    /// is written when nothing is staged.
+    pub async fn chain(&self) -> CoreResult<()> {
+        let _turn = self.lock.lock().await;
+        let mut conn = self.db.acquire().await?;
+        // Most runs of the appender find nothing: they need not take the write lock.
+        let pending: bool = sqlx::query_scalar("select exists (select 1 from audit_staged)")
+            .fetch_one(&mut *conn)
+            .await?;
+        if !pending {
+            return Ok(());
+        }
+        // IMMEDIATE takes the write lock before reading the last hash, so that two
+        // appenders (even in two processes) cannot both link to the same row.
+        sqlx::query("begin immediate").execute(&mut *conn).await?;
+        let chained = chain_staged(&mut conn).await;
+        let newest = match chained {
+            Ok(newest) => {
+                sqlx::query("commit").execute(&mut *conn).await?;
+                newest
+            }
+            Err(err) => {
+                let _ = sqlx::query("rollback").execute(&mut *conn).await;
+                return Err(err);
+            }
+        };
+        drop(conn);
+        match newest {
+            Some(row) => write_head(&self.head, row.id, &row.hash).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Wakes the appender ([`AuditLog::run_appender`]) after rows were staged in a
+    /// transaction that has committed.
+    pub fn chain_soon(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Chains staged rows whenever [`AuditLog::chain_soon`] asks, and every few seconds
+    /// whatever happens (rows staged by another process). Runs for as long as the
+    /// server does; a failed run is logged and retried at the next.
+    pub async fn run_appender(self) {
+        loop {
+            if let Err(err) = self.chain().await {
+                tracing::error!(%err, "chaining audit rows");
+            }
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(5), self.wake.notified()).await;
+        }
+    }
 }
 
-async fn append(conn: &mut sqlx::SqliteConnection, entry: Entry) -> CoreResult<Row> {
+/// The staged rows, linked into the chain in staging order and removed from staging, on
+/// a connection inside `BEGIN IMMEDIATE`. The newest chained row, if any.
+async fn chain_staged(conn: &mut sqlx::SqliteConnection) -> CoreResult<Option<Row>> {
+    #[derive(sqlx::FromRow)]
+    struct Staged {
+        seq: i64,
+        at: i64,
+        actor_user_id: Option<i64>,
+        actor_token_id: Option<i64>,
+        actor_org_id: Option<i64>,
+        action: String,
+        subject_kind: Option<String>,
+        subject_id: Option<i64>,
+        subject_org_id: Option<i64>,
+        address: String,
+        outcome: String,
+        detail: String,
+    }
+    let staged: Vec<Staged> = sqlx::query_as(
+        "select seq, at, actor_user_id, actor_token_id, actor_org_id, action, subject_kind, \
+         subject_id, subject_org_id, address, outcome, detail from audit_staged order by seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let Some(last_seq) = staged.last().map(|s| s.seq) else {
+        return Ok(None);
+    };
     let last: Option<(i64, String)> =
         sqlx::query_as("select id, hash from audit_log order by id desc limit 1")
             .fetch_optional(&mut *conn)
             .await?;
-    let (id, prev_hash) = match last {
-        Some((id, hash)) => (id + 1, hash),
-        None => (1, GENESIS.to_string()),
-    };
-    let mut row = Row {
-        id,
-        at: clock::now(),
-        actor_user_id: entry.actor.user.map(|u| u.0),
-        actor_token_id: entry.actor.token.map(|t| t.0),
-        actor_org_id: entry.actor.org.map(|o| o.0),
-        action: entry.action.to_string(),
-        subject_kind: entry.subject.map(|s| s.kind.as_str().to_string()),
-        subject_id: entry.subject.map(|s| s.id),
-        subject_org_id: entry.subject.and_then(|s| s.org).map(|o| o.0),
-        address: entry.address.chars().take(100).collect(),
-        outcome: entry.outcome.as_str().to_string(),
-        detail: entry.detail.chars().take(500).collect(),
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = row.computed_hash();
+    let (mut id, mut prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+    let mut newest = None;
+    for s in staged {
+        id += 1;
+        let mut row = Row {
+            id,
+            at: s.at,
+            actor_user_id: s.actor_user_id,
+            actor_token_id: s.actor_token_id,
+            actor_org_id: s.actor_org_id,
+            action: s.action,
+            subject_kind: s.subject_kind,
+            subject_id: s.subject_id,
+            subject_org_id: s.subject_org_id,
+            address: s.address,
+            outcome: s.outcome,
+            detail: s.detail,
+            prev_hash,
+            hash: String::new(),
+        };
+        row.hash = row.computed_hash();
+        insert_chained(conn, &row).await?;
+        prev_hash = row.hash.clone();
+        newest = Some(row);
+    }
+    sqlx::query("delete from audit_staged where seq <= $1")
+        .bind(last_seq)
+        .execute(&mut *conn)
+        .await?;
+    Ok(newest)
+}
+
+async fn insert_chained(conn: &mut sqlx::SqliteConnection, row: &Row) -> CoreResult<()> {
     sqlx::query(
         "insert into audit_log (id, at, actor_user_id, actor_token_id, actor_org_id, action, \
          subject_kind, subject_id, subject_org_id, address, outcome, detail, prev_hash, hash) \
@@ -446,7 +554,7 @@ async fn append(conn: &mut sqlx::SqliteConnection, entry: Entry) -> CoreResult<R
     .bind(&row.hash)
     .execute(&mut *conn)
     .await?;
-    Ok(row)
+    Ok(())
 }
 
 /// Writes "<id> <hash>" to the head file durably: a temporary file, fsync, rename, and
@@ -674,5 +782,111 @@ mod tests {
         other.detail = "a|b\"d".into();
         assert_ne!(row.computed_hash(), other.computed_hash());
         assert!(!row.canonical().contains("ignored"));
+    }
+
+    async fn log() -> (tempfile::TempDir, Db, AuditLog) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::db::open(dir.path()).await.expect("db");
+        let log = AuditLog::new(db.clone(), dir.path());
+        (dir, db, log)
+    }
+
+    fn entry(detail: &str) -> Entry {
+        Entry::new(Actor::nobody(), action::SIGN_IN).detail(detail)
+    }
+
+    async fn chained_details(db: &Db) -> Vec<String> {
+        sqlx::query_scalar("select detail from audit_log order by id")
+            .fetch_all(db)
+            .await
+            .expect("rows")
+    }
+
+    #[tokio::test]
+    async fn a_staged_row_commits_and_rolls_back_with_its_transaction() {
+        let (dir, db, log) = log().await;
+        let mut kept = db.begin().await.expect("begin");
+        stage(&mut kept, entry("kept")).await.expect("stage");
+        kept.commit().await.expect("commit");
+        let mut dropped = db.begin().await.expect("begin");
+        stage(&mut dropped, entry("rolled back"))
+            .await
+            .expect("stage");
+        dropped.rollback().await.expect("rollback");
+        log.chain().await.expect("chain");
+        assert_eq!(chained_details(&db).await, ["kept"]);
+        assert_eq!(
+            verify(&db, dir.path()).await.expect("verify"),
+            Verdict::Intact { rows: 1 }
+        );
+    }
+
+    #[tokio::test]
+    async fn rows_staged_before_a_crash_are_chained_by_the_next_appender_in_order() {
+        let (dir, db, log) = log().await;
+        log.record(entry("first")).await.expect("record");
+        // Staged and committed, and then the process dies before its appender ran.
+        for detail in ["second", "third"] {
+            let mut tx = db.begin().await.expect("begin");
+            stage(&mut tx, entry(detail)).await.expect("stage");
+            tx.commit().await.expect("commit");
+        }
+        drop(log);
+        let restarted = AuditLog::new(db.clone(), dir.path());
+        restarted.chain().await.expect("chain");
+        assert_eq!(chained_details(&db).await, ["first", "second", "third"]);
+        let staged: i64 = sqlx::query_scalar("select count(*) from audit_staged")
+            .fetch_one(&db)
+            .await
+            .expect("count");
+        assert_eq!(staged, 0);
+        assert_eq!(
+            verify(&db, dir.path()).await.expect("verify"),
+            Verdict::Intact { rows: 3 }
+        );
+        let head = std::fs::read_to_string(dir.path().join(HEAD_FILE)).expect("head");
+        assert!(
+            head.starts_with("3 "),
+            "the head names the newest row: {head}"
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_records_form_one_unbroken_chain() {
+        let (dir, db, log) = log().await;
+        let mut tasks = Vec::new();
+        for n in 0..20 {
+            let log = log.clone();
+            tasks.push(tokio::spawn(async move {
+                log.record(entry(&n.to_string())).await
+            }));
+        }
+        for task in tasks {
+            task.await.expect("task").expect("record");
+        }
+        assert_eq!(
+            verify(&db, dir.path()).await.expect("verify"),
+            Verdict::Intact { rows: 20 }
+        );
+    }
+
+    #[tokio::test]
+    async fn the_appender_chains_what_a_committed_read_staged_when_woken() {
+        let (_dir, db, log) = log().await;
+        let appender = tokio::spawn(log.clone().run_appender());
+        let mut tx = db.begin().await.expect("begin");
+        stage(&mut tx, entry("download")).await.expect("stage");
+        tx.commit().await.expect("commit");
+        log.chain_soon();
+        let mut chained = Vec::new();
+        for _ in 0..100 {
+            chained = chained_details(&db).await;
+            if !chained.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        appender.abort();
+        assert_eq!(chained, ["download"]);
     }
 }

@@ -99,6 +99,16 @@ impl Server {
             });
         }
 
+        // Rows staged before the last stop (a crash between a commit and its appender)
+        // are chained before the first request, then the appender runs for as long as
+        // the server does.
+        let audit = vaern_core::audit::AuditLog::new(db.clone(), &config.data_dir);
+        audit
+            .chain()
+            .await
+            .map_err(|e| format!("chaining staged audit rows: {e}"))?;
+        tokio::spawn(audit.clone().run_appender());
+
         let hash_files = std::env::current_exe()
             .ok()
             .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
@@ -113,7 +123,7 @@ impl Server {
         let state = AppState {
             leptos_options,
             backend: Backend {
-                audit: vaern_core::audit::AuditLog::new(db.clone(), &config.data_dir),
+                audit,
                 hub: vaern_core::notifications::Hub::new(),
                 db,
                 limits: config.limits,
