@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod forums;
+pub mod group_content;
 pub mod groups;
 pub mod ids;
 pub mod mail;

@@ -11,7 +11,6 @@ pub mod moderation;
 pub mod rendering;
 pub mod writing;
 
-mod audience;
 #[cfg(test)]
 mod move_property;
 #[cfg(test)]
@@ -30,7 +29,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
-pub use audience::Audience;
+pub use crate::group_content::Audience;
+pub(crate) use crate::group_content::Labelled;
 
 /// Threads per page of a forum.
 pub const THREADS_PER_PAGE: i64 = 25;
@@ -189,28 +189,6 @@ pub enum PagePick {
 pub enum ReadMarker {
     Move,
     Keep,
-}
-
-/// A thread's stored facts and its label, as the policy needs them.
-#[derive(Debug, Clone)]
-pub(crate) struct Labelled {
-    pub group_id: GroupId,
-    pub tlp: Tlp,
-    pub author_id: UserId,
-    pub orgs: Vec<OrgId>,
-    pub users: Vec<UserId>,
-}
-
-impl Labelled {
-    pub fn item(&self) -> GroupItem<'_> {
-        GroupItem {
-            group_id: self.group_id,
-            tlp: self.tlp,
-            author_id: self.author_id,
-            recipient_orgs: &self.orgs,
-            recipient_users: &self.users,
-        }
-    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

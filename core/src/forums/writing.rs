@@ -8,11 +8,11 @@
 //! stored in the post's transaction; the caller publishes [`Posted::notified`] to the
 //! live stream after the commit.
 
-use super::audience::{self, Audience, Members};
 use super::{Labelled, MAX_TITLE_CHARS, visible_post, visible_thread};
 use crate::clock;
 use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
+use crate::group_content::{self, Audience, Members, RecipientTables, insert_recipients};
 use crate::ids::{OrgId, UserId};
 use crate::markdown;
 use crate::policy::{GroupItem, Tlp, Viewer, require_post_in, require_reply_to};
@@ -75,47 +75,6 @@ fn validate_title(title: &str) -> CoreResult<String> {
     }
 }
 
-async fn insert_recipients(
-    tx: &mut Tx<'_>,
-    kind: &'static str,
-    id: i64,
-    orgs: &[OrgId],
-    users: &[UserId],
-) -> CoreResult<()> {
-    let (orgs_table, users_table) = match kind {
-        "thread" => ("thread_recipient_orgs", "thread_recipient_users"),
-        "revision" => ("revision_recipient_orgs", "revision_recipient_users"),
-        _ => ("post_recipient_orgs", "post_recipient_users"),
-    };
-    sqlx::query(&format!("delete from {orgs_table} where item_id = $1"))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(&format!("delete from {users_table} where item_id = $1"))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    for org in orgs {
-        sqlx::query(&format!(
-            "insert into {orgs_table} (item_id, org_id) values ($1, $2)"
-        ))
-        .bind(id)
-        .bind(org)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for user in users {
-        sqlx::query(&format!(
-            "insert into {users_table} (item_id, user_id) values ($1, $2)"
-        ))
-        .bind(id)
-        .bind(user)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
 struct PostInsert<'a> {
     thread_id: i64,
     label: &'a Labelled,
@@ -142,7 +101,14 @@ async fn insert_post(tx: &mut Tx<'_>, post: PostInsert<'_>) -> CoreResult<i64> {
     .bind(post.now)
     .fetch_one(&mut **tx)
     .await?;
-    insert_recipients(tx, "post", id, &post.label.orgs, &post.label.users).await?;
+    insert_recipients(
+        tx,
+        RecipientTables::POST,
+        id,
+        &post.label.orgs,
+        &post.label.users,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -255,7 +221,7 @@ pub async fn create_thread(db: &Db, viewer: &Viewer, new: NewThread) -> CoreResu
         recipient_orgs: &[],
         recipient_users: &[],
     };
-    let (orgs, users) = audience::resolve(
+    let (orgs, users) = group_content::resolve(
         viewer,
         tlp,
         &new.audience,
@@ -286,7 +252,14 @@ pub async fn create_thread(db: &Db, viewer: &Viewer, new: NewThread) -> CoreResu
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    insert_recipients(&mut tx, "thread", thread_id, &label.orgs, &label.users).await?;
+    insert_recipients(
+        &mut tx,
+        RecipientTables::THREAD,
+        thread_id,
+        &label.orgs,
+        &label.users,
+    )
+    .await?;
     let post_id = insert_post(
         &mut tx,
         PostInsert {
@@ -340,7 +313,7 @@ pub async fn reply(db: &Db, viewer: &Viewer, new: NewReply) -> CoreResult<Posted
         None => thread.tlp,
     };
     let members = Members::load(db, thread.group_id).await?;
-    let (orgs, users) = audience::resolve(
+    let (orgs, users) = group_content::resolve(
         viewer,
         tlp,
         &new.audience,
@@ -361,7 +334,7 @@ pub async fn reply(db: &Db, viewer: &Viewer, new: NewReply) -> CoreResult<Posted
         if quoted.thread_id != thread.id {
             return Err(CoreError::NotFound);
         }
-        audience::check_quote(
+        group_content::check_quote(
             &label.item(),
             &quoted_label.item(),
             &thread_label.item(),
@@ -473,7 +446,8 @@ async fn raise_quoting_replies(
                 .await?;
         for id in quoting {
             let reply = stored_label(db, id).await?;
-            if audience::check_quote(&reply.item(), &quoted.item(), &thread.item(), members).is_ok()
+            if group_content::check_quote(&reply.item(), &quoted.item(), &thread.item(), members)
+                .is_ok()
             {
                 continue;
             }
@@ -483,7 +457,14 @@ async fn raise_quoting_replies(
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-            insert_recipients(tx, "post", id, &narrowed.orgs, &narrowed.users).await?;
+            insert_recipients(
+                tx,
+                RecipientTables::POST,
+                id,
+                &narrowed.orgs,
+                &narrowed.users,
+            )
+            .await?;
             work.push((id, narrowed));
         }
     }
@@ -617,7 +598,7 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
         } else {
             vec![thread_label.item()]
         };
-        let (orgs, users) = audience::resolve(
+        let (orgs, users) = group_content::resolve(
             viewer,
             tlp,
             &edit.audience,
@@ -649,7 +630,7 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
                 .await?;
         if let Some(quoted) = quoted {
             let quoted = stored_label(db, quoted).await?;
-            audience::check_quote(
+            group_content::check_quote(
                 &new_label.item(),
                 &quoted.item(),
                 &thread_after.item(),
@@ -681,7 +662,14 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     .await?;
     // The version keeps the audience it was written for (its history shows it only to
     // those who could read it then and can read the post now).
-    insert_recipients(&mut tx, "revision", revision, &label.orgs, &label.users).await?;
+    insert_recipients(
+        &mut tx,
+        RecipientTables::REVISION,
+        revision,
+        &label.orgs,
+        &label.users,
+    )
+    .await?;
     sqlx::query(
         "update forum_posts set body_source = $1, body_html = $2, rendered_with = $3, tlp = $4, \
          edited_at = $5 where id = $6",
@@ -695,7 +683,14 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     .execute(&mut *tx)
     .await?;
     if new_label.tlp != label.tlp {
-        insert_recipients(&mut tx, "post", post.id, &new_label.orgs, &new_label.users).await?;
+        insert_recipients(
+            &mut tx,
+            RecipientTables::POST,
+            post.id,
+            &new_label.orgs,
+            &new_label.users,
+        )
+        .await?;
         raise_quoting_replies(db, &mut tx, &thread_after, &members, post.id, &new_label).await?;
     }
     if opening {
@@ -714,7 +709,7 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
                 .await?;
             insert_recipients(
                 &mut tx,
-                "thread",
+                RecipientTables::THREAD,
                 thread.id,
                 &new_label.orgs,
                 &new_label.users,

@@ -1,5 +1,6 @@
-//! Who a new post reaches: its recipients (checked against the group), whether a quote
-//! would widen the quoted post's audience, who is mentioned, and who is told. Each
+//! Who a new item of group content reaches: its recipients (checked against the group),
+//! whether a quote would widen the quoted item's audience, who is mentioned, and who is
+//! told. Each
 //! question is answered by asking the one policy predicate about each member of the
 //! group, so that no second copy of the rule exists here.
 
