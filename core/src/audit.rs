@@ -80,6 +80,12 @@ pub mod action {
     /// An admin linked a STIX identity to an organisation (detail: identity, org code,
     /// alerts routed).
     pub const STIX_IDENTITY_LINK: &str = "stix_identity_link";
+    /// A document added to a library (detail: version, size, type found).
+    pub const DOCUMENT_UPLOAD: &str = "document_upload";
+    /// A document's file shown on its page.
+    pub const DOCUMENT_PREVIEW: &str = "document_preview";
+    /// A document's file downloaded (detail: the version).
+    pub const DOCUMENT_DOWNLOAD: &str = "document_download";
 
     /// Every action, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -121,6 +127,9 @@ pub mod action {
         STIX_INGEST,
         STIX_LABEL,
         STIX_IDENTITY_LINK,
+        DOCUMENT_UPLOAD,
+        DOCUMENT_PREVIEW,
+        DOCUMENT_DOWNLOAD,
     ];
 }
 
@@ -187,6 +196,8 @@ pub enum SubjectKind {
     Organisation,
     Group,
     Token,
+    /// A library document; named in the log by id only (its title is content).
+    Document,
 }
 
 impl SubjectKind {
@@ -196,13 +207,20 @@ impl SubjectKind {
             Self::Organisation => "organisation",
             Self::Group => "group",
             Self::Token => "token",
+            Self::Document => "document",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::User, Self::Organisation, Self::Group, Self::Token]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::User,
+            Self::Organisation,
+            Self::Group,
+            Self::Token,
+            Self::Document,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -227,6 +245,14 @@ impl Subject {
         Self {
             kind: SubjectKind::Group,
             id: id.0,
+            org: None,
+        }
+    }
+
+    pub fn document(id: i64) -> Self {
+        Self {
+            kind: SubjectKind::Document,
+            id,
             org: None,
         }
     }
@@ -694,6 +720,7 @@ pub async fn list(
            when 'organisation' then so.name \
            when 'token' then 'token #' || a.subject_id \
            when 'group' then sg.name \
+           when 'document' then 'document #' || a.subject_id \
          end as subject_name, \
          a.address, a.outcome, a.detail \
          from audit_log a \

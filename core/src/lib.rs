@@ -11,6 +11,7 @@ pub mod forums;
 pub mod group_content;
 pub mod groups;
 pub mod ids;
+pub mod library;
 pub mod mail;
 pub mod markdown;
 pub mod names;

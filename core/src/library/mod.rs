@@ -1,0 +1,381 @@
+//! Group libraries: documents with versions, in folders, and the files behind them.
+//!
+//! Documents are group content: every read goes through the policy's SQL condition
+//! (`DOCUMENTS`, `VERSIONS`), so a hidden document is answered as a missing one, and an
+//! earlier version is shown only to readers admitted both by its own label and by the
+//! document's newest. Every change and every read of a file stages its audit row in
+//! the transaction that does it (`audit::stage`).
+
+pub mod file_name;
+pub mod file_type;
+pub mod store;
+
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
+use crate::clock;
+use crate::db::Db;
+use crate::error::{CoreError, CoreResult};
+use crate::group_content::{self, Audience, Members, RecipientTables, insert_recipients};
+use crate::ids::{GroupId, UserId};
+use crate::policy::{GroupContentSql, Tlp, Viewer, push_group_content_visible, require_post_in};
+use file_type::{FileType, Refused};
+use sqlx::{QueryBuilder, Sqlite};
+use std::path::PathBuf;
+use store::{BlobStore, Received};
+
+/// Longest document title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+const DOCUMENTS: GroupContentSql =
+    GroupContentSql::new("d", "document_recipient_orgs", "document_recipient_users");
+const VERSIONS: GroupContentSql =
+    GroupContentSql::new("v", "version_recipient_orgs", "version_recipient_users");
+
+const DOCUMENT_RECIPIENTS: RecipientTables = RecipientTables {
+    orgs: "document_recipient_orgs",
+    users: "document_recipient_users",
+};
+const VERSION_RECIPIENTS: RecipientTables = RecipientTables {
+    orgs: "version_recipient_orgs",
+    users: "version_recipient_users",
+};
+
+/// A file to add to a group's library, as the upload form sent it.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub folder_id: Option<i64>,
+    /// Empty or missing: the file's name.
+    pub title: Option<String>,
+    /// Missing: the group's default label.
+    pub tlp: Option<Tlp>,
+    pub audience: Audience,
+    /// The name the browser sent, made safe before it is kept.
+    pub file_name: String,
+}
+
+/// A document as added: its id and version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Added {
+    pub document_id: i64,
+    pub version: i64,
+}
+
+/// Why a file was not added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    /// The file is of a type libraries do not hold (named by what it was found to be).
+    #[error("{file_name}: refused ({found:?})")]
+    Refused { file_name: String, found: Refused },
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+impl From<sqlx::Error> for AddError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Core(err.into())
+    }
+}
+
+/// The libraries of every group: the database, the file store and the audit log that
+/// every change and read goes through.
+#[derive(Clone, Debug)]
+pub struct Libraries {
+    pub db: Db,
+    pub files: BlobStore,
+    pub audit: AuditLog,
+}
+
+/// Where documents are written to: a group the viewer may post in, and its label.
+struct WritableGroup {
+    id: GroupId,
+    default_tlp: Tlp,
+}
+
+async fn writable_group(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<WritableGroup> {
+    let (id, default_tlp): (GroupId, Tlp) = sqlx::query_as(
+        "select id, default_tlp from user_groups where slug = $1 and archived_at is null",
+    )
+    .bind(slug.trim())
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)?;
+    require_post_in(viewer, id)?;
+    Ok(WritableGroup { id, default_tlp })
+}
+
+/// Adds `received` to the library of the group `slug` as a new document (version 1):
+/// the file moves into the store, and the document, its first version, their recipients,
+/// the audit row and the search outbox row commit in one transaction.
+pub async fn add_document(
+    libraries: &Libraries,
+    viewer: &Viewer,
+    slug: &str,
+    upload: Upload,
+    received: Received,
+    address: &str,
+) -> Result<Added, AddError> {
+    let Libraries {
+        db,
+        files,
+        audit: audit_log,
+    } = libraries;
+    let author = viewer.user_id.ok_or(CoreError::NotFound)?;
+    let group = writable_group(db, viewer, slug).await?;
+    if let Some(folder) = upload.folder_id {
+        let found: Option<i64> =
+            sqlx::query_scalar("select id from library_folders where id = $1 and group_id = $2")
+                .bind(folder)
+                .bind(group.id)
+                .fetch_optional(db)
+                .await?;
+        found.ok_or(CoreError::invalid("folder_id", "unknown"))?;
+    }
+    let file_name = file_name::safe_file_name(&upload.file_name);
+    let file_type =
+        file_type::sniff(&received.head, received.valid_utf8, &file_name).map_err(|found| {
+            AddError::Refused {
+                file_name: file_name.clone(),
+                found,
+            }
+        })?;
+    let title = title_or_name(upload.title.as_deref(), &file_name)?;
+    let tlp = upload.tlp.unwrap_or(group.default_tlp);
+    let members = Members::load(db, group.id).await?;
+    let (orgs, users) =
+        group_content::resolve(viewer, tlp, &upload.audience, &members, None, &[], false)?;
+
+    let (sha256, size) = (received.sha256.clone(), received.size as i64);
+    let placed = files.place(received).await?;
+    let now = clock::now();
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "insert into blobs (sha256, size, created_at) values ($1, $2, $3) on conflict do nothing",
+    )
+    .bind(&sha256)
+    .bind(size)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let document_id: i64 = sqlx::query_scalar(
+        "insert into documents (group_id, folder_id, title, tlp, author_id, created_at, \
+         updated_at) values ($1, $2, $3, $4, $5, $6, $6) returning id",
+    )
+    .bind(group.id)
+    .bind(upload.folder_id)
+    .bind(&title)
+    .bind(tlp)
+    .bind(author)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(CoreError::from)?;
+    insert_recipients(&mut tx, DOCUMENT_RECIPIENTS, document_id, &orgs, &users).await?;
+    let version_row: i64 = sqlx::query_scalar(
+        "insert into document_versions (document_id, version, group_id, tlp, author_id, \
+         sha256, size, media_type, file_name, created_at) \
+         values ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
+    )
+    .bind(document_id)
+    .bind(group.id)
+    .bind(tlp)
+    .bind(author)
+    .bind(&sha256)
+    .bind(size)
+    .bind(file_type.media_type())
+    .bind(&file_name)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(CoreError::from)?;
+    insert_recipients(&mut tx, VERSION_RECIPIENTS, version_row, &orgs, &users).await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::of(viewer), action::DOCUMENT_UPLOAD)
+            .subject(Subject::document(document_id))
+            .address(address)
+            .detail(format!("version=1 size={size} type={}", file_type.label())),
+    )
+    .await?;
+    search_outbox(&mut tx, "document", document_id, now).await?;
+    tx.commit().await?;
+    drop(placed);
+    audit_log.chain_soon();
+    Ok(Added {
+        document_id,
+        version: 1,
+    })
+}
+
+/// The title given, or else the file's name; at most [`MAX_TITLE_CHARS`].
+fn title_or_name(given: Option<&str>, file_name: &str) -> CoreResult<String> {
+    let given = given.map(str::trim).filter(|t| !t.is_empty());
+    match given {
+        Some(title) if title.chars().count() > MAX_TITLE_CHARS => {
+            Err(CoreError::invalid("title", "too_long"))
+        }
+        Some(title) => Ok(title.to_string()),
+        None => Ok(file_name.chars().take(MAX_TITLE_CHARS).collect()),
+    }
+}
+
+async fn search_outbox(
+    tx: &mut crate::db::Tx<'_>,
+    kind: &'static str,
+    id: i64,
+    now: i64,
+) -> CoreResult<()> {
+    sqlx::query(
+        "insert into search_outbox (kind, entity_id, operation, created_at) \
+         values ($1, $2, 'upsert', $3)",
+    )
+    .bind(kind)
+    .bind(id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A document the viewer may see, in a library list.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ListedDocument {
+    pub id: i64,
+    pub folder_id: Option<i64>,
+    pub title: String,
+    pub tlp: Tlp,
+    pub author_id: UserId,
+    pub author_name: String,
+    pub org_name: String,
+    pub updated_at: i64,
+    pub version: i64,
+    pub size: i64,
+    pub media_type: String,
+}
+
+/// The documents of group `slug` the viewer may see, newest first; `NotFound` for a
+/// group the viewer does not read in. One query.
+pub async fn list_documents(
+    db: &Db,
+    viewer: &Viewer,
+    slug: &str,
+) -> CoreResult<Vec<ListedDocument>> {
+    let group: GroupId =
+        sqlx::query_scalar("select id from user_groups where slug = $1 and archived_at is null")
+            .bind(slug.trim())
+            .fetch_optional(db)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+    if !crate::policy::can_read_in(viewer, group) {
+        return Err(CoreError::NotFound);
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select d.id, d.folder_id, d.title, d.tlp, d.author_id, u.name as author_name, \
+         o.name as org_name, d.updated_at, v.version, v.size, v.media_type \
+         from documents d join users u on u.id = d.author_id \
+         join organisations o on o.id = u.org_id \
+         join document_versions v on v.document_id = d.id and v.version = \
+         (select max(n.version) from document_versions n where n.document_id = d.id) \
+         where d.removed_at is null and d.group_id = ",
+    );
+    qb.push_bind(group).push(" and ");
+    push_group_content_visible(&mut qb, viewer, &DOCUMENTS);
+    qb.push(" order by d.updated_at desc, d.id desc");
+    Ok(qb.build_query_as().fetch_all(db).await?)
+}
+
+/// How a file is read, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Shown on the document's page (the raw bytes for the preview).
+    Preview,
+    Download,
+}
+
+/// A version's file, opened for the viewer after the read was audited.
+#[derive(Debug)]
+pub struct OpenedFile {
+    pub path: PathBuf,
+    pub file_type: Option<FileType>,
+    pub file_name: String,
+    pub size: i64,
+    pub tlp: Tlp,
+}
+
+/// Opens version `version` (the newest when `None`) of document `id` for the viewer,
+/// staging the audit row of the read in the transaction that checks it. `NotFound` for
+/// a missing, removed or hidden document or version.
+pub async fn open_file(
+    libraries: &Libraries,
+    viewer: &Viewer,
+    id: i64,
+    version: Option<i64>,
+    reading: Reading,
+    address: &str,
+) -> CoreResult<OpenedFile> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        version: i64,
+        tlp: Tlp,
+        sha256: String,
+        size: i64,
+        media_type: String,
+        file_name: String,
+    }
+    let Libraries {
+        db,
+        files,
+        audit: audit_log,
+    } = libraries;
+    let mut tx = db.begin().await?;
+    // The document must be visible, and so must the version asked for (by its own
+    // label and recipients): both conditions, in the read that is audited.
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select v.version, v.tlp, v.sha256, v.size, v.media_type, v.file_name \
+         from documents d join document_versions v on v.document_id = d.id \
+         where d.removed_at is null and d.id = ",
+    );
+    qb.push_bind(id).push(" and v.version = ");
+    match version {
+        Some(n) => {
+            qb.push_bind(n);
+        }
+        None => {
+            qb.push("(select max(n.version) from document_versions n where n.document_id = d.id)");
+        }
+    }
+    qb.push(" and ");
+    push_group_content_visible(&mut qb, viewer, &DOCUMENTS);
+    qb.push(" and ");
+    push_group_content_visible(&mut qb, viewer, &VERSIONS);
+    let row: Row = qb
+        .build_query_as()
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let path = files
+        .path_of(&row.sha256)
+        .ok_or_else(|| CoreError::Internal(format!("document {id} names a bad hash")))?;
+    let read = match reading {
+        Reading::Preview => action::DOCUMENT_PREVIEW,
+        Reading::Download => action::DOCUMENT_DOWNLOAD,
+    };
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::of(viewer), read)
+            .subject(Subject::document(id))
+            .address(address)
+            .detail(format!("version={}", row.version)),
+    )
+    .await?;
+    tx.commit().await?;
+    audit_log.chain_soon();
+    Ok(OpenedFile {
+        path,
+        file_type: FileType::from_media_type(&row.media_type),
+        file_name: row.file_name,
+        size: row.size,
+        tlp: row.tlp,
+    })
+}
+
+#[cfg(test)]
+mod tests;
