@@ -23,6 +23,10 @@ pub struct Backend {
     pub audit: vaern_core::audit::AuditLog,
     /// Tells open live streams (server-sent events) that someone has a new notification.
     pub hub: vaern_core::notifications::Hub,
+    /// The groups' document libraries and their file store.
+    pub libraries: vaern_core::library::Libraries,
+    /// Largest file a library accepts, in bytes.
+    pub max_upload_bytes: u64,
     /// Scheme, host and path prefix of links in mail and on screen, without a
     /// trailing slash; never taken from the request's Host header.
     pub public_url: String,

@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// Seconds after sign-in after which a session ends regardless of use.
     #[arg(long, env = "VAERN_SESSION_ABSOLUTE_SECS", default_value_t = 12 * 3600)]
     pub session_absolute_secs: i64,
+    /// Largest file a library accepts, in MiB (checked against the declared length before
+    /// reading and again while the file streams in).
+    #[arg(long, env = "VAERN_MAX_UPLOAD_MB", default_value_t = crate::config::DEFAULT_MAX_UPLOAD_MB)]
+    pub max_upload_mb: u64,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -204,6 +208,7 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
         absolute_secs: args.session_absolute_secs,
     };
     config.mailer = args.mail.mailer()?;
+    config.max_upload_bytes = args.max_upload_mb.saturating_mul(1024 * 1024);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;

@@ -18,7 +18,12 @@ pub struct Config {
     pub limits: SessionLimits,
     /// Where invitation and reset mail goes; off by default.
     pub mailer: Mailer,
+    /// Largest file a library accepts, in bytes.
+    pub max_upload_bytes: u64,
 }
+
+/// The default of `--max-upload-mb`.
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 256;
 
 impl Config {
     /// A config with defaults for everything but the data directory.
@@ -30,6 +35,7 @@ impl Config {
             site_root: default_site_root(),
             limits: SessionLimits::default(),
             mailer: Mailer::off(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
         }
     }
 }

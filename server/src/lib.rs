@@ -108,6 +108,19 @@ impl Server {
             .await
             .map_err(|e| format!("chaining staged audit rows: {e}"))?;
         tokio::spawn(audit.clone().run_appender());
+        // Uploads cut off by the last stop, and files no document names.
+        let files = vaern_core::library::store::BlobStore::new(&config.data_dir);
+        let swept = files
+            .sweep(&db)
+            .await
+            .map_err(|e| format!("sweeping the file store: {e}"))?;
+        if swept != Default::default() {
+            tracing::info!(
+                temporary = swept.temporary,
+                unreferenced = swept.unreferenced,
+                "swept the file store"
+            );
+        }
 
         let hash_files = std::env::current_exe()
             .ok()
@@ -123,6 +136,12 @@ impl Server {
         let state = AppState {
             leptos_options,
             backend: Backend {
+                libraries: vaern_core::library::Libraries {
+                    db: db.clone(),
+                    files,
+                    audit: audit.clone(),
+                },
+                max_upload_bytes: config.max_upload_bytes,
                 audit,
                 hub: vaern_core::notifications::Hub::new(),
                 db,
@@ -267,6 +286,16 @@ fn routes(
     let router = Router::new()
         .route("/lang/{code}", get(http::lang::switch))
         .route("/admin/audit.csv", get(http::audit_export::export))
+        .route(
+            "/groups/{slug}/library/upload",
+            // The route streams its body under its own limit (`--max-upload-mb`).
+            post(http::library::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/documents/{id}/download", get(http::library::download))
+        .route(
+            "/documents/{id}/versions/{version}/download",
+            get(http::library::download_version),
+        )
         .route("/events", get(http::events::stream))
         .route("/api/v1/whoami", get(http::api::whoami))
         .route(

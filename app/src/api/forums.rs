@@ -205,7 +205,6 @@ mod server {
     use crate::format::format_time;
     use crate::request;
     use vaern_core::forums::{self, Audience, Author, Recipients};
-    use vaern_core::ids::{OrgId, UserId};
     use vaern_core::policy::Tlp;
 
     pub const DRAFT_KEY: &str = "forum_draft";
@@ -242,18 +241,11 @@ mod server {
     /// Reads the checked recipients: `org{id}` and `user{id}` keys of the form's
     /// `audience[…]` checkboxes.
     pub fn audience(checked: Option<&BTreeMap<String, String>>) -> Result<Audience, AppError> {
-        let mut audience = Audience::default();
-        for key in checked.into_iter().flat_map(|m| m.keys()) {
-            let bad = || AppError::invalid("audience", "malformed");
-            if let Some(id) = key.strip_prefix("org") {
-                audience.orgs.push(OrgId(id.parse().map_err(|_| bad())?));
-            } else if let Some(id) = key.strip_prefix("user") {
-                audience.users.push(UserId(id.parse().map_err(|_| bad())?));
-            } else {
-                return Err(bad());
-            }
-        }
-        Ok(audience)
+        Ok(Audience::from_form_keys(
+            checked
+                .into_iter()
+                .flat_map(|m| m.keys().map(String::as_str)),
+        )?)
     }
 
     pub fn choices(c: forums::writing::Choices) -> ComposerChoices {

@@ -134,6 +134,29 @@ pub struct Audience {
     pub users: Vec<UserId>,
 }
 
+impl Audience {
+    /// The recipients checked in a form: the `org{id}` and `user{id}` keys of its
+    /// `audience[…]` checkboxes.
+    pub fn from_form_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> CoreResult<Self> {
+        let mut audience = Self::default();
+        let malformed = || CoreError::invalid("audience", "malformed");
+        for key in keys {
+            if let Some(id) = key.strip_prefix("org") {
+                audience
+                    .orgs
+                    .push(OrgId(id.parse().map_err(|_| malformed())?));
+            } else if let Some(id) = key.strip_prefix("user") {
+                audience
+                    .users
+                    .push(UserId(id.parse().map_err(|_| malformed())?));
+            } else {
+                return Err(malformed());
+            }
+        }
+        Ok(audience)
+    }
+}
+
 /// The recipients to store for a new or raised item labelled `tlp`, written by
 /// `author` in the group of `members`:
 ///

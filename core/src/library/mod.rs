@@ -325,7 +325,9 @@ pub async fn open_file(
         files,
         audit: audit_log,
     } = libraries;
-    let mut tx = db.begin().await?;
+    // IMMEDIATE: the transaction reads, then writes its audit row; begun deferred, a
+    // commit by anyone in between (the appender, another download) would fail it.
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     // The document must be visible, and so must the version asked for (by its own
     // label and recipients): both conditions, in the read that is audited.
     let mut qb = QueryBuilder::<Sqlite>::new(

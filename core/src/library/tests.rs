@@ -319,3 +319,38 @@ async fn identical_bytes_are_stored_once_and_kept_while_any_version_names_them()
     assert_eq!(swept.unreferenced, 0);
     assert!(open(&lib, &lib.author, second.document_id).await.is_ok());
 }
+
+#[tokio::test]
+async fn concurrent_downloads_while_the_appender_runs_are_each_audited() {
+    let lib = library().await;
+    let added = add(&lib, &lib.author, upload("a.pdf", None), PDF)
+        .await
+        .expect("added");
+    let appender = tokio::spawn(lib.audit.clone().run_appender());
+    let mut reads = Vec::new();
+    for _ in 0..20 {
+        let (libraries, who) = (lib.libraries.clone(), lib.colleague.clone());
+        reads.push(tokio::spawn(async move {
+            open_file(
+                &libraries,
+                &who,
+                added.document_id,
+                None,
+                Reading::Download,
+                "x",
+            )
+            .await
+        }));
+    }
+    for read in reads {
+        read.await.expect("task").expect("every download is served");
+    }
+    appender.abort();
+    lib.audit.chain().await.expect("chain");
+    let downloads: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'document_download'")
+            .fetch_one(&lib.db)
+            .await
+            .expect("count");
+    assert_eq!(downloads, 20);
+}

@@ -71,6 +71,10 @@ pub async fn body_limit(req: Request, next: Next) -> Response {
     if super::taxii::is_ingest_route(req.uri().path()) && req.method() == http::Method::POST {
         return next.run(req).await;
     }
+    // Uploads stream to disk under their own limit (`library::upload`).
+    if super::library::is_upload_route(req.uri().path()) && req.method() == http::Method::POST {
+        return next.run(req).await;
+    }
     let limit = max_body_for(req.uri().path());
     let declared = req
         .headers()

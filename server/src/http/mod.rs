@@ -7,6 +7,7 @@ pub mod compression;
 pub mod events;
 pub mod flash;
 pub mod lang;
+pub mod library;
 pub mod limits;
 pub mod rpc;
 pub mod security;

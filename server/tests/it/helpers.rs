@@ -27,6 +27,8 @@ pub struct TestApp {
 #[derive(Default)]
 pub struct Options {
     pub limits: SessionLimits,
+    /// The libraries' upload limit in bytes; the server's default when `None`.
+    pub max_upload_bytes: Option<u64>,
     pub public_url: Option<String>,
     /// Mail is written to files here (see `TestApp::mails`); off when `None`. A relative
     /// path is taken inside the app's temporary data directory.
@@ -58,6 +60,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.limits = options.limits;
     config.public_url = options.public_url;
     config.site_root = dir.path().join("site");
+    if let Some(limit) = options.max_upload_bytes {
+        config.max_upload_bytes = limit;
+    }
     let mail_dir = options.mail_dir.map(|path| dir.path().join(path));
     if let Some(mail_dir) = &mail_dir {
         config.mailer =

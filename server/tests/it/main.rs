@@ -14,6 +14,7 @@ mod forums;
 mod groups;
 mod identities;
 mod intel;
+mod library;
 mod notifications;
 mod organisations;
 mod page_shape;
