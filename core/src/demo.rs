@@ -365,6 +365,110 @@ pub async fn fill_intel(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<S
     Ok(token.secret)
 }
 
+/// A one-page PDF whose only text is `title`, with a correct cross-reference table, so
+/// that the demo's PDFs open in a browser's viewer.
+fn demo_pdf(title: &str) -> Vec<u8> {
+    // PDF strings escape these three; the demo titles are ASCII.
+    let text: String = title
+        .chars()
+        .filter(char::is_ascii)
+        .flat_map(|c| match c {
+            '(' | ')' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let content = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (n, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", n + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+/// Documents in every demo group, added through the same checks and store as an
+/// upload: a PDF and a meeting note in each, and in Referencegruppen a risk assessment
+/// labelled AMBER+STRICT for Aarhus only, so a newcomer sees a library at once.
+pub async fn fill_library(libraries: &crate::library::Libraries) -> CoreResult<()> {
+    use crate::library::{Upload, add_document};
+    let db = &libraries.db;
+    let mette: crate::ids::UserId =
+        sqlx::query_scalar("select id from users where email = 'it-chef@aarhus.demo'")
+            .fetch_one(db)
+            .await?;
+    let viewer = sessions::load_viewer(db, mette).await?;
+    let slugs: Vec<String> = sqlx::query_scalar(
+        "select g.slug from user_groups g join group_members m on m.group_id = g.id \
+         where m.user_id = $1 and m.role in ('owner', 'moderator', 'member') order by g.id",
+    )
+    .bind(mette)
+    .fetch_all(db)
+    .await?;
+    for slug in slugs {
+        let mut files: Vec<(&str, Option<Tlp>, Vec<u8>)> = vec![
+            ("NIS2-tjekliste.pdf", None, demo_pdf("NIS2-tjekliste")),
+            (
+                "Moedereferat.txt",
+                None,
+                "Mødereferat\n\nDeltagere: Referencegruppen\n\n1. Status på NIS2\n2. Øvelse i foråret\n"
+                    .as_bytes()
+                    .to_vec(),
+            ),
+        ];
+        if slug == "referencegruppen" {
+            files.push((
+                "Risikovurdering Aarhus.pdf",
+                Some(Tlp::AmberStrict),
+                demo_pdf("Risikovurdering Aarhus"),
+            ));
+        }
+        for (name, tlp, bytes) in files {
+            let mut incoming = libraries.files.incoming(bytes.len() as u64).await?;
+            incoming
+                .write(&bytes)
+                .await
+                .map_err(|e| CoreError::Internal(format!("demo file: {e}")))?;
+            let received = incoming.finish().await?;
+            let upload = Upload {
+                tlp,
+                file_name: name.into(),
+                ..Upload::default()
+            };
+            add_document(libraries, &viewer, &slug, upload, received, "demo")
+                .await
+                .map_err(|e| CoreError::Internal(format!("demo document: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::WELCOME;

@@ -141,6 +141,20 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: (lang) => (lang === 'da' ? 'Ny tråd' : 'New thread'),
   },
+  // Libraries. The demo puts a PDF, a note and an AMBER+STRICT risk assessment for
+  // Aarhus in Referencegruppen; document 1 is its PDF. The owner sees the upload form.
+  '/groups/{slug}/library': {
+    name: 'library page (owner: upload form)',
+    url: '/groups/referencegruppen/library',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Bibliotek: Referencegruppen' : 'Library: Referencegruppen'),
+  },
+  '/documents/{id}': {
+    name: 'document page',
+    url: '/documents/1',
+    as: accounts.aarhus,
+    heading: () => 'NIS2-tjekliste.pdf',
+  },
   '/threads/{id}': {
     name: 'thread page (owner: reply form and moderation panel)',
     url: '/threads/1',

@@ -353,6 +353,16 @@ async fn demo(data_dir: PathBuf) -> Result<(), String> {
     let centre_token = vaern_core::demo::fill_intel(&db, &audit)
         .await
         .map_err(|e| e.to_string())?;
+    let libraries = vaern_core::library::Libraries {
+        db: db.clone(),
+        files: vaern_core::library::store::BlobStore::new(&data_dir),
+        audit: audit.clone(),
+    };
+    vaern_core::demo::fill_library(&libraries)
+        .await
+        .map_err(|e| e.to_string())?;
+    // The demo's uploads and reads staged their audit rows; chain them now.
+    audit.chain().await.map_err(|e| e.to_string())?;
     println!(
         "Demo content created in {}. Demo accounts:",
         data_dir.display()

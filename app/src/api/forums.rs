@@ -200,7 +200,7 @@ type ThreadKey = (i64, Option<i64>, Option<i64>, Option<i64>);
 type ThreadCell = std::sync::Arc<tokio::sync::OnceCell<Result<ThreadPageView, AppError>>>;
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::*;
     use crate::format::format_time;
     use crate::request;

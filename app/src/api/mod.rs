@@ -9,6 +9,7 @@ pub mod forums;
 pub mod groups;
 pub mod identities;
 pub mod intel;
+pub mod library;
 pub mod notifications;
 pub mod organisations;
 pub mod people;

@@ -297,8 +297,15 @@ fn GroupParts(group: GroupView, actions: GroupActions) -> impl IntoView {
         </p>
         {archived_note}
         {(group.is_member && !group.archived).then(|| {
-            let href = format!("/groups/{}/forum", group.slug);
-            view! { <p><a class="button" href=href>{td_string!(locale, forum_open)}</a></p> }
+            let forum = format!("/groups/{}/forum", group.slug);
+            let library = format!("/groups/{}/library", group.slug);
+            view! {
+                <p class="actions">
+                    <a class="button" href=forum>{td_string!(locale, forum_open)}</a>
+                    " "
+                    <a class="button" href=library>{td_string!(locale, library_open)}</a>
+                </p>
+            }
         })}
         {manage.then(|| view! { <AddMembers slug=group.slug.clone() actions /> })}
         <MemberTable group=group.clone() actions />

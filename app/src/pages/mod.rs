@@ -8,6 +8,7 @@ pub mod groups;
 pub mod home;
 pub mod identities;
 pub mod intel;
+pub mod library;
 pub mod link;
 pub mod not_found;
 pub mod notifications;

@@ -251,22 +251,46 @@ pub struct ListedDocument {
     pub media_type: String,
 }
 
-/// The documents of group `slug` the viewer may see, newest first; `NotFound` for a
-/// group the viewer does not read in. One query.
-pub async fn list_documents(
-    db: &Db,
-    viewer: &Viewer,
-    slug: &str,
-) -> CoreResult<Vec<ListedDocument>> {
-    let group: GroupId =
-        sqlx::query_scalar("select id from user_groups where slug = $1 and archived_at is null")
-            .bind(slug.trim())
-            .fetch_optional(db)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+/// A group's library as the viewer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryPage {
+    pub slug: String,
+    pub group_name: String,
+    pub default_tlp: Tlp,
+    /// The viewer may add documents (members, moderators and owners; not readers).
+    pub can_upload: bool,
+    pub documents: Vec<ListedDocument>,
+}
+
+/// The library of group `slug`: the documents the viewer may see, newest first.
+/// `NotFound` for a group the viewer does not read in. Two queries.
+pub async fn library_page(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<LibraryPage> {
+    let (group, slug, group_name, default_tlp): (GroupId, String, String, Tlp) = sqlx::query_as(
+        "select id, slug, name, default_tlp from user_groups \
+         where slug = $1 and archived_at is null",
+    )
+    .bind(slug.trim())
+    .fetch_optional(db)
+    .await?
+    .ok_or(CoreError::NotFound)?;
     if !crate::policy::can_read_in(viewer, group) {
         return Err(CoreError::NotFound);
     }
+    Ok(LibraryPage {
+        documents: list_documents(db, viewer, group).await?,
+        can_upload: require_post_in(viewer, group).is_ok(),
+        slug,
+        group_name,
+        default_tlp,
+    })
+}
+
+/// The documents of `group` the viewer may see, newest first. One query.
+async fn list_documents(
+    db: &Db,
+    viewer: &Viewer,
+    group: GroupId,
+) -> CoreResult<Vec<ListedDocument>> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select d.id, d.folder_id, d.title, d.tlp, d.author_id, u.name as author_name, \
          o.name as org_name, d.updated_at, v.version, v.size, v.media_type \
@@ -280,6 +304,86 @@ pub async fn list_documents(
     push_group_content_visible(&mut qb, viewer, &DOCUMENTS);
     qb.push(" order by d.updated_at desc, d.id desc");
     Ok(qb.build_query_as().fetch_all(db).await?)
+}
+
+/// One version of a document, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct VersionEntry {
+    pub version: i64,
+    pub tlp: Tlp,
+    pub file_name: String,
+    pub size: i64,
+    pub media_type: String,
+    pub author_name: String,
+    pub created_at: i64,
+}
+
+/// A document's page: its newest metadata and the versions the viewer may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentPage {
+    pub id: i64,
+    pub slug: String,
+    pub group_name: String,
+    pub title: String,
+    pub tlp: Tlp,
+    pub author_name: String,
+    pub org_name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Newest first; the first is the current version.
+    pub versions: Vec<VersionEntry>,
+}
+
+/// Document `id` for the viewer; `NotFound` for a missing, removed or hidden one. Two
+/// queries: the document through the policy, then its versions, each also through the
+/// policy by its own label.
+pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<DocumentPage> {
+    #[derive(sqlx::FromRow)]
+    struct Head {
+        slug: String,
+        group_name: String,
+        title: String,
+        tlp: Tlp,
+        author_name: String,
+        org_name: String,
+        created_at: i64,
+        updated_at: i64,
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select g.slug, g.name as group_name, d.title, d.tlp, u.name as author_name, \
+         o.name as org_name, d.created_at, d.updated_at from documents d \
+         join user_groups g on g.id = d.group_id and g.archived_at is null \
+         join users u on u.id = d.author_id join organisations o on o.id = u.org_id \
+         where d.removed_at is null and d.id = ",
+    );
+    qb.push_bind(id).push(" and ");
+    push_group_content_visible(&mut qb, viewer, &DOCUMENTS);
+    let head: Head = qb
+        .build_query_as()
+        .fetch_optional(db)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select v.version, v.tlp, v.file_name, v.size, v.media_type, u.name as author_name, \
+         v.created_at from document_versions v join users u on u.id = v.author_id \
+         where v.document_id = ",
+    );
+    qb.push_bind(id).push(" and ");
+    push_group_content_visible(&mut qb, viewer, &VERSIONS);
+    qb.push(" order by v.version desc");
+    let versions: Vec<VersionEntry> = qb.build_query_as().fetch_all(db).await?;
+    Ok(DocumentPage {
+        id,
+        slug: head.slug,
+        group_name: head.group_name,
+        title: head.title,
+        tlp: head.tlp,
+        author_name: head.author_name,
+        org_name: head.org_name,
+        created_at: head.created_at,
+        updated_at: head.updated_at,
+        versions,
+    })
 }
 
 /// How a file is read, for the audit log.

@@ -140,9 +140,10 @@ async fn a_member_adds_a_pdf_that_colleagues_list_and_download_byte_for_byte() {
     .await
     .expect("added");
     assert_eq!(added.version, 1);
-    let listed = list_documents(&lib.db, &lib.colleague, "nis2")
+    let listed = library_page(&lib.db, &lib.colleague, "nis2")
         .await
-        .expect("list");
+        .expect("list")
+        .documents;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].title, "Beredskab.pdf");
     assert_eq!(listed[0].tlp, Tlp::Amber, "the group's default label");
@@ -217,13 +218,14 @@ async fn an_amber_strict_document_is_missing_for_another_organisation_and_a_stra
         assert!(matches!(missing, Err(CoreError::NotFound)));
     }
     assert!(
-        list_documents(&lib.db, &lib.outsider, "nis2")
+        library_page(&lib.db, &lib.outsider, "nis2")
             .await
             .expect("list")
+            .documents
             .is_empty()
     );
     assert!(matches!(
-        list_documents(&lib.db, &lib.stranger, "nis2").await,
+        library_page(&lib.db, &lib.stranger, "nis2").await,
         Err(CoreError::NotFound)
     ));
     assert!(

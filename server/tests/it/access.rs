@@ -127,6 +127,9 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("move_thread", FORUM_MODERATORS),
     ("remove_post", FORUM_MODERATORS),
     ("preview_post", [401, 200, 200, 200, 200, 200, 200]),
+    // Libraries: the group's page, and an AMBER document the owner added to it.
+    ("library", FORUM_MEMBERS),
+    ("document", FORUM_MEMBERS),
     // One's own notifications: the subject's notification is not found for anyone else,
     // admins included.
     ("load_notifications", SIGNED_IN),
@@ -189,6 +192,27 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
         "/groups/{slug}/forum/new",
         "/groups/tilgang/forum/new",
         [302, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/groups/{slug}/library",
+        "/groups/tilgang/library",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/documents/{id}",
+        "/documents/1",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    // The file routes are not pages: nobody signed in is told nothing exists.
+    (
+        "/documents/{id}/download",
+        "/documents/1/download",
+        [404, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/documents/{id}/versions/{version}/download",
+        "/documents/1/versions/1/download",
+        [404, 200, 404, 404, 200, 404, 404],
     ),
     (
         "/threads/{id}",
@@ -275,6 +299,8 @@ async fn stage(app: &TestApp) -> Stage {
     app.add_to_group(group, member_id, "member").await;
     app.add_to_group(other, other_owner_id, "owner").await;
     forum_thread(app, group, owner_id).await;
+    // Document 1, by the owner, in the group's library.
+    library_document(app, owner_id).await;
     Stage {
         clients: vec![
             (Who::Nobody, browser()),
@@ -370,6 +396,32 @@ async fn forum_thread(app: &TestApp, group: GroupId, author: UserId) -> (String,
     .await
     .expect("post stored");
     (thread.to_string(), post.to_string())
+}
+
+/// A document the owner added to the group's library (TLP:AMBER, the group's members).
+async fn library_document(app: &TestApp, author: UserId) -> String {
+    use vaern_core::library::{self, Libraries, Upload, store::BlobStore};
+    let libraries = Libraries {
+        db: app.db.clone(),
+        files: BlobStore::new(app.data_dir()),
+        audit: vaern_core::audit::AuditLog::new(app.db.clone(), app.data_dir()),
+    };
+    let viewer = vaern_core::accounts::sessions::load_viewer(&app.db, author)
+        .await
+        .expect("viewer");
+    let mut incoming = libraries.files.incoming(1024).await.expect("incoming");
+    incoming.write(b"Referat").await.expect("write");
+    let received = incoming.finish().await.expect("finish");
+    let upload = Upload {
+        tlp: Some(vaern_core::policy::Tlp::Amber),
+        file_name: "referat.txt".into(),
+        ..Upload::default()
+    };
+    library::add_document(&libraries, &viewer, "tilgang", upload, received, "test")
+        .await
+        .expect("document added")
+        .document_id
+        .to_string()
 }
 
 /// The form each operation is called with; operations that change what later callers
@@ -495,7 +547,8 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             ("name", "Aarhus Kommune".into()),
             ("kind", "municipality".into()),
         ],
-        "forum" | "new_thread" => vec![("slug", "tilgang".into())],
+        "forum" | "new_thread" | "library" => vec![("slug", "tilgang".into())],
+        "document" => vec![("id", library_document(app, stage.owner).await)],
         "start_thread" => vec![
             ("slug", "tilgang".into()),
             ("title", format!("Tråd {n}")),
@@ -542,9 +595,16 @@ fn admin_pages() -> Vec<String> {
     routes
         .into_iter()
         .filter(|r| {
-            ["/admin", "/groups", "/threads", "/posts", "/intel"]
-                .iter()
-                .any(|prefix| r.starts_with(prefix))
+            [
+                "/admin",
+                "/groups",
+                "/threads",
+                "/posts",
+                "/intel",
+                "/documents",
+            ]
+            .iter()
+            .any(|prefix| r.starts_with(prefix))
         })
         .collect()
 }
