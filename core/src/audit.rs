@@ -82,6 +82,8 @@ pub mod action {
     pub const STIX_IDENTITY_LINK: &str = "stix_identity_link";
     /// A document added to a library (detail: version, size, type found).
     pub const DOCUMENT_UPLOAD: &str = "document_upload";
+    /// A new version of a document (detail: version, size, type found).
+    pub const DOCUMENT_VERSION: &str = "document_version";
     /// A document's file shown on its page.
     pub const DOCUMENT_PREVIEW: &str = "document_preview";
     /// A document's file downloaded (detail: the version).
@@ -128,6 +130,7 @@ pub mod action {
         STIX_LABEL,
         STIX_IDENTITY_LINK,
         DOCUMENT_UPLOAD,
+        DOCUMENT_VERSION,
         DOCUMENT_PREVIEW,
         DOCUMENT_DOWNLOAD,
     ];

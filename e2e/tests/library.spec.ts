@@ -58,6 +58,31 @@ test('a member adds a PDF with the form, sees its page with the label and downlo
   await expect(page.getByRole('link', { name: title })).toBeVisible();
 });
 
+test('a new version is uploaded on the document page and the old one still downloads byte for byte', async ({ page }) => {
+  await signIn(page, accounts.aarhus);
+  await page.goto(LIBRARY);
+  const title = `Beredskabsplan ${Date.now()}`;
+  const first = pdf(`${title} v1`);
+  const second = pdf(`${title} v2`);
+  await page.getByLabel('Titel (kun når du lægger én fil op; ellers bruges filnavnene)').fill(title);
+  await page.getByLabel('Filer', { exact: true }).setInputFiles({ name: 'plan.pdf', mimeType: 'application/pdf', buffer: first });
+  await page.getByRole('button', { name: 'Læg i biblioteket' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  await page.getByLabel('Fil', { exact: true }).setInputFiles({ name: 'plan-v2.pdf', mimeType: 'application/pdf', buffer: second });
+  await page.getByLabel('Hvad er ændret (vises i versionslisten)').fill('Efter øvelsen');
+  await page.getByRole('button', { name: 'Læg ny version op' }).click();
+  const versions = page.getByRole('table', { name: 'Versioner' });
+  await expect(versions.getByRole('row').filter({ hasText: 'Efter øvelsen' })).toContainText('plan-v2.pdf');
+  const newest = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Hent nyeste version' }).click();
+  expect(readFileSync(await (await newest).path()).equals(second)).toBe(true);
+  const old = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Hent version 1' }).click();
+  const oldFile = await old;
+  expect(oldFile.suggestedFilename()).toBe('plan.pdf');
+  expect(readFileSync(await oldFile.path()).equals(first)).toBe(true);
+});
+
 test('a file of a refused type is explained on the library page and not added', async ({ page }) => {
   await signIn(page, accounts.aarhus);
   await page.goto(LIBRARY);

@@ -293,6 +293,11 @@ fn routes(
         )
         .route("/documents/{id}/download", get(http::library::download))
         .route(
+            "/documents/{id}/versions",
+            // Like the library's upload route: its own streaming limit.
+            post(http::library::new_version).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
             "/documents/{id}/versions/{version}/download",
             get(http::library::download_version),
         )

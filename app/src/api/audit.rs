@@ -124,6 +124,7 @@ pub fn action_name(locale: crate::i18n::Locale, action: &str) -> String {
         "taxii_source_update" => td_string!(locale, audit_action_taxii_source_update),
         "taxii_source_delete" => td_string!(locale, audit_action_taxii_source_delete),
         "document_upload" => td_string!(locale, audit_action_document_upload),
+        "document_version" => td_string!(locale, audit_action_document_version),
         "document_preview" => td_string!(locale, audit_action_document_preview),
         "document_download" => td_string!(locale, audit_action_document_download),
         other => return other.to_string(),

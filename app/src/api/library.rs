@@ -44,6 +44,7 @@ pub struct VersionView {
     pub author: String,
     pub created: String,
     pub tlp: String,
+    pub change_note: String,
 }
 
 /// A document's page.
@@ -58,6 +59,9 @@ pub struct DocumentView {
     pub org: String,
     pub created: String,
     pub updated: String,
+    /// The reader may add versions; the form's recipients are then offered.
+    pub can_add_version: bool,
+    pub choices: ComposerChoices,
     /// Newest first.
     pub versions: Vec<VersionView>,
 }
@@ -133,7 +137,17 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
     let backend = request::backend()?;
     let locale = crate::locale::current();
     let page = vaern_core::library::document_page(&backend.db, &viewer, id).await?;
+    let choices = if page.can_add_version {
+        server::choices(
+            vaern_core::forums::writing::choices_for_group(&backend.db, &viewer, &page.slug)
+                .await?,
+        )
+    } else {
+        ComposerChoices::default()
+    };
     Ok(DocumentView {
+        can_add_version: page.can_add_version,
+        choices,
         id: page.id,
         slug: page.slug,
         group_name: page.group_name,
@@ -154,6 +168,7 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
                 author: v.author_name,
                 created: server::time(v.created_at),
                 tlp: v.tlp.as_str().to_string(),
+                change_note: v.change_note,
             })
             .collect(),
     })

@@ -127,6 +127,8 @@ fn UploadRefusal() -> impl IntoView {
         "too_large" => td_string!(locale, library_error_too_large, limit = limit).to_string(),
         "no_file" => td_string!(locale, library_error_no_file).to_string(),
         "forbidden" => td_string!(locale, library_error_forbidden).to_string(),
+        "below_current" => td_string!(locale, library_error_below_current).to_string(),
+        "one_file" => td_string!(locale, library_error_one_file).to_string(),
         _ => td_string!(locale, library_error_other).to_string(),
     };
     Some(view! { <p class="message error" role="alert">{message}</p> })
@@ -220,6 +222,7 @@ fn DocumentParts(document: DocumentView) -> impl IntoView {
             <dt>{td_string!(locale, document_updated)}</dt>
             <dd>{document.updated}</dd>
         </dl>
+        <UploadRefusal />
         <p><a class="button" href=download_href>{td_string!(locale, document_download)}</a></p>
         <h2>{td_string!(locale, document_versions)}</h2>
         <ScrollTable label=td_string!(locale, document_versions).to_string()>
@@ -234,12 +237,48 @@ fn DocumentParts(document: DocumentView) -> impl IntoView {
                         <th scope="col">{td_string!(locale, library_col_size)}</th>
                         <th scope="col">{td_string!(locale, library_col_author)}</th>
                         <th scope="col">{td_string!(locale, library_col_updated)}</th>
+                        <th scope="col">{td_string!(locale, document_col_note)}</th>
                         <th scope="col">{td_string!(locale, document_col_download)}</th>
                     </tr>
                 </thead>
                 <tbody>{versions}</tbody>
             </table>
         </ScrollTable>
+        {document.can_add_version.then(|| view! {
+            <NewVersionForm id tlp=document.tlp.clone() choices=document.choices.clone() />
+        })}
+    }
+}
+
+/// A new version: one file, a change note, and a label no lower than the current one.
+#[component]
+fn NewVersionForm(
+    id: i64,
+    tlp: String,
+    choices: crate::api::forums::ComposerChoices,
+) -> impl IntoView {
+    let locale = use_locale();
+    let action = format!("/documents/{id}/versions");
+    view! {
+        <section class="card" aria-labelledby="version-title">
+            <h2 id="version-title">{td_string!(locale, document_new_version)}</h2>
+            <form method="post" action=action enctype="multipart/form-data" class="form">
+                <div class="field">
+                    <label for="version-file">{td_string!(locale, document_new_version_file)}</label>
+                    <input id="version-file" name="file" type="file" required=true />
+                </div>
+                <div class="field">
+                    <label for="version-note">{td_string!(locale, document_change_note)}</label>
+                    <input id="version-note" name="change_note" type="text" maxlength="500" />
+                </div>
+                <TlpField id="version-tlp" selected=tlp.clone() min=tlp />
+                <p class="hint">{td_string!(locale, document_version_tlp_hint)}</p>
+                <AudienceFields id="version-audience" choices />
+                <div class="actions">
+                    <button type="submit">{td_string!(locale, document_new_version_button)}</button>
+                </div>
+            </form>
+        </section>
     }
 }
 
@@ -258,6 +297,7 @@ fn VersionRow(id: i64, version: VersionView) -> impl IntoView {
             <td>{version.size}</td>
             <td>{version.author}</td>
             <td>{version.created}</td>
+            <td>{version.change_note}</td>
             <td><a href=href>{label}</a></td>
         </tr>
     }

@@ -205,6 +205,179 @@ pub async fn add_document(
     })
 }
 
+/// A new version of a document, as the form sent it.
+#[derive(Debug, Clone, Default)]
+pub struct NewVersion {
+    /// Missing: the document's label. A lower one is refused (labels go up, never down).
+    pub tlp: Option<Tlp>,
+    /// Empty: the recipients of the current version, where the label stays the same.
+    pub audience: Audience,
+    pub change_note: String,
+    /// The name the browser sent, made safe before it is kept.
+    pub file_name: String,
+}
+
+/// Longest change note, in characters.
+pub const MAX_CHANGE_NOTE_CHARS: usize = 500;
+
+/// Adds `received` as the newest version of document `id`. The viewer must see the
+/// document and may post in its group (`NotFound` / `Forbidden` otherwise). The label
+/// may be raised, never lowered; the earlier versions keep theirs. Everything commits
+/// in one transaction, as for a new document.
+pub async fn add_version(
+    libraries: &Libraries,
+    viewer: &Viewer,
+    id: i64,
+    new: NewVersion,
+    received: Received,
+    address: &str,
+) -> Result<Added, AddError> {
+    let Libraries {
+        db,
+        files,
+        audit: audit_log,
+    } = libraries;
+    let uploader = viewer.user_id.ok_or(CoreError::NotFound)?;
+    let current = visible_label(db, viewer, id).await?;
+    require_post_in(viewer, current.group_id)?;
+    let tlp = new.tlp.unwrap_or(current.tlp);
+    if tlp < current.tlp {
+        return Err(CoreError::invalid("tlp", "below_current").into());
+    }
+    let change_note = new.change_note.trim().to_string();
+    if change_note.chars().count() > MAX_CHANGE_NOTE_CHARS {
+        return Err(CoreError::invalid("change_note", "too_long").into());
+    }
+    let file_name = file_name::safe_file_name(&new.file_name);
+    let file_type =
+        file_type::sniff(&received.head, received.valid_utf8, &file_name).map_err(|found| {
+            AddError::Refused {
+                file_name: file_name.clone(),
+                found,
+            }
+        })?;
+    let members = Members::load(db, current.group_id).await?;
+    let (orgs, users) = group_content::resolve(
+        viewer,
+        tlp,
+        &new.audience,
+        &members,
+        Some(&current),
+        &[],
+        false,
+    )?;
+    // `resolve` leaves out the one writing, as the author of a post is implied. Here the
+    // document's author stays the first uploader, so the one adding this version is
+    // named (and the document's author is implied).
+    let mut document_users = users.clone();
+    if tlp == Tlp::Red && uploader != current.author_id {
+        document_users.push(uploader);
+    }
+    document_users.retain(|u| *u != current.author_id);
+    document_users.sort_unstable();
+    document_users.dedup();
+
+    let (sha256, size) = (received.sha256.clone(), received.size as i64);
+    let placed = files.place(received).await?;
+    let now = clock::now();
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query(
+        "insert into blobs (sha256, size, created_at) values ($1, $2, $3) on conflict do nothing",
+    )
+    .bind(&sha256)
+    .bind(size)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let version: i64 = sqlx::query_scalar(
+        "select coalesce(max(version), 0) + 1 from document_versions where document_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let version_row: i64 = sqlx::query_scalar(
+        "insert into document_versions (document_id, version, group_id, tlp, author_id, \
+         sha256, size, media_type, file_name, change_note, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(current.group_id)
+    .bind(tlp)
+    .bind(uploader)
+    .bind(&sha256)
+    .bind(size)
+    .bind(file_type.media_type())
+    .bind(&file_name)
+    .bind(&change_note)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_recipients(&mut tx, VERSION_RECIPIENTS, version_row, &orgs, &users).await?;
+    sqlx::query("update documents set tlp = $1, updated_at = $2 where id = $3")
+        .bind(tlp)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    insert_recipients(&mut tx, DOCUMENT_RECIPIENTS, id, &orgs, &document_users).await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::of(viewer), action::DOCUMENT_VERSION)
+            .subject(Subject::document(id))
+            .address(address)
+            .detail(format!(
+                "version={version} size={size} type={}",
+                file_type.label()
+            )),
+    )
+    .await?;
+    search_outbox(&mut tx, "document", id, now).await?;
+    tx.commit().await?;
+    drop(placed);
+    audit_log.chain_soon();
+    Ok(Added {
+        document_id: id,
+        version,
+    })
+}
+
+/// The label of document `id` as the policy reads it, if the viewer may see it.
+async fn visible_label(
+    db: &Db,
+    viewer: &Viewer,
+    id: i64,
+) -> CoreResult<crate::group_content::Labelled> {
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select d.group_id, d.tlp, d.author_id from documents d \
+         join user_groups g on g.id = d.group_id and g.archived_at is null \
+         where d.removed_at is null and d.id = ",
+    );
+    qb.push_bind(id).push(" and ");
+    push_group_content_visible(&mut qb, viewer, &DOCUMENTS);
+    let (group_id, tlp, author_id): (GroupId, Tlp, UserId) = qb
+        .build_query_as()
+        .fetch_optional(db)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let orgs = sqlx::query_scalar("select org_id from document_recipient_orgs where item_id = $1")
+        .bind(id)
+        .fetch_all(db)
+        .await?;
+    let users =
+        sqlx::query_scalar("select user_id from document_recipient_users where item_id = $1")
+            .bind(id)
+            .fetch_all(db)
+            .await?;
+    Ok(crate::group_content::Labelled {
+        group_id,
+        tlp,
+        author_id,
+        orgs,
+        users,
+    })
+}
+
 /// The title given, or else the file's name; at most [`MAX_TITLE_CHARS`].
 fn title_or_name(given: Option<&str>, file_name: &str) -> CoreResult<String> {
     let given = given.map(str::trim).filter(|t| !t.is_empty());
@@ -315,6 +488,7 @@ pub struct VersionEntry {
     pub size: i64,
     pub media_type: String,
     pub author_name: String,
+    pub change_note: String,
     pub created_at: i64,
 }
 
@@ -330,6 +504,8 @@ pub struct DocumentPage {
     pub org_name: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The viewer may add versions (may post in the group).
+    pub can_add_version: bool,
     /// Newest first; the first is the current version.
     pub versions: Vec<VersionEntry>,
 }
@@ -340,6 +516,7 @@ pub struct DocumentPage {
 pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<DocumentPage> {
     #[derive(sqlx::FromRow)]
     struct Head {
+        group_id: GroupId,
         slug: String,
         group_name: String,
         title: String,
@@ -350,7 +527,7 @@ pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<Docu
         updated_at: i64,
     }
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "select g.slug, g.name as group_name, d.title, d.tlp, u.name as author_name, \
+        "select d.group_id, g.slug, g.name as group_name, d.title, d.tlp, u.name as author_name, \
          o.name as org_name, d.created_at, d.updated_at from documents d \
          join user_groups g on g.id = d.group_id and g.archived_at is null \
          join users u on u.id = d.author_id join organisations o on o.id = u.org_id \
@@ -365,7 +542,7 @@ pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<Docu
         .ok_or(CoreError::NotFound)?;
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select v.version, v.tlp, v.file_name, v.size, v.media_type, u.name as author_name, \
-         v.created_at from document_versions v join users u on u.id = v.author_id \
+         v.change_note, v.created_at from document_versions v join users u on u.id = v.author_id \
          where v.document_id = ",
     );
     qb.push_bind(id).push(" and ");
@@ -382,6 +559,7 @@ pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<Docu
         org_name: head.org_name,
         created_at: head.created_at,
         updated_at: head.updated_at,
+        can_add_version: require_post_in(viewer, head.group_id).is_ok(),
         versions,
     })
 }

@@ -356,3 +356,100 @@ async fn concurrent_downloads_while_the_appender_runs_are_each_audited() {
             .expect("count");
     assert_eq!(downloads, 20);
 }
+
+#[tokio::test]
+async fn a_new_version_raises_the_label_never_lowers_it_and_the_old_one_stays_downloadable() {
+    let lib = library().await;
+    let added = add(&lib, &lib.author, upload("plan.pdf", None), PDF)
+        .await
+        .expect("added");
+    let second = b"%PDF-1.7\nversion 2\n%%EOF\n";
+    let lower = NewVersion {
+        tlp: Some(Tlp::Green),
+        file_name: "plan.pdf".into(),
+        ..NewVersion::default()
+    };
+    let file = received(&lib, second).await;
+    assert!(matches!(
+        add_version(
+            &lib.libraries,
+            &lib.colleague,
+            added.document_id,
+            lower,
+            file,
+            "x"
+        )
+        .await,
+        Err(AddError::Core(CoreError::Invalid { field: "tlp", .. }))
+    ));
+    let raised = NewVersion {
+        tlp: Some(Tlp::AmberStrict),
+        change_note: "Opdateret efter øvelsen".into(),
+        file_name: "plan v2.pdf".into(),
+        ..NewVersion::default()
+    };
+    let file = received(&lib, second).await;
+    let v2 = add_version(
+        &lib.libraries,
+        &lib.colleague,
+        added.document_id,
+        raised,
+        file,
+        "x",
+    )
+    .await
+    .expect("version 2");
+    assert_eq!(v2.version, 2);
+    let newest = open(&lib, &lib.author, added.document_id)
+        .await
+        .expect("newest");
+    assert_eq!(std::fs::read(&newest.path).expect("read"), second);
+    assert_eq!(newest.tlp, Tlp::AmberStrict);
+    let first = open_file(
+        &lib.libraries,
+        &lib.author,
+        added.document_id,
+        Some(1),
+        Reading::Download,
+        "x",
+    )
+    .await
+    .expect("version 1");
+    assert_eq!(std::fs::read(&first.path).expect("read"), PDF);
+    // The other organisation saw version 1 under AMBER; the newest is AMBER+STRICT for
+    // the colleague's organisation, so neither version is theirs now.
+    assert!(matches!(
+        open_file(
+            &lib.libraries,
+            &lib.outsider,
+            added.document_id,
+            Some(1),
+            Reading::Download,
+            "x"
+        )
+        .await,
+        Err(CoreError::NotFound)
+    ));
+    let page = document_page(&lib.db, &lib.author, added.document_id)
+        .await
+        .expect("page");
+    assert_eq!(
+        page.versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert_eq!(page.versions[0].change_note, "Opdateret efter øvelsen");
+    // A reader sees it but cannot add versions.
+    let file = received(&lib, second).await;
+    assert!(matches!(
+        add_version(
+            &lib.libraries,
+            &lib.reader,
+            added.document_id,
+            NewVersion::default(),
+            file,
+            "x"
+        )
+        .await,
+        Err(AddError::Core(CoreError::Forbidden))
+    ));
+}

@@ -25,11 +25,18 @@ use vaern_core::library::store::{Received, UploadError};
 use vaern_core::library::{self, AddError, Reading, Upload};
 use vaern_core::policy::{Tlp, Viewer};
 
-/// Whether `path` is an upload route, which reads its body itself.
+/// Whether `path` is an upload route (a new document or a new version), which reads
+/// its body itself.
 pub fn is_upload_route(path: &str) -> bool {
-    path.strip_prefix("/groups/")
+    let library = path
+        .strip_prefix("/groups/")
         .and_then(|rest| rest.strip_suffix("/library/upload"))
-        .is_some_and(|slug| !slug.is_empty() && !slug.contains('/'))
+        .is_some_and(|slug| !slug.is_empty() && !slug.contains('/'));
+    let version = path
+        .strip_prefix("/documents/")
+        .and_then(|rest| rest.strip_suffix("/versions"))
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    library || version
 }
 
 /// Why an upload was not taken, as the page and the JSON answer name it.
@@ -120,9 +127,9 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
-/// The answer to a refused upload: JSON for a script, or back to the library page,
-/// which shows the message in the reader's language.
-fn refused(slug: &str, json: bool, refusal: Refusal) -> Response {
+/// The answer to a refused upload: JSON for a script, or back to the page of the form
+/// (`back`), which shows the message in the reader's language.
+fn refused(back: &str, json: bool, refusal: Refusal) -> Response {
     if json {
         let body = json!({ "error": refusal.key(), "details": refusal.details()
             .into_iter().collect::<std::collections::BTreeMap<_, _>>() });
@@ -137,11 +144,7 @@ fn refused(slug: &str, json: bool, refusal: Refusal) -> Response {
         query.push('&');
         query.push_str(&url_encoded(&details));
     }
-    Redirect::to(&format!(
-        "/groups/{}/library?{query}",
-        url_encoded_segment(slug)
-    ))
-    .into_response()
+    Redirect::to(&format!("{back}?{query}")).into_response()
 }
 
 fn url_encoded(pairs: &[(&str, String)]) -> String {
@@ -162,6 +165,7 @@ struct Fields {
     folder_id: Option<i64>,
     title: Option<String>,
     tlp: Option<Tlp>,
+    change_note: Option<String>,
     audience_keys: Vec<String>,
 }
 
@@ -174,46 +178,112 @@ pub async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let json = wants_json(&headers);
-    let Some(Extension(context)) = context else {
-        return refused(&slug, json, Refusal::NotFound);
-    };
-    let Some(signed_in) = context.signed_in else {
-        return refused(&slug, json, Refusal::NotFound);
-    };
-    let limit = state.backend.max_upload_bytes;
-    let limit_mb = limit / (1024 * 1024);
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    // The form's other fields take a few kilobytes at most besides the files.
-    if declared.is_some_and(|len| len > limit.saturating_add(64 * 1024)) {
-        return refused(&slug, json, Refusal::TooLarge { limit_mb });
-    }
-    let Ok(multipart) = multipart else {
-        return refused(&slug, json, Refusal::Malformed);
-    };
-    let (fields, files) = match receive(&state, multipart, limit).await {
-        Ok(received) => received,
-        Err(refusal) => return refused(&slug, json, refusal),
-    };
-    match add_all(
-        &state,
-        &signed_in.viewer,
-        &slug,
-        fields,
-        files,
-        &context.address,
-    )
-    .await
+    let back = format!("/groups/{}/library", url_encoded_segment(&slug));
+    let (viewer, address, fields, files) = match accept(&state, &headers, context, multipart).await
     {
+        Ok(accepted) => accepted,
+        Err(refusal) => return refused(&back, json, refusal),
+    };
+    match add_all(&state, &viewer, &slug, fields, files, &address).await {
         Ok(added) if json => axum::Json(json!({ "documents": added })).into_response(),
         Ok(added) => match added.as_slice() {
             [one] => Redirect::to(&format!("/documents/{}", one.document_id)).into_response(),
             _ => Redirect::to(&format!("/groups/{}/library", url_encoded_segment(&slug)))
                 .into_response(),
         },
-        Err(refusal) => refused(&slug, json, refusal),
+        Err(refusal) => refused(&back, json, refusal),
+    }
+}
+
+/// `POST /documents/{id}/versions`: one file as the document's newest version.
+pub async fn new_version(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    context: Option<Extension<RequestContext>>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let json = wants_json(&headers);
+    let back = format!("/documents/{id}");
+    let (viewer, address, fields, mut files) =
+        match accept(&state, &headers, context, multipart).await {
+            Ok(accepted) => accepted,
+            Err(refusal) => return refused(&back, json, refusal),
+        };
+    if files.len() != 1 {
+        return refused(
+            &back,
+            json,
+            Refusal::Invalid {
+                field: "file",
+                reason: "one_file",
+            },
+        );
+    }
+    let (file_name, received) = files.remove(0);
+    let audience = match Audience::from_form_keys(fields.audience_keys.iter().map(String::as_str)) {
+        Ok(audience) => audience,
+        Err(err) => return refused(&back, json, err.into()),
+    };
+    let new = library::NewVersion {
+        tlp: fields.tlp,
+        audience,
+        change_note: fields.change_note.unwrap_or_default(),
+        file_name,
+    };
+    match library::add_version(
+        &state.backend.libraries,
+        &viewer,
+        id,
+        new,
+        received,
+        &address,
+    )
+    .await
+    {
+        Ok(added) if json => axum::Json(json!({ "documents": [added] })).into_response(),
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(err) => refused(&back, json, refusal_of(err)),
+    }
+}
+
+/// Who is uploading, from where, and the whole form read: the checks every upload
+/// route makes before its own.
+async fn accept(
+    state: &AppState,
+    headers: &HeaderMap,
+    context: Option<Extension<RequestContext>>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(Viewer, String, Fields, Vec<(String, Received)>), Refusal> {
+    let Some(Extension(context)) = context else {
+        return Err(Refusal::NotFound);
+    };
+    let Some(signed_in) = context.signed_in else {
+        return Err(Refusal::NotFound);
+    };
+    let limit = state.backend.max_upload_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // The form's other fields take a few kilobytes at most besides the files.
+    if declared.is_some_and(|len| len > limit.saturating_add(64 * 1024)) {
+        return Err(Refusal::TooLarge {
+            limit_mb: limit / (1024 * 1024),
+        });
+    }
+    let multipart = multipart.map_err(|_| Refusal::Malformed)?;
+    let (fields, files) = receive(state, multipart, limit).await?;
+    Ok((signed_in.viewer, context.address, fields, files))
+}
+
+fn refusal_of(err: AddError) -> Refusal {
+    match err {
+        AddError::Refused { file_name, found } => match found {
+            Refused::Empty => Refusal::Empty { file_name },
+            Refused::Type(found) => Refusal::Type { file_name, found },
+        },
+        AddError::Core(err) => err.into(),
     }
 }
 
@@ -282,6 +352,7 @@ async fn receive(
                 fields.folder_id = Some(id);
             }
             "title" => fields.title = Some(text),
+            "change_note" => fields.change_note = Some(text),
             "tlp" if !text.trim().is_empty() => {
                 fields.tlp = Some(Tlp::parse(text.trim()).ok_or(Refusal::Invalid {
                     field: "tlp",
@@ -354,13 +425,7 @@ async fn add_all(
         .await
         {
             Ok(one) => added.push(one),
-            Err(AddError::Refused { file_name, found }) => {
-                return Err(match found {
-                    Refused::Empty => Refusal::Empty { file_name },
-                    Refused::Type(found) => Refusal::Type { file_name, found },
-                });
-            }
-            Err(AddError::Core(err)) => return Err(err.into()),
+            Err(err) => return Err(refusal_of(err)),
         }
     }
     Ok(added)
@@ -462,6 +527,9 @@ mod tests {
         assert!(!is_upload_route("/groups//library/upload"));
         assert!(!is_upload_route("/groups/a/b/library/upload"));
         assert!(!is_upload_route("/rpc/post_reply"));
+        assert!(is_upload_route("/documents/12/versions"));
+        assert!(!is_upload_route("/documents/x/versions"));
+        assert!(!is_upload_route("/documents/12/versions/1/download"));
     }
 
     #[test]

@@ -279,3 +279,64 @@ async fn readers_strangers_and_other_origins_cannot_upload() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(count(&app, "documents").await, 0);
 }
+
+#[tokio::test]
+async fn a_new_version_keeps_the_old_one_downloadable_and_never_lowers_the_label() {
+    let app = spawn_app().await;
+    let p = people(&app).await;
+    let form = Form::new().part("file", file("plan.pdf", PDF));
+    let body = json(upload(&app, &p.author, form, true).await).await;
+    let id = body["documents"][0]["document_id"].as_i64().expect("id");
+    let second = b"%PDF-1.7\nanden udgave\n%%EOF\n";
+    let post = |client: &Client, form: Form, json: bool| {
+        let mut request = client
+            .post(format!("{}/documents/{id}/versions", app.url))
+            .header("origin", &app.url)
+            .multipart(form);
+        if json {
+            request = request.header("accept", "application/json");
+        }
+        request.send()
+    };
+    // The group's default is AMBER; GREEN would lower it.
+    let lower = Form::new()
+        .text("tlp", "green")
+        .part("file", file("plan.pdf", second));
+    let res = post(&p.colleague, lower, true).await.expect("request");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(res).await["error"], "below_current");
+    let form = Form::new()
+        .text("change_note", "Efter øvelsen")
+        .part("file", file("plan-v2.pdf", second));
+    let res = post(&p.colleague, form, false).await.expect("request");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&res).as_deref(),
+        Some(format!("/documents/{id}").as_str())
+    );
+    let newest = app
+        .get(&p.author, &format!("/documents/{id}/download"))
+        .await;
+    assert_eq!(newest.bytes().await.expect("body").as_ref(), second);
+    let first = app
+        .get(&p.author, &format!("/documents/{id}/versions/1/download"))
+        .await;
+    assert_eq!(first.bytes().await.expect("body").as_ref(), PDF);
+    // A reader sees the document but adds no version; someone outside does not see it.
+    let res = post(
+        &p.reader,
+        Form::new().part("file", file("x.pdf", PDF)),
+        true,
+    )
+    .await
+    .expect("request");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = post(
+        &p.stranger,
+        Form::new().part("file", file("x.pdf", PDF)),
+        true,
+    )
+    .await
+    .expect("request");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
