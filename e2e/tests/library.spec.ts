@@ -54,6 +54,11 @@ test('a member adds a PDF with the form, sees its page with the label and downlo
   const file = await download;
   expect(file.suggestedFilename()).toBe('øvelse.pdf');
   expect(readFileSync(await file.path()).equals(bytes)).toBe(true);
+  // The author sees who downloaded it (the audit log's appender chains within moments).
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('table', { name: 'Hentninger' })).toContainText('Mette Lund', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
   await page.goto(LIBRARY);
   await expect(page.getByRole('link', { name: title })).toBeVisible();
 });

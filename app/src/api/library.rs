@@ -62,6 +62,8 @@ pub struct DocumentView {
     /// The reader may add versions; the form's recipients are then offered.
     pub can_add_version: bool,
     pub choices: ComposerChoices,
+    /// Who downloaded it: (name, organisation, when); for the author and moderators.
+    pub downloads: Option<Vec<(String, String, String)>>,
     /// Newest first.
     pub versions: Vec<VersionView>,
 }
@@ -146,6 +148,11 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
         ComposerChoices::default()
     };
     Ok(DocumentView {
+        downloads: page.downloads.map(|list| {
+            list.into_iter()
+                .map(|d| (d.name, d.org_name, server::time(d.at)))
+                .collect()
+        }),
         can_add_version: page.can_add_version,
         choices,
         id: page.id,

@@ -244,9 +244,43 @@ fn DocumentParts(document: DocumentView) -> impl IntoView {
                 <tbody>{versions}</tbody>
             </table>
         </ScrollTable>
+        {document.downloads.map(|downloads| view! { <Downloads downloads /> })}
         {document.can_add_version.then(|| view! {
             <NewVersionForm id tlp=document.tlp.clone() choices=document.choices.clone() />
         })}
+    }
+}
+
+/// Who downloaded the document, for its author and the group's moderators.
+#[component]
+fn Downloads(downloads: Vec<(String, String, String)>) -> impl IntoView {
+    let locale = use_locale();
+    let empty = downloads.is_empty();
+    let rows = downloads
+        .into_iter()
+        .map(|(name, org, at)| view! { <tr><td>{name}</td><td>{org}</td><td>{at}</td></tr> })
+        .collect_view();
+    view! {
+        <h2>{td_string!(locale, document_downloads)}</h2>
+        {if empty {
+            view! { <p>{td_string!(locale, document_downloads_none)}</p> }.into_any()
+        } else {
+            view! {
+                <ScrollTable label=td_string!(locale, document_downloads).to_string()>
+                    <table class="downloads">
+                        <caption class="visually-hidden">{td_string!(locale, document_downloads)}</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{td_string!(locale, document_downloads_who)}</th>
+                                <th scope="col">{td_string!(locale, document_downloads_org)}</th>
+                                <th scope="col">{td_string!(locale, document_downloads_when)}</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </ScrollTable>
+            }.into_any()
+        }}
     }
 }
 

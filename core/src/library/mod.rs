@@ -506,8 +506,22 @@ pub struct DocumentPage {
     pub updated_at: i64,
     /// The viewer may add versions (may post in the group).
     pub can_add_version: bool,
+    /// Who downloaded it, newest first (at most [`DOWNLOADS_SHOWN`]): for the author and
+    /// the group's moderators only, `None` for everyone else.
+    pub downloads: Option<Vec<Download>>,
     /// Newest first; the first is the current version.
     pub versions: Vec<VersionEntry>,
+}
+
+/// Most downloads a document's page lists.
+pub const DOWNLOADS_SHOWN: i64 = 100;
+
+/// One download of a document, from the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Download {
+    pub name: String,
+    pub org_name: String,
+    pub at: i64,
 }
 
 /// Document `id` for the viewer; `NotFound` for a missing, removed or hidden one. Two
@@ -549,7 +563,30 @@ pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<Docu
     push_group_content_visible(&mut qb, viewer, &VERSIONS);
     qb.push(" order by v.version desc");
     let versions: Vec<VersionEntry> = qb.build_query_as().fetch_all(db).await?;
+    let label = visible_label(db, viewer, id).await?;
+    let sees_downloads = viewer.user_id == Some(label.author_id)
+        || crate::policy::can_moderate(viewer, &label.item());
+    let downloads = if sees_downloads {
+        // By the audit log's subject index, newest first.
+        Some(
+            sqlx::query_as(
+                "select u.name, o.name as org_name, a.at from audit_log a \
+                 join users u on u.id = a.actor_user_id \
+                 join organisations o on o.id = u.org_id \
+                 where a.subject_kind = 'document' and a.subject_id = $1 \
+                 and a.action = 'document_download' and a.outcome = 'success' \
+                 order by a.id desc limit $2",
+            )
+            .bind(id)
+            .bind(DOWNLOADS_SHOWN)
+            .fetch_all(db)
+            .await?,
+        )
+    } else {
+        None
+    };
     Ok(DocumentPage {
+        downloads,
         id,
         slug: head.slug,
         group_name: head.group_name,

@@ -453,3 +453,28 @@ async fn a_new_version_raises_the_label_never_lowers_it_and_the_old_one_stays_do
         Err(AddError::Core(CoreError::Forbidden))
     ));
 }
+
+#[tokio::test]
+async fn the_author_sees_who_downloaded_and_other_members_do_not() {
+    let lib = library().await;
+    let added = add(&lib, &lib.author, upload("a.pdf", None), PDF)
+        .await
+        .expect("added");
+    open(&lib, &lib.colleague, added.document_id)
+        .await
+        .expect("download");
+    lib.audit.chain().await.expect("chain");
+    let page = document_page(&lib.db, &lib.author, added.document_id)
+        .await
+        .expect("page");
+    let downloads = page.downloads.expect("the author sees the panel");
+    assert_eq!(downloads.len(), 1);
+    assert_eq!(downloads[0].name, "Bo");
+    let page = document_page(&lib.db, &lib.colleague, added.document_id)
+        .await
+        .expect("page");
+    assert_eq!(
+        page.downloads, None,
+        "a member who is not the author sees no panel"
+    );
+}
