@@ -88,6 +88,17 @@ pub mod action {
     pub const DOCUMENT_PREVIEW: &str = "document_preview";
     /// A document's file downloaded (detail: the version).
     pub const DOCUMENT_DOWNLOAD: &str = "document_download";
+    /// A document's title, description, tags or label changed (detail: what changed).
+    pub const DOCUMENT_EDIT: &str = "document_edit";
+    /// An earlier version of a document made the newest again (detail: which).
+    pub const DOCUMENT_RESTORE: &str = "document_restore";
+    /// A document removed by its author or a moderator (detail: the reason).
+    pub const DOCUMENT_REMOVE: &str = "document_remove";
+    /// A library folder created, renamed, moved or deleted (detail: the name).
+    pub const FOLDER_CREATE: &str = "folder_create";
+    pub const FOLDER_RENAME: &str = "folder_rename";
+    pub const FOLDER_MOVE: &str = "folder_move";
+    pub const FOLDER_DELETE: &str = "folder_delete";
 
     /// Every action, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -133,6 +144,13 @@ pub mod action {
         DOCUMENT_VERSION,
         DOCUMENT_PREVIEW,
         DOCUMENT_DOWNLOAD,
+        DOCUMENT_EDIT,
+        DOCUMENT_RESTORE,
+        DOCUMENT_REMOVE,
+        FOLDER_CREATE,
+        FOLDER_RENAME,
+        FOLDER_MOVE,
+        FOLDER_DELETE,
     ];
 }
 

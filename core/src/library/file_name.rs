@@ -56,7 +56,7 @@ pub fn ascii_fallback(name: &str) -> String {
 }
 
 /// Characters that reorder the text around them when displayed.
-fn is_bidi_control(c: char) -> bool {
+pub(super) fn is_bidi_control(c: char) -> bool {
     matches!(
         c,
         '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'

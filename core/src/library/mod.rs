@@ -6,16 +6,26 @@
 //! document's newest. Every change and every read of a file stages its audit row in
 //! the transaction that does it (`audit::stage`).
 
+mod changes;
+mod reading;
 pub mod file_name;
 pub mod file_type;
+pub mod folders;
 pub mod store;
+
+pub use changes::{DocumentEdit, edit_document, normalise_tags, remove_document, restore_version};
+pub use reading::{
+    DOWNLOADS_SHOWN, DocumentPage, Download, EditEntry, LibraryPage, LibraryQuery, ListedDocument,
+    Sort, VersionEntry, document_page, library_page,
+};
 
 use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
-use crate::group_content::{self, Audience, Members, RecipientTables, insert_recipients};
-use crate::ids::{GroupId, UserId};
+use crate::db::Tx;
+use crate::group_content::{self, Audience, Labelled, Members, RecipientTables, insert_recipients};
+use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{GroupContentSql, Tlp, Viewer, push_group_content_visible, require_post_in};
 use file_type::{FileType, Refused};
 use sqlx::{QueryBuilder, Sqlite};
@@ -146,15 +156,7 @@ pub async fn add_document(
     let (sha256, size) = (received.sha256.clone(), received.size as i64);
     let placed = files.place(received).await?;
     let now = clock::now();
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "insert into blobs (sha256, size, created_at) values ($1, $2, $3) on conflict do nothing",
-    )
-    .bind(&sha256)
-    .bind(size)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let document_id: i64 = sqlx::query_scalar(
         "insert into documents (group_id, folder_id, title, tlp, author_id, created_at, \
          updated_at) values ($1, $2, $3, $4, $5, $6, $6) returning id",
@@ -169,39 +171,35 @@ pub async fn add_document(
     .await
     .map_err(CoreError::from)?;
     insert_recipients(&mut tx, DOCUMENT_RECIPIENTS, document_id, &orgs, &users).await?;
-    let version_row: i64 = sqlx::query_scalar(
-        "insert into document_versions (document_id, version, group_id, tlp, author_id, \
-         sha256, size, media_type, file_name, created_at) \
-         values ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
-    )
-    .bind(document_id)
-    .bind(group.id)
-    .bind(tlp)
-    .bind(author)
-    .bind(&sha256)
-    .bind(size)
-    .bind(file_type.media_type())
-    .bind(&file_name)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(CoreError::from)?;
-    insert_recipients(&mut tx, VERSION_RECIPIENTS, version_row, &orgs, &users).await?;
-    audit::stage(
-        &mut tx,
-        Entry::new(Actor::of(viewer), action::DOCUMENT_UPLOAD)
-            .subject(Subject::document(document_id))
-            .address(address)
-            .detail(format!("version=1 size={size} type={}", file_type.label())),
-    )
+    let version = VersionRow {
+        document_id,
+        group_id: group.id,
+        tlp,
+        uploader: author,
+        sha256: &sha256,
+        size,
+        media_type: file_type.media_type(),
+        file_name: &file_name,
+        change_note: "",
+        restored_from: None,
+        orgs: &orgs,
+        users: &users,
+    }
+    .insert(&mut tx, now)
     .await?;
-    search_outbox(&mut tx, "document", document_id, now).await?;
+    Change::new(viewer, action::DOCUMENT_UPLOAD, document_id, address)
+        .detail(format!(
+            "version={version} size={size} type={}",
+            file_type.label()
+        ))
+        .stage(&mut tx, now)
+        .await?;
     tx.commit().await?;
     drop(placed);
     audit_log.chain_soon();
     Ok(Added {
         document_id,
-        version: 1,
+        version,
     })
 }
 
@@ -263,76 +261,37 @@ pub async fn add_version(
         &new.audience,
         &members,
         Some(&current),
-        &[],
+        // New recipients must be people who may see the document now.
+        &[current.item()],
         false,
     )?;
-    // `resolve` leaves out the one writing, as the author of a post is implied. Here the
-    // document's author stays the first uploader, so the one adding this version is
-    // named (and the document's author is implied).
-    let mut document_users = users.clone();
-    if tlp == Tlp::Red && uploader != current.author_id {
-        document_users.push(uploader);
-    }
-    document_users.retain(|u| *u != current.author_id);
-    document_users.sort_unstable();
-    document_users.dedup();
-
     let (sha256, size) = (received.sha256.clone(), received.size as i64);
     let placed = files.place(received).await?;
     let now = clock::now();
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query(
-        "insert into blobs (sha256, size, created_at) values ($1, $2, $3) on conflict do nothing",
-    )
-    .bind(&sha256)
-    .bind(size)
-    .bind(now)
-    .execute(&mut *tx)
+    let version = VersionRow {
+        document_id: id,
+        group_id: current.group_id,
+        tlp,
+        uploader,
+        sha256: &sha256,
+        size,
+        media_type: file_type.media_type(),
+        file_name: &file_name,
+        change_note: &change_note,
+        restored_from: None,
+        orgs: &orgs,
+        users: &users,
+    }
+    .insert_newest(&mut tx, &current, now)
     .await?;
-    let version: i64 = sqlx::query_scalar(
-        "select coalesce(max(version), 0) + 1 from document_versions where document_id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let version_row: i64 = sqlx::query_scalar(
-        "insert into document_versions (document_id, version, group_id, tlp, author_id, \
-         sha256, size, media_type, file_name, change_note, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
-    )
-    .bind(id)
-    .bind(version)
-    .bind(current.group_id)
-    .bind(tlp)
-    .bind(uploader)
-    .bind(&sha256)
-    .bind(size)
-    .bind(file_type.media_type())
-    .bind(&file_name)
-    .bind(&change_note)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    insert_recipients(&mut tx, VERSION_RECIPIENTS, version_row, &orgs, &users).await?;
-    sqlx::query("update documents set tlp = $1, updated_at = $2 where id = $3")
-        .bind(tlp)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
+    Change::new(viewer, action::DOCUMENT_VERSION, id, address)
+        .detail(format!(
+            "version={version} size={size} type={}",
+            file_type.label()
+        ))
+        .stage(&mut tx, now)
         .await?;
-    insert_recipients(&mut tx, DOCUMENT_RECIPIENTS, id, &orgs, &document_users).await?;
-    audit::stage(
-        &mut tx,
-        Entry::new(Actor::of(viewer), action::DOCUMENT_VERSION)
-            .subject(Subject::document(id))
-            .address(address)
-            .detail(format!(
-                "version={version} size={size} type={}",
-                file_type.label()
-            )),
-    )
-    .await?;
-    search_outbox(&mut tx, "document", id, now).await?;
     tx.commit().await?;
     drop(placed);
     audit_log.chain_soon();
@@ -342,40 +301,70 @@ pub async fn add_version(
     })
 }
 
-/// The label of document `id` as the policy reads it, if the viewer may see it.
-async fn visible_label(
-    db: &Db,
+/// The columns that make a document's [`Labelled`] (read by [`LabelRow`]), its
+/// recipients folded in so that one query reads the document and its label.
+const LABEL_COLUMNS: &str = "d.group_id, d.tlp, d.author_id, \
+     (select group_concat(r.org_id) from document_recipient_orgs r where r.item_id = d.id) \
+     as recipient_orgs, \
+     (select group_concat(r.user_id) from document_recipient_users r where r.item_id = d.id) \
+     as recipient_users";
+
+#[derive(sqlx::FromRow)]
+struct LabelRow {
+    group_id: GroupId,
+    tlp: Tlp,
+    author_id: UserId,
+    recipient_orgs: Option<String>,
+    recipient_users: Option<String>,
+}
+
+impl LabelRow {
+    fn labelled(&self) -> CoreResult<Labelled> {
+        // Sorted, so that two reads of one label compare equal.
+        fn ids<T: From<i64> + Ord>(list: Option<&str>) -> CoreResult<Vec<T>> {
+            let mut ids = list
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<i64>()
+                        .map(T::from)
+                        .map_err(|_| CoreError::Internal(format!("bad recipient id {s:?}")))
+                })
+                .collect::<CoreResult<Vec<T>>>()?;
+            ids.sort_unstable();
+            Ok(ids)
+        }
+        Ok(Labelled {
+            group_id: self.group_id,
+            tlp: self.tlp,
+            author_id: self.author_id,
+            orgs: ids(self.recipient_orgs.as_deref())?,
+            users: ids(self.recipient_users.as_deref())?,
+        })
+    }
+}
+
+/// The label of document `id` as the policy reads it, if the viewer may see it. One
+/// query.
+async fn visible_label<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
     viewer: &Viewer,
     id: i64,
-) -> CoreResult<crate::group_content::Labelled> {
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select d.group_id, d.tlp, d.author_id from documents d \
-         join user_groups g on g.id = d.group_id and g.archived_at is null \
+) -> CoreResult<Labelled> {
+    let mut qb = QueryBuilder::<Sqlite>::new("select ");
+    qb.push(LABEL_COLUMNS).push(
+        " from documents d join user_groups g on g.id = d.group_id and g.archived_at is null \
          where d.removed_at is null and d.id = ",
     );
     qb.push_bind(id).push(" and ");
     push_group_content_visible(&mut qb, viewer, &DOCUMENTS);
-    let (group_id, tlp, author_id): (GroupId, Tlp, UserId) = qb
+    let row: LabelRow = qb
         .build_query_as()
         .fetch_optional(db)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let orgs = sqlx::query_scalar("select org_id from document_recipient_orgs where item_id = $1")
-        .bind(id)
-        .fetch_all(db)
-        .await?;
-    let users =
-        sqlx::query_scalar("select user_id from document_recipient_users where item_id = $1")
-            .bind(id)
-            .fetch_all(db)
-            .await?;
-    Ok(crate::group_content::Labelled {
-        group_id,
-        tlp,
-        author_id,
-        orgs,
-        users,
-    })
+    row.labelled()
 }
 
 /// The title given, or else the file's name; at most [`MAX_TITLE_CHARS`].
@@ -390,215 +379,155 @@ fn title_or_name(given: Option<&str>, file_name: &str) -> CoreResult<String> {
     }
 }
 
-async fn search_outbox(
-    tx: &mut crate::db::Tx<'_>,
-    kind: &'static str,
-    id: i64,
-    now: i64,
-) -> CoreResult<()> {
-    sqlx::query(
-        "insert into search_outbox (kind, entity_id, operation, created_at) \
-         values ($1, $2, 'upsert', $3)",
-    )
-    .bind(kind)
-    .bind(id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// A version to insert, with the label and recipients it is written under.
+struct VersionRow<'a> {
+    document_id: i64,
+    group_id: GroupId,
+    tlp: Tlp,
+    uploader: UserId,
+    sha256: &'a str,
+    size: i64,
+    media_type: &'a str,
+    file_name: &'a str,
+    change_note: &'a str,
+    /// The earlier version whose file this one brings back.
+    restored_from: Option<i64>,
+    /// As `group_content::resolve` gave them: the uploader is implied, not named.
+    orgs: &'a [OrgId],
+    users: &'a [UserId],
 }
 
-/// A document the viewer may see, in a library list.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ListedDocument {
-    pub id: i64,
-    pub folder_id: Option<i64>,
-    pub title: String,
-    pub tlp: Tlp,
-    pub author_id: UserId,
-    pub author_name: String,
-    pub org_name: String,
-    pub updated_at: i64,
-    pub version: i64,
-    pub size: i64,
-    pub media_type: String,
-}
-
-/// A group's library as the viewer sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LibraryPage {
-    pub slug: String,
-    pub group_name: String,
-    pub default_tlp: Tlp,
-    /// The viewer may add documents (members, moderators and owners; not readers).
-    pub can_upload: bool,
-    pub documents: Vec<ListedDocument>,
-}
-
-/// The library of group `slug`: the documents the viewer may see, newest first.
-/// `NotFound` for a group the viewer does not read in. Two queries.
-pub async fn library_page(db: &Db, viewer: &Viewer, slug: &str) -> CoreResult<LibraryPage> {
-    let (group, slug, group_name, default_tlp): (GroupId, String, String, Tlp) = sqlx::query_as(
-        "select id, slug, name, default_tlp from user_groups \
-         where slug = $1 and archived_at is null",
-    )
-    .bind(slug.trim())
-    .fetch_optional(db)
-    .await?
-    .ok_or(CoreError::NotFound)?;
-    if !crate::policy::can_read_in(viewer, group) {
-        return Err(CoreError::NotFound);
-    }
-    Ok(LibraryPage {
-        documents: list_documents(db, viewer, group).await?,
-        can_upload: require_post_in(viewer, group).is_ok(),
-        slug,
-        group_name,
-        default_tlp,
-    })
-}
-
-/// The documents of `group` the viewer may see, newest first. One query.
-async fn list_documents(
-    db: &Db,
-    viewer: &Viewer,
-    group: GroupId,
-) -> CoreResult<Vec<ListedDocument>> {
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select d.id, d.folder_id, d.title, d.tlp, d.author_id, u.name as author_name, \
-         o.name as org_name, d.updated_at, v.version, v.size, v.media_type \
-         from documents d join users u on u.id = d.author_id \
-         join organisations o on o.id = u.org_id \
-         join document_versions v on v.document_id = d.id and v.version = \
-         (select max(n.version) from document_versions n where n.document_id = d.id) \
-         where d.removed_at is null and d.group_id = ",
-    );
-    qb.push_bind(group).push(" and ");
-    push_group_content_visible(&mut qb, viewer, &DOCUMENTS);
-    qb.push(" order by d.updated_at desc, d.id desc");
-    Ok(qb.build_query_as().fetch_all(db).await?)
-}
-
-/// One version of a document, as its page lists it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct VersionEntry {
-    pub version: i64,
-    pub tlp: Tlp,
-    pub file_name: String,
-    pub size: i64,
-    pub media_type: String,
-    pub author_name: String,
-    pub change_note: String,
-    pub created_at: i64,
-}
-
-/// A document's page: its newest metadata and the versions the viewer may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentPage {
-    pub id: i64,
-    pub slug: String,
-    pub group_name: String,
-    pub title: String,
-    pub tlp: Tlp,
-    pub author_name: String,
-    pub org_name: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    /// The viewer may add versions (may post in the group).
-    pub can_add_version: bool,
-    /// Who downloaded it, newest first (at most [`DOWNLOADS_SHOWN`]): for the author and
-    /// the group's moderators only, `None` for everyone else.
-    pub downloads: Option<Vec<Download>>,
-    /// Newest first; the first is the current version.
-    pub versions: Vec<VersionEntry>,
-}
-
-/// Most downloads a document's page lists.
-pub const DOWNLOADS_SHOWN: i64 = 100;
-
-/// One download of a document, from the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Download {
-    pub name: String,
-    pub org_name: String,
-    pub at: i64,
-}
-
-/// Document `id` for the viewer; `NotFound` for a missing, removed or hidden one. Two
-/// queries: the document through the policy, then its versions, each also through the
-/// policy by its own label.
-pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<DocumentPage> {
-    #[derive(sqlx::FromRow)]
-    struct Head {
-        group_id: GroupId,
-        slug: String,
-        group_name: String,
-        title: String,
-        tlp: Tlp,
-        author_name: String,
-        org_name: String,
-        created_at: i64,
-        updated_at: i64,
-    }
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select d.group_id, g.slug, g.name as group_name, d.title, d.tlp, u.name as author_name, \
-         o.name as org_name, d.created_at, d.updated_at from documents d \
-         join user_groups g on g.id = d.group_id and g.archived_at is null \
-         join users u on u.id = d.author_id join organisations o on o.id = u.org_id \
-         where d.removed_at is null and d.id = ",
-    );
-    qb.push_bind(id).push(" and ");
-    push_group_content_visible(&mut qb, viewer, &DOCUMENTS);
-    let head: Head = qb
-        .build_query_as()
-        .fetch_optional(db)
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select v.version, v.tlp, v.file_name, v.size, v.media_type, u.name as author_name, \
-         v.change_note, v.created_at from document_versions v join users u on u.id = v.author_id \
-         where v.document_id = ",
-    );
-    qb.push_bind(id).push(" and ");
-    push_group_content_visible(&mut qb, viewer, &VERSIONS);
-    qb.push(" order by v.version desc");
-    let versions: Vec<VersionEntry> = qb.build_query_as().fetch_all(db).await?;
-    let label = visible_label(db, viewer, id).await?;
-    let sees_downloads = viewer.user_id == Some(label.author_id)
-        || crate::policy::can_moderate(viewer, &label.item());
-    let downloads = if sees_downloads {
-        // By the audit log's subject index, newest first.
-        Some(
-            sqlx::query_as(
-                "select u.name, o.name as org_name, a.at from audit_log a \
-                 join users u on u.id = a.actor_user_id \
-                 join organisations o on o.id = u.org_id \
-                 where a.subject_kind = 'document' and a.subject_id = $1 \
-                 and a.action = 'document_download' and a.outcome = 'success' \
-                 order by a.id desc limit $2",
-            )
-            .bind(id)
-            .bind(DOWNLOADS_SHOWN)
-            .fetch_all(db)
-            .await?,
+impl VersionRow<'_> {
+    /// Inserts the version after the newest (its blob row too, if new) with its
+    /// recipients, and returns its number. The transaction must be `IMMEDIATE`: the
+    /// number is read, then written.
+    async fn insert(&self, tx: &mut Tx<'_>, now: i64) -> CoreResult<i64> {
+        sqlx::query(
+            "insert into blobs (sha256, size, created_at) values ($1, $2, $3) \
+             on conflict do nothing",
         )
-    } else {
-        None
-    };
-    Ok(DocumentPage {
-        downloads,
-        id,
-        slug: head.slug,
-        group_name: head.group_name,
-        title: head.title,
-        tlp: head.tlp,
-        author_name: head.author_name,
-        org_name: head.org_name,
-        created_at: head.created_at,
-        updated_at: head.updated_at,
-        can_add_version: require_post_in(viewer, head.group_id).is_ok(),
-        versions,
-    })
+        .bind(self.sha256)
+        .bind(self.size)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        let (row, version): (i64, i64) = sqlx::query_as(
+            "insert into document_versions (document_id, version, group_id, tlp, author_id, \
+             sha256, size, media_type, file_name, change_note, restored_from, created_at) \
+             values ($1, (select coalesce(max(version), 0) + 1 from document_versions \
+             where document_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             returning id, version",
+        )
+        .bind(self.document_id)
+        .bind(self.group_id)
+        .bind(self.tlp)
+        .bind(self.uploader)
+        .bind(self.sha256)
+        .bind(self.size)
+        .bind(self.media_type)
+        .bind(self.file_name)
+        .bind(self.change_note)
+        .bind(self.restored_from)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        insert_recipients(tx, VERSION_RECIPIENTS, row, self.orgs, self.users).await?;
+        Ok(version)
+    }
+
+    /// [`Self::insert`] for a document that already has versions (`current`, as the
+    /// policy read it), then the document takes this version's label and recipients.
+    ///
+    /// The document's author stays in a RED audience whoever uploads: the document names
+    /// everyone but its author (who is implied), the version everyone but its uploader.
+    async fn insert_newest(
+        &self,
+        tx: &mut Tx<'_>,
+        current: &Labelled,
+        now: i64,
+    ) -> CoreResult<i64> {
+        let mut everyone: Vec<UserId> = self.users.to_vec();
+        if self.tlp == Tlp::Red {
+            everyone.extend([self.uploader, current.author_id]);
+        }
+        everyone.sort_unstable();
+        everyone.dedup();
+        let for_version: Vec<UserId> = everyone
+            .iter()
+            .copied()
+            .filter(|u| *u != self.uploader)
+            .collect();
+        let for_document: Vec<UserId> = everyone
+            .into_iter()
+            .filter(|u| *u != current.author_id)
+            .collect();
+        let version = VersionRow {
+            users: &for_version,
+            ..*self
+        }
+        .insert(tx, now)
+        .await?;
+        sqlx::query("update documents set tlp = $1, updated_at = $2 where id = $3")
+            .bind(self.tlp)
+            .bind(now)
+            .bind(self.document_id)
+            .execute(&mut **tx)
+            .await?;
+        insert_recipients(
+            tx,
+            DOCUMENT_RECIPIENTS,
+            self.document_id,
+            self.orgs,
+            &for_document,
+        )
+        .await?;
+        Ok(version)
+    }
+}
+
+/// A change to a document, staged in its transaction: the audit row and the search
+/// outbox row (the index learns of it from the outbox, even after a crash).
+struct Change {
+    entry: Entry,
+    document_id: i64,
+    operation: &'static str,
+}
+
+impl Change {
+    fn new(viewer: &Viewer, action: &'static str, document_id: i64, address: &str) -> Self {
+        Self {
+            entry: Entry::new(Actor::of(viewer), action)
+                .subject(Subject::document(document_id))
+                .address(address),
+            document_id,
+            operation: "upsert",
+        }
+    }
+
+    fn detail(mut self, detail: String) -> Self {
+        self.entry = self.entry.detail(detail);
+        self
+    }
+
+    /// The document leaves the index.
+    fn removal(mut self) -> Self {
+        self.operation = "delete";
+        self
+    }
+
+    async fn stage(self, tx: &mut Tx<'_>, now: i64) -> CoreResult<()> {
+        audit::stage(tx, self.entry).await?;
+        sqlx::query(
+            "insert into search_outbox (kind, entity_id, operation, created_at) \
+             values ('document', $1, $2, $3)",
+        )
+        .bind(self.document_id)
+        .bind(self.operation)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
 }
 
 /// How a file is read, for the audit log.

@@ -114,8 +114,38 @@ impl BlobStore {
         Ok(Placed { _gate: gate })
     }
 
-    /// Removes temporary files and every stored file no version names. Run at start,
-    /// before uploads, and after removals; waits for uploads under way to commit.
+    /// Removes the files of `hashes` that no version names any more (after a document's
+    /// removal), with their rows. Waits for uploads under way to commit, so a file an
+    /// upload has just placed again is kept for it.
+    pub async fn release(&self, db: &Db, hashes: &[String]) -> CoreResult<usize> {
+        let _exclusive = self.gate.write().await;
+        let mut removed = 0;
+        for hash in hashes {
+            let gone = sqlx::query(
+                "delete from blobs where sha256 = $1 and not exists \
+                 (select 1 from document_versions v where v.sha256 = $1)",
+            )
+            .bind(hash)
+            .execute(db)
+            .await?
+            .rows_affected();
+            if gone == 0 {
+                continue;
+            }
+            if let Some(path) = self.path_of(hash) {
+                match tokio::fs::remove_file(&path).await {
+                    Ok(()) => removed += 1,
+                    // Already gone (a sweep got there first): nothing left to do.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_error(e)),
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes temporary files and every stored file no version names. Run at start only,
+    /// before uploads (it removes uploads under way); waits for placed uploads to commit.
     pub async fn sweep(&self, db: &Db) -> CoreResult<Swept> {
         let _exclusive = self.gate.write().await;
         let mut swept = Swept::default();

@@ -140,7 +140,7 @@ async fn a_member_adds_a_pdf_that_colleagues_list_and_download_byte_for_byte() {
     .await
     .expect("added");
     assert_eq!(added.version, 1);
-    let listed = library_page(&lib.db, &lib.colleague, "nis2")
+    let listed = library_page(&lib.db, &lib.colleague, "nis2", &LibraryQuery::default())
         .await
         .expect("list")
         .documents;
@@ -218,14 +218,14 @@ async fn an_amber_strict_document_is_missing_for_another_organisation_and_a_stra
         assert!(matches!(missing, Err(CoreError::NotFound)));
     }
     assert!(
-        library_page(&lib.db, &lib.outsider, "nis2")
+        library_page(&lib.db, &lib.outsider, "nis2", &LibraryQuery::default())
             .await
             .expect("list")
             .documents
             .is_empty()
     );
     assert!(matches!(
-        library_page(&lib.db, &lib.stranger, "nis2").await,
+        library_page(&lib.db, &lib.stranger, "nis2", &LibraryQuery::default()).await,
         Err(CoreError::NotFound)
     ));
     assert!(

@@ -96,6 +96,25 @@ pub fn can_moderate(viewer: &Viewer, item: &GroupItem<'_>) -> bool {
         && member_role(viewer, item.group_id).is_some_and(GroupRole::can_moderate)
 }
 
+/// Whether `viewer` may change or remove `item` as a whole (a library document's
+/// title, label or existence): its author, or a moderator, who can see it.
+pub fn can_manage_item(viewer: &Viewer, item: &GroupItem<'_>) -> bool {
+    can_see_group_item(viewer, item)
+        && (person(viewer) == Some(item.author_id) || can_moderate(viewer, item))
+}
+
+/// [`can_manage_item`] as a result: `NotFound` for an item the viewer cannot see,
+/// `Forbidden` for one it sees but may not manage.
+pub fn require_manage_item(viewer: &Viewer, item: &GroupItem<'_>) -> CoreResult<()> {
+    if !can_see_group_item(viewer, item) {
+        Err(CoreError::NotFound)
+    } else if can_manage_item(viewer, item) {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden)
+    }
+}
+
 /// Whether `viewer` may manage `group` as its owner. Platform admins manage groups
 /// through the [`super::Admin`] guard instead, which gives them no content access.
 pub fn can_manage_group(viewer: &Viewer, group: GroupId) -> bool {
