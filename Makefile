@@ -10,7 +10,7 @@ export LEPTOS_OUTPUT_NAME := vaern
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 E2E_PORT ?= 3300
 
-.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile stix-validate bench-stix bench-feed taxii-venv
+.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile stix-validate bench-stix bench-upload bench-feed taxii-venv
 
 tools:
 	scripts/install-tools.sh
@@ -91,7 +91,7 @@ bench-thread: tools-release
 	scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
 	BENCH_ENCODING=gzip scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
 
-bench: bench-wasm bench-sign-in bench-thread bench-thread-profile bench-stix bench-feed
+bench: bench-wasm bench-sign-in bench-thread bench-thread-profile bench-stix bench-feed bench-upload
 
 # Where one thread page's time goes (session, bell, forum query with policy, the rest).
 bench-thread-profile:
@@ -107,3 +107,11 @@ bench-stix:
 # and the empty poll of a SIEM that is up to date.
 bench-feed:
 	cargo bench -p vaern-server --bench taxii_feed
+
+# A library's files through a release server: one 1 GB upload and download against cp
+# (targets: >= 50 % of cp each, <= 64 MB RSS above idle), then 50 concurrent audited
+# downloads of a 10 MB document; see scripts/bench-upload.sh. Needs about 4 GB free.
+bench-upload: tools-release
+	scripts/install-bench.sh
+	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
+	scripts/bench-upload.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"

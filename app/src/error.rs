@@ -62,6 +62,9 @@ impl AppError {
             Self::Unauthenticated => td_string!(locale, error_unauthenticated).to_string(),
             Self::NotFound => td_string!(locale, error_not_found).to_string(),
             Self::Forbidden => td_string!(locale, error_forbidden).to_string(),
+            Self::Conflict(what) if what == "folder_not_empty" => {
+                td_string!(locale, error_folder_not_empty).to_string()
+            }
             Self::Conflict(_) => td_string!(locale, error_conflict).to_string(),
             Self::SignInRefused => td_string!(locale, error_sign_in_refused).to_string(),
             Self::Throttled { wait_secs } => {
@@ -107,6 +110,14 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("org", "not_analysis_centre") => td_string!(locale, error_org_not_analysis_centre),
         ("org", _) => td_string!(locale, error_org_unknown),
         ("role", _) => td_string!(locale, error_role_not_allowed),
+        ("name", "taken") => td_string!(locale, error_folder_name_taken),
+        ("parent_id", "inside_itself") => td_string!(locale, error_folder_inside_itself),
+        ("parent_id" | "folder_id", _) => td_string!(locale, error_folder_unknown),
+        ("tags", "too_many") => td_string!(locale, error_tags_too_many),
+        ("tags", _) => td_string!(locale, error_tag_bad),
+        ("change_note", _) => td_string!(locale, error_change_note_too_long),
+        ("tlp", "below_current") => td_string!(locale, library_error_below_current),
+        ("version", "wider_audience") => td_string!(locale, error_restore_wider),
         ("name", "required") => td_string!(locale, error_name_required),
         ("name", "too_long") => td_string!(locale, error_name_too_long),
         ("name", "hidden_characters") => td_string!(locale, error_name_hidden_characters),

@@ -414,10 +414,12 @@ fn demo_pdf(title: &str) -> Vec<u8> {
 }
 
 /// Documents in every demo group, added through the same checks and store as an
-/// upload: a PDF and a meeting note in each, and in Referencegruppen a risk assessment
-/// labelled AMBER+STRICT for Aarhus only, so a newcomer sees a library at once.
+/// upload, so a newcomer sees a library at once. In each group, in this order: a PDF
+/// with two versions, a DOCX in the folder "Politikker", an image, a Markdown guide and
+/// an incident log labelled AMBER+STRICT for Aarhus only; Referencegruppen (the first
+/// group, so documents 1 to 6) also has a risk assessment, AMBER+STRICT for Aarhus.
 pub async fn fill_library(libraries: &crate::library::Libraries) -> CoreResult<()> {
-    use crate::library::{Upload, add_document};
+    use crate::library::{NewVersion, Upload, add_document, add_version, folders};
     let db = &libraries.db;
     let mette: crate::ids::UserId =
         sqlx::query_scalar("select id from users where email = 'it-chef@aarhus.demo'")
@@ -431,13 +433,43 @@ pub async fn fill_library(libraries: &crate::library::Libraries) -> CoreResult<(
     .bind(mette)
     .fetch_all(db)
     .await?;
+    let demo = |e: crate::library::AddError| CoreError::Internal(format!("demo document: {e}"));
     for slug in slugs {
-        let mut files: Vec<(&str, Option<Tlp>, Vec<u8>)> = vec![
-            ("NIS2-tjekliste.pdf", None, demo_pdf("NIS2-tjekliste")),
+        let policies =
+            folders::create(libraries, &viewer, &slug, None, "Politikker", "demo").await?;
+        // (file name, folder, label, bytes)
+        type DemoFile = (&'static str, Option<i64>, Option<Tlp>, Vec<u8>);
+        let mut files: Vec<DemoFile> = vec![
+            ("NIS2-tjekliste.pdf", None, None, demo_pdf("NIS2-tjekliste")),
             (
-                "Moedereferat.txt",
+                "Beredskabsplan.docx",
+                Some(policies),
                 None,
-                "Mødereferat\n\nDeltagere: Referencegruppen\n\n1. Status på NIS2\n2. Øvelse i foråret\n"
+                include_bytes!("../demo/Beredskabsplan.docx").to_vec(),
+            ),
+            (
+                "Skjold.png",
+                None,
+                Some(Tlp::Clear),
+                include_bytes!("../demo/Skjold.png").to_vec(),
+            ),
+            (
+                "Vejledning i phishing-oevelser.md",
+                None,
+                None,
+                "# Phishing-øvelser\n\nSådan planlægger I en øvelse:\n\n1. Aftal rammerne med \
+                 ledelsen.\n2. Informér HR og tillidsrepræsentanter.\n3. Følg op med \
+                 undervisning, ikke navne.\n"
+                    .as_bytes()
+                    .to_vec(),
+            ),
+            (
+                "Aarhus - hændelseslog.txt",
+                None,
+                // For Aarhus only, whatever the group (the default for AMBER+STRICT is
+                // the author's organisation).
+                Some(Tlp::AmberStrict),
+                "Hændelseslog, Aarhus Kommune\n\n03.11: Phishing-bølge mod Økonomi stoppet.\n"
                     .as_bytes()
                     .to_vec(),
             ),
@@ -445,28 +477,49 @@ pub async fn fill_library(libraries: &crate::library::Libraries) -> CoreResult<(
         if slug == "referencegruppen" {
             files.push((
                 "Risikovurdering Aarhus.pdf",
+                None,
                 Some(Tlp::AmberStrict),
                 demo_pdf("Risikovurdering Aarhus"),
             ));
         }
-        for (name, tlp, bytes) in files {
-            let mut incoming = libraries.files.incoming(bytes.len() as u64).await?;
-            incoming
-                .write(&bytes)
-                .await
-                .map_err(|e| CoreError::Internal(format!("demo file: {e}")))?;
-            let received = incoming.finish().await?;
+        for (name, folder_id, tlp, bytes) in files {
+            let received = demo_file(libraries, &bytes).await?;
             let upload = Upload {
+                folder_id,
                 tlp,
                 file_name: name.into(),
                 ..Upload::default()
             };
-            add_document(libraries, &viewer, &slug, upload, received, "demo")
+            let added = add_document(libraries, &viewer, &slug, upload, received, "demo")
                 .await
-                .map_err(|e| CoreError::Internal(format!("demo document: {e}")))?;
+                .map_err(demo)?;
+            if name == "NIS2-tjekliste.pdf" {
+                // One document with a history: a second, revised version.
+                let received = demo_file(libraries, &demo_pdf("NIS2-tjekliste, rev. 2")).await?;
+                let new = NewVersion {
+                    change_note: "Opdateret efter den nye vejledning".into(),
+                    file_name: name.into(),
+                    ..NewVersion::default()
+                };
+                add_version(libraries, &viewer, added.document_id, new, received, "demo")
+                    .await
+                    .map_err(demo)?;
+            }
         }
     }
     Ok(())
+}
+
+async fn demo_file(
+    libraries: &crate::library::Libraries,
+    bytes: &[u8],
+) -> CoreResult<crate::library::store::Received> {
+    let mut incoming = libraries.files.incoming(bytes.len() as u64).await?;
+    incoming
+        .write(bytes)
+        .await
+        .map_err(|e| CoreError::Internal(format!("demo file: {e}")))?;
+    incoming.finish().await
 }
 
 #[cfg(test)]

@@ -14,10 +14,11 @@
 //!    mailto or relative URLs (with `rel="noopener noreferrer nofollow"`), no images,
 //!    and task-list inputs forced to disabled checkboxes.
 //!
-//! Images are written as their alt text. An image is a GET the reader's browser makes
-//! by itself, so a post could otherwise make everyone who opens it load any page of the
-//! platform (`/events` streams without end, `/lang/en` switches the language). Images
-//! return when the document library's file route exists, limited to it.
+//! Images come only from the library's file route, `/files/{id}` (an image document,
+//! served to readers who may see it, each read audited): anything else is written as
+//! its alt text. An image is a GET the reader's browser makes by itself, so a post could
+//! otherwise make everyone who opens it load any page of the platform (`/events` streams
+//! without end, `/lang/en` switches the language) or any site outside it.
 //!
 //! Each task-list checkbox is wrapped with its item's text in a `<label>`, so that it has
 //! a name (WCAG 4.1.2) in every language without storing a translated word.
@@ -59,7 +60,8 @@ const FIELD: &str = "body";
 /// The version of the rendering rules. Raise it whenever they change what HTML a source
 /// becomes: stored posts and revisions made by an older version are rendered again.
 /// 1: the first renderer. 2: images as alt text, labelled task-list checkboxes.
-pub const VERSION: i64 = 2;
+/// 3: images from `/files/{id}`.
+pub const VERSION: i64 = 3;
 
 /// A rendered post: the sanitised HTML, stored beside the source.
 pub fn render(source: &str) -> CoreResult<String> {
@@ -77,6 +79,8 @@ pub fn render(source: &str) -> CoreResult<String> {
     let mut links = 0usize;
     let mut budget = 0usize;
     let mut task_label_open = false;
+    // For each image open: whether it is kept (its end tag must match its start).
+    let mut images: Vec<bool> = Vec::new();
     for event in Parser::new_ext(source, options) {
         budget += estimated_size(&event);
         if budget > MAX_RENDER_BUDGET {
@@ -103,8 +107,23 @@ pub fn render(source: &str) -> CoreResult<String> {
             task_label_open = false;
         }
         let event = match event {
-            // An image is written as its alt text (the events between start and end).
-            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => continue,
+            Event::Start(Tag::Image { ref dest_url, .. }) if is_file_route(dest_url) => {
+                images.push(true);
+                event
+            }
+            // Any other image is written as its alt text (the events between start and
+            // end).
+            Event::Start(Tag::Image { .. }) => {
+                images.push(false);
+                continue;
+            }
+            Event::End(TagEnd::Image) => {
+                if images.pop() == Some(true) {
+                    event
+                } else {
+                    continue;
+                }
+            }
             // An HTML block becomes a paragraph holding its text.
             Event::Start(Tag::HtmlBlock) => Event::Start(Tag::Paragraph),
             Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::Paragraph),
@@ -202,6 +221,7 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         "td",
         "input",
         "label",
+        "img",
     ]
     .into_iter()
     .collect();
@@ -210,6 +230,7 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         ("ol", &["start"][..]),
         ("code", &["class"][..]),
         ("input", &["type", "checked", "disabled"][..]),
+        ("img", &["src", "alt", "title"][..]),
     ]
     .into_iter()
     .map(|(tag, attrs)| (tag, attrs.iter().copied().collect()))
@@ -247,9 +268,16 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
             (1..=10).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit())
         }
         ("input", "type") => value == "checkbox",
+        ("img", "src") => is_file_route(value),
         _ => true,
     };
     keep.then_some(Cow::Borrowed(value))
+}
+
+/// Whether `url` is exactly `/files/{id}`, the only image source a post may use.
+fn is_file_route(url: &str) -> bool {
+    url.strip_prefix("/files/")
+        .is_some_and(|id| (1..=18).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether a link that is not plainly http, https or mailto mentions a scheme that
@@ -751,12 +779,14 @@ mod tests {
     }
 
     #[test]
-    fn images_are_written_as_their_alt_text_wherever_they_point() {
+    fn images_other_than_library_files_are_written_as_their_alt_text() {
         for src in [
             "/events",
             "/threads/1",
             "/lang/en",
-            "/files/1",
+            "/files/1/../../events",
+            "/files/x",
+            "/files/1?x=1",
             "https://evil.example/p.gif",
             "//evil.example/x.png",
             "data:image/png;base64,iVBORw0KGgo=",
@@ -769,6 +799,21 @@ mod tests {
         assert_eq!(
             html,
             "<p><a href=\"/threads/2\" rel=\"noopener noreferrer nofollow\">logo</a></p>\n"
+        );
+    }
+
+    #[test]
+    fn an_image_from_the_library_file_route_is_shown_with_its_alt_text() {
+        let html = render("Se ![Kortet over *netværket*](/files/12 \"Net\") her").unwrap();
+        assert_eq!(
+            html,
+            "<p>Se <img src=\"/files/12\" alt=\"Kortet over netværket\" title=\"Net\"> her</p>\n"
+        );
+        // Nested: a library image inside a link, an outside one next to it.
+        let html = render("[![a](/files/3)](/threads/2) ![b](/events)").unwrap();
+        assert_eq!(
+            html,
+            "<p><a href=\"/threads/2\" rel=\"noopener noreferrer nofollow\"><img src=\"/files/3\" alt=\"a\"></a> b</p>\n"
         );
     }
 

@@ -292,6 +292,8 @@ fn routes(
             post(http::library::upload).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/documents/{id}/download", get(http::library::download))
+        .route("/documents/{id}/raw", get(http::library::raw))
+        .route("/files/{id}", get(http::library::image))
         .route(
             "/documents/{id}/versions",
             // Like the library's upload route: its own streaming limit.

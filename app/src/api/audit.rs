@@ -127,6 +127,13 @@ pub fn action_name(locale: crate::i18n::Locale, action: &str) -> String {
         "document_version" => td_string!(locale, audit_action_document_version),
         "document_preview" => td_string!(locale, audit_action_document_preview),
         "document_download" => td_string!(locale, audit_action_document_download),
+        "document_edit" => td_string!(locale, audit_action_document_edit),
+        "document_restore" => td_string!(locale, audit_action_document_restore),
+        "document_remove" => td_string!(locale, audit_action_document_remove),
+        "folder_create" => td_string!(locale, audit_action_folder_create),
+        "folder_rename" => td_string!(locale, audit_action_folder_rename),
+        "folder_move" => td_string!(locale, audit_action_folder_move),
+        "folder_delete" => td_string!(locale, audit_action_folder_delete),
         other => return other.to_string(),
     }
     .to_string()

@@ -43,6 +43,19 @@ impl Members {
         Ok(Self { people })
     }
 
+    /// The organisation of `user`, if an active member.
+    pub fn org_of(&self, user: UserId) -> Option<OrgId> {
+        self.viewer(user).map(|v| v.org_id)
+    }
+
+    /// Whether someone who may see `now` could not see `earlier`: bringing `earlier`'s
+    /// words under `now`'s label would widen who reads them.
+    pub fn widens(&self, now: &GroupItem<'_>, earlier: &GroupItem<'_>) -> bool {
+        self.people
+            .iter()
+            .any(|(v, _)| can_see_group_item(v, now) && !can_see_group_item(v, earlier))
+    }
+
     fn viewer(&self, user: UserId) -> Option<&Viewer> {
         self.people
             .iter()

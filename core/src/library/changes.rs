@@ -12,11 +12,13 @@ use crate::clock;
 use crate::error::{CoreError, CoreResult};
 use crate::group_content::{self, Audience, Members, insert_recipients};
 use crate::ids::UserId;
-use crate::policy::{Tlp, Viewer, push_group_content_visible, require_manage_item, require_post_in};
+use crate::policy::{
+    Tlp, Viewer, push_group_content_visible, require_manage_item, require_post_in,
+};
 use sqlx::{QueryBuilder, Sqlite};
 
 /// Longest description, in characters.
-pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
+pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
 /// Most tags on one document, and the longest tag in characters.
 pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG_CHARS: usize = 50;
@@ -30,7 +32,8 @@ pub struct DocumentEdit {
     pub description: String,
     /// Comma-separated, as typed.
     pub tags: String,
-    pub folder_id: Option<i64>,
+    /// `None`: where it is; `Some(None)`: the top of the library.
+    pub folder_id: Option<Option<i64>>,
     /// Missing: unchanged. A lower label is refused (labels go up, never down).
     pub tlp: Option<Tlp>,
     /// Empty: the current recipients, where the label stays the same.
@@ -90,7 +93,7 @@ pub async fn edit_document(
         return Err(CoreError::invalid("tlp", "below_current"));
     }
     let members = Members::load(db, current.group_id).await?;
-    let (orgs, users) = group_content::resolve(
+    let (mut orgs, users) = group_content::resolve(
         viewer,
         tlp,
         &edit.audience,
@@ -100,6 +103,7 @@ pub async fn edit_document(
         &[current.item()],
         false,
     )?;
+    super::keep_author_org(tlp, &mut orgs, &members, current.author_id);
     // The document names everyone but its author (implied); the editor, left out by
     // `resolve` as the one writing, is named when it is someone else.
     let mut named: Vec<UserId> = users;
@@ -117,26 +121,23 @@ pub async fn edit_document(
     if again.tlp != current.tlp || again.orgs != current.orgs || again.users != current.users {
         return Err(CoreError::Conflict("changed_meanwhile"));
     }
-    if let Some(folder) = edit.folder_id {
+    if let Some(Some(folder)) = edit.folder_id {
         folders::folder_in(&mut tx, current.group_id, folder, "folder_id").await?;
     }
-    let before: (String, String, String, Option<i64>) = sqlx::query_as(
-        "select title, description, tags, folder_id from documents where id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let before: (String, String, String, Option<i64>) =
+        sqlx::query_as("select title, description, tags, folder_id from documents where id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let folder_id = edit.folder_id.unwrap_or(before.3);
     let mut changed = Vec::new();
     for (name, differs) in [
         ("title", before.0 != title),
         ("description", before.1 != description),
         ("tags", before.2 != tags),
-        ("folder", before.3 != edit.folder_id),
+        ("folder", before.3 != folder_id),
         ("tlp", tlp != current.tlp),
-        (
-            "recipients",
-            orgs != current.orgs || named != current.users,
-        ),
+        ("recipients", orgs != current.orgs || named != current.users),
     ] {
         if differs {
             changed.push(name);
@@ -153,7 +154,7 @@ pub async fn edit_document(
     .bind(title)
     .bind(description)
     .bind(&tags)
-    .bind(edit.folder_id)
+    .bind(folder_id)
     .bind(tlp)
     .bind(now)
     .bind(id)
@@ -196,6 +197,8 @@ pub async fn restore_version(
 ) -> CoreResult<i64> {
     #[derive(sqlx::FromRow)]
     struct Earlier {
+        #[sqlx(flatten)]
+        label: super::LabelRow,
         sha256: String,
         size: i64,
         media_type: String,
@@ -208,10 +211,17 @@ pub async fn restore_version(
     let current = visible_label(&mut *tx, viewer, id).await?;
     require_post_in(viewer, current.group_id)?;
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "select v.sha256, v.size, v.media_type, v.file_name from document_versions v \
+        "select v.group_id, v.tlp, v.author_id, \
+         (select group_concat(r.org_id) from version_recipient_orgs r where r.item_id = v.id) \
+         as recipient_orgs, \
+         (select group_concat(r.user_id) from version_recipient_users r where r.item_id = v.id) \
+         as recipient_users, \
+         v.sha256, v.size, v.media_type, v.file_name from document_versions v \
          where v.document_id = ",
     );
-    qb.push_bind(id).push(" and v.version = ").push_bind(version);
+    qb.push_bind(id)
+        .push(" and v.version = ")
+        .push_bind(version);
     qb.push(" and ");
     push_group_content_visible(&mut qb, viewer, &VERSIONS);
     let earlier: Earlier = qb
@@ -219,6 +229,13 @@ pub async fn restore_version(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(CoreError::NotFound)?;
+    // Its words come back under the current label: refused if that would let anyone
+    // read them whom the version's own label kept out (as a quote may not widen).
+    let earlier_label = earlier.label.labelled()?;
+    let members = Members::load(&libraries.db, current.group_id).await?;
+    if members.widens(&current.item(), &earlier_label.item()) {
+        return Err(CoreError::invalid("version", "wider_audience"));
+    }
     // The document's recipients name everyone but its author; as a version's they
     // must name everyone but the restorer (`insert_newest` arranges both).
     let restored = VersionRow {

@@ -92,14 +92,14 @@ pub async fn create(
     Ok(id)
 }
 
-/// Renames folder `id`. Answers the folder's group slug.
+/// Renames folder `id`. Answers where it is.
 pub async fn rename(
     libraries: &Libraries,
     viewer: &Viewer,
     id: i64,
     name: &str,
     address: &str,
-) -> CoreResult<Option<i64>> {
+) -> CoreResult<Place> {
     let name = checked_name(name)?;
     let mut tx = libraries.db.begin_with("BEGIN IMMEDIATE").await?;
     let folder = managed(&mut tx, viewer, id).await?;
@@ -109,10 +109,21 @@ pub async fn rename(
         .execute(&mut *tx)
         .await
         .map_err(name_taken)?;
-    stage(&mut tx, viewer, action::FOLDER_RENAME, folder.group, id, address).await?;
+    stage(
+        &mut tx,
+        viewer,
+        action::FOLDER_RENAME,
+        folder.group,
+        id,
+        address,
+    )
+    .await?;
     tx.commit().await?;
     libraries.audit.chain_soon();
-    Ok(folder.parent)
+    Ok(Place {
+        slug: folder.slug,
+        parent: folder.parent,
+    })
 }
 
 /// Moves folder `id` into `parent` (the top when `None`) within its group; never into
@@ -123,7 +134,7 @@ pub async fn move_to(
     id: i64,
     parent: Option<i64>,
     address: &str,
-) -> CoreResult<()> {
+) -> CoreResult<Place> {
     let mut tx = libraries.db.begin_with("BEGIN IMMEDIATE").await?;
     let folder = managed(&mut tx, viewer, id).await?;
     if let Some(parent) = parent {
@@ -149,10 +160,21 @@ pub async fn move_to(
         .execute(&mut *tx)
         .await
         .map_err(name_taken)?;
-    stage(&mut tx, viewer, action::FOLDER_MOVE, folder.group, id, address).await?;
+    stage(
+        &mut tx,
+        viewer,
+        action::FOLDER_MOVE,
+        folder.group,
+        id,
+        address,
+    )
+    .await?;
     tx.commit().await?;
     libraries.audit.chain_soon();
-    Ok(())
+    Ok(Place {
+        slug: folder.slug,
+        parent,
+    })
 }
 
 /// Deletes folder `id` if it holds no folder and no document (removed ones aside, which
@@ -162,7 +184,7 @@ pub async fn delete(
     viewer: &Viewer,
     id: i64,
     address: &str,
-) -> CoreResult<Option<i64>> {
+) -> CoreResult<Place> {
     let mut tx = libraries.db.begin_with("BEGIN IMMEDIATE").await?;
     let folder = managed(&mut tx, viewer, id).await?;
     // Counted whatever their label: a folder with a document the viewer cannot see is
@@ -185,10 +207,21 @@ pub async fn delete(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    stage(&mut tx, viewer, action::FOLDER_DELETE, folder.group, id, address).await?;
+    stage(
+        &mut tx,
+        viewer,
+        action::FOLDER_DELETE,
+        folder.group,
+        id,
+        address,
+    )
+    .await?;
     tx.commit().await?;
     libraries.audit.chain_soon();
-    Ok(folder.parent)
+    Ok(Place {
+        slug: folder.slug,
+        parent: folder.parent,
+    })
 }
 
 /// The group of `slug` (not archived), or `NotFound`.
@@ -213,20 +246,30 @@ pub(super) async fn folder_in(
             .bind(group)
             .fetch_optional(&mut **tx)
             .await?;
-    found.map(|_| ()).ok_or(CoreError::invalid(field, "unknown"))
+    found
+        .map(|_| ())
+        .ok_or(CoreError::invalid(field, "unknown"))
 }
 
 struct Managed {
     group: GroupId,
     parent: Option<i64>,
+    slug: String,
+}
+
+/// Where a folder was: its group's slug and the folder above it (`None`: the top).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub slug: String,
+    pub parent: Option<i64>,
 }
 
 /// Folder `id`, if the viewer may rename, move or delete it: its creator or a moderator
 /// of its group. A folder is checked as a CLEAR item of its group, which is what its
 /// name is to the members.
 async fn managed(tx: &mut Tx<'_>, viewer: &Viewer, id: i64) -> CoreResult<Managed> {
-    let (group, parent, created_by): (GroupId, Option<i64>, UserId) = sqlx::query_as(
-        "select f.group_id, f.parent_id, f.created_by from library_folders f \
+    let (group, parent, created_by, slug): (GroupId, Option<i64>, UserId, String) = sqlx::query_as(
+        "select f.group_id, f.parent_id, f.created_by, g.slug from library_folders f \
          join user_groups g on g.id = f.group_id and g.archived_at is null where f.id = $1",
     )
     .bind(id)
@@ -236,7 +279,11 @@ async fn managed(tx: &mut Tx<'_>, viewer: &Viewer, id: i64) -> CoreResult<Manage
     require_manage_item(viewer, &as_item(group, created_by))?;
     // A reader who once created a folder (before a role change) no longer changes it.
     require_post_in(viewer, group)?;
-    Ok(Managed { group, parent })
+    Ok(Managed {
+        group,
+        parent,
+        slug,
+    })
 }
 
 /// A folder as the policy reads it: a CLEAR item of its group by its creator.

@@ -7,10 +7,10 @@
 //! the transaction that does it (`audit::stage`).
 
 mod changes;
-mod reading;
 pub mod file_name;
 pub mod file_type;
 pub mod folders;
+mod reading;
 pub mod store;
 
 pub use changes::{DocumentEdit, edit_document, normalise_tags, remove_document, restore_version};
@@ -22,8 +22,8 @@ pub use reading::{
 use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
 use crate::db::Db;
-use crate::error::{CoreError, CoreResult};
 use crate::db::Tx;
+use crate::error::{CoreError, CoreResult};
 use crate::group_content::{self, Audience, Labelled, Members, RecipientTables, insert_recipients};
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{GroupContentSql, Tlp, Viewer, push_group_content_visible, require_post_in};
@@ -155,6 +155,7 @@ pub async fn add_document(
 
     let (sha256, size) = (received.sha256.clone(), received.size as i64);
     let placed = files.place(received).await?;
+    crash_here("library_after_place");
     let now = clock::now();
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let document_id: i64 = sqlx::query_scalar(
@@ -255,7 +256,7 @@ pub async fn add_version(
             }
         })?;
     let members = Members::load(db, current.group_id).await?;
-    let (orgs, users) = group_content::resolve(
+    let (mut orgs, users) = group_content::resolve(
         viewer,
         tlp,
         &new.audience,
@@ -265,6 +266,7 @@ pub async fn add_version(
         &[current.item()],
         false,
     )?;
+    keep_author_org(tlp, &mut orgs, &members, current.author_id);
     let (sha256, size) = (received.sha256.clone(), received.size as i64);
     let placed = files.place(received).await?;
     let now = clock::now();
@@ -485,6 +487,32 @@ impl VersionRow<'_> {
     }
 }
 
+/// Ends the process on the spot when `VAERN_FAILPOINT` names `point`: the crash test
+/// (`server/tests/it/crash.rs`) uses it to die between placing a file and committing the
+/// row that names it, which no signal can hit reliably. Unset, it costs one lookup.
+fn crash_here(point: &str) {
+    static FAILPOINT: std::sync::LazyLock<Option<String>> =
+        std::sync::LazyLock::new(|| std::env::var("VAERN_FAILPOINT").ok());
+    if FAILPOINT.as_deref() == Some(point) {
+        eprintln!("failpoint {point}: aborting");
+        std::process::abort();
+    }
+}
+
+/// An AMBER+STRICT document stays readable by its author's organisation whoever labels
+/// it (a moderator raising it names their own by default): the author never loses it.
+fn keep_author_org(tlp: Tlp, orgs: &mut Vec<OrgId>, members: &Members, author: UserId) {
+    if tlp != Tlp::AmberStrict {
+        return;
+    }
+    if let Some(org) = members.org_of(author)
+        && !orgs.contains(&org)
+    {
+        orgs.push(org);
+        orgs.sort_unstable();
+    }
+}
+
 /// A change to a document, staged in its transaction: the audit row and the search
 /// outbox row (the index learns of it from the outbox, even after a crash).
 struct Change {
@@ -535,6 +563,8 @@ impl Change {
 pub enum Reading {
     /// Shown on the document's page (the raw bytes for the preview).
     Preview,
+    /// Shown as an image in a post or page (`/files/{id}`): image documents only.
+    Embedded,
     Download,
 }
 
@@ -581,6 +611,7 @@ pub async fn open_file(
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select v.version, v.tlp, v.sha256, v.size, v.media_type, v.file_name \
          from documents d join document_versions v on v.document_id = d.id \
+         join user_groups g on g.id = d.group_id and g.archived_at is null \
          where d.removed_at is null and d.id = ",
     );
     qb.push_bind(id).push(" and v.version = ");
@@ -601,11 +632,15 @@ pub async fn open_file(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(CoreError::NotFound)?;
+    let file_type = FileType::from_media_type(&row.media_type);
+    if reading == Reading::Embedded && !file_type.is_some_and(FileType::is_image) {
+        return Err(CoreError::NotFound);
+    }
     let path = files
         .path_of(&row.sha256)
         .ok_or_else(|| CoreError::Internal(format!("document {id} names a bad hash")))?;
     let read = match reading {
-        Reading::Preview => action::DOCUMENT_PREVIEW,
+        Reading::Preview | Reading::Embedded => action::DOCUMENT_PREVIEW,
         Reading::Download => action::DOCUMENT_DOWNLOAD,
     };
     audit::stage(
@@ -620,11 +655,38 @@ pub async fn open_file(
     audit_log.chain_soon();
     Ok(OpenedFile {
         path,
-        file_type: FileType::from_media_type(&row.media_type),
+        file_type,
         file_name: row.file_name,
         size: row.size,
         tlp: row.tlp,
     })
+}
+
+/// The start of a text file (TXT, MD, CSV) for its preview: at most `limit` bytes, cut
+/// at a character boundary, and whether it was cut.
+pub async fn read_text(opened: &OpenedFile, limit: usize) -> CoreResult<(String, bool)> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(&opened.path)
+        .await
+        .map_err(|e| CoreError::Internal(format!("opening a stored file: {e}")))?;
+    let mut bytes = Vec::with_capacity(limit.min(opened.size.max(0) as usize) + 1);
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| CoreError::Internal(format!("reading a stored file: {e}")))?;
+    let cut = bytes.len() > limit;
+    bytes.truncate(limit);
+    // Stored text is whole UTF-8 (checked at upload); only the cut can split a character.
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let mut bytes = err.into_bytes();
+            bytes.truncate(valid);
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+    };
+    Ok((text, cut))
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ struct Library {
     reader: Viewer,
     /// Not in the group.
     stranger: Viewer,
+    /// A moderator of the group, of the first organisation.
+    moderator: Viewer,
 }
 
 async fn person(db: &Db, org: OrgId, name: &str) -> UserId {
@@ -68,6 +70,7 @@ async fn library() -> Library {
         ("Bo", ours, GroupRole::Member),
         ("Carl", theirs, GroupRole::Member),
         ("Dorte", ours, GroupRole::Reader),
+        ("Frida", ours, GroupRole::Moderator),
     ] {
         let id = person(&db, org, name).await;
         groups::set_member(&db, &admin, group, id, role)
@@ -99,6 +102,7 @@ async fn library() -> Library {
         colleague: members.next().expect("colleague"),
         outsider: members.next().expect("outsider"),
         reader: members.next().expect("reader"),
+        moderator: members.next().expect("moderator"),
         stranger,
     }
 }
@@ -486,3 +490,6 @@ async fn the_author_sees_who_downloaded_and_other_members_do_not() {
         "a member who is not the author sees no panel"
     );
 }
+
+mod changes;
+mod folders;

@@ -75,10 +75,10 @@ pub use accounts::{
     AccountSubject, can_manage_account, can_manage_org_people, require_manage_account,
 };
 pub use group::{
-    GroupItem, GroupManager, can_manage_group, can_manage_item, can_moderate, can_post_in, can_read_in,
-    can_reply_to, can_see_group_item, can_see_group_members, recipient_orgs_or_default,
-    require_group_manager, require_manage_group, require_manage_item, require_moderate, require_post_in,
-    require_reply_to, sees_chatham_house_authors,
+    GroupItem, GroupManager, can_manage_group, can_manage_item, can_moderate, can_post_in,
+    can_read_in, can_reply_to, can_see_group_item, can_see_group_members,
+    recipient_orgs_or_default, require_group_manager, require_manage_group, require_manage_item,
+    require_moderate, require_post_in, require_reply_to, sees_chatham_house_authors,
 };
 pub use intel::{
     IdentityOf, IntelItem, OrgKind, StixClass, can_label_intel, can_see_earlier_version,

@@ -20,7 +20,7 @@ use serde_json::json;
 use vaern_core::CoreError;
 use vaern_core::group_content::Audience;
 use vaern_core::library::file_name::ascii_fallback;
-use vaern_core::library::file_type::Refused;
+use vaern_core::library::file_type::{FileType, Refused};
 use vaern_core::library::store::{Received, UploadError};
 use vaern_core::library::{self, AddError, Reading, Upload};
 use vaern_core::policy::{Tlp, Viewer};
@@ -437,7 +437,7 @@ pub async fn download(
     Path(id): Path<i64>,
     context: Option<Extension<RequestContext>>,
 ) -> Response {
-    serve_file(&state, context, id, None).await
+    serve_file(&state, context, id, None, Reading::Download).await
 }
 
 /// `GET /documents/{id}/versions/{n}/download`.
@@ -446,14 +446,52 @@ pub async fn download_version(
     Path((id, version)): Path<(i64, i64)>,
     context: Option<Extension<RequestContext>>,
 ) -> Response {
-    serve_file(&state, context, id, Some(version)).await
+    serve_file(&state, context, id, Some(version), Reading::Download).await
 }
+
+/// `GET /documents/{id}/raw`: the newest version for the page's preview. PDFs and images
+/// are served inline (under [`RAW_CONTENT_SECURITY_POLICY`]), anything else as an
+/// attachment.
+pub async fn raw(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    context: Option<Extension<RequestContext>>,
+) -> Response {
+    serve_file(&state, context, id, None, Reading::Preview).await
+}
+
+/// `GET /files/{id}`: an image document, the only image source posts and pages may use.
+pub async fn image(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    context: Option<Extension<RequestContext>>,
+) -> Response {
+    serve_file(&state, context, id, None, Reading::Embedded).await
+}
+
+/// Whether `path` serves a file inline under its own Content-Security-Policy, which the
+/// global security layer leaves alone.
+pub fn is_inline_file_route(path: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    path.strip_prefix("/documents/")
+        .and_then(|rest| rest.strip_suffix("/raw"))
+        .is_some_and(digits)
+        || path.strip_prefix("/files/").is_some_and(digits)
+}
+
+/// The policy of an inline file. Only this site may frame it (the document's page);
+/// Chromium's PDF viewer needs `'self'` sources and inline styles (`default-src 'none'`
+/// leaves it blank), and `sandbox` would disable it. No script of ours runs here.
+pub const RAW_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'none'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'self'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 async fn serve_file(
     state: &AppState,
     context: Option<Extension<RequestContext>>,
     id: i64,
     version: Option<i64>,
+    reading: Reading,
 ) -> Response {
     let Some(Extension(context)) = context else {
         return StatusCode::NOT_FOUND.into_response();
@@ -466,7 +504,7 @@ async fn serve_file(
         &signed_in.viewer,
         id,
         version,
-        Reading::Download,
+        reading,
         &context.address,
     )
     .await
@@ -500,11 +538,31 @@ async fn serve_file(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    if let Ok(disposition) = HeaderValue::from_str(&attachment(&opened.file_name)) {
+    // Only types a browser shows without running anything of the file's (never HTML or
+    // SVG, which a library does not even accept) are shown inline.
+    let shown = reading != Reading::Download
+        && opened
+            .file_type
+            .is_some_and(|t| t.is_image() || t == FileType::Pdf);
+    let disposition = if shown {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(RAW_CONTENT_SECURITY_POLICY),
+        );
+        inline(&opened.file_name)
+    } else {
+        attachment(&opened.file_name)
+    };
+    if let Ok(disposition) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     (headers, body).into_response()
+}
+
+/// `Content-Disposition` for a file shown in the page, named as a download would be.
+fn inline(file_name: &str) -> String {
+    attachment(file_name).replacen("attachment", "inline", 1)
 }
 
 /// `Content-Disposition` for a download: an ASCII name for old clients and the real

@@ -98,6 +98,8 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
 
 /// Adds the security headers to every response.
 pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // A file shown inline brings its own policy (`library::RAW_CONTENT_SECURITY_POLICY`).
+    let own_policy = super::library::is_inline_file_route(req.uri().path());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     let nonce = headers
@@ -108,7 +110,8 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
             n.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         });
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
+    let keep = own_policy && headers.contains_key(header::CONTENT_SECURITY_POLICY);
+    if !keep && let Ok(csp) = HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     headers.insert(

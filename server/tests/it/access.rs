@@ -130,6 +130,15 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     // Libraries: the group's page, and an AMBER document the owner added to it.
     ("library", FORUM_MEMBERS),
     ("document", FORUM_MEMBERS),
+    ("create_folder", FORUM_MEMBERS),
+    ("restore_version", FORUM_MEMBERS),
+    // A folder or document of the owner's: its creator or a moderator changes it; a
+    // member who sees it is refused.
+    ("rename_folder", FORUM_MODERATORS),
+    ("move_folder", FORUM_MODERATORS),
+    ("delete_folder", FORUM_MODERATORS),
+    ("edit_document", FORUM_MODERATORS),
+    ("remove_document", FORUM_MODERATORS),
     // One's own notifications: the subject's notification is not found for anyone else,
     // admins included.
     ("load_notifications", SIGNED_IN),
@@ -212,6 +221,17 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
     (
         "/documents/{id}/versions/{version}/download",
         "/documents/1/versions/1/download",
+        [404, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/documents/{id}/raw",
+        "/documents/1/raw",
+        [404, 200, 404, 404, 200, 404, 404],
+    ),
+    // Document 2 is an image.
+    (
+        "/files/{id}",
+        "/files/2",
         [404, 200, 404, 404, 200, 404, 404],
     ),
     (
@@ -299,8 +319,9 @@ async fn stage(app: &TestApp) -> Stage {
     app.add_to_group(group, member_id, "member").await;
     app.add_to_group(other, other_owner_id, "owner").await;
     forum_thread(app, group, owner_id).await;
-    // Document 1, by the owner, in the group's library.
+    // Documents 1 (text) and 2 (an image), by the owner, in the group's library.
     library_document(app, owner_id).await;
+    library_file(app, owner_id, "logo.png", PNG).await;
     Stage {
         clients: vec![
             (Who::Nobody, browser()),
@@ -398,23 +419,55 @@ async fn forum_thread(app: &TestApp, group: GroupId, author: UserId) -> (String,
     (thread.to_string(), post.to_string())
 }
 
-/// A document the owner added to the group's library (TLP:AMBER, the group's members).
-async fn library_document(app: &TestApp, author: UserId) -> String {
-    use vaern_core::library::{self, Libraries, Upload, store::BlobStore};
-    let libraries = Libraries {
+/// The first bytes of a PNG image: enough for its type to be recognised.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+
+fn libraries(app: &TestApp) -> vaern_core::library::Libraries {
+    vaern_core::library::Libraries {
         db: app.db.clone(),
-        files: BlobStore::new(app.data_dir()),
+        files: vaern_core::library::store::BlobStore::new(app.data_dir()),
         audit: vaern_core::audit::AuditLog::new(app.db.clone(), app.data_dir()),
-    };
-    let viewer = vaern_core::accounts::sessions::load_viewer(&app.db, author)
+    }
+}
+
+async fn viewer_of(app: &TestApp, id: UserId) -> vaern_core::policy::Viewer {
+    vaern_core::accounts::sessions::load_viewer(&app.db, id)
         .await
-        .expect("viewer");
+        .expect("viewer")
+}
+
+/// A text document the owner added to the group's library (TLP:AMBER, the members).
+async fn library_document(app: &TestApp, author: UserId) -> String {
+    library_file(app, author, "referat.txt", b"Referat").await
+}
+
+/// A folder the owner made in the group's library.
+async fn library_folder(app: &TestApp, author: UserId, n: u32) -> String {
+    let viewer = viewer_of(app, author).await;
+    vaern_core::library::folders::create(
+        &libraries(app),
+        &viewer,
+        "tilgang",
+        None,
+        &format!("Mappe {n}"),
+        "test",
+    )
+    .await
+    .expect("folder created")
+    .to_string()
+}
+
+/// A document of `bytes` the owner added to the group's library (TLP:AMBER).
+async fn library_file(app: &TestApp, author: UserId, name: &str, bytes: &[u8]) -> String {
+    use vaern_core::library::{self, Upload};
+    let libraries = libraries(app);
+    let viewer = viewer_of(app, author).await;
     let mut incoming = libraries.files.incoming(1024).await.expect("incoming");
-    incoming.write(b"Referat").await.expect("write");
+    incoming.write(bytes).await.expect("write");
     let received = incoming.finish().await.expect("finish");
     let upload = Upload {
         tlp: Some(vaern_core::policy::Tlp::Amber),
-        file_name: "referat.txt".into(),
+        file_name: name.into(),
         ..Upload::default()
     };
     library::add_document(&libraries, &viewer, "tilgang", upload, received, "test")
@@ -549,6 +602,32 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         ],
         "forum" | "new_thread" | "library" => vec![("slug", "tilgang".into())],
         "document" => vec![("id", library_document(app, stage.owner).await)],
+        "create_folder" => vec![
+            ("slug", "tilgang".into()),
+            ("name", format!("Ny mappe {n}")),
+        ],
+        "rename_folder" | "move_folder" | "delete_folder" => {
+            let folder = library_folder(app, stage.owner, n).await;
+            match op {
+                "rename_folder" => vec![("folder_id", folder), ("name", format!("Omdøbt {n}"))],
+                "move_folder" => vec![("folder_id", folder), ("parent_id", String::new())],
+                _ => vec![("folder_id", folder)],
+            }
+        }
+        "edit_document" | "remove_document" | "restore_version" => {
+            let document = library_document(app, stage.owner).await;
+            match op {
+                "edit_document" => vec![
+                    ("document_id", document),
+                    ("title", format!("Referat {n}")),
+                    ("description", String::new()),
+                    ("tags", "nis2".into()),
+                    ("change_note", String::new()),
+                ],
+                "remove_document" => vec![("document_id", document), ("reason", "Forældet".into())],
+                _ => vec![("document_id", document), ("version", "1".into())],
+            }
+        }
         "start_thread" => vec![
             ("slug", "tilgang".into()),
             ("title", format!("Tråd {n}")),
