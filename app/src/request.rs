@@ -19,7 +19,8 @@ pub struct Backend {
     pub db: Db,
     pub limits: SessionLimits,
     pub mailer: Mailer,
-    /// Where audited operations record what they did.
+    /// The audit log, handed to core, which stages each change's row in the change's own
+    /// transaction; handlers never write rows themselves.
     pub audit: vaern_core::audit::AuditLog,
     /// Tells open live streams (server-sent events) that someone has a new notification.
     pub hub: vaern_core::notifications::Hub,
@@ -105,20 +106,4 @@ pub fn expose_nonce() {
 pub fn session_error(err: tower_sessions::session::Error) -> AppError {
     tracing::error!(%err, "session store");
     AppError::Internal
-}
-
-/// Records an audit row for this request, with its client address. A failure to record
-/// is logged and does not undo or fail the action, which has already happened.
-pub async fn audit(entry: vaern_core::audit::Entry) {
-    let Ok(backend) = backend() else { return };
-    let address = context().map(|c| c.address).unwrap_or_default();
-    backend.audit.note(entry.address(&address)).await;
-}
-
-/// The audit subject for the signed-in person themselves.
-pub fn self_subject(signed_in: &SignedIn) -> Option<vaern_core::audit::Subject> {
-    signed_in
-        .viewer
-        .user_id
-        .map(|user| vaern_core::audit::Subject::user(user, signed_in.viewer.org_id))
 }

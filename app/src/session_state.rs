@@ -6,7 +6,6 @@ use crate::error::AppError;
 use crate::request::{self, Backend, RequestContext, SESSION_KEY, session_error};
 use serde::{Deserialize, Serialize};
 use vaern_core::accounts::sessions;
-use vaern_core::audit::{Actor, Entry, Subject, action};
 use vaern_core::clock;
 use vaern_core::ids::UserId;
 
@@ -86,7 +85,14 @@ pub async fn start_session(
     }
     // A new id at sign-in, so that an id planted before sign-in is worthless.
     session.cycle_id().await.map_err(session_error)?;
-    let id = sessions::start(&backend.db, user_id, &context.user_agent, &context.address).await?;
+    let id = sessions::start(
+        &backend.db,
+        &backend.audit,
+        user_id,
+        &context.user_agent,
+        &context.address,
+    )
+    .await?;
     session
         .remove_value(PENDING_KEY)
         .await
@@ -95,17 +101,6 @@ pub async fn start_session(
         .insert(SESSION_KEY, id)
         .await
         .map_err(session_error)?;
-    let org = vaern_core::accounts::contact(&backend.db, user_id)
-        .await?
-        .org_id;
-    backend
-        .audit
-        .note(
-            Entry::new(Actor::person(user_id, org), action::SIGN_IN)
-                .subject(Subject::user(user_id, org))
-                .address(&context.address),
-        )
-        .await;
     Ok(())
 }
 

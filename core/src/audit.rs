@@ -13,8 +13,13 @@
 //! transaction that also removes them from staging, and writes the head once for the
 //! batch: serialised within the process by a mutex and across processes by SQLite's
 //! write lock. A crash between the two steps loses nothing; the next run (every server
-//! start runs one) chains what was left. Reads audited in bulk (downloads) stage and
-//! only wake the appender ([`AuditLog::chain_soon`]), so they never wait for one another.
+//! start runs one) chains what was left. Changes and reads stage and only wake the
+//! appender ([`AuditLog::chain_soon`]), so they never wait for one another; a process
+//! without a running appender (the command line) chains before it exits.
+//!
+//! Every caller goes through core: a change stages its row with [`stage`] in its own
+//! transaction, and an event with nothing to commit (a refused sign-in, a refused bundle
+//! of STIX objects) goes through [`AuditLog::record_event`]. Handlers never write rows.
 
 use crate::clock;
 use crate::db::Db;
@@ -445,22 +450,19 @@ impl AuditLog {
         }
     }
 
-    /// Records an action that has already committed on its own: stages the row and
-    /// chains it before returning. A failure to record is an error for the caller to
-    /// log; it never undoes the action.
-    pub async fn record(&self, entry: Entry) -> CoreResult<()> {
-        let mut conn = self.db.acquire().await?;
-        stage(&mut conn, entry).await?;
-        drop(conn);
-        self.chain().await
-    }
-
-    /// Records and logs a failure to record, for call sites that must go on regardless.
-    pub async fn note(&self, entry: Entry) {
-        let action = entry.action;
-        if let Err(err) = self.record(entry).await {
-            tracing::error!(%err, action, "recording an audit row");
-        }
+    /// Records an event that has no change of its own to commit with: a refused sign-in,
+    /// a failed attempt, a request refused as a whole. The row is staged in a small
+    /// transaction of its own and the appender woken. This is the one path for such
+    /// events; a change stages its row in its own transaction ([`stage`]) instead, so
+    /// that neither can commit without the other. A refused change records its failure
+    /// here only after its transaction has rolled back (SQLite has one writer: the
+    /// change's open transaction would hold this one up).
+    pub async fn record_event(&self, entry: Entry) -> CoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        stage(&mut tx, entry).await?;
+        tx.commit().await?;
+        self.chain_soon();
+        Ok(())
     }
 
     /// Links every staged row into the chain, oldest first, and writes the head. Nothing
@@ -872,7 +874,8 @@ mod tests {
     #[tokio::test]
     async fn rows_staged_before_a_crash_are_chained_by_the_next_appender_in_order() {
         let (dir, db, log) = log().await;
-        log.record(entry("first")).await.expect("record");
+        log.record_event(entry("first")).await.expect("record");
+        log.chain().await.expect("chain");
         // Staged and committed, and then the process dies before its appender ran.
         for detail in ["second", "third"] {
             let mut tx = db.begin().await.expect("begin");
@@ -900,21 +903,42 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn concurrent_records_form_one_unbroken_chain() {
+    async fn concurrent_events_and_appenders_form_one_unbroken_chain() {
         let (dir, db, log) = log().await;
         let mut tasks = Vec::new();
         for n in 0..20 {
             let log = log.clone();
             tasks.push(tokio::spawn(async move {
-                log.record(entry(&n.to_string())).await
+                log.record_event(entry(&n.to_string())).await?;
+                log.chain().await
             }));
         }
         for task in tasks {
-            task.await.expect("task").expect("record");
+            task.await.expect("task").expect("record and chain");
         }
         assert_eq!(
             verify(&db, dir.path()).await.expect("verify"),
             Verdict::Intact { rows: 20 }
+        );
+    }
+
+    #[tokio::test]
+    async fn an_event_is_staged_at_once_and_chained_by_the_appender() {
+        let (dir, db, log) = log().await;
+        log.record_event(entry("refused sign-in").failed())
+            .await
+            .expect("record");
+        let staged: Vec<(String, String)> =
+            sqlx::query_as("select detail, outcome from audit_staged")
+                .fetch_all(&db)
+                .await
+                .expect("staged");
+        assert_eq!(staged, [("refused sign-in".into(), "failure".into())]);
+        log.chain().await.expect("chain");
+        assert_eq!(chained_details(&db).await, ["refused sign-in"]);
+        assert_eq!(
+            verify(&db, dir.path()).await.expect("verify"),
+            Verdict::Intact { rows: 1 }
         );
     }
 

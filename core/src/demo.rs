@@ -84,8 +84,9 @@ const PEOPLE: [Person; 5] = [
     },
 ];
 
-/// Creates the demo accounts, groups and memberships, and returns the accounts.
-pub async fn fill(db: &Db) -> CoreResult<Vec<DemoAccount>> {
+/// Creates the demo accounts, groups and memberships, and returns the accounts. What the
+/// demo admin and moderator do is audited as in the app; the caller chains the rows.
+pub async fn fill(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<Vec<DemoAccount>> {
     let existing: i64 = sqlx::query_scalar("select count(*) from users")
         .fetch_one(db)
         .await?;
@@ -150,6 +151,7 @@ pub async fn fill(db: &Db) -> CoreResult<Vec<DemoAccount>> {
         group_ids.push(
             groups::create(
                 db,
+                audit,
                 &admin,
                 NewGroup {
                     slug: slug.into(),
@@ -157,6 +159,7 @@ pub async fn fill(db: &Db) -> CoreResult<Vec<DemoAccount>> {
                     description: description.into(),
                     default_tlp,
                 },
+                "demo",
             )
             .await?,
         );
@@ -173,7 +176,7 @@ pub async fn fill(db: &Db) -> CoreResult<Vec<DemoAccount>> {
     for (group, person, role) in memberships {
         groups::set_member(db, &admin, group_ids[group], ids[person], role).await?;
     }
-    fill_forums(db, &ids).await?;
+    fill_forums(db, audit, &ids).await?;
     Ok(printed)
 }
 
@@ -191,7 +194,8 @@ const WELCOME: &str = "Her drøfter vi udkast og beslutninger.\n\n\
 ```text\nrisiko = sandsynlighed * konsekvens\n```\n\n\
 | Område | Ansvarlig | Status |\n|:---|:---:|---:|\n| Leverandører | IT | I gang |\n\n\
 Se [vejledningen](/groups/referencegruppen) og skriv til <sikkerhed@kl.dk>.  \n\
-Billeder vises som deres tekst: ![Diagram over beredskabet](/files/1)\n\n\
+Billeder fra biblioteket vises: ![Skjold](/files/3)  \n\
+Andre vises som deres tekst: ![Diagram over beredskabet](https://example.org/diagram.png)\n\n\
 ---\n\n\
 #### Kontakt\n\n\
 Spørgsmål? Skriv her i forummet.";
@@ -199,7 +203,11 @@ Spørgsmål? Skriv her i forummet.";
 /// Forum threads written through the same checks as in the app: a pinned welcome, a
 /// long discussion (50 posts, the thread-page benchmark reads it), an AMBER+STRICT note
 /// and a question to all municipalities.
-async fn fill_forums(db: &Db, ids: &[crate::ids::UserId]) -> CoreResult<()> {
+async fn fill_forums(
+    db: &Db,
+    audit: &crate::audit::AuditLog,
+    ids: &[crate::ids::UserId],
+) -> CoreResult<()> {
     use crate::forums::writing::{self, NewReply, NewThread};
     use crate::forums::{Audience, moderation};
     let mette = sessions::load_viewer(db, ids[1]).await?;
@@ -231,7 +239,7 @@ async fn fill_forums(db: &Db, ids: &[crate::ids::UserId]) -> CoreResult<()> {
         ),
     )
     .await?;
-    moderation::set_pinned(db, &mette, welcome.thread_id, true).await?;
+    moderation::set_pinned(db, audit, &mette, welcome.thread_id, true, "demo").await?;
 
     let long = writing::create_thread(
         db,
@@ -493,6 +501,27 @@ pub async fn fill_library(libraries: &crate::library::Libraries) -> CoreResult<(
             let added = add_document(libraries, &viewer, &slug, upload, received, "demo")
                 .await
                 .map_err(demo)?;
+            let tags = match name {
+                "NIS2-tjekliste.pdf" => "nis2, tjekliste",
+                "Beredskabsplan.docx" => "beredskab, nis2",
+                "Vejledning i phishing-oevelser.md" => "phishing, awareness",
+                _ => "",
+            };
+            if !tags.is_empty() {
+                let tagged = crate::library::DocumentEdit {
+                    title: name.into(),
+                    tags: tags.into(),
+                    ..crate::library::DocumentEdit::default()
+                };
+                crate::library::edit_document(
+                    libraries,
+                    &viewer,
+                    added.document_id,
+                    tagged,
+                    "demo",
+                )
+                .await?;
+            }
             if name == "NIS2-tjekliste.pdf" {
                 // One document with a history: a second, revised version.
                 let received = demo_file(libraries, &demo_pdf("NIS2-tjekliste, rev. 2")).await?;
@@ -553,9 +582,11 @@ mod tests {
             "<a href=\"mailto:sikkerhed@kl.dk\"",
             "<br>",
             "<hr>",
+            // Document 3 of Referencegruppen is the demo's "Skjold.png" (`fill_library`).
+            "<img src=\"/files/3\" alt=\"Skjold\">",
         ] {
             assert!(html.contains(construct), "{construct} missing from {html}");
         }
-        assert!(html.contains("Diagram over beredskabet") && !html.contains("<img"));
+        assert!(html.contains("Diagram over beredskabet") && !html.contains("example.org"));
     }
 }

@@ -3,11 +3,13 @@
 //! and managing members is for admins and the group's owners (`&GroupManager`, from
 //! `policy::require_group_manager`). An archived group is read-only and hidden from its
 //! members (their memberships no longer count, see `accounts::sessions`); only admins
-//! see it, and only admins restore it.
+//! see it, and only admins restore it. Every change stages its audit row, by ids only,
+//! in its own transaction.
 
 use crate::accounts::normalise_email;
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, UserId};
 use crate::policy::{Admin, GroupManager, GroupRole, Tlp, Viewer, can_see_group_members};
@@ -90,13 +92,39 @@ fn validate_description(description: &str) -> CoreResult<String> {
     }
 }
 
+/// Stages the audit row of a change to `group` by `viewer`, in the change's transaction.
+async fn stage(
+    tx: &mut Tx<'_>,
+    viewer: &Viewer,
+    action: &'static str,
+    group: GroupId,
+    detail: String,
+    address: &str,
+) -> CoreResult<()> {
+    audit::stage(
+        tx,
+        Entry::new(Actor::of(viewer), action)
+            .subject(Subject::group(group))
+            .address(address)
+            .detail(detail),
+    )
+    .await
+}
+
 /// Creates a group. `Invalid { field: "slug", reason: "taken" }` if the slug is taken.
-pub async fn create(db: &Db, _admin: &Admin, new: NewGroup) -> CoreResult<GroupId> {
+pub async fn create(
+    db: &Db,
+    audit: &AuditLog,
+    admin: &Admin,
+    new: NewGroup,
+    address: &str,
+) -> CoreResult<GroupId> {
     let slug = new.slug.trim();
     validate_slug(slug)?;
     let name = crate::names::validate(&new.name)?;
     let description = validate_description(&new.description)?;
-    let id = sqlx::query_scalar::<_, i64>(
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar::<_, GroupId>(
         "insert into user_groups (slug, name, description, default_tlp, created_at) \
          values ($1, $2, $3, $4, $5) on conflict (slug) do nothing returning id",
     )
@@ -105,9 +133,22 @@ pub async fn create(db: &Db, _admin: &Admin, new: NewGroup) -> CoreResult<GroupI
     .bind(&description)
     .bind(new.default_tlp.as_str())
     .bind(clock::now())
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CoreError::invalid("slug", "taken"))?;
+    let detail = format!("tlp={}", new.default_tlp.as_str());
+    stage(
+        &mut tx,
+        admin.viewer(),
+        action::GROUP_CREATE,
+        id,
+        detail,
+        address,
+    )
     .await?;
-    id.map(GroupId).ok_or(CoreError::invalid("slug", "taken"))
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(id)
 }
 
 /// Adds a member or changes a member's role (demo data and other admin tooling).
@@ -280,9 +321,16 @@ pub struct GroupEdit {
 }
 
 /// Renames, describes and sets the default TLP of a live group.
-pub async fn edit(db: &Db, manager: &GroupManager, edit: GroupEdit) -> CoreResult<()> {
+pub async fn edit(
+    db: &Db,
+    audit: &AuditLog,
+    manager: &GroupManager,
+    edit: GroupEdit,
+    address: &str,
+) -> CoreResult<()> {
     let name = crate::names::validate(&edit.name)?;
     let description = validate_description(&edit.description)?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "update user_groups set name = $1, description = $2, default_tlp = $3 \
          where id = $4 and archived_at is null",
@@ -291,46 +339,85 @@ pub async fn edit(db: &Db, manager: &GroupManager, edit: GroupEdit) -> CoreResul
     .bind(&description)
     .bind(edit.default_tlp.as_str())
     .bind(manager.group())
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        require_live(db, manager.group()).await
+    if done.rows_affected() != 1 {
+        require_live(&mut *tx, manager.group()).await?;
     }
+    let detail = format!("tlp={}", edit.default_tlp.as_str());
+    let (viewer, group) = (manager.viewer(), manager.group());
+    stage(&mut tx, viewer, action::GROUP_EDIT, group, detail, address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(())
 }
 
 /// Archives a live group: it disappears from its members' lists and becomes read-only.
-pub async fn archive(db: &Db, manager: &GroupManager) -> CoreResult<()> {
+pub async fn archive(
+    db: &Db,
+    audit: &AuditLog,
+    manager: &GroupManager,
+    address: &str,
+) -> CoreResult<()> {
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "update user_groups set archived_at = $1 where id = $2 and archived_at is null",
     )
     .bind(clock::now())
     .bind(manager.group())
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        require_live(db, manager.group()).await
+    if done.rows_affected() != 1 {
+        require_live(&mut *tx, manager.group()).await?;
     }
+    let (viewer, group) = (manager.viewer(), manager.group());
+    stage(
+        &mut tx,
+        viewer,
+        action::GROUP_ARCHIVE,
+        group,
+        String::new(),
+        address,
+    )
+    .await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(())
 }
 
 /// Restores an archived group (admins only). `Invalid { field: "group", reason:
 /// "not_archived" }` for a live one.
-pub async fn restore(db: &Db, _admin: &Admin, slug: &str) -> CoreResult<GroupId> {
+pub async fn restore(
+    db: &Db,
+    audit: &AuditLog,
+    admin: &Admin,
+    slug: &str,
+    address: &str,
+) -> CoreResult<GroupId> {
     let row = row_by_slug(db, slug).await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "update user_groups set archived_at = null where id = $1 and archived_at is not null",
     )
     .bind(row.id)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(row.id)
-    } else {
-        Err(CoreError::invalid("group", "not_archived"))
+    if done.rows_affected() != 1 {
+        return Err(CoreError::invalid("group", "not_archived"));
     }
+    let viewer = admin.viewer();
+    stage(
+        &mut tx,
+        viewer,
+        action::GROUP_RESTORE,
+        row.id,
+        String::new(),
+        address,
+    )
+    .await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(row.id)
 }
 
 /// The outcome of adding a list of addresses: who was added, and every address that
@@ -374,9 +461,11 @@ fn pasted_addresses(pasted: &str) -> Vec<&str> {
 /// [`MAX_PASTED_ADDRESSES`] (`too_many`).
 pub async fn add_members(
     db: &Db,
+    audit: &AuditLog,
     manager: &GroupManager,
     pasted: &str,
     role: GroupRole,
+    address: &str,
 ) -> CoreResult<AddedMembers> {
     let entries = pasted_addresses(pasted);
     if entries.is_empty() {
@@ -442,8 +531,35 @@ pub async fn add_members(
         query.push(" on conflict (group_id, user_id) do nothing");
         query.build().execute(&mut *tx).await?;
     }
+    let added: Vec<UserId> = outcome.added.iter().map(|(user, _)| *user).collect();
+    for detail in member_add_details(manager.viewer(), &added, role) {
+        let viewer = manager.viewer();
+        stage(&mut tx, viewer, action::MEMBER_ADD, group, detail, address).await?;
+    }
     tx.commit().await?;
+    audit.chain_soon();
     Ok(outcome)
+}
+
+/// The details of the audit rows of an addition: one row for the viewer adding
+/// themselves, one for a single other person, and a long list in rows of many ids each.
+fn member_add_details(viewer: &Viewer, added: &[UserId], role: GroupRole) -> Vec<String> {
+    let (mine, others): (Vec<UserId>, Vec<UserId>) = added
+        .iter()
+        .partition(|user| viewer.user_id == Some(**user));
+    let mut details: Vec<String> = mine
+        .iter()
+        .map(|user| format!("user={} role={} self", user.0, role.as_str()))
+        .collect();
+    if let [user] = others.as_slice() {
+        details.push(format!("user={} role={}", user.0, role.as_str()));
+    } else {
+        for chunk in others.chunks(60) {
+            let ids: Vec<String> = chunk.iter().map(|u| u.0.to_string()).collect();
+            details.push(format!("role={} users={}", role.as_str(), ids.join(",")));
+        }
+    }
+    details
 }
 
 /// The member's current role, or `NotFound` if the person is not a member.
@@ -487,9 +603,11 @@ async fn keep_an_owner(
 /// Changes a member's role; returns the earlier one. `NotFound` for a non-member.
 pub async fn set_role(
     db: &Db,
+    audit: &AuditLog,
     manager: &GroupManager,
     user: UserId,
     role: GroupRole,
+    address: &str,
 ) -> CoreResult<GroupRole> {
     let group = manager.group();
     let mut tx = db.begin().await?;
@@ -504,12 +622,27 @@ pub async fn set_role(
         .bind(user)
         .execute(&mut *tx)
         .await?;
+    let detail = format!(
+        "user={} role={} was={}",
+        user.0,
+        role.as_str(),
+        current.as_str()
+    );
+    let viewer = manager.viewer();
+    stage(&mut tx, viewer, action::MEMBER_ROLE, group, detail, address).await?;
     tx.commit().await?;
+    audit.chain_soon();
     Ok(current)
 }
 
 /// Removes a member; returns the role they had. `NotFound` for a non-member.
-pub async fn remove_member(db: &Db, manager: &GroupManager, user: UserId) -> CoreResult<GroupRole> {
+pub async fn remove_member(
+    db: &Db,
+    audit: &AuditLog,
+    manager: &GroupManager,
+    user: UserId,
+    address: &str,
+) -> CoreResult<GroupRole> {
     let group = manager.group();
     let mut tx = db.begin().await?;
     require_live(&mut *tx, group).await?;
@@ -520,13 +653,188 @@ pub async fn remove_member(db: &Db, manager: &GroupManager, user: UserId) -> Cor
         .bind(user)
         .execute(&mut *tx)
         .await?;
+    let detail = format!("user={} was={}", user.0, current.as_str());
+    let viewer = manager.viewer();
+    stage(
+        &mut tx,
+        viewer,
+        action::MEMBER_REMOVE,
+        group,
+        detail,
+        address,
+    )
+    .await?;
     tx.commit().await?;
+    audit.chain_soon();
     Ok(current)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::OrgId;
+    use crate::policy::{PlatformRole, require_admin};
+
+    struct World {
+        db: Db,
+        audit: AuditLog,
+        admin: Admin,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn world() -> World {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::db::open(dir.path()).await.expect("db");
+        let audit = AuditLog::new(db.clone(), dir.path());
+        let org: OrgId = sqlx::query_scalar("select id from organisations order by id limit 1")
+            .fetch_one(&db)
+            .await
+            .expect("org");
+        let admin = Viewer::user(UserId(1), org, PlatformRole::Admin, false, vec![]);
+        World {
+            admin: require_admin(&admin).expect("admin"),
+            db,
+            audit,
+            _dir: dir,
+        }
+    }
+
+    async fn nis2(w: &World) -> GroupId {
+        let new = NewGroup {
+            slug: "nis2".into(),
+            name: "NIS2".into(),
+            description: String::new(),
+            default_tlp: Tlp::Amber,
+        };
+        super::create(&w.db, &w.audit, &w.admin, new, "10.0.0.1")
+            .await
+            .expect("created")
+    }
+
+    /// The audit rows staged and not yet chained: action, group, address, detail.
+    async fn staged(db: &Db) -> Vec<(String, Option<i64>, String, String)> {
+        sqlx::query_as("select action, subject_id, address, detail from audit_staged order by seq")
+            .fetch_all(db)
+            .await
+            .expect("staged rows")
+    }
+
+    async fn name_of(db: &Db, group: GroupId) -> String {
+        sqlx::query_scalar("select name from user_groups where id = $1")
+            .bind(group)
+            .fetch_one(db)
+            .await
+            .expect("name")
+    }
+
+    fn edit_to(name: &str) -> GroupEdit {
+        GroupEdit {
+            name: name.into(),
+            description: String::new(),
+            default_tlp: Tlp::Green,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_commits_with_its_audit_row_staged_in_the_same_transaction() {
+        let w = world().await;
+        let group = nis2(&w).await;
+        let manager =
+            crate::policy::require_group_manager(w.admin.viewer(), group).expect("manager");
+        edit(
+            &w.db,
+            &w.audit,
+            &manager,
+            edit_to("NIS2-gruppen"),
+            "10.0.0.1",
+        )
+        .await
+        .expect("edited");
+        assert_eq!(name_of(&w.db, group).await, "NIS2-gruppen");
+        assert_eq!(
+            staged(&w.db).await,
+            [
+                (
+                    "group_create".to_string(),
+                    Some(group.0),
+                    "10.0.0.1".to_string(),
+                    "tlp=amber".to_string()
+                ),
+                (
+                    "group_edit".to_string(),
+                    Some(group.0),
+                    "10.0.0.1".to_string(),
+                    "tlp=green".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_change_whose_audit_row_cannot_be_staged_rolls_back_whole() {
+        let w = world().await;
+        let group = nis2(&w).await;
+        let manager =
+            crate::policy::require_group_manager(w.admin.viewer(), group).expect("manager");
+        // The audit row fails after the change's own update has run in the transaction.
+        sqlx::query(
+            "create trigger refuse_audit before insert on audit_staged \
+             begin select raise(abort, 'audit refused'); end",
+        )
+        .execute(&w.db)
+        .await
+        .expect("trigger");
+        let refused = edit(&w.db, &w.audit, &manager, edit_to("Skjult"), "").await;
+        assert!(refused.is_err(), "{refused:?}");
+        assert_eq!(
+            name_of(&w.db, group).await,
+            "NIS2",
+            "the change rolled back"
+        );
+        assert_eq!(staged(&w.db).await.len(), 1, "only the creation's row");
+    }
+
+    #[tokio::test]
+    async fn a_refused_change_stages_no_audit_row() {
+        let w = world().await;
+        nis2(&w).await;
+        let live = restore(&w.db, &w.audit, &w.admin, "nis2", "").await;
+        assert!(
+            matches!(
+                live,
+                Err(CoreError::Invalid {
+                    field: "group",
+                    reason: "not_archived"
+                })
+            ),
+            "{live:?}"
+        );
+        let actions: Vec<String> = staged(&w.db).await.into_iter().map(|r| r.0).collect();
+        assert_eq!(actions, ["group_create"]);
+    }
+
+    #[tokio::test]
+    async fn an_addition_is_audited_one_row_per_person_or_in_rows_of_sixty_ids() {
+        let admin_id = UserId(7);
+        let admin = Viewer::user(
+            admin_id,
+            crate::ids::OrgId(1),
+            PlatformRole::Admin,
+            false,
+            vec![],
+        );
+        let one = member_add_details(&admin, &[admin_id, UserId(8)], GroupRole::Member);
+        assert_eq!(one, ["user=7 role=member self", "user=8 role=member"]);
+        let many: Vec<UserId> = (100..221).map(UserId).collect();
+        let rows = member_add_details(&admin, &many, GroupRole::Reader);
+        assert_eq!(rows.len(), 3);
+        assert!(
+            rows[0].starts_with("role=reader users=100,101,"),
+            "{}",
+            rows[0]
+        );
+        assert!(rows[2].ends_with("users=220"), "{}", rows[2]);
+    }
 
     #[test]
     fn slugs_are_short_lowercase_words_with_dashes() {

@@ -1,10 +1,12 @@
 //! Organisations: the 98 municipalities, the five regions, KL and the analysis centre,
 //! seeded idempotently at every start from the list committed with the code; listed for
-//! admins and organisation admins, edited and added by admins (`&Admin`). The
-//! second-factor requirement is set through `accounts::management::set_org_second_factor`.
+//! admins and organisation admins, edited and added by admins (`&Admin`), each change
+//! with its audit row in its transaction. The second-factor requirement is set through
+//! `accounts::management::set_org_second_factor`.
 
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OrgId;
 use crate::policy::{Admin, OrgKind, Viewer, can_manage_org_people, require_admin};
@@ -296,7 +298,13 @@ async fn check_stix_identity_free(
 /// Adds an organisation. Refusals name the field: `org_code` (`required`, `malformed`,
 /// `taken`), `name`, `region` (`unknown`: no region has that code) and
 /// `stix_identity_id` (`malformed`, `taken`).
-pub async fn create(db: &Db, _admin: &Admin, new: NewOrg) -> CoreResult<OrgId> {
+pub async fn create(
+    db: &Db,
+    audit: &AuditLog,
+    admin: &Admin,
+    new: NewOrg,
+    address: &str,
+) -> CoreResult<OrgId> {
     let code = validate_code(&new.code)?;
     let name = crate::names::validate(&new.name)?;
     let stix = validate_stix_identity(new.stix_identity_id.as_deref())?;
@@ -329,13 +337,22 @@ pub async fn create(db: &Db, _admin: &Admin, new: NewOrg) -> CoreResult<OrgId> {
         // Items that waited for the identity reach the organisation now.
         crate::stix::ingest::route_identity(&mut tx, stix).await?;
     }
+    stage(&mut tx, admin, action::ORG_CREATE, id, new.kind, address).await?;
     tx.commit().await?;
+    audit.chain_soon();
     Ok(id)
 }
 
 /// Changes an organisation's name, kind and STIX identity id. Refusals name the field as
 /// for [`create`]; `NotFound` for a missing organisation.
-pub async fn edit(db: &Db, _admin: &Admin, org: OrgId, edit: OrgEdit) -> CoreResult<()> {
+pub async fn edit(
+    db: &Db,
+    audit: &AuditLog,
+    admin: &Admin,
+    org: OrgId,
+    edit: OrgEdit,
+    address: &str,
+) -> CoreResult<()> {
     let name = crate::names::validate(&edit.name)?;
     let stix = validate_stix_identity(edit.stix_identity_id.as_deref())?;
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
@@ -362,8 +379,29 @@ pub async fn edit(db: &Db, _admin: &Admin, org: OrgId, edit: OrgEdit) -> CoreRes
         // Items that waited for the identity reach the organisation now.
         crate::stix::ingest::route_identity(&mut tx, stix).await?;
     }
+    stage(&mut tx, admin, action::ORG_EDIT, org, edit.kind, address).await?;
     tx.commit().await?;
+    audit.chain_soon();
     Ok(())
+}
+
+/// Stages the audit row of an admin's change to an organisation, in its transaction.
+async fn stage(
+    tx: &mut Tx<'_>,
+    admin: &Admin,
+    action: &'static str,
+    org: OrgId,
+    kind: OrgKind,
+    address: &str,
+) -> CoreResult<()> {
+    audit::stage(
+        tx,
+        Entry::new(Actor::of(admin.viewer()), action)
+            .subject(Subject::organisation(org))
+            .address(address)
+            .detail(format!("kind={}", kind.as_str())),
+    )
+    .await
 }
 
 #[cfg(test)]

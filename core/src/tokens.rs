@@ -8,9 +8,9 @@
 //! token up again. Creating and revoking are audited, and so is use, at most once an
 //! hour per token. Who may create and revoke which tokens is `policy::tokens`.
 
-use crate::audit::{Actor, AuditLog, Entry, Subject, action};
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, TokenId, UserId};
 use crate::orgs::{self, Organisation};
@@ -213,18 +213,19 @@ fn parse_name(input: &str) -> CoreResult<String> {
     Ok(name.to_string())
 }
 
-/// Creates a token and returns its secret, which is not kept. Bad input is a per-field
-/// `Invalid` (`org`, `scopes`, `expires`, `name`); an organisation whose tokens the
-/// viewer does not manage is `NotFound`.
-pub async fn create(
-    db: &Db,
-    audit: &AuditLog,
-    manager: Manager<'_>,
-    address: &str,
-    new: NewToken,
-) -> CoreResult<Created> {
+/// A token asked for and checked, ready to be inserted.
+pub(crate) struct Checked {
+    name: String,
+    org: Organisation,
+    scopes: Vec<Scope>,
+    expires_at: Option<i64>,
+}
+
+/// Checks what a new token is asked for with. Bad input is a per-field `Invalid`
+/// (`org`, `scopes`, `expires`, `name`); an organisation whose tokens the viewer does
+/// not manage is `NotFound`.
+pub(crate) async fn check(db: &Db, manager: Manager<'_>, new: NewToken) -> CoreResult<Checked> {
     manager.require_some()?;
-    let now = clock::now();
     let name = parse_name(&new.name)?;
     let org = match orgs::find_by_code(db, &new.org).await {
         Ok(org) => org,
@@ -238,40 +239,73 @@ pub async fn create(
         Manager::Viewer(viewer) => policy::require_grant(viewer, org.id, kind, &scopes)?,
         Manager::Operator => TokenGrant::for_operator(org.id, kind, &scopes)?,
     };
-    let expires_at = parse_expiry(new.expires.as_deref(), now)?;
+    let expires_at = parse_expiry(new.expires.as_deref(), clock::now())?;
+    Ok(Checked {
+        name,
+        scopes: grant.scopes().to_vec(),
+        org,
+        expires_at,
+    })
+}
+
+/// Inserts a checked token and stages its audit row, in the caller's transaction.
+pub(crate) async fn insert(
+    tx: &mut Tx<'_>,
+    manager: Manager<'_>,
+    address: &str,
+    checked: Checked,
+) -> CoreResult<Created> {
     let secret = new_secret();
     let id: TokenId = sqlx::query_scalar(
         "insert into api_tokens (org_id, name, scopes, secret_hash, created_by, created_at, \
          expires_at) values ($1, $2, $3, $4, $5, $6, $7) returning id",
     )
-    .bind(grant.org())
-    .bind(&name)
-    .bind(store_scopes(grant.scopes()))
+    .bind(checked.org.id)
+    .bind(&checked.name)
+    .bind(store_scopes(&checked.scopes))
     .bind(secret_hash(&secret))
     .bind(manager.user())
-    .bind(now)
-    .bind(expires_at)
-    .fetch_one(db)
+    .bind(clock::now())
+    .bind(checked.expires_at)
+    .fetch_one(&mut **tx)
     .await?;
-    let mut detail = format!("scopes={}", store_scopes(grant.scopes()));
-    if let Some(at) = expires_at {
+    let mut detail = format!("scopes={}", store_scopes(&checked.scopes));
+    if let Some(at) = checked.expires_at {
         detail.push_str(&format!(" expires_at={at}"));
     }
-    audit
-        .note(
-            Entry::new(manager.actor(), action::TOKEN_CREATE)
-                .subject(Subject::token(id, org.id))
-                .address(address)
-                .detail(detail),
-        )
-        .await;
+    audit::stage(
+        tx,
+        Entry::new(manager.actor(), action::TOKEN_CREATE)
+            .subject(Subject::token(id, checked.org.id))
+            .address(address)
+            .detail(detail),
+    )
+    .await?;
     Ok(Created {
         id,
         secret,
-        org,
-        scopes: grant.scopes().to_vec(),
-        expires_at,
+        org: checked.org,
+        scopes: checked.scopes,
+        expires_at: checked.expires_at,
     })
+}
+
+/// Creates a token and returns its secret, which is not kept. Bad input is a per-field
+/// `Invalid` (`org`, `scopes`, `expires`, `name`); an organisation whose tokens the
+/// viewer does not manage is `NotFound`. The token and its audit row commit together.
+pub async fn create(
+    db: &Db,
+    audit: &AuditLog,
+    manager: Manager<'_>,
+    address: &str,
+    new: NewToken,
+) -> CoreResult<Created> {
+    let checked = check(db, manager, new).await?;
+    let mut tx = db.begin().await?;
+    let created = insert(&mut tx, manager, address, checked).await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(created)
 }
 
 #[derive(sqlx::FromRow)]
@@ -341,10 +375,26 @@ pub async fn revoke(
     id: TokenId,
 ) -> CoreResult<()> {
     manager.require_some()?;
+    // Read, check and write under the write lock: the row checked is the row revoked.
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    revoke_in(&mut tx, manager, address, id).await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(())
+}
+
+/// Revokes a token and stages its audit row (when it was not revoked already), in the
+/// caller's transaction.
+pub(crate) async fn revoke_in(
+    tx: &mut Tx<'_>,
+    manager: Manager<'_>,
+    address: &str,
+    id: TokenId,
+) -> CoreResult<()> {
     let (org_id, scopes): (OrgId, String) =
         sqlx::query_as("select org_id, scopes from api_tokens where id = $1")
             .bind(id)
-            .fetch_optional(db)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or(CoreError::NotFound)?;
     if let Manager::Viewer(viewer) = manager {
@@ -354,16 +404,16 @@ pub async fn revoke(
         sqlx::query("update api_tokens set revoked_at = $1 where id = $2 and revoked_at is null")
             .bind(clock::now())
             .bind(id)
-            .execute(db)
+            .execute(&mut **tx)
             .await?;
     if done.rows_affected() == 1 {
-        audit
-            .note(
-                Entry::new(manager.actor(), action::TOKEN_REVOKE)
-                    .subject(Subject::token(id, org_id))
-                    .address(address),
-            )
-            .await;
+        audit::stage(
+            tx,
+            Entry::new(manager.actor(), action::TOKEN_REVOKE)
+                .subject(Subject::token(id, org_id))
+                .address(address),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -428,26 +478,32 @@ pub async fn authenticate(
         .execute(db)
         .await?;
     }
-    let claimed = is_due(row.last_audited_use_at, now, AUDIT_USE_EVERY_SECS)
-        && sqlx::query(
+    if is_due(row.last_audited_use_at, now, AUDIT_USE_EVERY_SECS) {
+        // The claim and the row it stands for commit together: a use is never marked
+        // audited without its row, and concurrent requests claim it once.
+        let mut tx = db.begin().await?;
+        let claimed = sqlx::query(
             "update api_tokens set last_audited_use_at = $1 \
              where id = $2 and (last_audited_use_at is null or last_audited_use_at <= $3)",
         )
         .bind(now)
         .bind(row.id)
         .bind(now - AUDIT_USE_EVERY_SECS)
-        .execute(db)
+        .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
-    if claimed {
-        audit
-            .note(
+        if claimed {
+            audit::stage(
+                &mut tx,
                 Entry::new(Actor::token(row.id, row.org_id), action::TOKEN_USE)
                     .subject(Subject::token(row.id, row.org_id))
                     .address(address),
             )
-            .await;
+            .await?;
+            tx.commit().await?;
+            audit.chain_soon();
+        }
     }
     Ok(Some(TokenPrincipal {
         id: row.id,
@@ -588,6 +644,7 @@ mod tests {
             None
         );
         // Use is audited once (an hour), creation and revocation once each.
+        audit.chain().await.expect("chain");
         let actions: Vec<String> = sqlx::query_scalar("select action from audit_log order by id")
             .fetch_all(&db)
             .await
@@ -689,9 +746,10 @@ mod tests {
             .await
             .expect("read")
         };
+        // Staged rows count: they commit with the claim of the use.
         let uses = || async {
             sqlx::query_scalar::<_, i64>(
-                "select count(*) from audit_log where action = 'token_use'",
+                "select count(*) from audit_staged where action = 'token_use'",
             )
             .fetch_one(&db)
             .await

@@ -243,6 +243,7 @@ async fn linking_an_identity_routes_the_pending_alert_to_the_organisation() {
             .unwrap();
     assert_eq!(carried.as_deref(), Some(NAMED_ONLY));
 
+    w.audit.chain().await.unwrap();
     let (detail, subject): (String, Option<i64>) = sqlx::query_as(
         "select detail, subject_id from audit_log where action = 'stix_identity_link'",
     )
@@ -280,6 +281,7 @@ async fn an_identity_already_linked_is_refused() {
         );
     }
     assert!(w.alerts(w.odense).await.is_empty());
+    w.audit.chain().await.unwrap();
     let links: i64 =
         sqlx::query_scalar("select count(*) from audit_log where action = 'stix_identity_link'")
             .fetch_one(&w.db)
@@ -420,6 +422,7 @@ async fn setting_the_identity_on_the_organisation_page_routes_waiting_alerts_too
     sighted_at_unmatched_identity(&w).await;
     orgs::edit(
         &w.db,
+        &w.audit,
         &w.admin(),
         w.aarhus,
         OrgEdit {
@@ -427,6 +430,7 @@ async fn setting_the_identity_on_the_organisation_page_routes_waiting_alerts_too
             kind: OrgKind::Municipality,
             stix_identity_id: Some(NAMED_ONLY.into()),
         },
+        "",
     )
     .await
     .unwrap();

@@ -113,8 +113,10 @@ async function watchContext(context: BrowserContext, allowed: AllowedConsoleErro
     // Hydration probe: the app's loader instantiates the wasm module, then calls
     // `hydrate()` in the same chain of promise callbacks. A timer started when
     // instantiation resolves therefore fires only after hydration has run.
+    // (Init scripts also run in frames without WebAssembly, such as those of Chromium's
+    // PDF viewer inside a document's preview: there is nothing to probe there.)
     const markReady = () => setTimeout(() => (window.__e2eWasmReady = true), 0);
-    const wasm = WebAssembly as unknown as Record<string, unknown>;
+    const wasm = (typeof WebAssembly === 'undefined' ? {} : WebAssembly) as unknown as Record<string, unknown>;
     for (const name of ['instantiateStreaming', 'instantiate']) {
       const original = wasm[name];
       if (typeof original !== 'function') continue;

@@ -141,16 +141,22 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: (lang) => (lang === 'da' ? 'Ny tråd' : 'New thread'),
   },
-  // Libraries. The demo puts a PDF, a note and an AMBER+STRICT risk assessment for
-  // Aarhus in Referencegruppen; document 1 is its PDF. The owner sees the upload form.
+  // Libraries. The demo fills Referencegruppen's library with, in this order,
+  // "NIS2-tjekliste.pdf" (document 1, two versions), "Beredskabsplan.docx" (2, in the
+  // folder "Politikker", the demo's first folder: id 1), "Skjold.png" (3),
+  // "Vejledning i phishing-oevelser.md" (4), "Aarhus - hændelseslog.txt" (5) and an
+  // AMBER+STRICT risk assessment (6). The owner sees the folder list, the filters, the
+  // upload form and the new-folder form; on a document's page the preview, the
+  // version list with restore buttons, and the edit and removal forms. The folder page
+  // and the other preview kinds are in `otherVisits`.
   '/groups/{slug}/library': {
-    name: 'library page (owner: upload form)',
+    name: 'library page (owner: folders, filters, upload form)',
     url: '/groups/referencegruppen/library',
     as: accounts.aarhus,
     heading: (lang) => (lang === 'da' ? 'Bibliotek: Referencegruppen' : 'Library: Referencegruppen'),
   },
   '/documents/{id}': {
-    name: 'document page',
+    name: 'document page (PDF preview in a frame, two versions)',
     url: '/documents/1',
     as: accounts.aarhus,
     heading: () => 'NIS2-tjekliste.pdf',
@@ -252,6 +258,38 @@ const otherVisits: Visit[] = [
     url: '/admin/tokens',
     as: accounts.admin,
     heading: (lang) => texts[lang].tokensTitle,
+  },
+  {
+    // A folder's page: breadcrumbs, and (for a moderator) rename, move and delete.
+    name: 'library folder page (owner: folder forms)',
+    url: '/groups/referencegruppen/library?folder=1',
+    as: accounts.aarhus,
+    heading: () => 'Politikker',
+  },
+  {
+    // Filtered: the chosen values in the form and the "clear filters" link.
+    name: 'library page (filtered by type)',
+    url: '/groups/referencegruppen/library?kind=PDF&sort=title',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Bibliotek: Referencegruppen' : 'Library: Referencegruppen'),
+  },
+  {
+    name: 'document page (image preview)',
+    url: '/documents/3',
+    as: accounts.aarhus,
+    heading: () => 'Skjold.png',
+  },
+  {
+    name: 'document page (rendered Markdown preview)',
+    url: '/documents/4',
+    as: accounts.aarhus,
+    heading: () => 'Vejledning i phishing-oevelser.md',
+  },
+  {
+    name: 'document page (text preview, AMBER+STRICT)',
+    url: '/documents/5',
+    as: accounts.aarhus,
+    heading: () => 'Aarhus - hændelseslog.txt',
   },
 ];
 

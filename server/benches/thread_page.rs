@@ -53,7 +53,8 @@ where
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = vaern_core::db::open(dir.path()).await.expect("db");
-    vaern_core::demo::fill(&db).await.expect("demo");
+    let audit = vaern_core::audit::AuditLog::new(db.clone(), dir.path());
+    vaern_core::demo::fill(&db, &audit).await.expect("demo");
     let thread: i64 = sqlx::query_scalar(
         "select thread_id from forum_posts group by thread_id having count(*) = 50",
     )

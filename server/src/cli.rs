@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use vaern_core::accounts::management::{self, Invitation};
 use vaern_core::accounts::sessions::SessionLimits;
 use vaern_core::accounts::{self, MailLocale, NewUser, links, second_factor};
-use vaern_core::audit::{Actor, AuditLog, Entry, Subject, action};
+use vaern_core::audit::AuditLog;
 use vaern_core::mail::Mailer;
 use vaern_core::policy::PlatformRole;
 use vaern_core::{db, orgs};
@@ -228,8 +228,10 @@ async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), St
         .await
         .map_err(|_| format!("no organisation with code {:?}", args.org))?;
     if !args.password_stdin {
+        let audit = AuditLog::new(db.clone(), &data_dir);
         let invited = management::invite(
             &db,
+            &audit,
             None,
             Invitation {
                 email: args.email,
@@ -239,17 +241,12 @@ async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), St
                 org_admin: false,
                 locale: MailLocale::Da,
             },
+            "command line",
         )
         .await
         .map_err(describe)?;
-        AuditLog::new(db.clone(), &data_dir)
-            .note(
-                Entry::new(Actor::nobody(), action::INVITE)
-                    .subject(Subject::user(invited.user_id, org.id))
-                    .address("command line")
-                    .detail("role=admin org_admin=false"),
-            )
-            .await;
+        // No appender runs in this process: chain the row before it ends.
+        audit.chain().await.map_err(|e| e.to_string())?;
         println!(
             "Invited administrator #{} in {}. The link below works once, for {} hours:\n{}",
             invited.user_id,
@@ -286,26 +283,20 @@ async fn create_admin(data_dir: PathBuf, args: CreateAdminArgs) -> Result<(), St
 
 async fn reset_password(data_dir: PathBuf, args: ResetPasswordArgs) -> Result<(), String> {
     let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
-    let (user_id, issued) =
-        management::operator_link(&db, &args.email)
-            .await
-            .map_err(|e| match e {
-                vaern_core::CoreError::Invalid { field: "email", .. } => {
-                    format!("no account with the address {:?}", args.email)
-                }
-                vaern_core::CoreError::Invalid { field: "user", .. } => {
-                    "the account is disabled: re-enable it first".to_string()
-                }
-                other => other.to_string(),
-            })?;
-    AuditLog::new(db.clone(), &data_dir)
-        .note(
-            Entry::new(Actor::nobody(), action::LINK_ISSUE)
-                .subject(Subject::user(user_id, issued.org_id))
-                .address("command line")
-                .detail(issued.purpose.as_str()),
-        )
-        .await;
+    let audit = AuditLog::new(db.clone(), &data_dir);
+    let (user_id, issued) = management::operator_link(&db, &audit, &args.email, "command line")
+        .await
+        .map_err(|e| match e {
+            vaern_core::CoreError::Invalid { field: "email", .. } => {
+                format!("no account with the address {:?}", args.email)
+            }
+            vaern_core::CoreError::Invalid { field: "user", .. } => {
+                "the account is disabled: re-enable it first".to_string()
+            }
+            other => other.to_string(),
+        })?;
+    // No appender runs in this process: chain the row before it ends.
+    audit.chain().await.map_err(|e| e.to_string())?;
     println!(
         "A one-time {} link for account #{user_id}. It works once, for {} hours, and ends \
          earlier links; pass it on only to the person:\n{}",
@@ -346,10 +337,10 @@ async fn verify_audit(data_dir: PathBuf) -> Result<(), String> {
 
 async fn demo(data_dir: PathBuf) -> Result<(), String> {
     let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
-    let accounts = vaern_core::demo::fill(&db)
+    let audit = AuditLog::new(db.clone(), &data_dir);
+    let accounts = vaern_core::demo::fill(&db, &audit)
         .await
         .map_err(|e| e.to_string())?;
-    let audit = AuditLog::new(db.clone(), &data_dir);
     let centre_token = vaern_core::demo::fill_intel(&db, &audit)
         .await
         .map_err(|e| e.to_string())?;
@@ -361,7 +352,7 @@ async fn demo(data_dir: PathBuf) -> Result<(), String> {
     vaern_core::demo::fill_library(&libraries)
         .await
         .map_err(|e| e.to_string())?;
-    // The demo's uploads and reads staged their audit rows; chain them now.
+    // The demo's changes, uploads and reads staged their audit rows; chain them now.
     audit.chain().await.map_err(|e| e.to_string())?;
     println!(
         "Demo content created in {}. Demo accounts:",
@@ -496,7 +487,8 @@ async fn token(data_dir: PathBuf, command: TokenCommand) -> Result<(), String> {
             println!("Token #{id} is revoked.");
         }
     }
-    Ok(())
+    // No appender runs in this process: chain what the command staged before it ends.
+    audit.chain().await.map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -612,7 +604,8 @@ async fn taxii_source(data_dir: PathBuf, command: TaxiiSourceCommand) -> Result<
             println!("TAXII source #{id} is deleted and its token revoked.");
         }
     }
-    Ok(())
+    // No appender runs in this process: chain what the command staged before it ends.
+    audit.chain().await.map_err(|e| e.to_string())
 }
 
 /// A unix time for the operator: `2025-03-11 00:00 UTC`.

@@ -23,10 +23,10 @@ use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
-use vaern_core::audit::{Actor, AuditLog, Entry, Subject, action};
+use vaern_core::audit::AuditLog;
 use vaern_core::clock;
 use vaern_core::db::Db;
-use vaern_core::stix::ingest::{self, IngestError, Poster};
+use vaern_core::stix::ingest::{self, Channel, IngestError, Poster};
 use vaern_core::stix::object::{format_timestamp, parse_timestamp};
 use vaern_core::stix::sources::{self, DueSource, FailureKind, PollFailure, SourceId};
 
@@ -290,36 +290,14 @@ impl Poller {
             org: source.org_id,
         };
         let count = objects.len();
-        let entry = Entry::new(
-            Actor::token(source.token_id, source.org_id),
-            action::STIX_INGEST,
-        )
-        .subject(Subject::token(source.token_id, source.org_id))
-        .address("taxii poller");
-        match ingest::ingest(&self.db, &poster, objects).await {
-            Ok(done) => {
-                if done.stored > 0 {
-                    self.audit
-                        .note(entry.detail(format!(
-                            "objects={count} stored={} status={} source={}",
-                            done.stored, done.status.id, source.id
-                        )))
-                        .await;
-                }
-                Ok(done.stored)
-            }
+        let channel = Channel::Poll { source: source.id };
+        match ingest::receive(&self.db, &self.audit, &poster, channel, objects).await {
+            Ok(done) => Ok(done.stored),
             Err(IngestError::TooMany(n)) => Err(PollFailure::new(
                 FailureKind::TooManyObjects,
                 format!("{n} > {}", ingest::MAX_OBJECTS),
             )),
             Err(IngestError::Invalid(problems)) => {
-                self.audit
-                    .note(entry.failed().detail(format!(
-                        "objects={count} refused={} source={}",
-                        problems.len(),
-                        source.id
-                    )))
-                    .await;
                 let first = problems
                     .first()
                     .map(|p| {

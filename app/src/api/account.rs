@@ -24,24 +24,6 @@ pub struct Security {
     pub sessions: Vec<SessionView>,
 }
 
-/// Records an action a person took on their own account.
-#[cfg(feature = "ssr")]
-async fn audit_self(
-    signed_in: &vaern_core::accounts::sessions::SignedIn,
-    action: &'static str,
-    detail: &str,
-) {
-    use vaern_core::audit::{Actor, Entry};
-    let mut entry = Entry::new(Actor::of(&signed_in.viewer), action).detail(detail);
-    if let Some(subject) = crate::request::self_subject(signed_in) {
-        entry = entry.subject(subject);
-    }
-    crate::request::audit(entry).await;
-}
-
-#[cfg(feature = "ssr")]
-use vaern_core::audit::action;
-
 #[server(prefix = "/rpc", endpoint = "security")]
 pub async fn load_security() -> Result<Security, AppError> {
     use crate::format::format_time;
@@ -80,9 +62,15 @@ pub async fn end_session(handle: String) -> Result<(), AppError> {
     use crate::request;
     let signed_in = request::signed_in()?;
     let user_id = signed_in.viewer.user_id.ok_or(AppError::Unauthenticated)?;
-    vaern_core::accounts::sessions::end_by_handle(&request::backend()?.db, user_id, &handle)
-        .await?;
-    audit_self(&signed_in, action::SESSION_END, "one").await;
+    let (backend, address) = (request::backend()?, request::context()?.address);
+    vaern_core::accounts::sessions::end_by_handle(
+        &backend.db,
+        &backend.audit,
+        user_id,
+        &handle,
+        &address,
+    )
+    .await?;
     Ok(())
 }
 
@@ -92,13 +80,15 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
     use crate::request;
     let signed_in = request::signed_in()?;
     let user_id = signed_in.viewer.user_id.ok_or(AppError::Unauthenticated)?;
+    let (backend, address) = (request::backend()?, request::context()?.address);
     vaern_core::accounts::end_other_sessions(
-        &request::backend()?.db,
+        &backend.db,
+        &backend.audit,
         user_id,
         &signed_in.session_id,
+        &address,
     )
     .await?;
-    audit_self(&signed_in, action::SESSION_END, "others").await;
     Ok(())
 }
 
@@ -113,8 +103,8 @@ pub async fn renew_recovery_codes(current_password: String) -> Result<(), AppErr
     let backend = request::backend()?;
     let address = request::context()?.address;
     accounts::verify_current_password(&backend.db, user_id, &address, &current_password).await?;
-    let codes = second_factor::renew_recovery_codes(&backend.db, user_id).await?;
-    audit_self(&signed_in, action::RECOVERY_CODES_RENEW, "").await;
+    let codes =
+        second_factor::renew_recovery_codes(&backend.db, &backend.audit, user_id, &address).await?;
     crate::session_state::put_fresh_codes(codes).await?;
     leptos_axum::redirect("/account/recovery-codes");
     Ok(())
@@ -134,10 +124,7 @@ pub async fn turn_off_second_factor(
     let backend = request::backend()?;
     let address = request::context()?.address;
     accounts::verify_current_password(&backend.db, user_id, &address, &current_password).await?;
-    second_factor::turn_off(&backend.db, user_id).await?;
-    audit_self(&signed_in, action::SECOND_FACTOR_OFF, "").await;
-    if end_other_sessions.is_some() {
-        accounts::end_other_sessions(&backend.db, user_id, &signed_in.session_id).await?;
-    }
+    let keep_only = end_other_sessions.map(|_| signed_in.session_id.as_str());
+    second_factor::turn_off(&backend.db, &backend.audit, user_id, keep_only, &address).await?;
     Ok(())
 }

@@ -145,7 +145,6 @@ async fn continue_sign_in(outcome: vaern_core::accounts::SignInOutcome) -> Resul
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts;
-    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     if email.trim().is_empty() {
         return Err(AppError::invalid("email", "required"));
@@ -155,24 +154,14 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     }
     let backend = request::backend()?;
     let context = request::context()?;
-    let outcome = accounts::sign_in(&backend.db, &email, &password, &context.address).await?;
-    if matches!(
-        outcome,
-        accounts::SignInOutcome::Refused | accounts::SignInOutcome::Throttled { .. }
-    ) {
-        let detail = if matches!(outcome, accounts::SignInOutcome::Refused) {
-            "password"
-        } else {
-            "throttled"
-        };
-        let mut entry = Entry::new(Actor::nobody(), action::SIGN_IN)
-            .failed()
-            .detail(detail);
-        if let Some((user, org)) = accounts::find_by_email(&backend.db, &email).await? {
-            entry = entry.subject(Subject::user(user, org));
-        }
-        request::audit(entry).await;
-    }
+    let outcome = accounts::sign_in(
+        &backend.db,
+        &backend.audit,
+        &email,
+        &password,
+        &context.address,
+    )
+    .await?;
     continue_sign_in(outcome).await
 }
 
@@ -182,38 +171,28 @@ pub async fn submit_code(code: String) -> Result<(), AppError> {
     use crate::request;
     use crate::session_state::{self, PendingStep};
     use vaern_core::accounts::second_factor::{self, CodeOutcome};
-    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     let Some((user_id, PendingStep::Code)) = session_state::pending().await? else {
         return Err(AppError::invalid("code", "expired"));
     };
     let backend = request::backend()?;
     let context = request::context()?;
-    match second_factor::verify_sign_in_code(&backend.db, user_id, &code, &context.address).await? {
+    let checked = second_factor::verify_sign_in_code(
+        &backend.db,
+        &backend.audit,
+        user_id,
+        &code,
+        &context.address,
+    )
+    .await?;
+    match checked {
         CodeOutcome::Accepted => {
             session_state::start_session(&backend, &context, user_id).await?;
             leptos_axum::redirect("/");
             Ok(())
         }
-        refused => {
-            let contact = vaern_core::accounts::contact(&backend.db, user_id).await?;
-            let detail = if refused == CodeOutcome::Refused {
-                "code"
-            } else {
-                "throttled"
-            };
-            request::audit(
-                Entry::new(Actor::nobody(), action::SIGN_IN)
-                    .subject(Subject::user(user_id, contact.org_id))
-                    .failed()
-                    .detail(detail),
-            )
-            .await;
-            match refused {
-                CodeOutcome::Throttled { wait_secs } => Err(AppError::Throttled { wait_secs }),
-                _ => Err(AppError::invalid("code", "wrong")),
-            }
-        }
+        CodeOutcome::Throttled { wait_secs } => Err(AppError::Throttled { wait_secs }),
+        CodeOutcome::Refused => Err(AppError::invalid("code", "wrong")),
     }
 }
 
@@ -277,7 +256,6 @@ pub async fn enrol(
     use crate::request;
     use crate::session_state;
     use vaern_core::accounts::{self, second_factor};
-    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     let (user_id, signed_in) = enrolling().await?;
     let backend = request::backend()?;
@@ -292,26 +270,25 @@ pub async fn enrol(
         .await?;
     }
     let secret = session_state::enrol_secret(user_id).await?;
-    let codes = second_factor::enrol(&backend.db, user_id, &secret, &code).await?;
+    let enrolment = second_factor::Enrolment {
+        user_id,
+        secret: &secret,
+        code: &code,
+        keep_only: context
+            .signed_in
+            .as_ref()
+            .filter(|_| end_other_sessions.is_some())
+            .map(|current| current.session_id.as_str()),
+    };
+    let codes =
+        second_factor::enrol(&backend.db, &backend.audit, enrolment, &context.address).await?;
     session_state::clear_enrol_secret().await?;
-    let org = accounts::contact(&backend.db, user_id).await?.org_id;
-    request::audit(
-        Entry::new(Actor::person(user_id, org), action::SECOND_FACTOR_ENROL)
-            .subject(Subject::user(user_id, org)),
-    )
-    .await;
-    match &context.signed_in {
-        Some(current) if end_other_sessions.is_some() => {
-            accounts::end_other_sessions(&backend.db, user_id, &current.session_id).await?;
-        }
-        Some(_) => {}
-        None => {
-            // The sign-in is complete: clear the failures counted on the way, as a
-            // successful code would.
-            let email = accounts::contact(&backend.db, user_id).await?.email;
-            accounts::throttle::record_success(&backend.db, &email, &context.address).await?;
-            session_state::start_session(&backend, &context, user_id).await?;
-        }
+    if context.signed_in.is_none() {
+        // The sign-in is complete: clear the failures counted on the way, as a
+        // successful code would.
+        let email = accounts::contact(&backend.db, user_id).await?.email;
+        accounts::throttle::record_success(&backend.db, &email, &context.address).await?;
+        session_state::start_session(&backend, &context, user_id).await?;
     }
     session_state::put_fresh_codes(codes).await?;
     leptos_axum::redirect("/account/recovery-codes");
@@ -350,13 +327,13 @@ pub async fn use_link(
 ) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts::{self, links};
-    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     if new_password != confirm_password {
         return Err(AppError::invalid("confirm_password", "mismatch"));
     }
     let backend = request::backend()?;
-    let user_id = links::redeem(&backend.db, &token, &new_password)
+    let address = request::context()?.address;
+    let user_id = links::redeem(&backend.db, &backend.audit, &token, &new_password, &address)
         .await
         .map_err(|err| match err {
             vaern_core::CoreError::Invalid {
@@ -365,12 +342,6 @@ pub async fn use_link(
             } => AppError::invalid("new_password", reason),
             other => other.into(),
         })?;
-    let org = accounts::contact(&backend.db, user_id).await?.org_id;
-    request::audit(
-        Entry::new(Actor::person(user_id, org), action::PASSWORD_SET_BY_LINK)
-            .subject(Subject::user(user_id, org)),
-    )
-    .await;
     continue_sign_in(accounts::next_step(&backend.db, user_id).await?).await
 }
 
@@ -386,22 +357,15 @@ pub async fn mail_configured() -> Result<bool, AppError> {
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts::links::{self, Purpose};
-    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     let backend = request::backend()?;
     if !backend.mailer.is_configured() {
         return Err(AppError::Forbidden);
     }
     vaern_core::accounts::normalise_email(&email)?;
-    if let Some((user_id, token)) = links::request_reset(&backend.db, &email).await? {
-        let org = vaern_core::accounts::contact(&backend.db, user_id)
-            .await?
-            .org_id;
-        request::audit(
-            Entry::new(Actor::nobody(), action::PASSWORD_RESET_REQUEST)
-                .subject(Subject::user(user_id, org)),
-        )
-        .await;
+    let address = request::context()?.address;
+    let issued = links::request_reset(&backend.db, &backend.audit, &email, &address).await?;
+    if let Some((user_id, token)) = issued {
         tokio::spawn(async move {
             if let Err(err) =
                 crate::mail::send_link(&backend, user_id, Purpose::PasswordReset, &token).await
@@ -419,12 +383,11 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts::sessions;
-    use vaern_core::audit::{Actor, Entry, action};
 
     let backend = request::backend()?;
-    if let Some(signed_in) = request::context()?.signed_in {
-        sessions::end(&backend.db, &signed_in.session_id).await?;
-        request::audit(Entry::new(Actor::of(&signed_in.viewer), action::SIGN_OUT)).await;
+    let context = request::context()?;
+    if let Some(signed_in) = &context.signed_in {
+        sessions::sign_out(&backend.db, &backend.audit, signed_in, &context.address).await?;
     }
     request::session()?
         .flush()
@@ -443,7 +406,6 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::accounts::{self, CredentialChange};
-    use vaern_core::audit::{Actor, Entry, Subject, action};
 
     let signed_in = request::signed_in()?;
     if new_password != confirm_password {
@@ -459,24 +421,15 @@ pub async fn change_password(
         current_password: &current_password,
         end_other_sessions: end_other_sessions.is_some(),
     };
-    let changed = accounts::change_password(&backend.db, change, &new_password).await;
-    let entry = Entry::new(Actor::of(&signed_in.viewer), action::PASSWORD_CHANGE)
-        .subject(Subject::user(user_id, signed_in.viewer.org_id));
-    match &changed {
-        Ok(()) => request::audit(entry).await,
-        Err(vaern_core::CoreError::Invalid {
-            field: "current_password",
-            ..
-        }) => request::audit(entry.failed().detail("current_password")).await,
-        Err(_) => {}
-    }
-    changed.map_err(|err| match err {
-        vaern_core::CoreError::Invalid {
-            field: "password",
-            reason,
-        } => AppError::invalid("new_password", reason),
-        other => other.into(),
-    })
+    accounts::change_password(&backend.db, &backend.audit, change, &new_password)
+        .await
+        .map_err(|err| match err {
+            vaern_core::CoreError::Invalid {
+                field: "password",
+                reason,
+            } => AppError::invalid("new_password", reason),
+            other => other.into(),
+        })
 }
 
 /// The signed-in person, loaded once per page (pages render on the server only, so a

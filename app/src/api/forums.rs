@@ -347,25 +347,6 @@ pub(crate) mod server {
             }
         }
     }
-
-    pub async fn audit_moderation(
-        viewer: &vaern_core::policy::Viewer,
-        action: &'static str,
-        done: vaern_core::forums::moderation::Moderated,
-        detail: String,
-    ) {
-        use vaern_core::audit::{Actor, Entry, Subject};
-        request::audit(
-            Entry::new(Actor::of(viewer), action)
-                .subject(Subject::group(done.group_id))
-                .detail(
-                    format!("thread={} {detail}", done.thread_id)
-                        .trim()
-                        .to_string(),
-                ),
-        )
-        .await;
-    }
 }
 
 #[server(prefix = "/rpc", endpoint = "forum")]
@@ -750,50 +731,34 @@ pub async fn watch_thread(thread_id: i64, watch: String) -> Result<bool, AppErro
 #[server(prefix = "/rpc", endpoint = "moderate_thread")]
 pub async fn moderate_thread(thread_id: i64, action: String) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action as actions;
     use vaern_core::forums::moderation;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let db = &backend.db;
-    let (done, audited) = match action.as_str() {
-        "pin" => (
-            moderation::set_pinned(db, &viewer, thread_id, true).await?,
-            actions::THREAD_PIN,
-        ),
-        "unpin" => (
-            moderation::set_pinned(db, &viewer, thread_id, false).await?,
-            actions::THREAD_UNPIN,
-        ),
-        "lock" => (
-            moderation::set_locked(db, &viewer, thread_id, true).await?,
-            actions::THREAD_LOCK,
-        ),
-        "unlock" => (
-            moderation::set_locked(db, &viewer, thread_id, false).await?,
-            actions::THREAD_UNLOCK,
-        ),
+    let address = request::context()?.address;
+    let (db, audit) = (&backend.db, &backend.audit);
+    match action.as_str() {
+        "pin" | "unpin" => {
+            let pinned = action == "pin";
+            moderation::set_pinned(db, audit, &viewer, thread_id, pinned, &address).await?;
+        }
+        "lock" | "unlock" => {
+            let locked = action == "lock";
+            moderation::set_locked(db, audit, &viewer, thread_id, locked, &address).await?;
+        }
         _ => return Err(AppError::invalid("action", "unknown")),
-    };
-    server::audit_moderation(&viewer, audited, done, String::new()).await;
+    }
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "move_thread")]
 pub async fn move_thread(thread_id: i64, target: String) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action as actions;
+    use vaern_core::forums::moderation;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let (done, from) =
-        vaern_core::forums::moderation::move_thread(&backend.db, &viewer, thread_id, &target)
-            .await?;
-    server::audit_moderation(
-        &viewer,
-        actions::THREAD_MOVE,
-        done,
-        format!("from_group={from}"),
-    )
-    .await;
+    let address = request::context()?.address;
+    let (db, audit) = (&backend.db, &backend.audit);
+    moderation::move_thread(db, audit, &viewer, thread_id, &target, &address).await?;
     leptos_axum::redirect(&format!("/threads/{thread_id}"));
     Ok(())
 }
@@ -801,17 +766,11 @@ pub async fn move_thread(thread_id: i64, target: String) -> Result<(), AppError>
 #[server(prefix = "/rpc", endpoint = "remove_post")]
 pub async fn remove_post(post_id: i64, reason: String) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action as actions;
+    use vaern_core::forums::moderation;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let done =
-        vaern_core::forums::moderation::remove_post(&backend.db, &viewer, post_id, &reason).await?;
-    server::audit_moderation(
-        &viewer,
-        actions::POST_REMOVE,
-        done,
-        format!("post={post_id}"),
-    )
-    .await;
+    let address = request::context()?.address;
+    let (db, audit) = (&backend.db, &backend.audit);
+    moderation::remove_post(db, audit, &viewer, post_id, &reason, &address).await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Groups: the viewer's own, the admins' list, a group's page, and managing a group and
 //! its members (admins and the group's owners; the policy in `vaern_core` decides).
-//! Every management action is recorded in the audit log, by ids only.
+//! Every management action is recorded in the audit log, by ids only, by core.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -85,9 +85,6 @@ pub struct AddedView {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;
-    use crate::request::{self, Backend};
-    use vaern_core::audit::{Actor, Entry, Subject};
-    use vaern_core::ids::GroupId;
     use vaern_core::policy::{Admin, GroupRole, Tlp, Viewer};
 
     /// Admin-only pages and actions are answered as missing for everyone else.
@@ -101,26 +98,6 @@ mod ssr {
 
     pub fn role(value: &str) -> Result<GroupRole, AppError> {
         GroupRole::parse(value.trim()).ok_or(AppError::invalid("group_role", "unknown"))
-    }
-
-    /// Records a group action by the viewer, with the request's address.
-    pub async fn audit(
-        backend: &Backend,
-        viewer: &Viewer,
-        action: &'static str,
-        group: GroupId,
-        detail: String,
-    ) {
-        let address = request::context().map(|c| c.address).unwrap_or_default();
-        backend
-            .audit
-            .note(
-                Entry::new(Actor::of(viewer), action)
-                    .subject(Subject::group(group))
-                    .address(&address)
-                    .detail(detail),
-            )
-            .await;
     }
 }
 
@@ -152,15 +129,15 @@ pub async fn create_group(
     default_tlp: String,
 ) -> Result<String, AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     use vaern_core::groups::{self, NewGroup};
     let viewer = request::signed_in()?.viewer;
     let admin = ssr::admin(&viewer)?;
     let backend = request::backend()?;
     let default_tlp = ssr::tlp(&default_tlp)?;
     let slug = slug.trim().to_string();
-    let id = groups::create(
+    groups::create(
         &backend.db,
+        &backend.audit,
         &admin,
         NewGroup {
             slug: slug.clone(),
@@ -168,16 +145,9 @@ pub async fn create_group(
             description,
             default_tlp,
         },
+        &request::context()?.address,
     )
     .await?;
-    ssr::audit(
-        &backend,
-        &viewer,
-        action::GROUP_CREATE,
-        id,
-        format!("tlp={}", default_tlp.as_str()),
-    )
-    .await;
     Ok(slug)
 }
 
@@ -218,7 +188,6 @@ pub async fn edit_group(
     default_tlp: String,
 ) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     use vaern_core::groups::{self, GroupEdit};
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
@@ -226,53 +195,38 @@ pub async fn edit_group(
     let default_tlp = ssr::tlp(&default_tlp)?;
     groups::edit(
         &backend.db,
+        &backend.audit,
         &manager,
         GroupEdit {
             name,
             description,
             default_tlp,
         },
+        &request::context()?.address,
     )
     .await?;
-    ssr::audit(
-        &backend,
-        &viewer,
-        action::GROUP_EDIT,
-        manager.group(),
-        format!("tlp={}", default_tlp.as_str()),
-    )
-    .await;
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "archive_group")]
 pub async fn archive_group(slug: String) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let manager = vaern_core::groups::manage(&backend.db, &viewer, &slug).await?;
-    vaern_core::groups::archive(&backend.db, &manager).await?;
-    ssr::audit(
-        &backend,
-        &viewer,
-        action::GROUP_ARCHIVE,
-        manager.group(),
-        String::new(),
-    )
-    .await;
+    let address = request::context()?.address;
+    vaern_core::groups::archive(&backend.db, &backend.audit, &manager, &address).await?;
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "restore_group")]
 pub async fn restore_group(slug: String) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     let viewer = request::signed_in()?.viewer;
     let admin = ssr::admin(&viewer)?;
     let backend = request::backend()?;
-    let id = vaern_core::groups::restore(&backend.db, &admin, &slug).await?;
-    ssr::audit(&backend, &viewer, action::GROUP_RESTORE, id, String::new()).await;
+    let address = request::context()?.address;
+    vaern_core::groups::restore(&backend.db, &backend.audit, &admin, &slug, &address).await?;
     Ok(())
 }
 
@@ -284,55 +238,21 @@ pub async fn add_group_members(
     role: String,
 ) -> Result<AddedView, AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     use vaern_core::groups;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let manager = groups::manage(&backend.db, &viewer, &slug).await?;
     let role = ssr::role(&role)?;
-    let outcome = groups::add_members(&backend.db, &manager, &emails, role).await?;
-    // One row per person added; a long list is audited in rows of many ids each, since
-    // every row is its own durable append.
-    let (mine, others): (Vec<_>, Vec<_>) = outcome
-        .added
-        .iter()
-        .map(|(user, _)| *user)
-        .partition(|user| viewer.user_id == Some(*user));
-    for user in mine {
-        let detail = format!("user={} role={} self", user.0, role.as_str());
-        ssr::audit(
-            &backend,
-            &viewer,
-            action::MEMBER_ADD,
-            manager.group(),
-            detail,
-        )
-        .await;
-    }
-    if let [user] = others.as_slice() {
-        let detail = format!("user={} role={}", user.0, role.as_str());
-        ssr::audit(
-            &backend,
-            &viewer,
-            action::MEMBER_ADD,
-            manager.group(),
-            detail,
-        )
-        .await;
-    } else {
-        for chunk in others.chunks(60) {
-            let ids: Vec<String> = chunk.iter().map(|u| u.0.to_string()).collect();
-            let detail = format!("role={} users={}", role.as_str(), ids.join(","));
-            ssr::audit(
-                &backend,
-                &viewer,
-                action::MEMBER_ADD,
-                manager.group(),
-                detail,
-            )
-            .await;
-        }
-    }
+    let address = request::context()?.address;
+    let outcome = groups::add_members(
+        &backend.db,
+        &backend.audit,
+        &manager,
+        &emails,
+        role,
+        &address,
+    )
+    .await?;
     Ok(AddedView {
         added: outcome.added.into_iter().map(|(_, email)| email).collect(),
         already_members: outcome.already_members,
@@ -344,44 +264,41 @@ pub async fn add_group_members(
 #[server(prefix = "/rpc", endpoint = "set_group_member_role")]
 pub async fn set_group_member_role(slug: String, user: i64, role: String) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     use vaern_core::groups;
     use vaern_core::ids::UserId;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let manager = groups::manage(&backend.db, &viewer, &slug).await?;
     let role = ssr::role(&role)?;
-    let before = groups::set_role(&backend.db, &manager, UserId(user), role).await?;
-    let detail = format!("user={user} role={} was={}", role.as_str(), before.as_str());
-    ssr::audit(
-        &backend,
-        &viewer,
-        action::MEMBER_ROLE,
-        manager.group(),
-        detail,
+    let address = request::context()?.address;
+    groups::set_role(
+        &backend.db,
+        &backend.audit,
+        &manager,
+        UserId(user),
+        role,
+        &address,
     )
-    .await;
+    .await?;
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_group_member")]
 pub async fn remove_group_member(slug: String, user: i64) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     use vaern_core::groups;
     use vaern_core::ids::UserId;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let manager = groups::manage(&backend.db, &viewer, &slug).await?;
-    let before = groups::remove_member(&backend.db, &manager, UserId(user)).await?;
-    let detail = format!("user={user} was={}", before.as_str());
-    ssr::audit(
-        &backend,
-        &viewer,
-        action::MEMBER_REMOVE,
-        manager.group(),
-        detail,
+    let address = request::context()?.address;
+    groups::remove_member(
+        &backend.db,
+        &backend.audit,
+        &manager,
+        UserId(user),
+        &address,
     )
-    .await;
+    .await?;
     Ok(())
 }

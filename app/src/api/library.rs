@@ -2,6 +2,9 @@
 //! Files themselves go through plain routes (`server/src/http/library.rs`): uploads
 //! stream to disk and downloads stream from it, which server functions cannot do.
 
+// A server function takes its form's fields as arguments: the edit form has eight.
+#![allow(clippy::too_many_arguments)]
+
 use crate::api::forums::ComposerChoices;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -416,7 +419,7 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
 }
 
 /// Where a library's folder is shown.
-fn folder_href(slug: &str, folder: Option<i64>) -> String {
+pub fn folder_href(slug: &str, folder: Option<i64>) -> String {
     match folder {
         Some(id) => format!("/groups/{slug}/library?folder={id}"),
         None => format!("/groups/{slug}/library"),
@@ -509,7 +512,6 @@ pub async fn delete_folder(folder_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/rpc", endpoint = "edit_document")]
 pub async fn edit_document(
     document_id: i64,

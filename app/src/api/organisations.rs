@@ -95,29 +95,6 @@ fn parse_kind(kind: &str) -> Result<vaern_core::policy::OrgKind, AppError> {
     vaern_core::policy::OrgKind::parse(kind.trim()).ok_or(AppError::invalid("kind", "unknown"))
 }
 
-#[cfg(feature = "ssr")]
-async fn audit(
-    backend: &crate::request::Backend,
-    viewer: &vaern_core::policy::Viewer,
-    action: &'static str,
-    org: vaern_core::ids::OrgId,
-    detail: String,
-) {
-    use vaern_core::audit::{Actor, Entry, Subject};
-    let address = crate::request::context()
-        .map(|c| c.address)
-        .unwrap_or_default();
-    backend
-        .audit
-        .note(
-            Entry::new(Actor::of(viewer), action)
-                .subject(Subject::organisation(org))
-                .address(&address)
-                .detail(detail),
-        )
-        .await;
-}
-
 #[server(prefix = "/rpc", endpoint = "create_organisation")]
 pub async fn create_organisation(
     code: String,
@@ -127,15 +104,15 @@ pub async fn create_organisation(
     stix_identity_id: Option<String>,
 ) -> Result<String, AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     use vaern_core::orgs::{self, NewOrg};
     let viewer = request::signed_in()?.viewer;
     let admin = vaern_core::policy::require_admin(&viewer).map_err(|_| AppError::NotFound)?;
     let backend = request::backend()?;
     let kind = parse_kind(&kind)?;
     let code = code.trim().to_string();
-    let id = orgs::create(
+    orgs::create(
         &backend.db,
+        &backend.audit,
         &admin,
         NewOrg {
             code: code.clone(),
@@ -144,16 +121,9 @@ pub async fn create_organisation(
             region,
             stix_identity_id,
         },
+        &request::context()?.address,
     )
     .await?;
-    audit(
-        &backend,
-        &viewer,
-        action::ORG_CREATE,
-        id,
-        format!("kind={}", kind.as_str()),
-    )
-    .await;
     Ok(code)
 }
 
@@ -165,7 +135,6 @@ pub async fn edit_organisation(
     stix_identity_id: Option<String>,
 ) -> Result<(), AppError> {
     use crate::request;
-    use vaern_core::audit::action;
     use vaern_core::orgs::{self, OrgEdit};
     let viewer = request::signed_in()?.viewer;
     let admin = vaern_core::policy::require_admin(&viewer).map_err(|_| AppError::NotFound)?;
@@ -178,6 +147,7 @@ pub async fn edit_organisation(
     let kind = parse_kind(&kind)?;
     orgs::edit(
         &backend.db,
+        &backend.audit,
         &admin,
         org_id,
         OrgEdit {
@@ -185,15 +155,8 @@ pub async fn edit_organisation(
             kind,
             stix_identity_id,
         },
+        &request::context()?.address,
     )
     .await?;
-    audit(
-        &backend,
-        &viewer,
-        action::ORG_EDIT,
-        org_id,
-        format!("kind={}", kind.as_str()),
-    )
-    .await;
     Ok(())
 }

@@ -47,10 +47,7 @@ pub struct People {
 }
 
 #[cfg(feature = "ssr")]
-use vaern_core::{
-    audit::{Actor, Entry, Subject, action},
-    ids::UserId,
-};
+use vaern_core::ids::UserId;
 
 #[server(prefix = "/rpc", endpoint = "people")]
 pub async fn load_people(org: Option<String>) -> Result<People, AppError> {
@@ -148,6 +145,7 @@ pub async fn invite(
 
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
+    let address = request::context()?.address;
     let role = PlatformRole::parse(&role).ok_or(AppError::invalid("role", "unknown"))?;
     let org_id = match vaern_core::orgs::find_by_code(&backend.db, org.trim()).await {
         Ok(found) => found.id,
@@ -156,6 +154,7 @@ pub async fn invite(
     };
     let invited = management::invite(
         &backend.db,
+        &backend.audit,
         Some(&viewer),
         Invitation {
             email,
@@ -165,18 +164,9 @@ pub async fn invite(
             org_admin: org_admin.is_some(),
             locale: MailLocale::parse(&language),
         },
+        &address,
     )
     .await?;
-    request::audit(
-        Entry::new(Actor::of(&viewer), action::INVITE)
-            .subject(Subject::user(invited.user_id, org_id))
-            .detail(format!(
-                "role={} org_admin={}",
-                role.as_str(),
-                org_admin.is_some()
-            )),
-    )
-    .await;
     let mailed = crate::mail::send_link(
         &backend,
         invited.user_id,
@@ -204,17 +194,13 @@ pub async fn new_link(user: i64) -> Result<IssuedLink, AppError> {
     let backend = request::backend()?;
     let issued = management::issue_link(
         &backend.db,
+        &backend.audit,
         &viewer,
         UserId(user),
         backend.mailer.is_configured(),
+        &request::context()?.address,
     )
     .await?;
-    request::audit(
-        Entry::new(Actor::of(&viewer), action::LINK_ISSUE)
-            .subject(Subject::user(UserId(user), issued.org_id))
-            .detail(issued.purpose.as_str()),
-    )
-    .await;
     let mailed = crate::mail::send_link(&backend, UserId(user), issued.purpose, &issued.token)
         .await
         .inspect_err(|err| tracing::error!(%err, "sending a link"))
@@ -254,8 +240,9 @@ pub async fn edit_user(
     } else {
         (None, None)
     };
-    let (org, detail) = management::edit(
+    management::edit(
         &backend.db,
+        &backend.audit,
         &viewer,
         UserId(user),
         AccountEdit {
@@ -263,14 +250,9 @@ pub async fn edit_user(
             role,
             org_admin,
         },
+        &request::context()?.address,
     )
     .await?;
-    request::audit(
-        Entry::new(Actor::of(&viewer), action::USER_EDIT)
-            .subject(Subject::user(UserId(user), org))
-            .detail(detail),
-    )
-    .await;
     Ok(())
 }
 
@@ -279,20 +261,15 @@ pub async fn set_disabled(user: i64, disabled: bool) -> Result<(), AppError> {
     use crate::request;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let org = vaern_core::accounts::management::set_disabled(
+    vaern_core::accounts::management::set_disabled(
         &backend.db,
+        &backend.audit,
         &viewer,
         UserId(user),
         disabled,
+        &request::context()?.address,
     )
     .await?;
-    let done = if disabled {
-        action::USER_DISABLE
-    } else {
-        action::USER_ENABLE
-    };
-    request::audit(Entry::new(Actor::of(&viewer), done).subject(Subject::user(UserId(user), org)))
-        .await;
     Ok(())
 }
 
@@ -302,17 +279,15 @@ pub async fn reset_second_factor(user: i64) -> Result<(), AppError> {
     let viewer = request::signed_in()?.viewer;
     // Anyone but an admin is told the operation does not exist.
     let admin = vaern_core::policy::require_admin(&viewer).map_err(|_| AppError::NotFound)?;
-    let org = vaern_core::accounts::management::reset_second_factor(
-        &request::backend()?.db,
+    let backend = request::backend()?;
+    vaern_core::accounts::management::reset_second_factor(
+        &backend.db,
+        &backend.audit,
         &admin,
         UserId(user),
+        &request::context()?.address,
     )
     .await?;
-    request::audit(
-        Entry::new(Actor::of(&viewer), action::SECOND_FACTOR_RESET)
-            .subject(Subject::user(UserId(user), org)),
-    )
-    .await;
     Ok(())
 }
 
@@ -322,18 +297,15 @@ pub async fn end_user_sessions(user: i64) -> Result<(), AppError> {
     let viewer = request::signed_in()?.viewer;
     // Anyone but an admin is told the operation does not exist.
     let admin = vaern_core::policy::require_admin(&viewer).map_err(|_| AppError::NotFound)?;
-    let (ended, org) = vaern_core::accounts::management::end_sessions(
-        &request::backend()?.db,
+    let backend = request::backend()?;
+    vaern_core::accounts::management::end_sessions(
+        &backend.db,
+        &backend.audit,
         &admin,
         UserId(user),
+        &request::context()?.address,
     )
     .await?;
-    request::audit(
-        Entry::new(Actor::of(&viewer), action::SESSIONS_END_ALL)
-            .subject(Subject::user(UserId(user), org))
-            .detail(format!("sessions={ended}")),
-    )
-    .await;
     Ok(())
 }
 
@@ -347,16 +319,12 @@ pub async fn set_org_second_factor(org: String, required: Option<String>) -> Res
         .map_err(|_| AppError::NotFound)?;
     vaern_core::accounts::management::set_org_second_factor(
         &backend.db,
+        &backend.audit,
         &viewer,
         org.id,
         required.is_some(),
+        &request::context()?.address,
     )
     .await?;
-    request::audit(
-        Entry::new(Actor::of(&viewer), action::ORG_SECOND_FACTOR)
-            .subject(Subject::organisation(org.id))
-            .detail(format!("required={}", required.is_some())),
-    )
-    .await;
     Ok(())
 }

@@ -10,3 +10,4 @@ pub mod page;
 pub mod password;
 pub mod scroll_table;
 pub mod signed_in;
+pub mod upload_progress;

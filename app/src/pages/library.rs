@@ -8,7 +8,7 @@
 use crate::api::library::{
     CreateFolder, DeleteFolder, DocumentEntry, DocumentView, EditDocument, FolderEntry,
     LibraryFilter, LibraryView, MoveFolder, Preview, RemoveDocument, RenameFolder, RestoreVersion,
-    VersionView, load_document, load_library,
+    VersionView, folder_href, load_document, load_library,
 };
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
@@ -17,6 +17,7 @@ use crate::components::labels::{TlpBadge, tlp_text};
 use crate::components::page::loaded;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
+use crate::components::upload_progress::UploadProgress;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::prelude::*;
@@ -65,13 +66,6 @@ fn LibraryPageView() -> impl IntoView {
         })
     };
     view! { <Suspense>{body}</Suspense> }
-}
-
-fn folder_href(slug: &str, folder: Option<i64>) -> String {
-    match folder {
-        Some(id) => format!("/groups/{slug}/library?folder={id}"),
-        None => format!("/groups/{slug}/library"),
-    }
 }
 
 /// The group, the library and the folders down to the one shown; the last is the page.
@@ -439,7 +433,7 @@ fn UploadForm(
     view! {
         <section class="card" aria-labelledby="upload-title">
             <h2 id="upload-title">{td_string!(locale, library_upload_title)}</h2>
-            <form method="post" action=action enctype="multipart/form-data" class="form">
+            <form id="upload-form" method="post" action=action enctype="multipart/form-data" class="form">
                 <div class="field">
                     <label for="upload-name">{td_string!(locale, library_upload_name)}</label>
                     <input id="upload-name" name="title" type="text" maxlength="200" />
@@ -457,6 +451,7 @@ fn UploadForm(
                     <input id="upload-files" name="file" type="file" multiple=true required=true aria-describedby="upload-files-hint" />
                     <p id="upload-files-hint" class="hint">{td_string!(locale, library_upload_files_hint)}</p>
                 </div>
+                <UploadProgress form_id="upload-form".to_string() />
                 <div class="actions">
                     <button type="submit">{td_string!(locale, library_upload_button)}</button>
                 </div>
@@ -695,7 +690,7 @@ fn EditForm(document: DocumentView) -> impl IntoView {
                 <TlpField id="edit-doc-tlp" selected=document.tlp.clone() min=document.tlp.clone() />
                 <AudienceFields id="edit-doc-audience" choices=document.choices.clone() />
                 <div class="field">
-                    <label for="edit-doc-note">{td_string!(locale, document_change_note)}</label>
+                    <label for="edit-doc-note">{td_string!(locale, document_edit_note)}</label>
                     <input id="edit-doc-note" name="change_note" type="text" maxlength="500" />
                 </div>
                 <ErrorMessage path={<EditDocument as ServerFn>::PATH} />
@@ -718,7 +713,7 @@ fn RemoveForm(id: i64) -> impl IntoView {
             <Form action class="form">
                 <input type="hidden" name="document_id" value=id />
                 <div class="field">
-                    <label for="remove-reason">{td_string!(locale, post_remove_reason)}</label>
+                    <label for="remove-reason">{td_string!(locale, document_remove_reason)}</label>
                     <input id="remove-reason" name="reason" type="text" maxlength="500" required=true aria-describedby="remove-hint" />
                     <p id="remove-hint" class="hint">{td_string!(locale, document_remove_hint)}</p>
                 </div>
@@ -776,7 +771,7 @@ fn NewVersionForm(
     view! {
         <section class="card" aria-labelledby="version-title">
             <h2 id="version-title">{td_string!(locale, document_new_version)}</h2>
-            <form method="post" action=action enctype="multipart/form-data" class="form">
+            <form id="version-form" method="post" action=action enctype="multipart/form-data" class="form">
                 <div class="field">
                     <label for="version-file">{td_string!(locale, document_new_version_file)}</label>
                     <input id="version-file" name="file" type="file" required=true />
@@ -788,6 +783,7 @@ fn NewVersionForm(
                 <TlpField id="version-tlp" selected=tlp.clone() min=tlp />
                 <p class="hint">{td_string!(locale, document_version_tlp_hint)}</p>
                 <AudienceFields id="version-audience" choices />
+                <UploadProgress form_id="version-form".to_string() />
                 <div class="actions">
                     <button type="submit">{td_string!(locale, document_new_version_button)}</button>
                 </div>

@@ -5,10 +5,11 @@
 //! sessions; it never passes the second factor: the caller still asks for it.
 
 use super::{UserStatus, min_password_len, password, second_factor};
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::UserId;
+use crate::ids::{OrgId, UserId};
 use crate::policy::PlatformRole;
 use base64::Engine;
 use rand::RngCore;
@@ -58,17 +59,16 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Issues a link for `user_id`, ending earlier unused links of the same purpose, and
-/// returns the token (shown or mailed once, never stored).
-pub async fn issue(
-    db: &Db,
+/// Issues a link for `user_id` in the caller's transaction, ending earlier unused links
+/// of the same purpose, and returns the token (shown or mailed once, never stored).
+pub(crate) async fn issue(
+    tx: &mut Tx<'_>,
     user_id: UserId,
     purpose: Purpose,
     created_by: Option<UserId>,
 ) -> CoreResult<String> {
     let token = new_token();
     let now = clock::now();
-    let mut tx = db.begin().await?;
     sqlx::query(
         "update account_links set used_at = $1 \
          where user_id = $2 and purpose = $3 and used_at is null",
@@ -76,7 +76,7 @@ pub async fn issue(
     .bind(now)
     .bind(user_id)
     .bind(purpose.as_str())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query(
         "insert into account_links (token_hash, user_id, purpose, created_by, created_at, \
@@ -88,9 +88,8 @@ pub async fn issue(
     .bind(created_by)
     .bind(now)
     .bind(now + LIFETIME_SECS)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(token)
 }
 
@@ -106,6 +105,7 @@ pub struct LinkInfo {
 #[derive(sqlx::FromRow)]
 struct LinkRow {
     user_id: UserId,
+    org_id: OrgId,
     purpose: String,
     expires_at: i64,
     used_at: Option<i64>,
@@ -124,7 +124,8 @@ async fn usable(db: &Db, token: &str) -> CoreResult<LinkRow> {
         return Err(CoreError::invalid("link", "unknown"));
     }
     let row = sqlx::query_as::<_, LinkRow>(
-        "select l.user_id, l.purpose, l.expires_at, l.used_at, u.status, u.name, u.email, \
+        "select l.user_id, u.org_id, l.purpose, l.expires_at, l.used_at, u.status, u.name, \
+         u.email, \
          u.platform_role, o.require_second_factor as org_requires \
          from account_links l join users u on u.id = l.user_id \
          join organisations o on o.id = u.org_id where l.token_hash = $1",
@@ -167,8 +168,15 @@ pub async fn inspect(db: &Db, token: &str) -> CoreResult<LinkInfo> {
 }
 
 /// Uses a link: checks and sets the new password, activates an invited account, ends
-/// every session of the person, and marks the link used, all or nothing.
-pub async fn redeem(db: &Db, token: &str, new_password: &str) -> CoreResult<UserId> {
+/// every session of the person, and marks the link used, all or nothing with its audit
+/// row.
+pub async fn redeem(
+    db: &Db,
+    audit: &AuditLog,
+    token: &str,
+    new_password: &str,
+    address: &str,
+) -> CoreResult<UserId> {
     let row = usable(db, token).await?;
     let required = second_factor::required(role_of(&row)?, row.org_requires);
     let owner = password::Owner {
@@ -207,23 +215,43 @@ pub async fn redeem(db: &Db, token: &str, new_password: &str) -> CoreResult<User
         .bind(row.user_id)
         .execute(&mut *tx)
         .await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(
+            Actor::person(row.user_id, row.org_id),
+            action::PASSWORD_SET_BY_LINK,
+        )
+        .subject(Subject::user(row.user_id, row.org_id))
+        .address(address),
+    )
+    .await?;
     tx.commit().await?;
+    audit.chain_soon();
     Ok(row.user_id)
 }
 
 /// Someone asked for a reset link for `email` themselves. Returns the person and the
 /// token to mail, or `None` for an unknown, inactive or recently served address; the
-/// caller answers the same in every case so that the form reveals no accounts.
-pub async fn request_reset(db: &Db, email: &str) -> CoreResult<Option<(UserId, String)>> {
+/// caller answers the same in every case so that the form reveals no accounts. A link
+/// issued commits with its audit row.
+pub async fn request_reset(
+    db: &Db,
+    audit: &AuditLog,
+    email: &str,
+    address: &str,
+) -> CoreResult<Option<(UserId, String)>> {
     let Ok(email) = super::normalise_email(email) else {
         return Ok(None);
     };
-    let user: Option<UserId> =
-        sqlx::query_scalar("select id from users where email = $1 and status = 'active'")
+    // The check for a recent link and the new one under one write lock: two requests at
+    // once issue one link.
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let user: Option<(UserId, OrgId)> =
+        sqlx::query_as("select id, org_id from users where email = $1 and status = 'active'")
             .bind(&email)
-            .fetch_optional(db)
+            .fetch_optional(&mut *tx)
             .await?;
-    let Some(user_id) = user else {
+    let Some((user_id, org)) = user else {
         return Ok(None);
     };
     let recent: i64 = sqlx::query_scalar(
@@ -232,12 +260,21 @@ pub async fn request_reset(db: &Db, email: &str) -> CoreResult<Option<(UserId, S
     )
     .bind(user_id)
     .bind(clock::now() - SELF_SERVICE_INTERVAL_SECS)
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await?;
     if recent > 0 {
         return Ok(None);
     }
-    let token = issue(db, user_id, Purpose::PasswordReset, None).await?;
+    let token = issue(&mut tx, user_id, Purpose::PasswordReset, None).await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::nobody(), action::PASSWORD_RESET_REQUEST)
+            .subject(Subject::user(user_id, org))
+            .address(address),
+    )
+    .await?;
+    tx.commit().await?;
+    audit.chain_soon();
     Ok(Some((user_id, token)))
 }
 

@@ -4,14 +4,14 @@
 //! (`policy::require_manage_account` and friends); accounts a viewer may not manage
 //! in an organisation it cannot see are answered as missing.
 //!
-//! Callers record each action in the audit log (`crate::audit`): they know the viewer,
-//! the address and the outcome; the functions here return the subject's organisation
-//! so that the row can name it.
+//! Each operation stages its audit row (`crate::audit`), naming the account and its
+//! organisation, in the transaction that makes the change.
 
 use super::links::{self, Purpose};
-use super::{MailLocale, UserStatus, normalise_email, second_factor, sessions};
+use super::{MailLocale, UserStatus, normalise_email, second_factor};
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, UserId};
 use crate::names;
@@ -43,8 +43,15 @@ pub struct Invited {
 /// Creates an invited account and its link. Refusals name the field: `email` (malformed
 /// or `taken`), `name`, `org` (`unknown`, or `not_allowed` for an organisation admin
 /// inviting elsewhere) and `role` (`not_allowed`: a role the inviter may not grant).
-/// `inviter` is `None` only for the command line run by the operator.
-pub async fn invite(db: &Db, inviter: Option<&Viewer>, new: Invitation) -> CoreResult<Invited> {
+/// `inviter` is `None` only for the command line run by the operator. The account, its
+/// link and the audit row commit together.
+pub async fn invite(
+    db: &Db,
+    audit: &AuditLog,
+    inviter: Option<&Viewer>,
+    new: Invitation,
+    address: &str,
+) -> CoreResult<Invited> {
     let email = normalise_email(&new.email)?;
     let name = names::validate(&new.name)?;
     let org_exists: Option<i64> = sqlx::query_scalar("select id from organisations where id = $1")
@@ -71,6 +78,7 @@ pub async fn invite(db: &Db, inviter: Option<&Viewer>, new: Invitation) -> CoreR
         }
     }
     let now = clock::now();
+    let mut tx = db.begin().await?;
     let inserted: Option<UserId> = sqlx::query_scalar(
         "insert into users (org_id, email, name, platform_role, org_admin, status, locale, \
          created_at, updated_at) values ($1, $2, $3, $4, $5, 'invited', $6, $7, $7) \
@@ -83,12 +91,33 @@ pub async fn invite(db: &Db, inviter: Option<&Viewer>, new: Invitation) -> CoreR
     .bind(new.org_admin)
     .bind(new.locale.as_str())
     .bind(now)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?;
     let user_id = inserted.ok_or(CoreError::invalid("email", "taken"))?;
     let created_by = inviter.and_then(|v| v.user_id);
-    let token = links::issue(db, user_id, Purpose::Invitation, created_by).await?;
+    let token = links::issue(&mut tx, user_id, Purpose::Invitation, created_by).await?;
+    let actor = inviter.map_or_else(Actor::nobody, Actor::of);
+    let detail = format!("role={} org_admin={}", new.role.as_str(), new.org_admin);
+    let entry = Entry::new(actor, action::INVITE).detail(detail);
+    stage(&mut tx, entry, user_id, new.org_id, address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
     Ok(Invited { user_id, token })
+}
+
+/// Stages `entry`, about the account `user_id` of `org`, in the change's transaction.
+async fn stage(
+    tx: &mut Tx<'_>,
+    entry: Entry,
+    user_id: UserId,
+    org: OrgId,
+    address: &str,
+) -> CoreResult<()> {
+    audit::stage(
+        tx,
+        entry.subject(Subject::user(user_id, org)).address(address),
+    )
+    .await
 }
 
 /// One account as the people list shows it.
@@ -196,9 +225,11 @@ pub struct IssuedLink {
 /// on the host instead (`operator_link`).
 pub async fn issue_link(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     user_id: UserId,
     mail_configured: bool,
+    address: &str,
 ) -> CoreResult<IssuedLink> {
     let row = managed(db, viewer, user_id).await?;
     if row.status == UserStatus::Disabled.as_str() {
@@ -212,7 +243,12 @@ pub async fn issue_link(
     } else {
         (Purpose::Invitation, Delivery::Shown)
     };
-    let token = links::issue(db, user_id, purpose, viewer.user_id).await?;
+    let mut tx = db.begin().await?;
+    let token = links::issue(&mut tx, user_id, purpose, viewer.user_id).await?;
+    let entry = Entry::new(Actor::of(viewer), action::LINK_ISSUE).detail(purpose.as_str());
+    stage(&mut tx, entry, user_id, row.org_id, address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
     Ok(IssuedLink {
         purpose,
         token,
@@ -225,7 +261,12 @@ pub async fn issue_link(
 /// account with this address, printed to whoever runs the command. An account never
 /// activated gets a fresh invitation instead. Refusals: `email` / `unknown` (no such
 /// account) and `user` / `disabled`.
-pub async fn operator_link(db: &Db, email: &str) -> CoreResult<(UserId, IssuedLink)> {
+pub async fn operator_link(
+    db: &Db,
+    audit: &AuditLog,
+    email: &str,
+    address: &str,
+) -> CoreResult<(UserId, IssuedLink)> {
     let email = normalise_email(email)?;
     let (user_id, status, password_hash, org_id) =
         sqlx::query_as::<_, (UserId, String, Option<String>, OrgId)>(
@@ -243,7 +284,12 @@ pub async fn operator_link(db: &Db, email: &str) -> CoreResult<(UserId, IssuedLi
     } else {
         Purpose::Invitation
     };
-    let token = links::issue(db, user_id, purpose, None).await?;
+    let mut tx = db.begin().await?;
+    let token = links::issue(&mut tx, user_id, purpose, None).await?;
+    let entry = Entry::new(Actor::nobody(), action::LINK_ISSUE).detail(purpose.as_str());
+    stage(&mut tx, entry, user_id, org_id, address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
     Ok((
         user_id,
         IssuedLink {
@@ -268,13 +314,15 @@ pub struct AccountEdit {
 /// `not_allowed` otherwise), and nobody changes their own (`user` / `self`), so that the
 /// last admin cannot demote themselves by accident. A change of privileges ends the
 /// person's sessions, so the new role (and any second-factor requirement it brings)
-/// applies from their next sign-in. Returns the organisation and a detail for the audit.
+/// applies from their next sign-in. The audit row names what changed.
 pub async fn edit(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     user_id: UserId,
     change: AccountEdit,
-) -> CoreResult<(OrgId, String)> {
+    address: &str,
+) -> CoreResult<()> {
     let row = managed(db, viewer, user_id).await?;
     let name = names::validate(&change.name)?;
     let current_role = PlatformRole::from_stored(&row.platform_role)?;
@@ -307,7 +355,6 @@ pub async fn edit(
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
     let detail = if privileges_change {
         format!(
             "role={}->{} org_admin={}->{}",
@@ -319,17 +366,23 @@ pub async fn edit(
     } else {
         "name".to_string()
     };
-    Ok((row.org_id, detail))
+    let entry = Entry::new(Actor::of(viewer), action::USER_EDIT).detail(detail);
+    stage(&mut tx, entry, user_id, row.org_id, address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(())
 }
 
 /// Disables an account (ending its sessions at once) or re-enables it. Nobody disables
 /// themselves, so that the last admin cannot lock the platform by accident.
 pub async fn set_disabled(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     user_id: UserId,
     disabled: bool,
-) -> CoreResult<OrgId> {
+    address: &str,
+) -> CoreResult<()> {
     let row = managed(db, viewer, user_id).await?;
     if viewer.user_id == Some(user_id) {
         return Err(CoreError::invalid("user", "self"));
@@ -354,24 +407,63 @@ pub async fn set_disabled(
             .execute(&mut *tx)
             .await?;
     }
+    let done = if disabled {
+        action::USER_DISABLE
+    } else {
+        action::USER_ENABLE
+    };
+    let entry = Entry::new(Actor::of(viewer), done);
+    stage(&mut tx, entry, user_id, row.org_id, address).await?;
     tx.commit().await?;
-    Ok(row.org_id)
+    audit.chain_soon();
+    Ok(())
 }
 
 /// An admin removes a person's second factor (e.g. a lost phone) and ends their
 /// sessions; the person enrols again at the next sign-in where it is required.
-pub async fn reset_second_factor(db: &Db, admin: &Admin, user_id: UserId) -> CoreResult<OrgId> {
+pub async fn reset_second_factor(
+    db: &Db,
+    audit: &AuditLog,
+    admin: &Admin,
+    user_id: UserId,
+    address: &str,
+) -> CoreResult<()> {
     let row = managed(db, admin.viewer(), user_id).await?;
-    second_factor::remove(db, user_id).await?;
-    sessions::end_all_for_user(db, user_id).await?;
-    Ok(row.org_id)
+    let mut tx = db.begin().await?;
+    second_factor::remove(&mut tx, user_id).await?;
+    end_all_sessions(&mut tx, user_id).await?;
+    let entry = Entry::new(Actor::of(admin.viewer()), action::SECOND_FACTOR_RESET);
+    stage(&mut tx, entry, user_id, row.org_id, address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(())
 }
 
-/// An admin ends every session of a person.
-pub async fn end_sessions(db: &Db, admin: &Admin, user_id: UserId) -> CoreResult<(u64, OrgId)> {
+/// An admin ends every session of a person; returns how many there were.
+pub async fn end_sessions(
+    db: &Db,
+    audit: &AuditLog,
+    admin: &Admin,
+    user_id: UserId,
+    address: &str,
+) -> CoreResult<u64> {
     let row = managed(db, admin.viewer(), user_id).await?;
-    let ended = sessions::end_all_for_user(db, user_id).await?;
-    Ok((ended, row.org_id))
+    let mut tx = db.begin().await?;
+    let ended = end_all_sessions(&mut tx, user_id).await?;
+    let entry = Entry::new(Actor::of(admin.viewer()), action::SESSIONS_END_ALL)
+        .detail(format!("sessions={ended}"));
+    stage(&mut tx, entry, user_id, row.org_id, address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(ended)
+}
+
+async fn end_all_sessions(tx: &mut Tx<'_>, user_id: UserId) -> CoreResult<u64> {
+    let done = sqlx::query("delete from user_sessions where user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// An organisation as its settings page shows it.
@@ -402,14 +494,16 @@ pub async fn manageable_orgs(db: &Db, viewer: &Viewer) -> CoreResult<Vec<OrgSett
 /// sign-in.
 pub async fn set_org_second_factor(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     org_id: OrgId,
     required: bool,
+    address: &str,
 ) -> CoreResult<()> {
     if !can_manage_org_people(viewer, org_id) {
         return Err(CoreError::NotFound);
     }
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let was: bool =
         sqlx::query_scalar("select require_second_factor from organisations where id = $1")
             .bind(org_id)
@@ -432,6 +526,15 @@ pub async fn set_org_second_factor(
         .execute(&mut *tx)
         .await?;
     }
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::of(viewer), action::ORG_SECOND_FACTOR)
+            .subject(Subject::organisation(org_id))
+            .address(address)
+            .detail(format!("required={required}")),
+    )
+    .await?;
     tx.commit().await?;
+    audit.chain_soon();
     Ok(())
 }

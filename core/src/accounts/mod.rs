@@ -1,7 +1,9 @@
 //! Accounts: people, their status and platform role, signing in and changing a password.
 //! Sign-in never tells an unknown e-mail from a wrong password, in words or in time.
 //! Signing in is two steps when the person has a second factor: the password, then a
-//! code (`second_factor`).
+//! code (`second_factor`). Each change to an account stages its audit row in its own
+//! transaction; a refused attempt, which changes nothing to commit with, is recorded as
+//! an event (`AuditLog::record_event`).
 
 pub mod links;
 pub mod management;
@@ -10,8 +12,9 @@ pub mod second_factor;
 pub mod sessions;
 pub mod throttle;
 
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, UserId};
 use crate::policy::PlatformRole;
@@ -174,8 +177,62 @@ pub async fn next_step(db: &Db, user_id: UserId) -> CoreResult<SignInOutcome> {
     })
 }
 
+/// The organisation of an account, read in a change's transaction for its audit row.
+async fn org_of(tx: &mut Tx<'_>, user_id: UserId) -> CoreResult<OrgId> {
+    sqlx::query_scalar("select org_id from users where id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// Stages the audit row of a change a person made to their own account.
+async fn stage_own(
+    tx: &mut Tx<'_>,
+    user_id: UserId,
+    action: &'static str,
+    detail: &str,
+    address: &str,
+) -> CoreResult<()> {
+    let org = org_of(tx, user_id).await?;
+    audit::stage(
+        tx,
+        Entry::new(Actor::person(user_id, org), action)
+            .subject(Subject::user(user_id, org))
+            .address(address)
+            .detail(detail),
+    )
+    .await
+}
+
 /// Checks e-mail and password, applying the throttle for the account and the address.
+/// A refused or throttled attempt is recorded in the audit log, naming the account the
+/// address belongs to, if any.
 pub async fn sign_in(
+    db: &Db,
+    audit: &AuditLog,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> CoreResult<SignInOutcome> {
+    let outcome = check_sign_in(db, email, password, address).await?;
+    let detail = match outcome {
+        SignInOutcome::Refused => "password",
+        SignInOutcome::Throttled { .. } => "throttled",
+        _ => return Ok(outcome),
+    };
+    let mut entry = Entry::new(Actor::nobody(), action::SIGN_IN)
+        .address(address)
+        .failed()
+        .detail(detail);
+    if let Some((user, org)) = find_by_email(db, email).await? {
+        entry = entry.subject(Subject::user(user, org));
+    }
+    audit.record_event(entry).await?;
+    Ok(outcome)
+}
+
+async fn check_sign_in(
     db: &Db,
     email: &str,
     password: &str,
@@ -254,12 +311,28 @@ pub async fn verify_current_password(
     Ok(())
 }
 
-/// Ends the person's sessions other than `keep`.
-pub async fn end_other_sessions(db: &Db, user_id: UserId, keep: &str) -> CoreResult<u64> {
+/// Ends the person's sessions other than `keep`, with its audit row.
+pub async fn end_other_sessions(
+    db: &Db,
+    audit: &AuditLog,
+    user_id: UserId,
+    keep: &str,
+    address: &str,
+) -> CoreResult<u64> {
+    let mut tx = db.begin().await?;
+    let ended = end_others(&mut tx, user_id, keep).await?;
+    stage_own(&mut tx, user_id, action::SESSION_END, "others", address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(ended)
+}
+
+/// Ends the person's sessions other than `keep`, in the caller's transaction.
+async fn end_others(tx: &mut Tx<'_>, user_id: UserId, keep: &str) -> CoreResult<u64> {
     let done = sqlx::query("delete from user_sessions where user_id = $1 and id <> $2")
         .bind(user_id)
         .bind(keep)
-        .execute(db)
+        .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected())
 }
@@ -276,9 +349,33 @@ pub struct CredentialChange<'a> {
 }
 
 /// Changes the signed-in person's own password after checking the current one, and
-/// ends their other sessions when asked to.
-pub async fn change_password(db: &Db, change: CredentialChange<'_>, new: &str) -> CoreResult<()> {
-    verify_current_password(db, change.user_id, change.address, change.current_password).await?;
+/// ends their other sessions when asked to. The change commits with its audit row; a
+/// wrong current password is recorded as a failed change.
+pub async fn change_password(
+    db: &Db,
+    audit: &AuditLog,
+    change: CredentialChange<'_>,
+    new: &str,
+) -> CoreResult<()> {
+    let checked =
+        verify_current_password(db, change.user_id, change.address, change.current_password).await;
+    if let Err(CoreError::Invalid {
+        field: "current_password",
+        ..
+    }) = checked
+    {
+        let org = contact(db, change.user_id).await?.org_id;
+        audit
+            .record_event(
+                Entry::new(Actor::person(change.user_id, org), action::PASSWORD_CHANGE)
+                    .subject(Subject::user(change.user_id, org))
+                    .address(change.address)
+                    .failed()
+                    .detail("current_password"),
+            )
+            .await?;
+    }
+    checked?;
     let row = sqlx::query_as::<_, PasswordRow>(
         "select email, name, password_hash from users where id = $1",
     )
@@ -300,13 +397,18 @@ pub async fn change_password(db: &Db, change: CredentialChange<'_>, new: &str) -
         .execute(&mut *tx)
         .await?;
     if change.end_other_sessions {
-        sqlx::query("delete from user_sessions where user_id = $1 and id <> $2")
-            .bind(change.user_id)
-            .bind(change.session_id)
-            .execute(&mut *tx)
-            .await?;
+        end_others(&mut tx, change.user_id, change.session_id).await?;
     }
+    stage_own(
+        &mut tx,
+        change.user_id,
+        action::PASSWORD_CHANGE,
+        "",
+        change.address,
+    )
+    .await?;
     tx.commit().await?;
+    audit.chain_soon();
     Ok(())
 }
 
@@ -379,6 +481,109 @@ mod tests {
         ] {
             assert!(normalise_email(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    const PASSWORD: &str = "a long enough test password";
+
+    async fn person() -> (tempfile::TempDir, Db, AuditLog, UserId) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::db::open(dir.path()).await.expect("db");
+        let audit = AuditLog::new(db.clone(), dir.path());
+        let org: OrgId = sqlx::query_scalar("select id from organisations order by id limit 1")
+            .fetch_one(&db)
+            .await
+            .expect("org");
+        let user = create(
+            &db,
+            NewUser {
+                email: "mette@aarhus.dk".into(),
+                name: "Mette Lund".into(),
+                org_id: org,
+                role: PlatformRole::Member,
+                org_admin: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("user");
+        (dir, db, audit, user)
+    }
+
+    async fn staged(db: &Db) -> Vec<(String, String, String)> {
+        sqlx::query_as("select action, outcome, detail from audit_staged order by seq")
+            .fetch_all(db)
+            .await
+            .expect("staged rows")
+    }
+
+    fn change<'a>(user_id: UserId, current_password: &'a str) -> CredentialChange<'a> {
+        CredentialChange {
+            user_id,
+            session_id: "",
+            address: "10.0.0.1",
+            current_password,
+            end_other_sessions: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_password_change_commits_with_its_audit_row() {
+        let (_dir, db, audit, user) = person().await;
+        change_password(
+            &db,
+            &audit,
+            change(user, PASSWORD),
+            "violet harbour lantern morning",
+        )
+        .await
+        .expect("changed");
+        assert_eq!(
+            staged(&db).await,
+            [("password_change".into(), "success".into(), String::new())]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_password_change_is_recorded_as_a_failure_and_changes_nothing() {
+        let (_dir, db, audit, user) = person().await;
+        let before: Option<String> =
+            sqlx::query_scalar("select password_hash from users where id = $1")
+                .bind(user)
+                .fetch_one(&db)
+                .await
+                .expect("hash");
+        let refused = change_password(
+            &db,
+            &audit,
+            change(user, "not the password"),
+            "violet harbour lantern morning",
+        )
+        .await;
+        assert!(
+            matches!(
+                refused,
+                Err(CoreError::Invalid {
+                    field: "current_password",
+                    reason: "wrong"
+                })
+            ),
+            "{refused:?}"
+        );
+        let after: Option<String> =
+            sqlx::query_scalar("select password_hash from users where id = $1")
+                .bind(user)
+                .fetch_one(&db)
+                .await
+                .expect("hash");
+        assert_eq!(before, after);
+        assert_eq!(
+            staged(&db).await,
+            [(
+                "password_change".into(),
+                "failure".into(),
+                "current_password".into()
+            )]
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! count toward the same per-account throttle as wrong passwords.
 
 use super::throttle;
+use crate::audit::{Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::UserId;
 use crate::policy::PlatformRole;
@@ -192,9 +193,31 @@ pub async fn status(db: &Db, user_id: UserId) -> CoreResult<Status> {
     })
 }
 
-/// Stores `secret` as the user's second factor once `code` proves the authenticator has
-/// it, and returns fresh recovery codes to show once. Replaces any earlier factor.
-pub async fn enrol(db: &Db, user_id: UserId, secret: &str, code: &str) -> CoreResult<Vec<String>> {
+/// An enrolment: the secret the person's authenticator app was shown, and a code from
+/// the app to prove it has it.
+#[derive(Debug, Clone, Copy)]
+pub struct Enrolment<'a> {
+    pub user_id: UserId,
+    pub secret: &'a str,
+    pub code: &'a str,
+    /// The session to keep when the person's other sessions are to end with it.
+    pub keep_only: Option<&'a str>,
+}
+
+/// Stores the secret as the user's second factor once the code proves the authenticator
+/// has it, and returns fresh recovery codes to show once. Replaces any earlier factor.
+pub async fn enrol(
+    db: &Db,
+    audit: &AuditLog,
+    enrolment: Enrolment<'_>,
+    address: &str,
+) -> CoreResult<Vec<String>> {
+    let Enrolment {
+        user_id,
+        secret,
+        code,
+        keep_only,
+    } = enrolment;
     let Code::Totp(code) = parse_code(code)? else {
         return Err(CoreError::invalid("code", "malformed"));
     };
@@ -215,7 +238,12 @@ pub async fn enrol(db: &Db, user_id: UserId, secret: &str, code: &str) -> CoreRe
         return Err(CoreError::NotFound);
     }
     let codes = replace_recovery_codes(&mut tx, user_id).await?;
+    super::stage_own(&mut tx, user_id, action::SECOND_FACTOR_ENROL, "", address).await?;
+    if let Some(keep) = keep_only {
+        super::end_others(&mut tx, user_id, keep).await?;
+    }
     tx.commit().await?;
+    audit.chain_soon();
     Ok(codes)
 }
 
@@ -235,8 +263,13 @@ pub(crate) async fn install(db: &Db, user_id: UserId, secret: &str) -> CoreResul
 }
 
 /// New recovery codes for an enrolled user; the old ones stop working.
-pub async fn renew_recovery_codes(db: &Db, user_id: UserId) -> CoreResult<Vec<String>> {
-    let mut tx = db.begin().await?;
+pub async fn renew_recovery_codes(
+    db: &Db,
+    audit: &AuditLog,
+    user_id: UserId,
+    address: &str,
+) -> CoreResult<Vec<String>> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let enrolled: Option<bool> =
         sqlx::query_scalar("select totp_secret is not null from users where id = $1")
             .bind(user_id)
@@ -246,36 +279,52 @@ pub async fn renew_recovery_codes(db: &Db, user_id: UserId) -> CoreResult<Vec<St
         return Err(CoreError::invalid("code", "not_enrolled"));
     }
     let codes = replace_recovery_codes(&mut tx, user_id).await?;
+    super::stage_own(&mut tx, user_id, action::RECOVERY_CODES_RENEW, "", address).await?;
     tx.commit().await?;
+    audit.chain_soon();
     Ok(codes)
 }
 
-/// Removes the user's second factor and recovery codes. Callers decide who may: the
-/// person (only when not required, see `turn_off`) or an admin resetting it.
-pub(crate) async fn remove(db: &Db, user_id: UserId) -> CoreResult<()> {
-    let mut tx = db.begin().await?;
+/// Removes the user's second factor and recovery codes, in the caller's transaction.
+/// Callers decide who may: the person (only when not required, see `turn_off`) or an
+/// admin resetting it.
+pub(crate) async fn remove(tx: &mut Tx<'_>, user_id: UserId) -> CoreResult<()> {
     sqlx::query(
         "update users set totp_secret = null, totp_last_step = null, updated_at = $1 \
          where id = $2",
     )
     .bind(clock::now())
     .bind(user_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query("delete from recovery_codes where user_id = $1")
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 
-/// The person turns their own second factor off; refused while it is required.
-pub async fn turn_off(db: &Db, user_id: UserId) -> CoreResult<()> {
+/// The person turns their own second factor off; refused while it is required. With
+/// `keep_only`, their other sessions end with it.
+pub async fn turn_off(
+    db: &Db,
+    audit: &AuditLog,
+    user_id: UserId,
+    keep_only: Option<&str>,
+    address: &str,
+) -> CoreResult<()> {
     if status(db, user_id).await?.required {
         return Err(CoreError::invalid("second_factor", "required"));
     }
-    remove(db, user_id).await
+    let mut tx = db.begin().await?;
+    remove(&mut tx, user_id).await?;
+    super::stage_own(&mut tx, user_id, action::SECOND_FACTOR_OFF, "", address).await?;
+    if let Some(keep) = keep_only {
+        super::end_others(&mut tx, user_id, keep).await?;
+    }
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(())
 }
 
 /// What checking a sign-in code came to.
@@ -296,7 +345,34 @@ struct FactorRow {
 /// Checks the second step of a sign-in: a TOTP code not used before, or an unused
 /// recovery code (which is then used up). Wrong codes count toward the throttle of the
 /// account and the address; a malformed code is an `Invalid` error and counts nothing.
+/// A refused or throttled code is recorded in the audit log as a failed sign-in.
 pub async fn verify_sign_in_code(
+    db: &Db,
+    audit: &AuditLog,
+    user_id: UserId,
+    input: &str,
+    address: &str,
+) -> CoreResult<CodeOutcome> {
+    let outcome = check_sign_in_code(db, user_id, input, address).await?;
+    let detail = match outcome {
+        CodeOutcome::Accepted => return Ok(outcome),
+        CodeOutcome::Refused => "code",
+        CodeOutcome::Throttled { .. } => "throttled",
+    };
+    let org = super::contact(db, user_id).await?.org_id;
+    audit
+        .record_event(
+            Entry::new(Actor::nobody(), action::SIGN_IN)
+                .subject(Subject::user(user_id, org))
+                .address(address)
+                .failed()
+                .detail(detail),
+        )
+        .await?;
+    Ok(outcome)
+}
+
+async fn check_sign_in_code(
     db: &Db,
     user_id: UserId,
     input: &str,

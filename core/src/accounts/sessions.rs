@@ -2,6 +2,7 @@
 //! browser, checked on every request for idle expiry, absolute expiry and the user's
 //! status, so that ending a row (sign-out, disabling a user) ends the session at once.
 
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
@@ -53,9 +54,11 @@ fn new_id() -> String {
     hex::encode(bytes)
 }
 
-/// Starts a session for a user who has just proved who they are.
+/// Starts a session for a user who has just proved who they are; the sign-in's audit
+/// row commits with it.
 pub async fn start(
     db: &Db,
+    audit: &AuditLog,
     user_id: UserId,
     user_agent: &str,
     address: &str,
@@ -63,6 +66,7 @@ pub async fn start(
     let id = new_id();
     let now = clock::now();
     let user_agent: String = user_agent.chars().take(300).collect();
+    let mut tx = db.begin().await?;
     sqlx::query(
         "insert into user_sessions (id, user_id, created_at, last_seen_at, user_agent, address) \
          values ($1, $2, $3, $3, $4, $5)",
@@ -72,8 +76,18 @@ pub async fn start(
     .bind(now)
     .bind(user_agent)
     .bind(address)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    let org = super::org_of(&mut tx, user_id).await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::person(user_id, org), action::SIGN_IN)
+            .subject(Subject::user(user_id, org))
+            .address(address),
+    )
+    .await?;
+    tx.commit().await?;
+    audit.chain_soon();
     Ok(id)
 }
 
@@ -194,22 +208,36 @@ async fn memberships(db: &Db, user_id: UserId) -> CoreResult<Vec<(GroupId, Group
         .collect()
 }
 
-/// Ends one session (sign-out).
+/// The signed-in person signs out: their session ends, with its audit row.
+pub async fn sign_out(
+    db: &Db,
+    audit: &AuditLog,
+    signed_in: &SignedIn,
+    address: &str,
+) -> CoreResult<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("delete from user_sessions where id = $1")
+        .bind(&signed_in.session_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::of(&signed_in.viewer), action::SIGN_OUT).address(address),
+    )
+    .await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(())
+}
+
+/// Ends one session without an audit row: an expired one, or the one a browser had
+/// before it signs in again.
 pub async fn end(db: &Db, id: &str) -> CoreResult<()> {
     sqlx::query("delete from user_sessions where id = $1")
         .bind(id)
         .execute(db)
         .await?;
     Ok(())
-}
-
-/// Ends every session of a user, e.g. when the account is disabled.
-pub async fn end_all_for_user(db: &Db, user_id: UserId) -> CoreResult<u64> {
-    let done = sqlx::query("delete from user_sessions where user_id = $1")
-        .bind(user_id)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected())
 }
 
 /// One of a person's sessions as their account page lists it. `handle` names the
@@ -276,18 +304,32 @@ pub async fn list_for_user(
         .collect())
 }
 
-/// Ends one of the person's own sessions, named by its handle. A handle that is not one
-/// of theirs is `NotFound`, like one that never existed.
-pub async fn end_by_handle(db: &Db, user_id: UserId, handle: &str) -> CoreResult<()> {
+/// Ends one of the person's own sessions, named by its handle, with its audit row. A
+/// handle that is not one of theirs is `NotFound`, like one that never existed.
+pub async fn end_by_handle(
+    db: &Db,
+    audit: &AuditLog,
+    user_id: UserId,
+    handle: &str,
+    address: &str,
+) -> CoreResult<()> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let ids: Vec<String> = sqlx::query_scalar("select id from user_sessions where user_id = $1")
         .bind(user_id)
-        .fetch_all(db)
+        .fetch_all(&mut *tx)
         .await?;
     let id = ids
         .into_iter()
         .find(|id| handle_of(id) == handle)
         .ok_or(CoreError::NotFound)?;
-    end(db, &id).await
+    sqlx::query("delete from user_sessions where id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    super::stage_own(&mut tx, user_id, action::SESSION_END, "one", address).await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(())
 }
 
 #[cfg(test)]

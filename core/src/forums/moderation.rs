@@ -1,11 +1,12 @@
 //! Moderation: pin, lock, move a thread, remove a post. Moderators and owners act only
 //! on what they can see (`policy::require_moderate`: hidden is `NotFound`, visible but
-//! not theirs to moderate is `Forbidden`). The caller records each action in the audit
-//! log, by ids only.
+//! not theirs to moderate is `Forbidden`). Each action stages its audit row, by ids
+//! only, in the transaction that does it.
 
 use super::{Labelled, recipients_of, visible_post, visible_thread};
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{GroupRole, PlatformRole, Tlp, Viewer, can_see_group_item, require_moderate};
@@ -14,62 +15,125 @@ use sqlx::{QueryBuilder, Sqlite};
 /// Longest removal reason, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
 
-/// What a moderation action touched, for the audit log.
+/// What a moderation action touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Moderated {
     pub group_id: GroupId,
     pub thread_id: i64,
 }
 
+impl Moderated {
+    /// Stages the action's audit row (the group, the thread and `detail`) in `tx`.
+    async fn stage(
+        self,
+        tx: &mut Tx<'_>,
+        viewer: &Viewer,
+        action: &'static str,
+        detail: &str,
+        address: &str,
+    ) -> CoreResult<()> {
+        let detail = format!("thread={} {detail}", self.thread_id);
+        audit::stage(
+            tx,
+            Entry::new(Actor::of(viewer), action)
+                .subject(Subject::group(self.group_id))
+                .address(address)
+                .detail(detail.trim()),
+        )
+        .await
+    }
+}
+
 /// Pins or unpins a thread.
 pub async fn set_pinned(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     thread_id: i64,
     pinned: bool,
+    address: &str,
 ) -> CoreResult<Moderated> {
-    set_flag(db, viewer, thread_id, "pinned_at", pinned).await
+    let done = if pinned {
+        action::THREAD_PIN
+    } else {
+        action::THREAD_UNPIN
+    };
+    let flag = Flag {
+        column: "pinned_at",
+        on: pinned,
+        action: done,
+    };
+    set_flag(db, audit, viewer, thread_id, flag, address).await
 }
 
 /// Locks or unlocks a thread: a locked thread takes no replies or edits.
 pub async fn set_locked(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     thread_id: i64,
     locked: bool,
+    address: &str,
 ) -> CoreResult<Moderated> {
-    set_flag(db, viewer, thread_id, "locked_at", locked).await
+    let done = if locked {
+        action::THREAD_LOCK
+    } else {
+        action::THREAD_UNLOCK
+    };
+    let flag = Flag {
+        column: "locked_at",
+        on: locked,
+        action: done,
+    };
+    set_flag(db, audit, viewer, thread_id, flag, address).await
+}
+
+/// A thread's flag set or cleared, and the action the audit log names it by.
+struct Flag {
+    column: &'static str,
+    on: bool,
+    action: &'static str,
 }
 
 async fn set_flag(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     thread_id: i64,
-    column: &'static str,
-    on: bool,
+    flag: Flag,
+    address: &str,
 ) -> CoreResult<Moderated> {
     let (thread, label) = visible_thread(db, viewer, thread_id).await?;
     require_moderate(viewer, &label.item())?;
-    let value = on.then(clock::now);
+    let value = flag.on.then(clock::now);
+    let done = Moderated {
+        group_id: thread.group_id,
+        thread_id: thread.id,
+    };
+    let mut tx = db.begin().await?;
     sqlx::query(&format!(
-        "update forum_threads set {column} = $1 where id = $2"
+        "update forum_threads set {} = $1 where id = $2",
+        flag.column
     ))
     .bind(value)
     .bind(thread.id)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(Moderated {
-        group_id: thread.group_id,
-        thread_id: thread.id,
-    })
+    done.stage(&mut tx, viewer, flag.action, "", address)
+        .await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(done)
 }
 
 /// Removes a post the moderator can see, with a reason the readers see.
 pub async fn remove_post(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     post_id: i64,
     reason: &str,
+    address: &str,
 ) -> CoreResult<Moderated> {
     let (post, label, thread, thread_label) = visible_post(db, viewer, post_id).await?;
     require_moderate(viewer, &thread_label.item())?;
@@ -81,6 +145,11 @@ pub async fn remove_post(
     if reason.chars().count() > MAX_REASON_CHARS {
         return Err(CoreError::invalid("reason", "too_long"));
     }
+    let done = Moderated {
+        group_id: thread.group_id,
+        thread_id: thread.id,
+    };
+    let mut tx = db.begin().await?;
     sqlx::query(
         "update forum_posts set removed_at = $1, removed_by = $2, removed_reason = $3 \
          where id = $4 and removed_at is null",
@@ -89,12 +158,14 @@ pub async fn remove_post(
     .bind(viewer.user_id)
     .bind(reason)
     .bind(post.id)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(Moderated {
-        group_id: thread.group_id,
-        thread_id: thread.id,
-    })
+    let detail = format!("post={post_id}");
+    done.stage(&mut tx, viewer, action::POST_REMOVE, &detail, address)
+        .await?;
+    tx.commit().await?;
+    audit.chain_soon();
+    Ok(done)
 }
 
 /// Moves a thread to another group's forum. Only a moderator of both groups may, and
@@ -113,9 +184,11 @@ pub async fn remove_post(
 /// about posts the moderator cannot see. Returns the source group.
 pub async fn move_thread(
     db: &Db,
+    audit: &AuditLog,
     viewer: &Viewer,
     thread_id: i64,
     target_slug: &str,
+    address: &str,
 ) -> CoreResult<(Moderated, GroupId)> {
     let (thread, label) = visible_thread(db, viewer, thread_id).await?;
     require_moderate(viewer, &label.item())?;
@@ -176,14 +249,16 @@ pub async fn move_thread(
         .bind(thread.id)
         .execute(&mut *tx)
         .await?;
+    let done = Moderated {
+        group_id: target,
+        thread_id: thread.id,
+    };
+    let detail = format!("from_group={}", thread.group_id);
+    done.stage(&mut tx, viewer, action::THREAD_MOVE, &detail, address)
+        .await?;
     tx.commit().await?;
-    Ok((
-        Moderated {
-            group_id: target,
-            thread_id: thread.id,
-        },
-        thread.group_id,
-    ))
+    audit.chain_soon();
+    Ok((done, thread.group_id))
 }
 
 /// Everyone who belongs to the source or the target group of a move (whatever their

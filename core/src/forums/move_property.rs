@@ -234,8 +234,9 @@ async fn check(f: &Forums, case: usize, s: &Scenario) -> Result<(), TestCaseErro
     let items: Vec<&Item> = std::iter::once(&s.thread).chain(&s.replies).collect();
     let before = seen(f, thread).await;
     let mover = load_viewer(&f.db, f.people[0].0).await.expect("mover");
-    let outcome =
-        super::moderation::move_thread(&f.db, &mover, thread, &format!("target-{case}")).await;
+    let audit = crate::audit::AuditLog::new(f.db.clone(), f._dir.path());
+    let target = format!("target-{case}");
+    let outcome = super::moderation::move_thread(&f.db, &audit, &mover, thread, &target, "").await;
     let after = seen(f, thread).await;
     match outcome {
         Ok(_) => {

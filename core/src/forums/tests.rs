@@ -68,6 +68,7 @@ async fn start(db: &Db, author: &Viewer, slug: &str, title: &str) -> i64 {
 async fn forum() -> Forum {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = db::open(dir.path()).await.expect("db");
+    let audit = crate::audit::AuditLog::new(db.clone(), dir.path());
     let orgs: Vec<(OrgId, String)> =
         sqlx::query_as("select id, name from organisations order by id limit 2")
             .fetch_all(&db)
@@ -93,7 +94,9 @@ async fn forum() -> Forum {
             description: String::new(),
             default_tlp: Tlp::Green,
         };
-        let group = groups::create(&db, &admin, new).await.expect("group");
+        let group = groups::create(&db, &audit, &admin, new, "")
+            .await
+            .expect("group");
         groups::set_member(&db, &admin, group, moderator_id, GroupRole::Moderator)
             .await
             .expect("member");

@@ -77,7 +77,10 @@ impl BlobStore {
             .map_err(io_error)?;
         let (file, path) = temp.into_parts();
         Ok(Incoming {
-            file: tokio::fs::File::from_std(file),
+            file: tokio::io::BufWriter::with_capacity(
+                WRITE_BUFFER,
+                tokio::fs::File::from_std(file),
+            ),
             path,
             hasher: Sha256::new(),
             size: 0,
@@ -205,10 +208,15 @@ pub struct Placed {
     _gate: tokio::sync::OwnedRwLockReadGuard<()>,
 }
 
+/// Bytes gathered before one write to the temporary file. Each write of a tokio file is a
+/// hand-off to a blocking thread, and a request body arrives in chunks of a few KiB:
+/// written one by one, a 1 GB upload ran at 44 % of `cp` (`make bench-upload`).
+const WRITE_BUFFER: usize = 1024 * 1024;
+
 /// A file being received: written to a temporary file as it arrives.
 #[derive(Debug)]
 pub struct Incoming {
-    file: tokio::fs::File,
+    file: tokio::io::BufWriter<tokio::fs::File>,
     path: tempfile::TempPath,
     hasher: Sha256,
     size: u64,
@@ -239,7 +247,7 @@ impl Incoming {
     /// The whole file has arrived: flushed to disk, hashed and measured.
     pub async fn finish(mut self) -> CoreResult<Received> {
         self.file.flush().await.map_err(io_error)?;
-        self.file.sync_all().await.map_err(io_error)?;
+        self.file.get_mut().sync_all().await.map_err(io_error)?;
         Ok(Received {
             sha256: hex::encode(self.hasher.finalize()),
             size: self.size,
@@ -275,9 +283,17 @@ impl Utf8Check {
         if self.invalid {
             return;
         }
-        let mut bytes = std::mem::take(&mut self.carry);
-        bytes.extend_from_slice(chunk);
-        match std::str::from_utf8(&bytes) {
+        // Only a character split over the last chunk's end is copied, with this chunk.
+        let joined;
+        let bytes = if self.carry.is_empty() {
+            chunk
+        } else {
+            let mut carried = std::mem::take(&mut self.carry);
+            carried.extend_from_slice(chunk);
+            joined = carried;
+            &joined[..]
+        };
+        match std::str::from_utf8(bytes) {
             Ok(_) => {}
             // Cut off mid-character: wait for the rest.
             Err(err) if err.error_len().is_none() => {

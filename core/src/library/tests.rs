@@ -52,8 +52,10 @@ async fn library() -> Library {
     let (ours, theirs) = (orgs[0], orgs[1]);
     let admin = Viewer::user(UserId(0), ours, PlatformRole::Admin, false, vec![]);
     let admin = require_admin(&admin).expect("admin");
+    let audit = AuditLog::new(db.clone(), dir.path());
     let group = groups::create(
         &db,
+        &audit,
         &admin,
         NewGroup {
             slug: "nis2".into(),
@@ -61,6 +63,7 @@ async fn library() -> Library {
             description: String::new(),
             default_tlp: Tlp::Amber,
         },
+        "",
     )
     .await
     .expect("group");
@@ -90,7 +93,7 @@ async fn library() -> Library {
     let libraries = Libraries {
         db: db.clone(),
         files: BlobStore::new(dir.path()),
-        audit: AuditLog::new(db.clone(), dir.path()),
+        audit,
     };
     Library {
         files: libraries.files.clone(),
@@ -172,7 +175,8 @@ async fn the_add_and_every_read_are_audited_by_document_id() {
     lib.audit.chain().await.expect("chain");
     type Audited = (String, Option<String>, Option<i64>, Option<i64>);
     let rows: Vec<Audited> = sqlx::query_as(
-        "select action, subject_kind, subject_id, actor_user_id from audit_log order by id",
+        "select action, subject_kind, subject_id, actor_user_id from audit_log \
+         where subject_kind = 'document' order by id",
     )
     .fetch_all(&lib.db)
     .await

@@ -5,7 +5,7 @@
 //! SQL twin first: a hidden object is answered like a missing one.
 
 use super::object::{Kind, Severity};
-use crate::audit::{Actor, AuditLog, Entry, action};
+use crate::audit::{self, Actor, AuditLog, Entry, action};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
@@ -392,18 +392,19 @@ pub async fn set_label(
                 .await?;
         }
     }
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::of(analyst), action::STIX_LABEL)
+            .address(address)
+            .detail(format!(
+                "object={row} tlp={} recipients={}",
+                labelling.tlp.as_str(),
+                recipients.len()
+            )),
+    )
+    .await?;
     tx.commit().await?;
-    audit
-        .note(
-            Entry::new(Actor::of(analyst), action::STIX_LABEL)
-                .address(address)
-                .detail(format!(
-                    "object={row} tlp={} recipients={}",
-                    labelling.tlp.as_str(),
-                    recipients.len()
-                )),
-        )
-        .await;
+    audit.chain_soon();
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! the admin's link, which routes the items that waited for the identity. Suggestions
 //! are only offered: an identity is never linked by its name alone.
 
-use crate::audit::{Actor, AuditLog, Entry, Subject, action};
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OrgId;
@@ -259,15 +259,16 @@ pub async fn link(
         .await?;
     }
     let alerts = super::ingest::route_identity(&mut tx, &stix_id).await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(Actor::of(admin.viewer()), action::STIX_IDENTITY_LINK)
+            .subject(Subject::organisation(org))
+            .address(address)
+            .detail(format!("identity={stix_id} org={code} alerts={alerts}")),
+    )
+    .await?;
     tx.commit().await?;
-    audit
-        .note(
-            Entry::new(Actor::of(admin.viewer()), action::STIX_IDENTITY_LINK)
-                .subject(Subject::organisation(org))
-                .address(address)
-                .detail(format!("identity={stix_id} org={code} alerts={alerts}")),
-        )
-        .await;
+    audit.chain_soon();
     Ok(Linked { alerts })
 }
 

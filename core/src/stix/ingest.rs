@@ -3,6 +3,8 @@
 //! under the write lock, against what is stored: versions, marking references. Only
 //! when everything passes are the rows written, with their references, targets, alerts,
 //! live-stream events and search-outbox rows, and committed before the caller answers.
+//! Objects received from outside ([`receive`]) are audited: the row of a stored request
+//! is staged in the transaction that stores it.
 //!
 //! `date_added` is assigned here, under `BEGIN IMMEDIATE`, strictly increasing by at
 //! least one microsecond per object, so that a poller reading "added after T" can never
@@ -10,6 +12,8 @@
 
 use super::markings;
 use super::object::{self, Checked, Kind};
+use super::sources::SourceId;
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
@@ -109,11 +113,87 @@ struct NewRow {
     first_version: bool,
 }
 
-/// Validates and stores `objects` for `poster`, all or nothing.
+/// How objects from outside reached Værn, for their audit row.
+#[derive(Debug, Clone, Copy)]
+pub enum Channel<'a> {
+    /// Posted to the TAXII API from this client address.
+    Post { address: &'a str },
+    /// Fetched by the poller from this source. A poll that stores nothing new is not
+    /// recorded: it would add a row at every interval.
+    Poll { source: SourceId },
+}
+
+impl<'a> Channel<'a> {
+    fn address(self) -> &'a str {
+        match self {
+            Self::Post { address } => address,
+            Self::Poll { .. } => "taxii poller",
+        }
+    }
+
+    /// What ends the row's detail: the source a poll came from.
+    fn detail_end(self) -> String {
+        match self {
+            Self::Post { .. } => String::new(),
+            Self::Poll { source } => format!(" source={source}"),
+        }
+    }
+
+    fn entry(self, poster: &Poster) -> Entry {
+        Entry::new(Actor::token(poster.token, poster.org), action::STIX_INGEST)
+            .subject(Subject::token(poster.token, poster.org))
+            .address(self.address())
+    }
+}
+
+/// Validates and stores objects received through `channel` for `poster`, all or
+/// nothing, and audits the attempt: a stored request's row commits with its objects, a
+/// refused request's row is recorded once its transaction has rolled back. A request
+/// over [`MAX_OBJECTS`] and an internal error are not recorded.
+pub async fn receive(
+    db: &Db,
+    audit: &AuditLog,
+    poster: &Poster,
+    channel: Channel<'_>,
+    objects: Vec<Value>,
+) -> Result<Ingested, IngestError> {
+    let count = objects.len();
+    let result = store(db, poster, objects, Some(channel)).await;
+    match &result {
+        Ok(_) => audit.chain_soon(),
+        Err(IngestError::Invalid(problems)) => {
+            let detail = format!(
+                "objects={count} refused={}{}",
+                problems.len(),
+                channel.detail_end()
+            );
+            audit
+                .record_event(channel.entry(poster).failed().detail(detail))
+                .await?;
+        }
+        Err(_) => {}
+    }
+    result
+}
+
+/// Validates and stores `objects` for `poster`, all or nothing, without an audit row:
+/// for data Værn makes itself (the demo, tests). Objects from outside go through
+/// [`receive`].
 pub async fn ingest(
     db: &Db,
     poster: &Poster,
     objects: Vec<Value>,
+) -> Result<Ingested, IngestError> {
+    store(db, poster, objects, None).await
+}
+
+/// Validates and stores `objects`; with a channel, stages the audit row of what was
+/// stored in the same transaction.
+async fn store(
+    db: &Db,
+    poster: &Poster,
+    objects: Vec<Value>,
+    channel: Option<Channel<'_>>,
 ) -> Result<Ingested, IngestError> {
     if objects.len() > MAX_OBJECTS {
         return Err(IngestError::TooMany(objects.len()));
@@ -197,6 +277,17 @@ pub async fn ingest(
     insert_side_rows(&mut tx, &rows).await?;
     link_identities(&mut tx, &rows).await?;
     route(&mut tx, &rows).await?;
+    if let Some(channel) = channel
+        && (matches!(channel, Channel::Post { .. }) || !rows.is_empty())
+    {
+        let detail = format!(
+            "objects={total_count} stored={} status={}{}",
+            rows.len(),
+            status.id,
+            channel.detail_end()
+        );
+        audit::stage(&mut tx, channel.entry(poster).detail(detail)).await?;
+    }
     tx.commit().await?;
     Ok(Ingested {
         stored: rows.len(),

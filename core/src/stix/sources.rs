@@ -8,9 +8,9 @@
 //! at the command line, and is audited by ids. The password is kept as given because
 //! the poller must send it, and never leaves this module except to the poller.
 
-use crate::audit::{Actor, AuditLog, Entry, Subject, action};
+use crate::audit::{self, Actor, AuditLog, Entry, Subject, action};
 use crate::clock;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, TokenId, UserId};
 use crate::orgs;
@@ -420,11 +420,9 @@ pub async fn create(
     if OrgKind::parse(&org.kind) != Some(OrgKind::AnalysisCentre) {
         return Err(CoreError::invalid("org", "not_analysis_centre"));
     }
-    let token = tokens::create(
+    let token = tokens::check(
         db,
-        audit,
         manager.tokens(),
-        address,
         NewToken {
             org: org.code.clone(),
             scopes: vec!["stix:write".into()],
@@ -433,8 +431,12 @@ pub async fn create(
         },
     )
     .await?;
+    // The token, the source and both audit rows commit together: a token without its
+    // source would be a working secret nobody holds.
+    let mut tx = db.begin().await?;
+    let token = tokens::insert(&mut tx, manager.tokens(), address, token).await?;
     let now = clock::now();
-    let inserted = sqlx::query_scalar::<_, SourceId>(
+    let id = sqlx::query_scalar::<_, SourceId>(
         "insert into taxii_sources (url, collection_id, username, password, interval_secs, \
          enabled, org_id, token_id, next_attempt_at, created_by, created_at) \
          values ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $8) returning id",
@@ -448,27 +450,21 @@ pub async fn create(
     .bind(token.id)
     .bind(now)
     .bind(manager.user())
-    .fetch_one(db)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(err) => {
-            // A token without its source would be a working secret nobody holds.
-            let _ = tokens::revoke(db, audit, manager.tokens(), address, token.id).await;
-            return Err(err.into());
-        }
-    };
-    audit
-        .note(
-            Entry::new(manager.actor(), action::TAXII_SOURCE_ADD)
-                .subject(Subject::token(token.id, org.id))
-                .address(address)
-                .detail(format!(
-                    "source={id} interval_secs={interval_secs} basic_auth={}",
-                    username.is_some() || password.is_some()
-                )),
-        )
-        .await;
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(manager.actor(), action::TAXII_SOURCE_ADD)
+            .subject(Subject::token(token.id, org.id))
+            .address(address)
+            .detail(format!(
+                "source={id} interval_secs={interval_secs} basic_auth={}",
+                username.is_some() || password.is_some()
+            )),
+    )
+    .await?;
+    tx.commit().await?;
+    audit.chain_soon();
     Ok(id)
 }
 
@@ -552,10 +548,10 @@ pub async fn publishers(db: &Db, _manager: Manager<'_>) -> CoreResult<Vec<(Strin
 }
 
 /// The source's token and organisation, or `NotFound`.
-async fn owner(db: &Db, id: SourceId) -> CoreResult<(TokenId, OrgId)> {
+async fn owner(tx: &mut Tx<'_>, id: SourceId) -> CoreResult<(TokenId, OrgId)> {
     sqlx::query_as("select token_id, org_id from taxii_sources where id = $1")
         .bind(id)
-        .fetch_optional(db)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or(CoreError::NotFound)
 }
@@ -570,7 +566,8 @@ pub async fn set_enabled(
     id: SourceId,
     enabled: bool,
 ) -> CoreResult<()> {
-    let (token, org) = owner(db, id).await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let (token, org) = owner(&mut tx, id).await?;
     let done = sqlx::query(
         "update taxii_sources set enabled = $1, \
          next_attempt_at = case when $1 then $2 else next_attempt_at end, \
@@ -580,22 +577,25 @@ pub async fn set_enabled(
     .bind(enabled)
     .bind(clock::now())
     .bind(id)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 1 {
-        audit
-            .note(
-                Entry::new(manager.actor(), action::TAXII_SOURCE_UPDATE)
-                    .subject(Subject::token(token, org))
-                    .address(address)
-                    .detail(format!("source={id} enabled={enabled}")),
-            )
-            .await;
+        audit::stage(
+            &mut tx,
+            Entry::new(manager.actor(), action::TAXII_SOURCE_UPDATE)
+                .subject(Subject::token(token, org))
+                .address(address)
+                .detail(format!("source={id} enabled={enabled}")),
+        )
+        .await?;
     }
+    tx.commit().await?;
+    audit.chain_soon();
     Ok(())
 }
 
-/// Deletes a source and revokes its token. Objects it fetched stay.
+/// Deletes a source and revokes its token, in one transaction with both audit rows.
+/// Objects it fetched stay.
 pub async fn delete(
     db: &Db,
     audit: &AuditLog,
@@ -603,23 +603,26 @@ pub async fn delete(
     address: &str,
     id: SourceId,
 ) -> CoreResult<()> {
-    let (token, org) = owner(db, id).await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let (token, org) = owner(&mut tx, id).await?;
     let done = sqlx::query("delete from taxii_sources where id = $1")
         .bind(id)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(CoreError::NotFound);
     }
-    tokens::revoke(db, audit, manager.tokens(), address, token).await?;
-    audit
-        .note(
-            Entry::new(manager.actor(), action::TAXII_SOURCE_DELETE)
-                .subject(Subject::token(token, org))
-                .address(address)
-                .detail(format!("source={id}")),
-        )
-        .await;
+    tokens::revoke_in(&mut tx, manager.tokens(), address, token).await?;
+    audit::stage(
+        &mut tx,
+        Entry::new(manager.actor(), action::TAXII_SOURCE_DELETE)
+            .subject(Subject::token(token, org))
+            .address(address)
+            .detail(format!("source={id}")),
+    )
+    .await?;
+    tx.commit().await?;
+    audit.chain_soon();
     Ok(())
 }
 
@@ -925,6 +928,7 @@ mod tests {
                 .await
                 .expect("token row");
         assert!(revoked.is_some());
+        audit.chain().await.expect("chain");
         let actions: Vec<String> = sqlx::query_scalar("select action from audit_log order by id")
             .fetch_all(&db)
             .await

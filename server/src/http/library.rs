@@ -392,8 +392,9 @@ async fn drain(multipart: &mut Multipart, mut drained: usize) {
     }
 }
 
-/// Adds each received file as a document. The first refusal stops the rest; what was
-/// added before it stays (each file is its own document, committed whole or not at all).
+/// Adds each received file as a document. Every file's type is checked before any is
+/// added, so a refused file among several leaves the library as it was; each file is
+/// then its own document, committed whole or not at all.
 async fn add_all(
     state: &AppState,
     viewer: &Viewer,
@@ -405,6 +406,14 @@ async fn add_all(
     let audience = Audience::from_form_keys(fields.audience_keys.iter().map(String::as_str))?;
     // A title names one document; with several files each keeps its file name.
     let title = if files.len() == 1 { fields.title } else { None };
+    for (file_name, received) in &files {
+        let file_name = library::file_name::safe_file_name(file_name);
+        if let Err(found) =
+            library::file_type::sniff(&received.head, received.valid_utf8, &file_name)
+        {
+            return Err(refusal_of(AddError::Refused { file_name, found }));
+        }
+    }
     let mut added = Vec::with_capacity(files.len());
     for (file_name, received) in files {
         let upload = Upload {
@@ -556,9 +565,15 @@ async fn serve_file(
     if let Ok(disposition) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    // Large reads: the default 4 KiB chunks held a 1 GB download to 16 % of `cp`.
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        file, READ_CHUNK,
+    ));
     (headers, body).into_response()
 }
+
+/// Bytes read from a stored file per chunk of a download.
+const READ_CHUNK: usize = 256 * 1024;
 
 /// `Content-Disposition` for a file shown in the page, named as a download would be.
 fn inline(file_name: &str) -> String {

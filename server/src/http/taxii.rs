@@ -23,10 +23,9 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vaern_core::audit::{Actor, Entry, Subject, action};
 use vaern_core::policy::{Scope, Viewer};
 use vaern_core::stix::feed;
-use vaern_core::stix::ingest::{self, IngestError, Poster, Status};
+use vaern_core::stix::ingest::{self, Channel, IngestError, Poster, Status};
 use vaern_core::stix::object::format_timestamp;
 use vaern_core::stix::{FEED_COLLECTION_ID, INBOUND_COLLECTION_ID};
 
@@ -497,7 +496,7 @@ fn too_many(count: usize) -> Response {
     )
 }
 
-/// Stores the objects (all or nothing) and audits the attempt either way.
+/// Stores the objects (all or nothing); core audits the attempt either way.
 async fn store(
     state: &AppState,
     token: &ApiToken,
@@ -511,35 +510,12 @@ async fn store(
     };
     let count = objects.len();
     let address = context.map(|Extension(c)| c.address).unwrap_or_default();
-    let entry = Entry::new(
-        Actor::token(principal.id, principal.org.id),
-        action::STIX_INGEST,
-    )
-    .subject(Subject::token(principal.id, principal.org.id))
-    .address(&address);
-    match ingest::ingest(&state.backend.db, &poster, objects).await {
-        Ok(done) => {
-            state
-                .backend
-                .audit
-                .note(entry.detail(format!(
-                    "objects={count} stored={} status={}",
-                    done.stored, done.status.id
-                )))
-                .await;
-            Ok(done.status)
-        }
+    let channel = Channel::Post { address: &address };
+    let backend = &state.backend;
+    match ingest::receive(&backend.db, &backend.audit, &poster, channel, objects).await {
+        Ok(done) => Ok(done.status),
         Err(IngestError::TooMany(n)) => Err(too_many(n)),
         Err(IngestError::Invalid(problems)) => {
-            state
-                .backend
-                .audit
-                .note(
-                    entry
-                        .failed()
-                        .detail(format!("objects={count} refused={}", problems.len())),
-                )
-                .await;
             let details: Vec<Value> = problems
                 .iter()
                 .map(|p| json!({ "index": p.index, "id": p.id, "problems": p.problems }))

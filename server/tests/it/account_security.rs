@@ -25,6 +25,7 @@ impl TestApp {
         let org = orgs::find_by_code(&self.db, "751").await.expect("Aarhus");
         let invited = management::invite(
             &self.db,
+            &self.audit(),
             None,
             Invitation {
                 email: email.into(),
@@ -34,6 +35,7 @@ impl TestApp {
                 org_admin: false,
                 locale: MailLocale::Da,
             },
+            "command line",
         )
         .await
         .expect("invited");
@@ -343,14 +345,17 @@ async fn a_new_link_for_the_same_person_ends_the_earlier_one() {
     let (user, first) = app
         .invite_directly("mette@aarhus.dk", "Mette Lund", PlatformRole::Member)
         .await;
-    let admin_like = vaern_core::accounts::links::issue(
-        &app.db,
-        user,
-        vaern_core::accounts::links::Purpose::Invitation,
-        None,
-    )
-    .await
-    .unwrap();
+    // The operator's new link for an account never activated is a fresh invitation.
+    let (again, issued) =
+        management::operator_link(&app.db, &app.audit(), "mette@aarhus.dk", "command line")
+            .await
+            .unwrap();
+    assert_eq!(again, user);
+    assert_eq!(
+        issued.purpose,
+        vaern_core::accounts::links::Purpose::Invitation
+    );
+    let admin_like = issued.token;
     assert_invalid(
         app.use_link(&browser(), &first, GOOD_PASSWORD).await,
         "link",

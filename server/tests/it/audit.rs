@@ -8,6 +8,7 @@ use vaern_core::audit::{self, Verdict};
 use vaern_core::policy::PlatformRole;
 
 async fn actions(app: &TestApp) -> Vec<(String, String)> {
+    app.audit_chained().await;
     sqlx::query_as("select action, outcome from audit_log order by id")
         .fetch_all(&app.db)
         .await
@@ -97,6 +98,7 @@ async fn busy_sequence(app: &TestApp) -> (reqwest::Client, String) {
     assert_eq!(changed.status(), StatusCode::OK);
     let out = app.rpc(&member, "sign_out", &[]).await;
     assert!(out.status().is_success());
+    app.audit_chained().await;
     (admin, id)
 }
 
@@ -228,6 +230,7 @@ async fn admins_read_every_row_org_admins_their_organisations_and_members_nothin
     let (plain, _) = app
         .signed_in("751", "menig@aarhus.dk", PlatformRole::Member, false)
         .await;
+    app.audit_chained().await;
 
     let rows = |body: serde_json::Value| body["rows"].as_array().unwrap().len();
     let all = json(app.rpc(&admin, "audit", &[]).await).await;
@@ -283,4 +286,58 @@ async fn the_csv_export_defuses_cells_a_spreadsheet_would_run() {
     let row = lines.next().expect("the invitation row");
     assert!(row.contains("'=HYPERLINK"), "{row}");
     assert!(lines.next().is_none(), "only the invitation: {text}");
+}
+
+/// The Rust files under `dir`, read as they are on disk now: (path, text).
+fn rust_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir:?}: {e}")) {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source file");
+                found.push((path, text));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_handler_in_the_app_or_the_server_writes_audit_rows_itself() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The names searched for are core's: renaming them must not make this pass silently.
+    let core = std::fs::read_to_string(root.join("../core/src/audit.rs")).expect("audit.rs");
+    assert!(core.contains("pub async fn stage("));
+    assert!(core.contains("pub async fn record_event("));
+    let forbidden = [
+        "audit::stage",
+        "record_event",
+        "Entry::new(",
+        "audit_staged",
+        "into audit_log",
+    ];
+    let files: Vec<_> = [root.join("src"), root.join("../app/src")]
+        .iter()
+        .flat_map(|dir| rust_files(dir))
+        .collect();
+    assert!(files.len() > 40, "only {} files found", files.len());
+    let mut offenders = Vec::new();
+    for (path, text) in &files {
+        for (n, line) in text.lines().enumerate() {
+            let imports_stage = line.contains("vaern_core::audit::") && line.contains("stage");
+            if imports_stage || forbidden.iter().any(|f| line.contains(f)) {
+                offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "audit rows are staged by core, in the transaction of the change, or recorded \
+         there as events; these lines do it in a handler:\n{}",
+        offenders.join("\n")
+    );
 }

@@ -102,7 +102,8 @@ async fn admin_reset_password_prints_a_working_reset_link_for_an_existing_accoun
     assert!(ok, "{stdout}\n{stderr}");
     let db = vaern_core::db::open(dir.path()).await.unwrap();
     let invitation = link_token(&stdout);
-    vaern_core::accounts::links::redeem(&db, &invitation, "violet harbour lantern")
+    let audit = vaern_core::audit::AuditLog::new(db.clone(), dir.path());
+    vaern_core::accounts::links::redeem(&db, &audit, &invitation, "violet harbour lantern", "")
         .await
         .unwrap();
     drop(db);

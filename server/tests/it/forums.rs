@@ -292,6 +292,7 @@ async fn notifications(app: &TestApp, user: UserId) -> Vec<(String, i64)> {
 }
 
 async fn audit_details(app: &TestApp, action: &str) -> Vec<String> {
+    app.audit_chained().await;
     sqlx::query_scalar("select detail from audit_log where action = $1 order by id")
         .bind(action)
         .fetch_all(&app.db)

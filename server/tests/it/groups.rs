@@ -19,6 +19,7 @@ impl TestApp {
     }
 
     async fn audit_details(&self, action: &str) -> Vec<String> {
+        self.audit_chained().await;
         sqlx::query_scalar("select detail from audit_log where action = $1 order by id")
             .bind(action)
             .fetch_all(&self.db)
@@ -220,6 +221,7 @@ async fn each_role_gets_the_answer_the_access_table_gives_for_groups_and_members
             "{action} audited"
         );
     }
+    app.audit_chained().await;
     let names: i64 = sqlx::query_scalar(
         "select count(*) from audit_log where detail like '%Referencegruppen%' or detail like '%Udkast%'",
     )

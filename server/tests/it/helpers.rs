@@ -128,6 +128,35 @@ impl TestApp {
         self._dir.path()
     }
 
+    /// The audit log of the server's database, for a test that changes it through core
+    /// directly; the server's appender chains what it stages.
+    pub fn audit(&self) -> vaern_core::audit::AuditLog {
+        vaern_core::audit::AuditLog::new(self.db.clone(), self.data_dir())
+    }
+
+    /// Waits until the server's appender, which runs in the background, has chained every
+    /// audit row staged so far and written the head for the newest, so that `audit_log`
+    /// holds them all.
+    pub async fn audit_chained(&self) {
+        for _ in 0..500 {
+            let (staged, newest): (i64, Option<i64>) = sqlx::query_as(
+                "select (select count(*) from audit_staged), (select max(id) from audit_log)",
+            )
+            .fetch_one(&self.db)
+            .await
+            .expect("audit rows");
+            // The head is written just after the chain commits.
+            let head = std::fs::read_to_string(self.data_dir().join("audit.head"))
+                .ok()
+                .and_then(|head| head.split_once(' ')?.0.parse::<i64>().ok());
+            if staged == 0 && head == newest {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the appender did not chain the staged audit rows within 10 s");
+    }
+
     /// An active account in Aarhus (751) with `PASSWORD`.
     pub async fn create_user(&self, email: &str, role: PlatformRole) -> UserId {
         self.create_user_in("751", email, role, false).await

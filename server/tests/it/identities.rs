@@ -173,6 +173,7 @@ async fn an_admin_links_an_unmatched_identity_and_the_municipality_then_sees_the
         .await;
     assert_invalid(res, "org", "unknown").await;
 
+    app.audit_chained().await;
     let detail: String =
         sqlx::query_scalar("select detail from audit_log where action = 'stix_identity_link'")
             .fetch_one(&app.db)

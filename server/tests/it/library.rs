@@ -125,6 +125,24 @@ async fn several_files_answer_in_json_with_one_document_each() {
 }
 
 #[tokio::test]
+async fn a_refused_file_among_several_leaves_the_library_as_it_was() {
+    let app = spawn_app().await;
+    let p = people(&app).await;
+    let form = Form::new()
+        .part("file", file("a.pdf", PDF))
+        .part(
+            "file",
+            file("side.html", b"<html><script>x</script></html>"),
+        )
+        .part("file", file("b.pdf", PDF));
+    let res = upload(&app, &p.author, form, true).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(res).await["error"], "type");
+    assert_eq!(count(&app, "documents").await, 0);
+    assert_eq!(count(&app, "document_versions").await, 0);
+}
+
+#[tokio::test]
 async fn an_amber_strict_document_is_missing_for_another_organisation_on_every_file_route() {
     let app = spawn_app().await;
     let p = people(&app).await;
@@ -339,4 +357,60 @@ async fn a_new_version_keeps_the_old_one_downloadable_and_never_lowers_the_label
     .await
     .expect("request");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_mid_body_stores_nothing_and_leaves_no_temporary_file() {
+    let app = spawn_app().await;
+    let p = people(&app).await;
+    let boundary = "cut-off";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"plan.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+    );
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    let request = p
+        .author
+        .post(format!("{}/groups/{SLUG}/library/upload", app.url))
+        .header("origin", &app.url)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("content-length", 10 * 1024 * 1024)
+        .body(reqwest::Body::wrap_stream(body))
+        .send();
+    let pending = tokio::spawn(request);
+    sender.send(Ok(head.into_bytes())).await.expect("head sent");
+    sender
+        .send(Ok(vec![b'x'; 256 * 1024]))
+        .await
+        .expect("part of the file sent");
+    // The client gives up: the stream fails and the connection is dropped.
+    sender
+        .send(Err(std::io::Error::other("cut off")))
+        .await
+        .expect("failure sent");
+    let _ = pending.await;
+    let incoming = app.data_dir().join("incoming");
+    let mut empty = false;
+    for _ in 0..50 {
+        empty = std::fs::read_dir(&incoming).map_or(true, |mut e| e.next().is_none());
+        if empty {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(empty, "a temporary file outlived the cut-off upload");
+    assert_eq!(count(&app, "documents").await, 0);
+    assert_eq!(count(&app, "blobs").await, 0);
+    // The server goes on taking uploads.
+    let form = Form::new().part("file", file("plan.pdf", PDF));
+    assert_eq!(
+        upload(&app, &p.author, form, true).await.status(),
+        StatusCode::OK
+    );
 }

@@ -99,6 +99,7 @@ async fn each_role_gets_the_answer_the_access_table_gives_for_organisations() {
         .await
         .expect("created");
     assert_eq!(kind, "state");
+    app.audit_chained().await;
     for action in ["org_edit", "org_create"] {
         let rows: i64 = sqlx::query_scalar(
             "select count(*) from audit_log where action = $1 and subject_kind = 'organisation'",

@@ -45,6 +45,7 @@ async fn an_admin_makes_a_member_an_analyst_who_must_then_enrol_a_second_factor(
     assert!(!app.is_signed_in(&member).await);
     let res = app.sign_in(&browser(), "mette@aarhus.dk", PASSWORD).await;
     assert_eq!(location(&res).as_deref(), Some("/sign-in/enrol"));
+    app.audit_chained().await;
     let edits: i64 =
         sqlx::query_scalar("select count(*) from audit_log where action = 'user_edit'")
             .fetch_one(&app.db)

@@ -595,6 +595,7 @@ async fn only_admins_configure_sources_and_bad_input_is_refused_with_its_reason(
             .await
             .expect("token");
     assert!(revoked.is_some(), "the source's token is revoked with it");
+    app.audit_chained().await;
     let audited: Vec<String> = sqlx::query_scalar(
         "select action from audit_log where action like 'taxii_source_%' order by id",
     )

@@ -297,6 +297,7 @@ async fn posting_an_envelope_answers_202_with_a_complete_status_that_can_be_read
     );
     assert_eq!(app.count("select count(*) from search_outbox").await, 3);
     assert_eq!(app.count("select count(*) from intel_events").await, 3);
+    app.audit_chained().await;
     assert_eq!(
         app.count("select count(*) from audit_log where action = 'stix_ingest' and detail like 'objects=3 stored=3 %'")
             .await,
@@ -458,6 +459,7 @@ async fn one_bad_object_refuses_the_whole_request_naming_each_bad_object() {
             "{table}"
         );
     }
+    app.audit_chained().await;
     assert_eq!(
         app.count(
             "select count(*) from audit_log where action = 'stix_ingest' and outcome = 'failure'"

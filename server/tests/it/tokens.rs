@@ -71,6 +71,7 @@ impl TestApp {
     }
 
     async fn audit_actions(&self, action: &str) -> i64 {
+        self.audit_chained().await;
         sqlx::query_scalar("select count(*) from audit_log where action = $1")
             .bind(action)
             .fetch_one(&self.db)

@@ -44,6 +44,7 @@ pub(super) async fn folder_of_another_group(lib: &Library) -> (i64, Viewer) {
     let admin = require_admin(&admin).expect("admin");
     let group = groups::create(
         &lib.db,
+        &lib.audit,
         &admin,
         NewGroup {
             slug: "dora".into(),
@@ -51,6 +52,7 @@ pub(super) async fn folder_of_another_group(lib: &Library) -> (i64, Viewer) {
             description: String::new(),
             default_tlp: Tlp::Green,
         },
+        "",
     )
     .await
     .expect("second group");
