@@ -106,6 +106,31 @@ test('a member adds a PDF with the form, sees its page with the label and downlo
   await expect(page.getByRole('link', { name: title })).toBeVisible();
 });
 
+test('an upload shows its progress while the file is sent, then lands on the document', async ({ page }) => {
+  await signIn(page, accounts.aarhus);
+  await page.goto(LIBRARY);
+  // Slow the upload down (4 MB at 2 MB/s) so that the bar can be seen moving.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 2 * 1024 * 1024,
+  });
+  const title = `Stor plan ${Date.now()}`;
+  const bytes = Buffer.concat([pdf(title), Buffer.alloc(4 * 1024 * 1024, 0x20)]);
+  await page.getByLabel('Titel (kun når du lægger én fil op; ellers bruges filnavnene)').fill(title);
+  await page.getByLabel('Filer', { exact: true }).setInputFiles({ name: 'stor.pdf', mimeType: 'application/pdf', buffer: bytes });
+  await page.getByRole('button', { name: 'Læg i biblioteket' }).click();
+  const bar = page.getByRole('progressbar');
+  await expect(bar).toBeVisible();
+  await expect(page.locator('.upload-progress')).toContainText(/Overført: \d+ %/);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await expect(page).toHaveURL(/\/documents\/\d+$/, { timeout: 30_000 });
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+});
+
 test('a new version is uploaded on the document page and the old one still downloads byte for byte', async ({ page }) => {
   await signIn(page, accounts.aarhus);
   await page.goto(LIBRARY);
