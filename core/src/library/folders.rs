@@ -86,9 +86,16 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(name_taken)?;
-    stage(&mut tx, viewer, action::FOLDER_CREATE, group, id, address).await?;
-    tx.commit().await?;
-    libraries.audit.chain_soon();
+    commit(
+        tx,
+        libraries,
+        viewer,
+        action::FOLDER_CREATE,
+        group,
+        id,
+        address,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -109,8 +116,9 @@ pub async fn rename(
         .execute(&mut *tx)
         .await
         .map_err(name_taken)?;
-    stage(
-        &mut tx,
+    commit(
+        tx,
+        libraries,
         viewer,
         action::FOLDER_RENAME,
         folder.group,
@@ -118,8 +126,6 @@ pub async fn rename(
         address,
     )
     .await?;
-    tx.commit().await?;
-    libraries.audit.chain_soon();
     Ok(Place {
         slug: folder.slug,
         parent: folder.parent,
@@ -160,8 +166,9 @@ pub async fn move_to(
         .execute(&mut *tx)
         .await
         .map_err(name_taken)?;
-    stage(
-        &mut tx,
+    commit(
+        tx,
+        libraries,
         viewer,
         action::FOLDER_MOVE,
         folder.group,
@@ -169,8 +176,6 @@ pub async fn move_to(
         address,
     )
     .await?;
-    tx.commit().await?;
-    libraries.audit.chain_soon();
     Ok(Place {
         slug: folder.slug,
         parent,
@@ -207,8 +212,9 @@ pub async fn delete(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    stage(
-        &mut tx,
+    commit(
+        tx,
+        libraries,
         viewer,
         action::FOLDER_DELETE,
         folder.group,
@@ -216,8 +222,6 @@ pub async fn delete(
         address,
     )
     .await?;
-    tx.commit().await?;
-    libraries.audit.chain_soon();
     Ok(Place {
         slug: folder.slug,
         parent: folder.parent,
@@ -327,8 +331,10 @@ fn name_taken(err: sqlx::Error) -> CoreError {
     }
 }
 
-async fn stage(
-    tx: &mut Tx<'_>,
+/// Stages the change's audit row in its transaction, commits, and wakes the appender.
+async fn commit(
+    mut tx: Tx<'_>,
+    libraries: &Libraries,
     viewer: &Viewer,
     what: &'static str,
     group: GroupId,
@@ -336,11 +342,14 @@ async fn stage(
     address: &str,
 ) -> CoreResult<()> {
     audit::stage(
-        tx,
+        &mut tx,
         Entry::new(Actor::of(viewer), what)
             .subject(Subject::group(group))
             .address(address)
             .detail(format!("folder={folder}")),
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    libraries.audit.chain_soon();
+    Ok(())
 }

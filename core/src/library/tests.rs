@@ -497,3 +497,19 @@ async fn the_author_sees_who_downloaded_and_other_members_do_not() {
 
 mod changes;
 mod folders;
+
+#[tokio::test]
+async fn a_truncated_pdf_is_kept_exactly_as_sent_for_its_readers_to_judge() {
+    // Only the type is checked, from the first bytes: a PDF cut off mid-file is still
+    // a PDF, stored and served byte for byte (the viewer, not the server, reports it).
+    let lib = library().await;
+    let truncated = &PDF[..PDF.len() / 2];
+    let added = add(&lib, &lib.author, upload("afbrudt.pdf", None), truncated)
+        .await
+        .expect("added");
+    let opened = open(&lib, &lib.colleague, added.document_id)
+        .await
+        .expect("opened");
+    assert_eq!(opened.file_type, Some(file_type::FileType::Pdf));
+    assert_eq!(std::fs::read(&opened.path).expect("read"), truncated);
+}

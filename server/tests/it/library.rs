@@ -414,3 +414,42 @@ async fn an_upload_cut_off_mid_body_stores_nothing_and_leaves_no_temporary_file(
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_300_mb_upload_is_refused_by_the_default_256_mb_limit_before_its_body_is_read() {
+    let app = spawn_app().await;
+    let group = app.group(SLUG).await;
+    let user = app
+        .create_user_in("751", "anne@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    app.add_to_group(group, user, "member").await;
+    let res = app.sign_in(&browser(), "anne@aarhus.dk", PASSWORD).await;
+    let cookie = session_cookie(&res).expect("session cookie");
+    // The form as a browser posts it (no JSON): the answer sends it back to the page
+    // with the limit named, before a byte of the 300 MB is read.
+    let head = format!(
+        "POST /groups/{SLUG}/library/upload HTTP/1.1\r\nHost: x\r\nOrigin: {}\r\n\
+         Cookie: {}\r\nContent-Type: multipart/form-data; boundary=b\r\n\
+         Content-Length: {}\r\n\r\n",
+        app.url,
+        cookie.split(';').next().unwrap_or_default(),
+        300 * 1024 * 1024
+    );
+    let mut stream = tokio::net::TcpStream::connect(app.url.trim_start_matches("http://"))
+        .await
+        .expect("connect");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(head.as_bytes()).await.expect("head");
+    let mut answer = vec![0u8; 2048];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("answered without the body")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    assert!(
+        answer.contains("upload_error=too%5Flarge&limit_mb=256"),
+        "{answer}"
+    );
+    assert_eq!(count(&app, "documents").await, 0);
+}

@@ -506,3 +506,19 @@ async fn every_folder_change_is_audited_with_its_group_and_folder() {
             .expect("addresses");
     assert_eq!(addresses, [ADDRESS]);
 }
+
+#[tokio::test]
+async fn two_members_racing_for_one_name_get_one_folder_and_one_clear_refusal() {
+    let lib = library().await;
+    let (first, second) = tokio::join!(
+        create(&lib, &lib.author, None, "Hændelser"),
+        create(&lib, &lib.colleague, None, "Hændelser"),
+    );
+    let (won, lost) = match (first, second) {
+        (Ok(id), other) | (other, Ok(id)) => (id, other),
+        (a, b) => panic!("neither made the folder: {a:?} {b:?}"),
+    };
+    assert!(won > 0);
+    assert!(is_invalid(lost, "name", "taken"));
+    assert_eq!(names(&lib).await, vec!["Hændelser".to_string()]);
+}
