@@ -1,5 +1,5 @@
 //! The command line: `vaern serve`, `vaern admin create`, `vaern admin reset-password`,
-//! `vaern demo`, `vaern routes`,
+//! `vaern demo`, `vaern routes`, `vaern backup`, `vaern restore`,
 //! `vaern simulate-soc`, `vaern token`, `vaern taxii-source`.
 //! Every flag can also be given as a `VAERN_*` environment variable.
 
@@ -56,6 +56,20 @@ pub enum Command {
     /// server over TAXII (demos, load tests), or write them as files (`--out`) to check
     /// them with the OASIS validator.
     SimulateSoc(SimulateSocArgs),
+    /// Copy the data directory while the server runs (database snapshot, audit head,
+    /// library files) into a new or empty directory.
+    Backup {
+        /// Where the copy goes: a new or empty directory.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Lay a backup out as a new data directory (`--data-dir`, new or empty) and check
+    /// its audit log and files.
+    Restore {
+        /// The backup's directory.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +196,8 @@ pub async fn execute(cli: Cli) -> Result<(), String> {
             reset_password(cli.data_dir, args).await
         }
         Command::Demo => demo(cli.data_dir).await,
+        Command::Backup { to } => backup(cli.data_dir, to).await,
+        Command::Restore { from } => restore(from, cli.data_dir).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(cli.data_dir).await,
         Command::Token(command) => token(cli.data_dir, command).await,
         Command::TaxiiSource(command) => taxii_source(cli.data_dir, command).await,
@@ -333,6 +349,41 @@ async fn verify_audit(data_dir: PathBuf) -> Result<(), String> {
              chain (the last row is {last_id})"
         )),
     }
+}
+
+async fn backup(data_dir: PathBuf, to: PathBuf) -> Result<(), String> {
+    if !data_dir.join("vaern.db").is_file() {
+        return Err(format!("{} holds no Værn data", data_dir.display()));
+    }
+    let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
+    let copied = vaern_core::backup::backup(&db, &data_dir, &to)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Backed up into {}: the database ({} bytes), {} files ({} bytes), {} audit rows.",
+        to.display(),
+        copied.database_bytes,
+        copied.files,
+        copied.file_bytes,
+        copied.audit_rows
+    );
+    Ok(())
+}
+
+async fn restore(from: PathBuf, data_dir: PathBuf) -> Result<(), String> {
+    let copied = vaern_core::backup::restore(&from, &data_dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Restored into {}: the database ({} bytes), {} files ({} bytes); the audit log \
+         verifies ({} rows).",
+        data_dir.display(),
+        copied.database_bytes,
+        copied.files,
+        copied.file_bytes,
+        copied.audit_rows
+    );
+    Ok(())
 }
 
 async fn demo(data_dir: PathBuf) -> Result<(), String> {

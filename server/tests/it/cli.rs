@@ -146,3 +146,43 @@ async fn admin_reset_password_prints_a_working_reset_link_for_an_existing_accoun
     assert!(!ok);
     assert!(stderr.contains("no account"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_restores_into_a_new_data_directory_whose_audit_log_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (ok, _, stderr) = vaern(&data, &["demo"]);
+    assert!(ok, "{stderr}");
+    let copy = dir.path().join("backup");
+    let copy_arg = copy.to_string_lossy().into_owned();
+    let (ok, stdout, stderr) = vaern(&data, &["backup", "--to", &copy_arg]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Backed up into"), "{stdout}");
+
+    // Never over anything: a second backup into the same directory is refused.
+    let (ok, _, stderr) = vaern(&data, &["backup", "--to", &copy_arg]);
+    assert!(!ok);
+    assert!(stderr.contains("is not empty"), "{stderr}");
+
+    let restored = dir.path().join("restored");
+    let (ok, stdout, stderr) = vaern(&restored, &["restore", "--from", &copy_arg]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("the audit log verifies"), "{stdout}");
+    let (ok, stdout, stderr) = vaern(&restored, &["audit", "verify"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    let count = |path: std::path::PathBuf| async move {
+        let db = vaern_core::db::open(&path).await.unwrap();
+        let n: i64 = sqlx::query_scalar("select count(*) from documents")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        db.close().await;
+        n
+    };
+    assert_eq!(count(data.clone()).await, count(restored.clone()).await);
+
+    // Nor over an existing data directory.
+    let (ok, _, stderr) = vaern(&data, &["restore", "--from", &copy_arg]);
+    assert!(!ok);
+    assert!(stderr.contains("is not empty"), "{stderr}");
+}
