@@ -37,8 +37,6 @@ pub fn hydrate_islands() {
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = locale::current();
-    #[cfg(feature = "ssr")]
-    request::expose_nonce();
     view! {
         <!DOCTYPE html>
         <html lang=locale::tag(locale)>

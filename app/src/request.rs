@@ -7,9 +7,11 @@ use vaern_core::accounts::sessions::{SessionLimits, SignedIn};
 use vaern_core::db::Db;
 use vaern_core::mail::Mailer;
 
-/// Response header through which the shell hands its CSP nonce to the security-header
-/// middleware, which removes it again.
-pub const NONCE_HEADER: &str = "x-vaern-csp-nonce";
+/// The CSP nonce of one request, made by the security-header middleware before the page
+/// renders and put into the request's extensions: the page's inline scripts carry it
+/// (see [`provide_page_nonce`]) and the response's policy names it.
+#[derive(Debug, Clone)]
+pub struct PageNonce(pub String);
 /// Key of our session-row id inside the tower-sessions record.
 pub const SESSION_KEY: &str = "sid";
 
@@ -92,14 +94,15 @@ pub fn session() -> Result<tower_sessions::Session, AppError> {
         })
 }
 
-/// Hands the nonce Leptos put on its inline scripts to the CSP middleware.
-pub fn expose_nonce() {
-    if let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) && let Ok(value) = http::HeaderValue::from_str(&nonce)
+/// Makes the request's [`PageNonce`] the one Leptos puts on its inline scripts, in place
+/// of the one leptos_axum generates. The policy header then never depends on the page
+/// handing its nonce back through the response options (which once, under load, did
+/// not arrive: a page whose scripts the browser refused).
+pub fn provide_page_nonce() {
+    if let Some(parts) = use_context::<http::request::Parts>()
+        && let Some(PageNonce(nonce)) = parts.extensions.get::<PageNonce>()
     {
-        response.insert_header(http::HeaderName::from_static(NONCE_HEADER), value);
+        provide_context(leptos::nonce::Nonce::from_value(nonce.clone()));
     }
 }
 

@@ -275,6 +275,7 @@ fn routes(
     let page_routes = generate_route_list(app::App);
     let backend = state.backend.clone();
     let context = move || {
+        app::request::provide_page_nonce();
         provide_context(backend.clone());
         provide_context(app::api::forums::ThreadMemo::default());
         provide_context(app::session_state::FreshCodes::default());

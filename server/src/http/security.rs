@@ -4,7 +4,7 @@
 //! content, are exempt from the origin rule.
 
 use crate::AppState;
-use app::request::NONCE_HEADER;
+use app::request::PageNonce;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -97,21 +97,23 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
 }
 
 /// Adds the security headers to every response.
-pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // A file shown inline brings its own policy (`library::RAW_CONTENT_SECURITY_POLICY`).
     let own_policy = super::library::is_inline_file_route(req.uri().path());
+    // The nonce is chosen here, before the page renders with it (`provide_page_nonce`),
+    // so the policy below always names the one the page's scripts carry.
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    req.extensions_mut().insert(PageNonce(nonce.clone()));
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
-    let nonce = headers
-        .remove(NONCE_HEADER)
-        .and_then(|v| v.to_str().ok().map(str::to_string))
-        // A nonce is base64url; anything else is not put into a header.
-        .filter(|n| {
-            n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        });
     let keep = own_policy && headers.contains_key(header::CONTENT_SECURITY_POLICY);
-    if !keep && let Ok(csp) = HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    // Only a page has scripts to name; other answers get the policy without a nonce.
+    let named = is_html.then_some(nonce.as_str());
+    if !keep && let Ok(csp) = HeaderValue::from_str(&content_security_policy(named)) {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     headers.insert(
@@ -120,10 +122,6 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     );
     // A page carries what its reader may see: no browser or proxy keeps a copy (the back
     // button after sign-out, a shared machine).
-    let is_html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
     if is_html {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
