@@ -140,13 +140,7 @@ pub async fn add_document(
         found.ok_or(CoreError::invalid("folder_id", "unknown"))?;
     }
     let file_name = file_name::safe_file_name(&upload.file_name);
-    let file_type =
-        file_type::sniff(&received.head, received.valid_utf8, &file_name).map_err(|found| {
-            AddError::Refused {
-                file_name: file_name.clone(),
-                found,
-            }
-        })?;
+    let file_type = typed(&received, &file_name)?;
     let title = title_or_name(upload.title.as_deref(), &file_name)?;
     let tlp = upload.tlp.unwrap_or(group.default_tlp);
     let members = Members::load(db, group.id).await?;
@@ -248,13 +242,7 @@ pub async fn add_version(
         return Err(CoreError::invalid("change_note", "too_long").into());
     }
     let file_name = file_name::safe_file_name(&new.file_name);
-    let file_type =
-        file_type::sniff(&received.head, received.valid_utf8, &file_name).map_err(|found| {
-            AddError::Refused {
-                file_name: file_name.clone(),
-                found,
-            }
-        })?;
+    let file_type = typed(&received, &file_name)?;
     let members = Members::load(db, current.group_id).await?;
     let (mut orgs, users) = group_content::resolve(
         viewer,
@@ -367,6 +355,17 @@ async fn visible_label<'e>(
         .await?
         .ok_or(CoreError::NotFound)?;
     row.labelled()
+}
+
+/// The type of a received file named `file_name` (already made safe), or why a library
+/// does not take it.
+pub fn typed(received: &Received, file_name: &str) -> Result<FileType, AddError> {
+    file_type::sniff(&received.head, received.valid_utf8, file_name).map_err(|found| {
+        AddError::Refused {
+            file_name: file_name.to_string(),
+            found,
+        }
+    })
 }
 
 /// The title given, or else the file's name; at most [`MAX_TITLE_CHARS`].

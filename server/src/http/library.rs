@@ -408,11 +408,7 @@ async fn add_all(
     let title = if files.len() == 1 { fields.title } else { None };
     for (file_name, received) in &files {
         let file_name = library::file_name::safe_file_name(file_name);
-        if let Err(found) =
-            library::file_type::sniff(&received.head, received.valid_utf8, &file_name)
-        {
-            return Err(refusal_of(AddError::Refused { file_name, found }));
-        }
+        library::typed(received, &file_name).map_err(refusal_of)?;
     }
     let mut added = Vec::with_capacity(files.len());
     for (file_name, received) in files {
