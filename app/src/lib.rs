@@ -97,6 +97,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/groups/:slug/forum/new") view=pages::forum::NewThreadPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:slug/library") view=pages::library::LibraryPage ssr=SsrMode::Async />
                     <Route path=path!("/documents/:id") view=pages::library::DocumentPage ssr=SsrMode::Async />
+                    <Route path=path!("/groups/:slug/library/new-page") view=pages::library_pages::NewPagePage ssr=SsrMode::Async />
+                    <Route path=path!("/documents/:id/edit") view=pages::library_pages::EditPagePage ssr=SsrMode::Async />
+                    <Route path=path!("/documents/:id/compare") view=pages::library_pages::ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/threads/:id") view=pages::thread::ThreadPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id/edit") view=pages::thread::EditPostPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id/history") view=pages::thread::PostHistoryPage ssr=SsrMode::Async />

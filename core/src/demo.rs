@@ -423,9 +423,10 @@ fn demo_pdf(title: &str) -> Vec<u8> {
 
 /// Documents in every demo group, added through the same checks and store as an
 /// upload, so a newcomer sees a library at once. In each group, in this order: a PDF
-/// with two versions, a DOCX in the folder "Politikker", an image, a Markdown guide and
-/// an incident log labelled AMBER+STRICT for Aarhus only; Referencegruppen (the first
-/// group, so documents 1 to 6) also has a risk assessment, AMBER+STRICT for Aarhus.
+/// with two versions, a DOCX in the folder "Politikker", an image, a Markdown guide (a
+/// page with two versions, the second showing the image) and an incident log labelled
+/// AMBER+STRICT for Aarhus only; Referencegruppen (the first group, so documents 1 to 6)
+/// also has a risk assessment, AMBER+STRICT for Aarhus.
 pub async fn fill_library(libraries: &crate::library::Libraries) -> CoreResult<()> {
     use crate::library::{NewVersion, Upload, add_document, add_version, folders};
     let db = &libraries.db;
@@ -490,6 +491,7 @@ pub async fn fill_library(libraries: &crate::library::Libraries) -> CoreResult<(
                 demo_pdf("Risikovurdering Aarhus"),
             ));
         }
+        let mut shield = None;
         for (name, folder_id, tlp, bytes) in files {
             let received = demo_file(libraries, &bytes).await?;
             let upload = Upload {
@@ -521,6 +523,33 @@ pub async fn fill_library(libraries: &crate::library::Libraries) -> CoreResult<(
                     "demo",
                 )
                 .await?;
+            }
+            if name == "Skjold.png" {
+                shield = Some(added.document_id);
+            }
+            if let (true, Some(shield)) = (name.ends_with(".md"), shield) {
+                // A page with a history, edited in the browser: its second version adds
+                // a step and the group's shield image.
+                let edit = crate::library::pages::PageEdit {
+                    based_on: added.version,
+                    body: format!(
+                        "# Phishing-øvelser\n\n![Skjold](/files/{shield})\n\nSådan planlægger \
+                         I en øvelse:\n\n1. Aftal rammerne med ledelsen.\n2. Informér HR og \
+                         tillidsrepræsentanter.\n3. Send øvelsen i små hold, ikke til alle \
+                         på én gang.\n4. Følg op med undervisning, ikke navne.\n"
+                    ),
+                    change_note: "Trin om små hold og gruppens skjold tilføjet".into(),
+                    ..crate::library::pages::PageEdit::default()
+                };
+                crate::library::pages::edit_page(
+                    libraries,
+                    &viewer,
+                    added.document_id,
+                    edit,
+                    "demo",
+                )
+                .await
+                .map_err(demo)?;
             }
             if name == "NIS2-tjekliste.pdf" {
                 // One document with a history: a second, revised version.

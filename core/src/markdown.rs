@@ -60,11 +60,18 @@ const FIELD: &str = "body";
 /// The version of the rendering rules. Raise it whenever they change what HTML a source
 /// becomes: stored posts and revisions made by an older version are rendered again.
 /// 1: the first renderer. 2: images as alt text, labelled task-list checkboxes.
-/// 3: images from `/files/{id}`.
-pub const VERSION: i64 = 3;
+/// 3: images from `/files/{id}`. 4: the same HTML; the links to documents of every
+/// stored post recorded (`post_document_links`, see [`linked_documents`]).
+pub const VERSION: i64 = 4;
 
 /// A rendered post: the sanitised HTML, stored beside the source.
 pub fn render(source: &str) -> CoreResult<String> {
+    render_showing(source, |_| true)
+}
+
+/// [`render`], keeping only the images of the documents `shown` admits (others are
+/// written as their alt text): a library page shows only its own group's images.
+pub fn render_showing(source: &str, shown: impl Fn(i64) -> bool) -> CoreResult<String> {
     if source.trim().is_empty() {
         return Err(CoreError::invalid(FIELD, "required"));
     }
@@ -107,7 +114,9 @@ pub fn render(source: &str) -> CoreResult<String> {
             task_label_open = false;
         }
         let event = match event {
-            Event::Start(Tag::Image { ref dest_url, .. }) if is_file_route(dest_url) => {
+            Event::Start(Tag::Image { ref dest_url, .. })
+                if is_file_route(dest_url) && file_id(dest_url).is_some_and(&shown) =>
+            {
                 images.push(true);
                 event
             }
@@ -274,6 +283,31 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
     keep.then_some(Cow::Borrowed(value))
 }
 
+/// The documents a source shows as images (`![…](/files/{id})`), each once, in order of
+/// first use: what a library page may show is checked against them when it is saved.
+pub fn image_files(source: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for event in Parser::new_ext(
+        source,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    ) {
+        if let Event::Start(Tag::Image { dest_url, .. }) = event
+            && let Some(id) = file_id(&dest_url)
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// The document id of an image source that is exactly `/files/{id}`.
+fn file_id(url: &str) -> Option<i64> {
+    is_file_route(url)
+        .then(|| url["/files/".len()..].parse().ok())
+        .flatten()
+}
+
 /// Whether `url` is exactly `/files/{id}`, the only image source a post may use.
 fn is_file_route(url: &str) -> bool {
     url.strip_prefix("/files/")
@@ -337,6 +371,59 @@ fn is_language_class(class: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"_+#.-".contains(&b))
     })
+}
+
+/// The documents a post links, each once, in ascending order: the destinations of its
+/// links that are exactly `/documents/{id}` (what the composer inserts, see
+/// [`document_link`]). Read from the same parse as [`render`], so a link counts exactly
+/// when the rendered post holds it (entities and escapes decoded, code and raw HTML not
+/// links); anything else (`/documents/12x`, `/documents/1/../2`, a query, another site)
+/// is no link to a document.
+pub fn linked_documents(source: &str) -> Vec<i64> {
+    // The options of `render`: a table or strikethrough changes what is a link.
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let mut ids: Vec<i64> = Parser::new_ext(source, options)
+        .filter_map(|event| match event {
+            Event::Start(Tag::Link { dest_url, .. }) => document_route_id(&dest_url),
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The id in a link that is exactly `/documents/{id}`.
+fn document_route_id(url: &str) -> Option<i64> {
+    let id = url.strip_prefix("/documents/")?;
+    if !(1..=18).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok().filter(|id| *id > 0)
+}
+
+/// The Markdown link to document `id` named by `title`, as the composer inserts it:
+/// `[title](/documents/{id})`. The title's characters that Markdown would read as syntax
+/// are escaped and its control characters become spaces, so whatever a title holds the
+/// result is one link whose text is the title.
+pub fn document_link(title: &str, id: i64) -> String {
+    let mut link = String::with_capacity(title.len() + 32);
+    link.push('[');
+    for ch in title.chars() {
+        match ch {
+            '\\' | '[' | ']' | '*' | '_' | '`' | '<' | '>' | '&' | '~' | '|' | '!' => {
+                link.push('\\');
+                link.push(ch);
+            }
+            c if c.is_control() => link.push(' '),
+            c => link.push(c),
+        }
+    }
+    link.push_str("](/documents/");
+    link.push_str(&id.to_string());
+    link.push(')');
+    link
 }
 
 #[cfg(test)]
@@ -779,6 +866,20 @@ mod tests {
     }
 
     #[test]
+    fn images_of_documents_not_shown_are_written_as_their_alt_text() {
+        let html = render_showing("![a](/files/1) ![b](/files/2)", |id| id == 2).unwrap();
+        assert_eq!(html, "<p>a <img src=\"/files/2\" alt=\"b\"></p>\n");
+    }
+
+    #[test]
+    fn image_files_names_each_library_image_once_and_nothing_else() {
+        let source = "![a](/files/12) ![b](/files/3) ![c](/files/12) ![d](/files/4x) \
+                      ![e](https://example.org/files/5) [link](/files/6)";
+        assert_eq!(image_files(source), vec![12, 3]);
+        assert_eq!(image_files("`![a](/files/1)`"), Vec::<i64>::new());
+    }
+
+    #[test]
     fn images_other_than_library_files_are_written_as_their_alt_text() {
         for src in [
             "/events",
@@ -1062,5 +1163,86 @@ mod tests {
             &format!("a|b\n-|-\n{}", "a|b\n".repeat(24_000)),
             Ok(()),
         );
+    }
+}
+
+#[cfg(test)]
+mod document_link_tests {
+    use super::*;
+
+    #[test]
+    fn only_links_that_are_exactly_a_document_route_count() {
+        let source = "[a](/documents/12) [b](/documents/3 \"T\") [c](/documents/12) \
+                      [d](/documents/12x) [e](/documents/1/../2) [f](/documents/4?x=1) \
+                      [g](/documents/5#top) [h](https://example.org/documents/6) \
+                      [i](documents/7) [j](/documents/) [k](/documents/0) \
+                      [l](/documents/99999999999999999999) [m](/files/8) ![n](/documents/9) \
+                      `[o](/documents/10)` <a href=\"/documents/11\">p</a> \
+                      [q](/Documents/13) [r]( /documents/14 )";
+        // `[r]`: CommonMark trims the spaces around a destination, as the renderer does.
+        assert_eq!(linked_documents(source), vec![3, 12, 14]);
+        assert_eq!(linked_documents("no links at all"), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn links_count_as_the_rendered_post_holds_them() {
+        for (source, ids) in [
+            ("[ref][x]\n\n[x]: /documents/21", vec![21]),
+            ("| a | b |\n|---|---|\n| [t](/documents/22) | x |", vec![22]),
+            ("[e](/documents/&#50;3)", vec![23]),
+            (
+                "- [ ] [task](/documents/24)\n> [quote](/documents/25)",
+                vec![24, 25],
+            ),
+            ("```\n[code](/documents/26)\n```", vec![]),
+            ("\\[not](/documents/27)", vec![]),
+        ] {
+            assert_eq!(linked_documents(source), ids, "{source}");
+            let html = render(source).unwrap();
+            for id in &ids {
+                assert!(
+                    html.contains(&format!("href=\"/documents/{id}\"")),
+                    "{source}: {html}"
+                );
+            }
+            assert_eq!(
+                html.matches("href=\"/documents/").count(),
+                ids.len(),
+                "{source}: {html}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_document_link_names_the_title_whatever_it_holds() {
+        for title in [
+            "Beredskabsplan 2026",
+            "Plan [udkast] ]x[",
+            "a\\] (/evil) [b",
+            "**fed** _kursiv_ `kode` ~~streg~~",
+            "<script>alert(1)</script> & &amp;",
+            "tabel | celle",
+            "![billede](/files/1)",
+            "slut med \\",
+        ] {
+            let link = document_link(title, 42);
+            assert_eq!(linked_documents(&link), vec![42], "{link}");
+            let html = render(&link).unwrap();
+            let text = title
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            assert_eq!(
+                html,
+                format!(
+                    "<p><a href=\"/documents/42\" rel=\"noopener noreferrer nofollow\">{text}</a></p>\n"
+                ),
+                "{link}"
+            );
+            // Inside a table cell as well.
+            let in_table = format!("| a |\n|---|\n| {link} |");
+            assert_eq!(linked_documents(&in_table), vec![42], "{in_table}");
+        }
+        assert_eq!(document_link("to\nlinjer", 7), "[to linjer](/documents/7)");
     }
 }

@@ -161,6 +161,31 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: () => 'NIS2-tjekliste.pdf',
   },
+  // Library pages: document 4 is the demo's Markdown guide, so it is a page the owner
+  // may edit; it has one version, so the comparison is of version 1 with itself.
+  // tests/pages.spec.ts checks the three pages on a page of its own with two versions.
+  '/groups/{slug}/library/new-page': {
+    name: 'new-page editor',
+    url: '/groups/referencegruppen/library/new-page',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Ny side' : 'New page'),
+  },
+  '/documents/{id}/edit': {
+    name: 'page editor (the demo guide)',
+    url: '/documents/4/edit',
+    as: accounts.aarhus,
+    heading: (lang) =>
+      lang === 'da' ? 'Rediger Vejledning i phishing-oevelser.md' : 'Edit Vejledning i phishing-oevelser.md',
+  },
+  '/documents/{id}/compare': {
+    name: 'comparison of versions (the demo guide)',
+    url: '/documents/4/compare',
+    as: accounts.aarhus,
+    heading: (lang) =>
+      lang === 'da'
+        ? 'Sammenlign versioner af Vejledning i phishing-oevelser.md'
+        : 'Compare versions of Vejledning i phishing-oevelser.md',
+  },
   '/threads/{id}': {
     name: 'thread page (owner: reply form and moderation panel)',
     url: '/threads/1',

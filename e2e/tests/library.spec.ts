@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { test, expect, allowConsoleErrors, statusConsoleError } from '../support/fixtures';
 import { accounts, signIn, texts } from '../support/app';
+import { expectNoAxeViolations } from '../support/axe';
 
 const LIBRARY = '/groups/referencegruppen/library';
 
@@ -416,8 +417,12 @@ test('the preview renders Markdown, shows an image, and shows text as text', asy
   await page.goto('/documents/4');
   await expect(page.getByRole('heading', { level: 1, name: 'Vejledning i phishing-oevelser.md' })).toBeVisible();
   await expect(preview.getByRole('heading', { name: 'Phishing-øvelser' })).toBeVisible();
-  await expect(preview.getByRole('listitem')).toHaveCount(3);
+  // The demo's second version of the page: four steps and the group's shield image.
+  await expect(preview.getByRole('listitem')).toHaveCount(4);
   await expect(preview).not.toContainText('# Phishing');
+  const shield = preview.getByRole('img', { name: 'Skjold' });
+  await expect(shield).toHaveAttribute('src', '/files/3');
+  await expect.poll(() => shield.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
 
   await page.goto('/documents/3');
   await expect(page.getByRole('heading', { level: 1, name: 'Skjold.png' })).toBeVisible();
@@ -505,4 +510,29 @@ test.describe(() => {
     expect((await page.request.get(`/documents/${id}/download`)).status()).toBe(404);
     expect((await page.request.get(`/documents/${id}/raw`)).status()).toBe(404);
   });
+});
+
+test("a text file's page says its text is searchable once read, and the demo's files were read at the first start", async ({ page }) => {
+  await signIn(page, accounts.aarhus);
+  const stamp = Date.now();
+  await page.goto(LIBRARY);
+  const id = await upload(page, {
+    name: `søgbar-${stamp}.txt`,
+    mimeType: 'text/plain',
+    buffer: Buffer.from(`Øvelse ${stamp}: ring til vagten.\n`, 'utf8'),
+  });
+  const search = page.locator('dl.details dd.search-text');
+  // Read by the server's extraction worker in a child process, woken by the upload.
+  await expect(async () => {
+    await page.goto(`/documents/${id}`);
+    await expect(search).toHaveText('Filens tekst er søgbar.', { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(page.getByRole('term').filter({ hasText: 'Søgning' })).toBeVisible();
+  await expectNoAxeViolations(page, `/documents/${id} (searchable text)`);
+  // The demo's PDF was added before the server started.
+  await page.goto('/documents/1');
+  await expect(search).toHaveText('Filens tekst er søgbar.');
+  // An image has no text to search, and its page says so.
+  await page.goto('/documents/3');
+  await expect(search).toHaveText('Indholdet af billeder og ZIP-arkiver gennemsøges ikke.');
 });

@@ -70,6 +70,10 @@ pub enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Read one library file's text for search, under limits (run by the server in a
+    /// child process of its own; see `extraction::child`).
+    #[command(hide = true)]
+    Extract(crate::extraction::child::ExtractArgs),
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +210,8 @@ pub async fn execute(cli: Cli) -> Result<(), String> {
             println!("{}", crate::page_routes_json());
             Ok(())
         }
+        // It limits the process it runs in, so `main` runs it before any runtime starts.
+        Command::Extract(_) => Err("extract runs only as a process of its own".into()),
     }
 }
 
@@ -225,6 +231,10 @@ async fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), String> {
     };
     config.mailer = args.mail.mailer()?;
     config.max_upload_bytes = args.max_upload_mb.saturating_mul(1024 * 1024);
+    // Found now, before an upgrade can replace the file the running server came from.
+    let program = std::env::current_exe()
+        .map_err(|e| format!("cannot find the vaern binary for text extraction: {e}"))?;
+    config.extraction = Some(crate::extraction::Settings::new(program));
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
@@ -399,6 +409,7 @@ async fn demo(data_dir: PathBuf) -> Result<(), String> {
         db: db.clone(),
         files: vaern_core::library::store::BlobStore::new(&data_dir),
         audit: audit.clone(),
+        hub: vaern_core::notifications::Hub::new(),
     };
     vaern_core::demo::fill_library(&libraries)
         .await

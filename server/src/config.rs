@@ -20,6 +20,9 @@ pub struct Config {
     pub mailer: Mailer,
     /// Largest file a library accepts, in bytes.
     pub max_upload_bytes: u64,
+    /// How files' text is read for search; `None`: not at all. `vaern serve` runs its own
+    /// binary; tests name the built `vaern` (their own executable is a test harness).
+    pub extraction: Option<crate::extraction::Settings>,
 }
 
 /// The default of `--max-upload-mb`.
@@ -36,6 +39,7 @@ impl Config {
             limits: SessionLimits::default(),
             mailer: Mailer::off(),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
+            extraction: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 mod connections;
+pub mod extraction;
 pub mod http;
 pub mod poller;
 pub mod telemetry;
@@ -56,6 +57,8 @@ pub struct Server {
     url: String,
     /// Pulls from the remote TAXII sources while the server runs.
     poller: poller::Poller,
+    /// Reads the text of library files for search while the server runs.
+    extraction: Option<extraction::worker::Worker>,
 }
 
 impl Server {
@@ -133,6 +136,8 @@ impl Server {
             .site_addr(local)
             .hash_files(hash_files)
             .build();
+        // One hub: the library tells watchers through it, and the live streams listen.
+        let hub = vaern_core::notifications::Hub::new();
         let state = AppState {
             leptos_options,
             backend: Backend {
@@ -140,10 +145,11 @@ impl Server {
                     db: db.clone(),
                     files,
                     audit: audit.clone(),
+                    hub: hub.clone(),
                 },
                 max_upload_bytes: config.max_upload_bytes,
                 audit,
-                hub: vaern_core::notifications::Hub::new(),
+                hub,
                 db,
                 limits: config.limits,
                 mailer: config.mailer.clone(),
@@ -158,12 +164,17 @@ impl Server {
             streams: Arc::default(),
         };
         let poller = poller::Poller::new(state.backend.db.clone(), state.backend.audit.clone())?;
+        let extraction = config.extraction.clone().map(|settings| {
+            let libraries = &state.backend.libraries;
+            extraction::worker::Worker::new(libraries.db.clone(), libraries.files.clone(), settings)
+        });
         let router = routes(state, store, https, config.limits.idle_secs, hash_files);
         Ok(Self {
             listener,
             router,
             url,
             poller,
+            extraction,
         })
     }
 
@@ -187,6 +198,7 @@ impl Server {
     /// poller and the periodic clean-ups stay on the caller's runtime.
     pub async fn run_until_stopped(self) -> Result<(), String> {
         let poller = self.poller.spawn();
+        let extraction = self.extraction.map(extraction::worker::Worker::spawn);
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let local = self.listener.local_addr().map_err(|e| e.to_string())?;
         let (listeners, senders) = connections::handed(threads, local);
@@ -226,6 +238,10 @@ impl Server {
             }
         }
         poller.abort();
+        if let Some(extraction) = extraction {
+            // Dropping its task kills a child under way.
+            extraction.abort();
+        }
         served
     }
 }

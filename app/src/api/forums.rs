@@ -100,6 +100,10 @@ pub struct Draft {
     pub tlp: String,
     /// The rendered preview, when one was asked for.
     pub preview: Option<String>,
+    /// For a library page's editor: the version the text was written on, so that saving
+    /// the kept draft again is still checked against it.
+    #[serde(default)]
+    pub based_on: Option<i64>,
 }
 
 /// A thread page.
@@ -146,6 +150,8 @@ pub struct NewThreadView {
 pub struct EditPostView {
     pub post_id: i64,
     pub thread_id: i64,
+    /// The group's slug (its documents are suggested first for links).
+    pub slug: String,
     pub thread_title: String,
     pub opening: bool,
     pub source: String,
@@ -546,6 +552,7 @@ pub async fn start_thread(
         body: body.clone(),
         tlp: tlp.clone().unwrap_or_default(),
         preview: None,
+        based_on: None,
     };
     let preview = intent.as_deref() == Some("preview");
     let new = NewThread {
@@ -589,6 +596,7 @@ pub async fn post_reply(
         body: body.clone(),
         tlp: tlp.clone().unwrap_or_default(),
         preview: None,
+        based_on: None,
     };
     let preview = intent.as_deref() == Some("preview");
     let new = NewReply {
@@ -621,6 +629,7 @@ pub async fn load_post_edit(post_id: i64) -> Result<EditPostView, AppError> {
     let choices = writing::choices_for_group(&backend.db, &viewer, &post.group_slug).await?;
     Ok(EditPostView {
         post_id,
+        slug: post.group_slug,
         thread_id: post.thread_id,
         thread_title: post.thread_title,
         opening: post.opening,
@@ -652,6 +661,7 @@ pub async fn edit_post(
         body: body.clone(),
         tlp: tlp.clone().unwrap_or_default(),
         preview: None,
+        based_on: None,
     };
     let preview = intent.as_deref() == Some("preview");
     let edit = PostEdit {

@@ -77,6 +77,8 @@ pub struct LibraryView {
     /// The short names of every type a library holds, for the filter.
     pub kinds: Vec<String>,
     pub documents: Vec<DocumentEntry>,
+    /// Whether the reader is told of new documents and versions here.
+    pub watch: crate::api::notifications::WatchView,
 }
 
 /// One version on a document's page.
@@ -118,6 +120,37 @@ pub enum Preview {
     None,
 }
 
+/// Where the newest version's text stands for search, as the document's page says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SearchText {
+    /// Not read yet.
+    Waiting,
+    /// Searchable; `cut` when only the start of a very long text is.
+    Searchable { cut: bool },
+    /// Read, and it holds no text (a scan).
+    NoText,
+    /// Images and ZIP archives: their contents are not searched.
+    NotText,
+    /// Not searchable, with the stored reason's code, which the page translates.
+    NotSearchable { reason: String },
+}
+
+#[cfg(feature = "ssr")]
+impl From<vaern_core::library::text::stored::TextState> for SearchText {
+    fn from(state: vaern_core::library::text::stored::TextState) -> Self {
+        use vaern_core::library::text::stored::TextState;
+        match state {
+            TextState::Waiting => Self::Waiting,
+            TextState::Searchable { cut } => Self::Searchable { cut },
+            TextState::NoText => Self::NoText,
+            TextState::NotText => Self::NotText,
+            TextState::NotSearchable(reason) => Self::NotSearchable {
+                reason: reason.code().to_string(),
+            },
+        }
+    }
+}
+
 /// A document's page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentView {
@@ -146,10 +179,41 @@ pub struct DocumentView {
     /// Who downloaded it: (name, organisation, when); for the author and moderators.
     pub downloads: Option<Vec<(String, String, String)>>,
     pub preview: Preview,
+    /// Whether the newest version's text can be found by search.
+    pub search_text: SearchText,
+    /// The newest version is Markdown: a page, edited in the browser.
+    pub is_page: bool,
+    /// Every version is text and there are two or more: they can be compared.
+    pub comparable: bool,
     /// Newest first.
     pub versions: Vec<VersionView>,
     /// Newest first.
     pub edits: Vec<EditView>,
+    /// The threads linking it that the reader may see, newest linking post first.
+    pub linked_from: Vec<LinkingThreadView>,
+    /// How many such threads in all (more than listed past the page's cap).
+    pub linked_total: i64,
+}
+
+/// A thread that links a document, on the document's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkingThreadView {
+    pub thread_id: i64,
+    /// The newest post of it that links the document.
+    pub post_id: i64,
+    pub title: String,
+    pub group_name: String,
+    /// When that post was written.
+    pub linked: String,
+}
+
+/// A document the composer offers to link, with the Markdown to insert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentSuggestion {
+    pub id: i64,
+    pub title: String,
+    pub group_name: String,
+    pub markdown: String,
 }
 
 /// Bytes as people read them, in the reader's language ("1,2 MB" / "1.2 MB").
@@ -177,7 +241,7 @@ fn kind_of(media_type: &str) -> String {
 
 /// Every folder with its whole place, by place.
 #[cfg(feature = "ssr")]
-fn folder_entries(
+pub(crate) fn folder_entries(
     folders: &[vaern_core::library::folders::Folder],
     manageable: &[i64],
 ) -> Vec<FolderEntry> {
@@ -201,7 +265,7 @@ fn folder_entries(
 
 /// The recipients offered to someone who may write in group `slug`.
 #[cfg(feature = "ssr")]
-async fn choices_for(
+pub(crate) async fn choices_for(
     backend: &crate::request::Backend,
     viewer: &vaern_core::policy::Viewer,
     slug: &str,
@@ -245,6 +309,8 @@ pub async fn load_library(
         tag: (!tag.is_empty()).then(|| tag.clone()),
     };
     let page = library_page(&backend.db, &viewer, &slug, &query).await?;
+    let watch =
+        crate::api::notifications::watch_view(&backend, &viewer, &page.slug, folder).await?;
     let choices = choices_for(&backend, &viewer, &page.slug, page.can_upload).await?;
     let folders = folder_entries(&page.folders, &page.managed_folders);
     let subfolders = page
@@ -259,6 +325,7 @@ pub async fn load_library(
         .filter_map(|f| folders.iter().find(|e| e.id == f.id).cloned())
         .collect();
     Ok(LibraryView {
+        watch,
         filter: LibraryFilter {
             folder,
             sort: sort.as_str().to_string(),
@@ -303,9 +370,10 @@ pub async fn load_library(
     })
 }
 
-/// Most of a text file the page shows (the rest is in the download).
+/// Most of a text file the page shows (the rest is in the download): a whole page of
+/// 100,000 characters fits.
 #[cfg(feature = "ssr")]
-const PREVIEW_BYTES: usize = 256 * 1024;
+const PREVIEW_BYTES: usize = 400 * 1024;
 
 /// The newest version's contents for the page. Reading a text file is a preview, audited
 /// like the raw route's; images and PDFs are read (and audited) by that route.
@@ -342,7 +410,7 @@ async fn preview_of(
     .await?;
     let (text, cut) = read_text(&opened, PREVIEW_BYTES).await?;
     if file_type == FileType::Md
-        && let Ok(html) = vaern_core::markdown::render(&text)
+        && let Ok(html) = vaern_core::library::pages::render_page(&backend.db, id, &text).await
     {
         return Ok(Preview::Markdown { html, cut });
     }
@@ -357,8 +425,25 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
     let backend = request::backend()?;
     let locale = crate::locale::current();
     let page = vaern_core::library::document_page(&backend.db, &viewer, id).await?;
+    // Opening the document reads its notifications (as opening a thread reads its posts');
+    // a GET changes that only as a top-level navigation. Open bells recount.
+    if request::is_navigation()?
+        && vaern_core::notifications::mark_document_read(&backend.db, &viewer, id).await?
+    {
+        backend.hub.publish(viewer.user_id.as_slice());
+    }
     let choices = choices_for(&backend, &viewer, &page.slug, page.can_add_version).await?;
     let preview = preview_of(&backend, &viewer, id, page.versions.first()).await?;
+    let text_type = |media_type: &str| {
+        vaern_core::library::file_type::FileType::from_media_type(media_type)
+            .is_some_and(|t| t.is_text())
+    };
+    let is_page = page.versions.first().is_some_and(|v| {
+        vaern_core::library::file_type::FileType::from_media_type(&v.media_type)
+            == Some(vaern_core::library::file_type::FileType::Md)
+    });
+    let comparable =
+        page.versions.len() >= 2 && page.versions.iter().all(|v| text_type(&v.media_type));
     let folders = folder_entries(&page.folders, &[]);
     let path = page
         .path
@@ -366,6 +451,7 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
         .filter_map(|f| folders.iter().find(|e| e.id == f.id).cloned())
         .collect();
     Ok(DocumentView {
+        search_text: page.text.into(),
         downloads: page.downloads.map(|list| {
             list.into_iter()
                 .map(|d| (d.name, d.org_name, server::time(d.at)))
@@ -375,6 +461,8 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
         can_manage: page.can_manage,
         choices,
         preview,
+        is_page,
+        comparable,
         path,
         folders,
         folder_id: page.folder_id,
@@ -415,7 +503,49 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
                 created: server::time(e.created_at),
             })
             .collect(),
+        linked_total: page.linked_from.total,
+        linked_from: page
+            .linked_from
+            .threads
+            .into_iter()
+            .map(|t| LinkingThreadView {
+                thread_id: t.thread_id,
+                post_id: t.post_id,
+                title: t.title,
+                group_name: t.group_name,
+                linked: server::time(t.linked_at),
+            })
+            .collect(),
     })
+}
+
+/// The documents the composer offers to link for what was typed after `[[`: those the
+/// writer may see, the group `group`'s (the thread's) first. Titles are listed like a
+/// library's, not audited; too short a query is offered nothing.
+#[server(prefix = "/rpc", endpoint = "document_suggestions")]
+pub async fn document_suggestions(
+    query: String,
+    group: Option<String>,
+) -> Result<Vec<DocumentSuggestion>, AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let offered = vaern_core::library::linking::link_suggestions(
+        &backend.db,
+        &viewer,
+        &query,
+        group.as_deref(),
+    )
+    .await?;
+    Ok(offered
+        .into_iter()
+        .map(|d| DocumentSuggestion {
+            id: d.id,
+            title: d.title,
+            group_name: d.group_name,
+            markdown: d.markdown,
+        })
+        .collect())
 }
 
 /// Where a library's folder is shown.
@@ -428,7 +558,7 @@ pub fn folder_href(slug: &str, folder: Option<i64>) -> String {
 
 /// A folder id from a form's choice: empty means the top of the library.
 #[cfg(feature = "ssr")]
-fn folder_choice(value: Option<&str>) -> Result<Option<i64>, AppError> {
+pub(crate) fn folder_choice(value: Option<&str>) -> Result<Option<i64>, AppError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v

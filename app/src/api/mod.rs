@@ -12,6 +12,7 @@ pub mod intel;
 pub mod library;
 pub mod notifications;
 pub mod organisations;
+pub mod pages;
 pub mod people;
 pub mod taxii_sources;
 pub mod tokens;

@@ -174,6 +174,7 @@ fn NewThreadForm(page: NewThreadView) -> impl IntoView {
                 initial=draft.body.clone()
                 initial_preview=draft.preview.clone()
                 members
+                group=page.slug.clone()
             />
             <TlpField id="thread-tlp" selected=tlp min="clear" />
             <AudienceFields id="thread-audience" choices=page.choices.clone() />

@@ -16,10 +16,13 @@ use crate::components::forum::{AudienceFields, TlpField};
 use crate::components::labels::{TlpBadge, tlp_text};
 use crate::components::page::loaded;
 use crate::components::scroll_table::ScrollTable;
+use crate::components::search_text::SearchTextFact;
 use crate::components::signed_in::signed_in_view;
 use crate::components::upload_progress::UploadProgress;
+use crate::components::watch::WatchForm;
 use crate::i18n::*;
 use crate::locale::use_locale;
+use crate::pages::library_pages::CompareForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -70,7 +73,7 @@ fn LibraryPageView() -> impl IntoView {
 
 /// The group, the library and the folders down to the one shown; the last is the page.
 #[component]
-fn Breadcrumbs(
+pub(crate) fn Breadcrumbs(
     slug: String,
     group_name: String,
     path: Vec<FolderEntry>,
@@ -154,6 +157,7 @@ fn LibraryParts(library: LibraryView) -> impl IntoView {
         <Title text=title.clone() />
         <Breadcrumbs slug=library.slug.clone() group_name=library.group_name.clone() path=library.path.clone() />
         <h1>{title}</h1>
+        <WatchForm slug=library.slug.clone() folder=folder_id watch=library.watch.clone() />
         <UploadRefusal />
         {subfolders}
         <FilterForm
@@ -191,6 +195,13 @@ fn LibraryParts(library: LibraryView) -> impl IntoView {
                 </ScrollTable>
             }.into_any()
         }}
+        {library.can_upload.then(|| {
+            let href = match folder_id {
+                Some(folder) => format!("/groups/{}/library/new-page?folder={folder}", library.slug),
+                None => format!("/groups/{}/library/new-page", library.slug),
+            };
+            view! { <p><a class="button" href=href>{td_string!(locale, page_new)}</a></p> }
+        })}
         {library.can_upload.then(|| view! {
             <UploadForm
                 slug=library.slug.clone()
@@ -280,7 +291,7 @@ fn FilterForm(
 }
 
 /// Options for a folder choice: the top of the library, then every folder by place.
-fn folder_options(
+pub(crate) fn folder_options(
     folders: &[FolderEntry],
     selected: Option<i64>,
     except: Option<i64>,
@@ -543,9 +554,14 @@ fn DocumentParts(document: DocumentView) -> impl IntoView {
             <dt>{td_string!(locale, document_updated)}</dt>
             <dd>{document.updated.clone()}</dd>
             {tags}
+            <SearchTextFact state=document.search_text.clone() />
         </dl>
         <UploadRefusal />
         <p><a class="button" href=download_href>{td_string!(locale, document_download)}</a></p>
+        {(document.can_add_version && document.is_page).then(|| {
+            let href = format!("/documents/{id}/edit");
+            view! { <p><a class="button" href=href>{td_string!(locale, page_edit)}</a></p> }
+        })}
         <PreviewPanel id title=document.title.clone() preview=document.preview.clone() />
         <h2>{td_string!(locale, document_versions)}</h2>
         <ScrollTable label=td_string!(locale, document_versions).to_string()>
@@ -568,7 +584,23 @@ fn DocumentParts(document: DocumentView) -> impl IntoView {
             </table>
         </ScrollTable>
         <ErrorMessage path={<RestoreVersion as ServerFn>::PATH} only_after_refusal=true />
+        {document.comparable.then(|| {
+            let versions: Vec<(i64, String, String)> = document
+                .versions
+                .iter()
+                .map(|v| (v.version, v.author.clone(), v.created.clone()))
+                .collect();
+            let to = versions.first().map_or(1, |v| v.0);
+            let from = versions.get(1).map_or(to, |v| v.0);
+            view! {
+                <section aria-labelledby="compare-title">
+                    <h2 id="compare-title">{td_string!(locale, compare_title)}</h2>
+                    <CompareForm id versions from to />
+                </section>
+            }
+        })}
         <Edits edits=document.edits.clone() />
+        <LinkedFrom threads=document.linked_from.clone() total=document.linked_total />
         {document.downloads.clone().map(|downloads| view! { <Downloads downloads /> })}
         {document.can_add_version.then(|| view! {
             <NewVersionForm id tlp=document.tlp.clone() choices=document.choices.clone() />
@@ -655,6 +687,58 @@ fn Edits(edits: Vec<crate::api::library::EditView>) -> impl IntoView {
             </table>
         </ScrollTable>
     })
+}
+
+/// The threads that link the document and the reader may see, newest linking post
+/// first; each links to that post.
+#[component]
+fn LinkedFrom(threads: Vec<crate::api::library::LinkingThreadView>, total: i64) -> impl IntoView {
+    let locale = use_locale();
+    let shown = threads.len();
+    let more = (total > shown as i64).then(|| {
+        view! { <p class="hint">{td_string!(locale, document_linked_from_more, shown = shown, total = total)}</p> }
+    });
+    let rows = threads
+        .into_iter()
+        .map(|t| {
+            let href = format!(
+                "/threads/{}?post={}#post-{}",
+                t.thread_id, t.post_id, t.post_id
+            );
+            view! {
+                <tr>
+                    <td><a href=href>{t.title}</a></td>
+                    <td>{t.group_name}</td>
+                    <td>{t.linked}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="linked-from" aria-labelledby="linked-from-title">
+            <h2 id="linked-from-title">{td_string!(locale, document_linked_from)}</h2>
+            {if shown == 0 {
+                view! { <p>{td_string!(locale, document_linked_from_empty)}</p> }.into_any()
+            } else {
+                view! {
+                    <ScrollTable label=td_string!(locale, document_linked_from).to_string()>
+                        <table class="linked-threads">
+                            <caption class="visually-hidden">{td_string!(locale, document_linked_from)}</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">{td_string!(locale, document_linked_thread)}</th>
+                                    <th scope="col">{td_string!(locale, document_linked_group)}</th>
+                                    <th scope="col">{td_string!(locale, document_linked_latest)}</th>
+                                </tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </ScrollTable>
+                    {more}
+                }.into_any()
+            }}
+        </section>
+    }
 }
 
 /// Title, description, tags, folder and label: for the author and the moderators.

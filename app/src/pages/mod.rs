@@ -9,6 +9,7 @@ pub mod home;
 pub mod identities;
 pub mod intel;
 pub mod library;
+pub mod library_pages;
 pub mod link;
 pub mod not_found;
 pub mod notifications;

@@ -1,14 +1,18 @@
-//! `/notifications`: the signed-in person's mentions and replies, newest first, with
-//! marking one or all read and paging (`?page=N`). Each change reloads the page, so the
-//! bell in the header starts from the new count.
+//! `/notifications`: the signed-in person's mentions, replies and new documents and
+//! versions in watched folders, newest first, with marking one or all read and paging
+//! (`?page=N`); then the places of libraries the person watches, each with a button to
+//! stop. Each change reloads the page, so the bell in the header starts from the new
+//! count.
 
+use crate::api::library::folder_href;
 use crate::api::notifications::{
-    MarkAllNotificationsRead, MarkNotificationRead, NotificationKind, NotificationView,
-    NotificationsView, load_notifications,
+    AboutView, MarkAllNotificationsRead, MarkNotificationRead, NotificationKind, NotificationView,
+    NotificationsView, WatchFolder, WatchedView, load_notifications, watched_folders,
 };
 use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
 use crate::components::signed_in::signed_in_view;
+use crate::components::watch::WatchDone;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::either::Either;
@@ -57,6 +61,80 @@ fn Notifications() -> impl IntoView {
             path={<MarkAllNotificationsRead as ServerFn>::PATH}
         />
         <Suspense>{body}</Suspense>
+        <WatchedPlaces />
+    }
+}
+
+/// The places of libraries the person watches, each with a button to stop.
+#[component]
+fn WatchedPlaces() -> impl IntoView {
+    let locale = use_locale();
+    let places = Resource::new_blocking(|| (), |_| watched_folders());
+    let body = move || {
+        Suspend::new(async move {
+            match places.await {
+                Ok(places) if places.is_empty() => Either::Left(view! {
+                    <p>{td_string!(locale, notifications_watched_none)}</p>
+                }),
+                Ok(places) => {
+                    let items = places
+                        .into_iter()
+                        .map(|place| view! { <WatchedPlace place /> })
+                        .collect_view();
+                    Either::Right(Either::Left(view! {
+                        <p>{td_string!(locale, notifications_watched_intro)}</p>
+                        <ul class="watched-places">{items}</ul>
+                    }))
+                }
+                Err(err) => Either::Right(Either::Right(view! {
+                    <p class="message error" role="alert">{err.message(locale)}</p>
+                })),
+            }
+        })
+    };
+    view! {
+        <section aria-labelledby="watched-title">
+            <h2 id="watched-title">{td_string!(locale, notifications_watched_title)}</h2>
+            <WatchDone />
+            <ErrorMessage path={<WatchFolder as ServerFn>::PATH} />
+            <Suspense>{body}</Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn WatchedPlace(place: WatchedView) -> impl IntoView {
+    let locale = use_locale();
+    let action = ServerAction::<WatchFolder>::new();
+    let where_ = if place.path.is_empty() {
+        td_string!(locale, notifications_watched_library).to_string()
+    } else {
+        place.path.clone()
+    };
+    let name = td_string!(
+        locale,
+        notifications_watched_place,
+        group = place.group_name.as_str(),
+        place = where_.as_str()
+    )
+    .to_string();
+    // The button names its place, so that screen-reader users can tell them apart.
+    let label = td_string!(locale, notifications_unwatch_label, place = name.as_str()).to_string();
+    let href = folder_href(&place.slug, place.folder_id);
+    let folder = place.folder_id.map(|f| f.to_string()).unwrap_or_default();
+    view! {
+        <li>
+            <a href=href>{name}</a>
+            " "
+            <Form action class="inline-form">
+                <input type="hidden" name="slug" value=place.slug />
+                <input type="hidden" name="folder_id" value=folder />
+                <input type="hidden" name="watch" value="off" />
+                <button type="submit" class="secondary" aria-label=label>
+                    {td_string!(locale, library_watch_stop)}
+                </button>
+            </Form>
+        </li>
     }
 }
 
@@ -99,8 +177,47 @@ fn NotificationList(
     })
 }
 
-/// What happened, before the thread's title: "Lars Krogh nævnte dig i".
-fn what_happened(locale: Locale, kind: NotificationKind, actor: Option<&str>) -> String {
+/// What happened, before the title of what it is about: "Lars Krogh nævnte dig i",
+/// "Anne Holm lagde en ny fil i Politikker:".
+fn what_happened(
+    locale: Locale,
+    kind: NotificationKind,
+    about: &AboutView,
+    actor: Option<&str>,
+) -> String {
+    if let AboutView::Document {
+        group_name,
+        folder,
+        version,
+        ..
+    } = about
+    {
+        // The one who added a document or version is always named (never Chatham House).
+        let actor = actor.unwrap_or_default();
+        return match (kind, folder, version) {
+            (NotificationKind::NewVersion, _, Some(version)) => td_string!(
+                locale,
+                notifications_new_version,
+                actor = actor,
+                version = *version
+            )
+            .to_string(),
+            (_, Some(folder), _) => td_string!(
+                locale,
+                notifications_new_document,
+                actor = actor,
+                folder = folder.as_str()
+            )
+            .to_string(),
+            (_, None, _) => td_string!(
+                locale,
+                notifications_new_document_top,
+                actor = actor,
+                group = group_name.as_str()
+            )
+            .to_string(),
+        };
+    }
     match (kind, actor) {
         (NotificationKind::Mention, Some(actor)) => {
             td_string!(locale, notification_mention, actor = actor).to_string()
@@ -114,6 +231,11 @@ fn what_happened(locale: Locale, kind: NotificationKind, actor: Option<&str>) ->
         (NotificationKind::Reply, None) => {
             td_string!(locale, notification_reply_anonymous).to_string()
         }
+        // Documents are answered above; a post is only mentioned or replied to.
+        (NotificationKind::NewDocument | NotificationKind::NewVersion, Some(actor)) => {
+            actor.to_string()
+        }
+        (NotificationKind::NewDocument | NotificationKind::NewVersion, None) => String::new(),
     }
 }
 
@@ -124,18 +246,19 @@ fn NotificationItem(
 ) -> impl IntoView {
     let locale = use_locale();
     let id = notification.id;
-    let post = notification.post_id;
-    let href = format!(
-        "/threads/{}?post={post}#post-{post}",
-        notification.thread_id
+    let href = notification.about.href();
+    let what = what_happened(
+        locale,
+        notification.kind,
+        &notification.about,
+        notification.actor.as_deref(),
     );
-    let what = what_happened(locale, notification.kind, notification.actor.as_deref());
     let unread = !notification.read;
     // The button names its thread, so that screen-reader users can tell them apart.
     let mark_label = td_string!(
         locale,
         notification_mark_read_label,
-        title = notification.thread_title.as_str()
+        title = notification.about.title()
     )
     .to_string();
     let mark_form = unread.then(|| {
@@ -160,7 +283,7 @@ fn NotificationItem(
                     })}
                 {what}
                 " "
-                <a href=href>{notification.thread_title}</a>
+                <a href=href>{notification.about.title().to_string()}</a>
             </p>
             <p class="muted">{notification.time}</p>
             {mark_form}

@@ -348,6 +348,7 @@ fn ReplyForm(thread: ThreadPageView, action: ServerAction<PostReply>) -> impl In
                     initial
                     initial_preview=draft.preview.clone()
                     members=member_names(&thread.choices)
+                    group=thread.slug.clone()
                 />
                 <TlpField id="reply-tlp" selected=tlp min=thread.tlp.clone() />
                 <AudienceFields id="reply-audience" choices=thread.choices.clone() />
@@ -428,6 +429,7 @@ fn EditPostForm(page: EditPostView) -> impl IntoView {
                 initial=body
                 initial_preview=draft.preview.clone()
                 members=member_names(&page.choices)
+                group=page.slug.clone()
             />
             <TlpField id="edit-tlp" selected=page.tlp.clone() min=page.tlp.clone() />
             <AudienceFields id="edit-audience" choices=page.choices.clone() />

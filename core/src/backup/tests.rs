@@ -1,4 +1,4 @@
-//! Backups taken while documents are added and removed, and restored into a new data
+//! Backups taken while documents are added and removed and posts written, and restored into a new data
 //! directory: every committed document is there with its file, and the audit log
 //! verifies. A backup or restore never writes into a directory that holds anything.
 
@@ -55,6 +55,7 @@ async fn live() -> Live {
         db: db.clone(),
         files: crate::library::store::BlobStore::new(dir.path()),
         audit,
+        hub: crate::notifications::Hub::new(),
     };
     let author = Viewer::user(
         author,
@@ -89,6 +90,28 @@ async fn add(libraries: &Libraries, author: &Viewer, title: &str) -> i64 {
         .document_id
 }
 
+/// Starts a thread titled `title` in the group, as its forum's form would.
+async fn post(db: &Db, author: &Viewer, title: &str) {
+    let new = crate::forums::writing::NewThread {
+        group_slug: "nis2".into(),
+        title: title.into(),
+        body: format!("Indlæg: {title}"),
+        tlp: None,
+        audience: Default::default(),
+        chatham_house: false,
+    };
+    crate::forums::writing::create_thread(db, author, new)
+        .await
+        .expect("posted");
+}
+
+async fn thread_titles(db: &Db) -> Vec<String> {
+    sqlx::query_scalar("select title from forum_threads order by title")
+        .fetch_all(db)
+        .await
+        .expect("thread titles")
+}
+
 async fn titles(db: &Db) -> Vec<String> {
     sqlx::query_scalar("select title from documents where removed_at is null order by title")
         .fetch_all(db)
@@ -105,7 +128,20 @@ async fn a_backup_taken_while_documents_come_and_go_restores_to_a_copy_that_veri
         add(&live.libraries, &live.author, &format!("Før {n}")).await;
     }
     let gone = add(&live.libraries, &live.author, "Fjernes").await;
-    // Writers keep going while the backup runs: new documents and a removal.
+    let mut threads_before = Vec::new();
+    for n in 0..3 {
+        threads_before.push(format!("Tråd før {n}"));
+        post(&live.libraries.db, &live.author, &format!("Tråd før {n}")).await;
+    }
+    // Writers keep going while the backup runs: new documents, a removal and posts.
+    let posting = {
+        let (db, author) = (live.libraries.db.clone(), live.author.clone());
+        tokio::spawn(async move {
+            for n in 0..20 {
+                post(&db, &author, &format!("Tråd under {n}")).await;
+            }
+        })
+    };
     let busy = {
         let (libraries, author) = (live.libraries.clone(), live.author.clone());
         tokio::spawn(async move {
@@ -124,6 +160,7 @@ async fn a_backup_taken_while_documents_come_and_go_restores_to_a_copy_that_veri
         .await
         .expect("backup");
     busy.await.expect("writers");
+    posting.await.expect("posters");
     assert!(backed_up.database_bytes > 0);
 
     let restored_dir = tempfile::tempdir().expect("restore dir");
@@ -136,6 +173,13 @@ async fn a_backup_taken_while_documents_come_and_go_restores_to_a_copy_that_veri
         assert!(
             present.contains(title),
             "{title} is missing from {present:?}"
+        );
+    }
+    let threads = thread_titles(&db).await;
+    for title in &threads_before {
+        assert!(
+            threads.contains(title),
+            "{title} is missing from {threads:?}"
         );
     }
     // Whatever the copy holds, it holds whole: each version's file is in its store.

@@ -7,6 +7,7 @@
 //! is computed over the posts that viewer may see, so that a hidden reply does not even
 //! move a thread up the list.
 
+pub mod links;
 pub mod moderation;
 pub mod rendering;
 pub mod writing;

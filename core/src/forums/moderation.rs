@@ -160,6 +160,8 @@ pub async fn remove_post(
     .bind(post.id)
     .execute(&mut *tx)
     .await?;
+    // A removed post's text is never shown again: the documents it linked stop listing it.
+    super::links::forget(&mut tx, post.id).await?;
     let detail = format!("post={post_id}");
     done.stage(&mut tx, viewer, action::POST_REMOVE, &detail, address)
         .await?;

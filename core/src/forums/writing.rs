@@ -8,7 +8,7 @@
 //! stored in the post's transaction; the caller publishes [`Posted::notified`] to the
 //! live stream after the commit.
 
-use super::{Labelled, MAX_TITLE_CHARS, visible_post, visible_thread};
+use super::{Labelled, MAX_TITLE_CHARS, links, visible_post, visible_thread};
 use crate::clock;
 use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
@@ -272,6 +272,7 @@ pub async fn create_thread(db: &Db, viewer: &Viewer, new: NewThread) -> CoreResu
         },
     )
     .await?;
+    links::record(&mut tx, post_id, &new.body).await?;
     watch_in(&mut tx, thread_id, me).await?;
     let notified = notify(
         &mut tx,
@@ -369,6 +370,7 @@ pub async fn reply(db: &Db, viewer: &Viewer, new: NewReply) -> CoreResult<Posted
         },
     )
     .await?;
+    links::record(&mut tx, post_id, &new.body).await?;
     watch_in(&mut tx, thread.id, me).await?;
     let notified = notify(
         &mut tx,
@@ -682,6 +684,8 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     .bind(post.id)
     .execute(&mut *tx)
     .await?;
+    // The links follow the new text: one the edit took out no longer counts.
+    links::record(&mut tx, post.id, &edit.body).await?;
     if new_label.tlp != label.tlp {
         insert_recipients(
             &mut tx,
@@ -754,14 +758,18 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     })
 }
 
-/// Deletes one's own post: it stays as a placeholder, its text is never shown again.
+/// Deletes one's own post: it stays as a placeholder, its text is never shown again,
+/// and the documents it linked no longer list it.
 pub async fn delete(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<i64> {
     let (post, _, thread, _, _) = own_post(db, viewer, post_id).await?;
+    let mut tx = db.begin().await?;
     sqlx::query("update forum_posts set deleted_at = $1 where id = $2 and deleted_at is null")
         .bind(clock::now())
         .bind(post.id)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
+    links::forget(&mut tx, post.id).await?;
+    tx.commit().await?;
     Ok(thread.id)
 }
 

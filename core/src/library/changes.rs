@@ -3,6 +3,7 @@
 //! history (the edits table, the versions, the removal's reason) and stages its audit
 //! and search outbox rows in its own transaction.
 
+use super::watching::{self, Happened};
 use super::{
     Change, DOCUMENT_RECIPIENTS, Libraries, MAX_CHANGE_NOTE_CHARS, MAX_TITLE_CHARS, VERSIONS,
     VersionRow, folders, visible_label,
@@ -179,8 +180,12 @@ pub async fn edit_document(
         .detail(format!("changed={}", changed.join(",")))
         .stage(&mut tx, now)
         .await?;
+    // A move tells those who watch where it went, and did not watch where it was.
+    let moved = Happened::Moved { from: before.3 };
+    let notified = watching::notify_watchers(&mut tx, &members, id, moved, editor, now).await?;
     tx.commit().await?;
     libraries.audit.chain_soon();
+    libraries.hub.publish(&notified);
     Ok(())
 }
 
@@ -258,8 +263,14 @@ pub async fn restore_version(
         .detail(format!("version={restored} from={version}"))
         .stage(&mut tx, now)
         .await?;
+    let new_version = Happened::NewVersion { version: restored };
+    let notified =
+        watching::notify_watchers(&mut tx, &members, id, new_version, restorer, now).await?;
     tx.commit().await?;
     libraries.audit.chain_soon();
+    libraries.hub.publish(&notified);
+    // The restored file is the newest again; its text may never have been read.
+    libraries.files.named_again();
     Ok(restored)
 }
 

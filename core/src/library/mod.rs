@@ -7,11 +7,16 @@
 //! the transaction that does it (`audit::stage`).
 
 mod changes;
+pub mod diff;
 pub mod file_name;
 pub mod file_type;
 pub mod folders;
+pub mod linking;
+pub mod pages;
 mod reading;
 pub mod store;
+pub mod text;
+pub mod watching;
 
 pub use changes::{DocumentEdit, edit_document, normalise_tags, remove_document, restore_version};
 pub use reading::{
@@ -31,6 +36,7 @@ use file_type::{FileType, Refused};
 use sqlx::{QueryBuilder, Sqlite};
 use std::path::PathBuf;
 use store::{BlobStore, Received};
+use watching::Happened;
 
 /// Longest document title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -86,12 +92,14 @@ impl From<sqlx::Error> for AddError {
 }
 
 /// The libraries of every group: the database, the file store and the audit log that
-/// every change and read goes through.
+/// every change and read goes through, and the hub that tells watchers' open pages of a
+/// new notification once a change has committed.
 #[derive(Clone, Debug)]
 pub struct Libraries {
     pub db: Db,
     pub files: BlobStore,
     pub audit: AuditLog,
+    pub hub: crate::notifications::Hub,
 }
 
 /// Where documents are written to: a group the viewer may post in, and its label.
@@ -127,6 +135,7 @@ pub async fn add_document(
         db,
         files,
         audit: audit_log,
+        hub,
     } = libraries;
     let author = viewer.user_id.ok_or(CoreError::NotFound)?;
     let group = writable_group(db, viewer, slug).await?;
@@ -189,9 +198,13 @@ pub async fn add_document(
         ))
         .stage(&mut tx, now)
         .await?;
+    let notified =
+        watching::notify_watchers(&mut tx, &members, document_id, Happened::Added, author, now)
+            .await?;
     tx.commit().await?;
     drop(placed);
     audit_log.chain_soon();
+    hub.publish(&notified);
     Ok(Added {
         document_id,
         version,
@@ -208,6 +221,9 @@ pub struct NewVersion {
     pub change_note: String,
     /// The name the browser sent, made safe before it is kept.
     pub file_name: String,
+    /// The version the writer saw as the newest: when given, the version is refused
+    /// (`version`/`conflict`) if another has become the newest since.
+    pub based_on: Option<i64>,
 }
 
 /// Longest change note, in characters.
@@ -229,6 +245,7 @@ pub async fn add_version(
         db,
         files,
         audit: audit_log,
+        hub,
     } = libraries;
     let uploader = viewer.user_id.ok_or(CoreError::NotFound)?;
     let current = visible_label(db, viewer, id).await?;
@@ -259,6 +276,18 @@ pub async fn add_version(
     let placed = files.place(received).await?;
     let now = clock::now();
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    if let Some(seen) = new.based_on {
+        let newest: i64 = sqlx::query_scalar(
+            "select coalesce(max(version), 0) from document_versions where document_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(CoreError::from)?;
+        if newest != seen {
+            return Err(CoreError::invalid("version", "conflict").into());
+        }
+    }
     let version = VersionRow {
         document_id: id,
         group_id: current.group_id,
@@ -282,9 +311,19 @@ pub async fn add_version(
         ))
         .stage(&mut tx, now)
         .await?;
+    let notified = watching::notify_watchers(
+        &mut tx,
+        &members,
+        id,
+        Happened::NewVersion { version },
+        uploader,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     drop(placed);
     audit_log.chain_soon();
+    hub.publish(&notified);
     Ok(Added {
         document_id: id,
         version,
@@ -601,6 +640,7 @@ pub async fn open_file(
         db,
         files,
         audit: audit_log,
+        ..
     } = libraries;
     // IMMEDIATE: the transaction reads, then writes its audit row; begun deferred, a
     // commit by anyone in between (the appender, another download) would fail it.

@@ -256,6 +256,10 @@ pub struct DocumentPage {
     pub versions: Vec<VersionEntry>,
     /// Newest first.
     pub edits: Vec<EditEntry>,
+    /// Whether the newest version's text is searchable, waits to be read, or why not.
+    pub text: super::text::stored::TextState,
+    /// The threads that link it and the viewer may see, newest linking post first.
+    pub linked_from: crate::forums::links::LinkedFrom,
 }
 
 /// Most downloads a document's page lists.
@@ -271,7 +275,8 @@ pub struct Download {
 
 /// Document `id` for the viewer; `NotFound` for a missing, removed or hidden one. The
 /// document and its label through the policy in one query, then its versions (each
-/// also through the policy by its own label), its edits and its folders.
+/// also through the policy by its own label), its edits, its folders and the threads
+/// linking it.
 pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<DocumentPage> {
     #[derive(sqlx::FromRow)]
     struct Head {
@@ -344,7 +349,11 @@ pub async fn document_page(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<Docu
         None
     };
     let folders = folders::folders_of(db, viewer, label.group_id).await?;
+    let text = super::text::stored::newest_state(db, id).await?;
+    let linked_from = crate::forums::links::threads_linking(db, viewer, id).await?;
     Ok(DocumentPage {
+        text,
+        linked_from,
         path: folders::path_to(&folders, head.folder_id),
         folders,
         folder_id: head.folder_id,

@@ -7,6 +7,8 @@
 //! that names it commits, under a shared gate that the sweep takes exclusively, so a
 //! sweep never removes a file an upload is about to name. A crash leaves at most a
 //! temporary file or a file no row names; [`BlobStore::sweep`] removes both at start.
+//! When an upload's transaction has ended, the store wakes whoever waits for new files
+//! ([`BlobStore::placed`]: the text extraction worker).
 
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
@@ -24,6 +26,8 @@ pub struct BlobStore {
     blobs: PathBuf,
     incoming: PathBuf,
     gate: Arc<tokio::sync::RwLock<()>>,
+    /// Told when a placed file's upload has committed (or rolled back).
+    placed: Arc<tokio::sync::Notify>,
 }
 
 /// Why an upload stopped.
@@ -52,7 +56,21 @@ impl BlobStore {
             blobs: data_dir.join("blobs"),
             incoming: data_dir.join("incoming"),
             gate: Arc::default(),
+            placed: Arc::default(),
         }
+    }
+
+    /// Waits until a file placed in this store has had its transaction end: at once if
+    /// one has since the last wait. A wake-up when nothing new was committed (a rolled
+    /// back upload) is harmless to the waiter, which looks in the database.
+    pub async fn placed(&self) {
+        self.placed.notified().await;
+    }
+
+    /// Tells [`Self::placed`]'s waiter that a committed version names a file it did not
+    /// place (a restored earlier version).
+    pub fn named_again(&self) {
+        self.placed.notify_one();
     }
 
     /// Where the file with this hash lives. `None` for anything but 64 lowercase hex
@@ -114,7 +132,10 @@ impl BlobStore {
         .await
         .map_err(|e| CoreError::Internal(format!("placing a file: {e}")))?
         .map_err(io_error)?;
-        Ok(Placed { _gate: gate })
+        Ok(Placed {
+            _gate: gate,
+            placed: self.placed.clone(),
+        })
     }
 
     /// Removes the files of `hashes` that no version names any more (after a document's
@@ -202,10 +223,19 @@ pub struct Swept {
     pub unreferenced: usize,
 }
 
-/// Keeps the sweep out until the upload that placed a file has committed.
+/// Keeps the sweep out until the upload that placed a file has committed; dropped after
+/// the commit, it tells the store's waiters that a new file may be named.
 #[derive(Debug)]
 pub struct Placed {
     _gate: tokio::sync::OwnedRwLockReadGuard<()>,
+    placed: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for Placed {
+    fn drop(&mut self) {
+        // One stored permit: a waiter busy now looks again when it next waits.
+        self.placed.notify_one();
+    }
 }
 
 /// Bytes gathered before one write to the temporary file. Each write of a tokio file is a

@@ -94,6 +94,7 @@ async fn library() -> Library {
         db: db.clone(),
         files: BlobStore::new(dir.path()),
         audit,
+        hub: crate::notifications::Hub::new(),
     };
     Library {
         files: libraries.files.clone(),
@@ -497,6 +498,8 @@ async fn the_author_sees_who_downloaded_and_other_members_do_not() {
 
 mod changes;
 mod folders;
+mod pages;
+mod watching;
 
 #[tokio::test]
 async fn a_truncated_pdf_is_kept_exactly_as_sent_for_its_readers_to_judge() {

@@ -230,6 +230,7 @@ pub async fn new_version(
         audience,
         change_note: fields.change_note.unwrap_or_default(),
         file_name,
+        based_on: None,
     };
     match library::add_version(
         &state.backend.libraries,

@@ -24,12 +24,15 @@ pub const MAX_POST_BODY: usize = 1024 * 1024;
 /// Routes whose forms carry a pasted list.
 const PASTE_ROUTES: &[&str] = &["/rpc/add_group_members"];
 
-/// Routes whose forms carry a forum post.
+/// Routes whose forms carry a forum post or a library page (the same renderer and
+/// limit).
 const POST_ROUTES: &[&str] = &[
     "/rpc/start_thread",
     "/rpc/post_reply",
     "/rpc/edit_post",
     "/rpc/preview_post",
+    "/rpc/write_page",
+    "/rpc/edit_page",
 ];
 
 /// The limit for a request path.

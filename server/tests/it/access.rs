@@ -132,6 +132,15 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("document", FORUM_MEMBERS),
     ("create_folder", FORUM_MEMBERS),
     ("restore_version", FORUM_MEMBERS),
+    // Pages: written and edited by the group's members, compared by whoever sees them.
+    ("new_page", FORUM_MEMBERS),
+    ("write_page", FORUM_MEMBERS),
+    ("page_edit", FORUM_MEMBERS),
+    ("edit_page", FORUM_MEMBERS),
+    ("compare_versions", FORUM_MEMBERS),
+    // Documents a composer offers to link: everyone signed in, each the documents they
+    // may see (`document_links.rs` checks what each is offered).
+    ("document_suggestions", SIGNED_IN),
     // A folder or document of the owner's: its creator or a moderator changes it; a
     // member who sees it is refused.
     ("rename_folder", FORUM_MODERATORS),
@@ -144,6 +153,10 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("load_notifications", SIGNED_IN),
     ("mark_notification_read", ONLY_THE_SUBJECT),
     ("mark_all_notifications_read", SIGNED_IN),
+    // Watching a folder of the group's library: its members (any role); the list of
+    // watched places is one's own.
+    ("watch_folder", FORUM_MEMBERS),
+    ("watched_folders", SIGNED_IN),
     // Received STIX objects (the analysts' view).
     ("received_objects", ANALYSTS),
     ("received_object", ANALYSTS),
@@ -210,6 +223,22 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
     (
         "/documents/{id}",
         "/documents/1",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    // Document 3 is a page (Markdown written in the browser).
+    (
+        "/groups/{slug}/library/new-page",
+        "/groups/tilgang/library/new-page",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/documents/{id}/edit",
+        "/documents/3/edit",
+        [302, 200, 404, 404, 200, 404, 404],
+    ),
+    (
+        "/documents/{id}/compare",
+        "/documents/3/compare",
         [302, 200, 404, 404, 200, 404, 404],
     ),
     // The file routes are not pages: nobody signed in is told nothing exists.
@@ -319,9 +348,11 @@ async fn stage(app: &TestApp) -> Stage {
     app.add_to_group(group, member_id, "member").await;
     app.add_to_group(other, other_owner_id, "owner").await;
     forum_thread(app, group, owner_id).await;
-    // Documents 1 (text) and 2 (an image), by the owner, in the group's library.
+    // Documents 1 (text), 2 (an image) and 3 (a page), by the owner, in the group's
+    // library.
     library_document(app, owner_id).await;
     library_file(app, owner_id, "logo.png", PNG).await;
+    library_page(app, owner_id).await;
     Stage {
         clients: vec![
             (Who::Nobody, browser()),
@@ -427,6 +458,7 @@ fn libraries(app: &TestApp) -> vaern_core::library::Libraries {
         db: app.db.clone(),
         files: vaern_core::library::store::BlobStore::new(app.data_dir()),
         audit: vaern_core::audit::AuditLog::new(app.db.clone(), app.data_dir()),
+        hub: vaern_core::notifications::Hub::new(),
     }
 }
 
@@ -439,6 +471,27 @@ async fn viewer_of(app: &TestApp, id: UserId) -> vaern_core::policy::Viewer {
 /// A text document the owner added to the group's library (TLP:AMBER, the members).
 async fn library_document(app: &TestApp, author: UserId) -> String {
     library_file(app, author, "referat.txt", b"Referat").await
+}
+
+/// A page the owner wrote in the group's library (TLP:AMBER, the members).
+async fn library_page(app: &TestApp, author: UserId) -> String {
+    use vaern_core::library::pages::{NewPage, write_page};
+    let page = NewPage {
+        title: "Tjekliste".into(),
+        body: "- [ ] Backup\n".into(),
+        ..NewPage::default()
+    };
+    write_page(
+        &libraries(app),
+        &viewer_of(app, author).await,
+        "tilgang",
+        page,
+        "test",
+    )
+    .await
+    .expect("page written")
+    .document_id
+    .to_string()
 }
 
 /// A folder the owner made in the group's library.
@@ -490,6 +543,7 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         | "organisations"
         | "load_notifications"
         | "mark_all_notifications_read"
+        | "watched_folders"
         | "received_objects"
         | "alerts"
         | "unmatched_identities"
@@ -601,7 +655,13 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             ("kind", "municipality".into()),
         ],
         "forum" | "new_thread" | "library" => vec![("slug", "tilgang".into())],
+        "watch_folder" => vec![
+            ("slug", "tilgang".into()),
+            ("folder_id", library_folder(app, stage.owner, n).await),
+            ("watch", "on".into()),
+        ],
         "document" => vec![("id", library_document(app, stage.owner).await)],
+        "document_suggestions" => vec![("query", "referat".into()), ("group", "tilgang".into())],
         "create_folder" => vec![
             ("slug", "tilgang".into()),
             ("name", format!("Ny mappe {n}")),
@@ -612,6 +672,26 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
                 "rename_folder" => vec![("folder_id", folder), ("name", format!("Omdøbt {n}"))],
                 "move_folder" => vec![("folder_id", folder), ("parent_id", String::new())],
                 _ => vec![("folder_id", folder)],
+            }
+        }
+        "new_page" => vec![("slug", "tilgang".into())],
+        "write_page" => vec![
+            ("slug", "tilgang".into()),
+            ("title", format!("Side {n}")),
+            ("body", "Hej".into()),
+            ("intent", "save".into()),
+        ],
+        "page_edit" | "edit_page" | "compare_versions" => {
+            let page = library_page(app, stage.owner).await;
+            match op {
+                "page_edit" => vec![("id", page)],
+                "edit_page" => vec![
+                    ("document_id", page),
+                    ("based_on", "1".into()),
+                    ("body", "- [x] Backup".into()),
+                    ("intent", "save".into()),
+                ],
+                _ => vec![("id", page), ("from", "1".into()), ("to", "1".into())],
             }
         }
         "edit_document" | "remove_document" | "restore_version" => {

@@ -60,6 +60,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.limits = options.limits;
     config.public_url = options.public_url;
     config.site_root = dir.path().join("site");
+    config.extraction = Some(extraction_settings());
     if let Some(limit) = options.max_upload_bytes {
         config.max_upload_bytes = limit;
     }
@@ -81,6 +82,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         mail_dir,
         _dir: dir,
     }
+}
+
+/// How test servers read files' text: with the built `vaern` binary (this test binary
+/// is a harness, not `vaern`), and a CPU limit short enough for a file that keeps its
+/// reader busy to end within a test.
+pub fn extraction_settings() -> vaern_server::extraction::Settings {
+    let mut settings = vaern_server::extraction::Settings::new(env!("CARGO_BIN_EXE_vaern").into());
+    settings.cpu_seconds = 4;
+    settings.wall = std::time::Duration::from_secs(12);
+    settings
 }
 
 /// What a browser accepts when it loads a page.
@@ -341,6 +352,33 @@ impl TestApp {
             _ => false,
         }
     }
+}
+
+/// What a person is answered: the status and the body, with the page's nonce (a fresh
+/// one per answer) and its own address (in the language links) taken out, so that a
+/// hidden item's answer can be compared with a missing one's.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: String,
+}
+
+pub async fn answer(res: Response) -> Answer {
+    let status = res.status();
+    let path = res.url().path().to_string();
+    let nonce = res
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|csp| csp.split("'nonce-").nth(1))
+        .and_then(|rest| rest.split('\'').next())
+        .map(str::to_string);
+    let mut body = res.text().await.expect("body");
+    if let Some(nonce) = nonce.filter(|n| !n.is_empty()) {
+        body = body.replace(&nonce, "NONCE");
+    }
+    let body = body.replace(&format!("next={path}\""), "next=PATH\"");
+    Answer { status, body }
 }
 
 /// Where a server function sent the browser (`Location`), if anywhere.

@@ -26,6 +26,7 @@ fn libraries(app: &TestApp) -> Libraries {
         db: app.db.clone(),
         files: library::store::BlobStore::new(app.data_dir()),
         audit: vaern_core::audit::AuditLog::new(app.db.clone(), app.data_dir()),
+        hub: vaern_core::notifications::Hub::new(),
     }
 }
 
@@ -114,32 +115,6 @@ async fn cast(app: &TestApp) -> Cast {
         reader: next(),
         stranger: next(),
     }
-}
-
-/// What a person is answered: the status and the body, with the page's nonce (a fresh
-/// one per answer) and its own address (in the language links) taken out.
-#[derive(Debug, PartialEq, Eq)]
-struct Answer {
-    status: StatusCode,
-    body: String,
-}
-
-async fn answer(res: Response) -> Answer {
-    let status = res.status();
-    let path = res.url().path().to_string();
-    let nonce = res
-        .headers()
-        .get("content-security-policy")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|csp| csp.split("'nonce-").nth(1))
-        .and_then(|rest| rest.split('\'').next())
-        .map(str::to_string);
-    let mut body = res.text().await.expect("body");
-    if let Some(nonce) = nonce.filter(|n| !n.is_empty()) {
-        body = body.replace(&nonce, "NONCE");
-    }
-    let body = body.replace(&format!("next={path}\""), "next=PATH\"");
-    Answer { status, body }
 }
 
 /// Every way to reach a document, from the file routes to its server functions.
