@@ -145,7 +145,7 @@ pub fn sniff(head: &[u8], valid_utf8: bool, file_name: &str) -> Result<FileType,
             "image/jpeg" => Ok(FileType::Jpeg),
             "image/gif" => Ok(FileType::Gif),
             "image/webp" => Ok(FileType::Webp),
-            "application/zip" => Ok(FileType::Zip),
+            "application/zip" => Ok(office_package(head).unwrap_or(FileType::Zip)),
             other => Err(Refused::Type(other.to_string())),
         };
     }
@@ -158,6 +158,41 @@ pub fn sniff(head: &[u8], valid_utf8: bool, file_name: &str) -> Result<FileType,
         Some("csv") => Ok(FileType::Csv),
         _ => Err(Refused::Type("text/plain".into())),
     }
+}
+
+/// The Office format of a ZIP archive that infer took for a plain one, from the names
+/// of the entries whose local headers are in `head`: infer looks only at the first few
+/// entries, in the order Microsoft Office writes them, and other writers (LibreOffice,
+/// Google Docs, Pages) order them otherwise. An OOXML package has `[Content_Types].xml`
+/// and its main part (`word/document.xml`, `xl/workbook.xml`, `ppt/presentation.xml`).
+fn office_package(head: &[u8]) -> Option<FileType> {
+    const LOCAL_HEADER: &[u8] = b"PK\x03\x04";
+    let mut content_types = false;
+    let mut main = None;
+    let mut at = 0;
+    while let Some(found) = head[at..]
+        .windows(LOCAL_HEADER.len())
+        .position(|w| w == LOCAL_HEADER)
+    {
+        let start = at + found;
+        at = start + LOCAL_HEADER.len();
+        // The name's length is at offset 26, the name itself at 30.
+        let Some(length) = head.get(start + 26..start + 28) else {
+            break;
+        };
+        let length = usize::from(u16::from_le_bytes([length[0], length[1]]));
+        let Some(name) = head.get(start + 30..start + 30 + length) else {
+            break;
+        };
+        match name {
+            b"[Content_Types].xml" => content_types = true,
+            b"word/document.xml" => main = Some(FileType::Docx),
+            b"xl/workbook.xml" => main = Some(FileType::Xlsx),
+            b"ppt/presentation.xml" => main = Some(FileType::Pptx),
+            _ => {}
+        }
+    }
+    main.filter(|_| content_types)
 }
 
 /// HTML, SVG or XML at the start of a text file (after a byte-order mark and
@@ -189,6 +224,56 @@ pub fn extension(file_name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A ZIP archive's local header for an empty stored entry named `name`.
+    fn entry(name: &str) -> Vec<u8> {
+        let mut header = b"PK\x03\x04\x14\0\0\0\0\0\0\0\0\0".to_vec();
+        header.extend([0u8; 12]); // crc, sizes
+        header.extend((name.len() as u16).to_le_bytes());
+        header.extend([0u8, 0]); // extra length
+        header.extend(name.as_bytes());
+        header
+    }
+
+    #[test]
+    fn an_office_package_in_an_order_infer_does_not_know_is_still_named_by_its_main_part() {
+        for (main, expected) in [
+            ("word/document.xml", FileType::Docx),
+            ("xl/workbook.xml", FileType::Xlsx),
+            ("ppt/presentation.xml", FileType::Pptx),
+        ] {
+            let package: Vec<u8> = [
+                "_rels/.rels",
+                "docProps/app.xml",
+                main,
+                "[Content_Types].xml",
+            ]
+            .iter()
+            .flat_map(|name| entry(name))
+            .collect();
+            assert_eq!(sniff(&package, false, "x.zip"), Ok(expected), "{main}");
+        }
+        // Without the content types it is an archive that happens to hold such a path.
+        let archive: Vec<u8> = ["notes.txt", "word/document.xml"]
+            .iter()
+            .flat_map(|name| entry(name))
+            .collect();
+        assert_eq!(sniff(&archive, false, "x.zip"), Ok(FileType::Zip));
+        // A header cut off by the end of the head is no name.
+        let mut cut = entry("[Content_Types].xml");
+        cut.extend(&entry("word/document.xml")[..35]);
+        assert_eq!(sniff(&cut, false, "x.zip"), Ok(FileType::Zip));
+    }
+
+    #[test]
+    fn the_demo_word_file_is_a_docx() {
+        let bytes = include_bytes!("../../demo/Beredskabsplan.docx");
+        let head = &bytes[..bytes.len().min(crate::library::store::HEAD_BYTES)];
+        assert_eq!(
+            sniff(head, false, "Beredskabsplan.docx"),
+            Ok(FileType::Docx)
+        );
+    }
 
     #[test]
     fn binary_types_come_from_the_bytes_not_the_name() {
