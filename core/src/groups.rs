@@ -13,6 +13,7 @@ use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, UserId};
 use crate::policy::{Admin, GroupManager, GroupRole, Tlp, Viewer, can_see_group_members};
+use crate::search::outbox::{self, Item, Operation};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -359,11 +360,12 @@ pub async fn archive(
     manager: &GroupManager,
     address: &str,
 ) -> CoreResult<()> {
+    let now = clock::now();
     let mut tx = db.begin().await?;
     let done = sqlx::query(
         "update user_groups set archived_at = $1 where id = $2 and archived_at is null",
     )
-    .bind(clock::now())
+    .bind(now)
     .bind(manager.group())
     .execute(&mut *tx)
     .await?;
@@ -371,6 +373,8 @@ pub async fn archive(
         require_live(&mut *tx, manager.group()).await?;
     }
     let (viewer, group) = (manager.viewer(), manager.group());
+    // Its content is now shown to nobody but admins.
+    outbox::stage(&mut tx, Item::Group(group), Operation::Upsert, now).await?;
     stage(
         &mut tx,
         viewer,
@@ -405,6 +409,13 @@ pub async fn restore(
     if done.rows_affected() != 1 {
         return Err(CoreError::invalid("group", "not_archived"));
     }
+    outbox::stage(
+        &mut tx,
+        Item::Group(row.id),
+        Operation::Upsert,
+        clock::now(),
+    )
+    .await?;
     let viewer = admin.viewer();
     stage(
         &mut tx,

@@ -19,6 +19,7 @@ pub mod names;
 pub mod notifications;
 pub mod orgs;
 pub mod policy;
+pub mod search;
 pub mod stix;
 pub mod tokens;
 

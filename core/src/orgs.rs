@@ -10,6 +10,7 @@ use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OrgId;
 use crate::policy::{Admin, OrgKind, Viewer, can_manage_org_people, require_admin};
+use crate::search::outbox::{self, Item, Operation};
 use serde::{Deserialize, Serialize};
 
 /// The municipality list (code, name, region), copied from the programme's reference data.
@@ -357,12 +358,12 @@ pub async fn edit(
     let stix = validate_stix_identity(edit.stix_identity_id.as_deref())?;
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     check_stix_identity_free(&mut tx, stix.as_deref(), Some(org)).await?;
-    let before: Option<String> =
-        sqlx::query_scalar("select stix_identity_id from organisations where id = $1")
+    let (before, name_before): (Option<String>, String) =
+        sqlx::query_as("select stix_identity_id, name from organisations where id = $1")
             .bind(org)
             .fetch_optional(&mut *tx)
             .await?
-            .flatten();
+            .ok_or(CoreError::NotFound)?;
     let done = sqlx::query(
         "update organisations set name = $1, kind = $2, stix_identity_id = $3 where id = $4",
     )
@@ -378,6 +379,16 @@ pub async fn edit(
     if let Some(stix) = stix.as_deref().filter(|s| before.as_deref() != Some(*s)) {
         // Items that waited for the identity reach the organisation now.
         crate::stix::ingest::route_identity(&mut tx, stix).await?;
+    }
+    if name != name_before {
+        // Everything its people wrote shows the organisation's name.
+        outbox::stage(
+            &mut tx,
+            Item::Organisation(org),
+            Operation::Upsert,
+            clock::now(),
+        )
+        .await?;
     }
     stage(&mut tx, admin, action::ORG_EDIT, org, edit.kind, address).await?;
     tx.commit().await?;

@@ -19,6 +19,7 @@ use crate::policy::{
     AccountSubject, Admin, PlatformRole, Viewer, can_manage_account, can_manage_org_people,
     require_admin, require_manage_account,
 };
+use crate::search::outbox::{self, Item, Operation};
 use serde::{Deserialize, Serialize};
 
 /// A person invited to the platform. Their account is `invited` until they choose a
@@ -337,7 +338,12 @@ pub async fn edit(
             return Err(CoreError::invalid("user", "self"));
         }
     }
+    let now = clock::now();
     let mut tx = db.begin().await?;
+    let name_before: String = sqlx::query_scalar("select name from users where id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
     sqlx::query(
         "update users set name = $1, platform_role = $2, org_admin = $3, updated_at = $4 \
          where id = $5",
@@ -345,10 +351,14 @@ pub async fn edit(
     .bind(&name)
     .bind(role.as_str())
     .bind(org_admin)
-    .bind(clock::now())
+    .bind(now)
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
+    if name != name_before {
+        // Everything the person wrote shows their name.
+        outbox::stage(&mut tx, Item::User(user_id), Operation::Upsert, now).await?;
+    }
     if privileges_change {
         sqlx::query("delete from user_sessions where user_id = $1")
             .bind(user_id)

@@ -10,6 +10,7 @@ use crate::db::{Db, Tx};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{GroupRole, PlatformRole, Tlp, Viewer, can_see_group_item, require_moderate};
+use crate::search::outbox::{self, Item, Operation};
 use sqlx::{QueryBuilder, Sqlite};
 
 /// Longest removal reason, in characters.
@@ -149,17 +150,24 @@ pub async fn remove_post(
         group_id: thread.group_id,
         thread_id: thread.id,
     };
+    let now = clock::now();
     let mut tx = db.begin().await?;
-    sqlx::query(
+    let removed = sqlx::query(
         "update forum_posts set removed_at = $1, removed_by = $2, removed_reason = $3 \
          where id = $4 and removed_at is null",
     )
-    .bind(clock::now())
+    .bind(now)
     .bind(viewer.user_id)
     .bind(reason)
     .bind(post.id)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if removed > 0 {
+        // Its text is never shown again. The thread stays listed under its title even when
+        // this is its opening post, so the thread's own entry stays.
+        outbox::stage(&mut tx, Item::Post(post.id), Operation::Delete, now).await?;
+    }
     // A removed post's text is never shown again: the documents it linked stop listing it.
     super::links::forget(&mut tx, post.id).await?;
     let detail = format!("post={post_id}");
@@ -255,6 +263,14 @@ pub async fn move_thread(
         group_id: target,
         thread_id: thread.id,
     };
+    // One `thread` row: the indexer re-reads the thread and every post in it.
+    outbox::stage(
+        &mut tx,
+        Item::Thread(thread.id),
+        Operation::Upsert,
+        clock::now(),
+    )
+    .await?;
     let detail = format!("from_group={}", thread.group_id);
     done.stage(&mut tx, viewer, action::THREAD_MOVE, &detail, address)
         .await?;

@@ -16,6 +16,7 @@ use crate::group_content::{self, Audience, Members, RecipientTables, insert_reci
 use crate::ids::{OrgId, UserId};
 use crate::markdown;
 use crate::policy::{GroupItem, Tlp, Viewer, require_post_in, require_reply_to};
+use crate::search::outbox::{self, Item, Operation};
 
 /// A thread to start.
 #[derive(Debug, Clone)]
@@ -273,6 +274,8 @@ pub async fn create_thread(db: &Db, viewer: &Viewer, new: NewThread) -> CoreResu
     )
     .await?;
     links::record(&mut tx, post_id, &new.body).await?;
+    outbox::stage(&mut tx, Item::Thread(thread_id), Operation::Upsert, now).await?;
+    outbox::stage(&mut tx, Item::Post(post_id), Operation::Upsert, now).await?;
     watch_in(&mut tx, thread_id, me).await?;
     let notified = notify(
         &mut tx,
@@ -371,6 +374,7 @@ pub async fn reply(db: &Db, viewer: &Viewer, new: NewReply) -> CoreResult<Posted
     )
     .await?;
     links::record(&mut tx, post_id, &new.body).await?;
+    outbox::stage(&mut tx, Item::Post(post_id), Operation::Upsert, now).await?;
     watch_in(&mut tx, thread.id, me).await?;
     let notified = notify(
         &mut tx,
@@ -426,19 +430,28 @@ async fn stored_label(db: &Db, post_id: i64) -> CoreResult<Labelled> {
     })
 }
 
+/// What `raise_quoting_replies` works from: the post whose label was raised.
+struct Raise<'a> {
+    thread: &'a Labelled,
+    members: &'a Members,
+    raised: i64,
+    label: &'a Labelled,
+    now: i64,
+}
+
 /// After `raised` took the label `label`, each reply quoting it whose audience is now
 /// wider than the quoted post's takes the quoted post's label and recipients (a RED reply
 /// keeps its label and only the people who may read the quoted post), and so on down the
 /// chain of quotes: the quoted text never stays readable at the lower label. The reply's
 /// author may lose sight of it; its earlier versions keep their own audience.
-async fn raise_quoting_replies(
-    db: &Db,
-    tx: &mut Tx<'_>,
-    thread: &Labelled,
-    members: &Members,
-    raised: i64,
-    label: &Labelled,
-) -> CoreResult<()> {
+async fn raise_quoting_replies(db: &Db, tx: &mut Tx<'_>, raise: Raise<'_>) -> CoreResult<()> {
+    let Raise {
+        thread,
+        members,
+        raised,
+        label,
+        now,
+    } = raise;
     let mut work = vec![(raised, label.clone())];
     while let Some((quoted_id, quoted)) = work.pop() {
         let quoting: Vec<i64> =
@@ -467,6 +480,7 @@ async fn raise_quoting_replies(
                 &narrowed.users,
             )
             .await?;
+            outbox::stage(tx, Item::Post(id), Operation::Upsert, now).await?;
             work.push((id, narrowed));
         }
     }
@@ -686,6 +700,7 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     .await?;
     // The links follow the new text: one the edit took out no longer counts.
     links::record(&mut tx, post.id, &edit.body).await?;
+    outbox::stage(&mut tx, Item::Post(post.id), Operation::Upsert, now).await?;
     if new_label.tlp != label.tlp {
         insert_recipients(
             &mut tx,
@@ -695,7 +710,24 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
             &new_label.users,
         )
         .await?;
-        raise_quoting_replies(db, &mut tx, &thread_after, &members, post.id, &new_label).await?;
+        raise_quoting_replies(
+            db,
+            &mut tx,
+            Raise {
+                thread: &thread_after,
+                members: &members,
+                raised: post.id,
+                label: &new_label,
+                now,
+            },
+        )
+        .await?;
+    }
+    if opening
+        && (title.as_ref().is_some_and(|t| *t != thread.title) || new_label.tlp != thread_label.tlp)
+    {
+        // The thread's own entry and those of its posts carry its title and label.
+        outbox::stage(&mut tx, Item::Thread(thread.id), Operation::Upsert, now).await?;
     }
     if opening {
         if let Some(title) = &title {
@@ -762,13 +794,21 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
 /// and the documents it linked no longer list it.
 pub async fn delete(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<i64> {
     let (post, _, thread, _, _) = own_post(db, viewer, post_id).await?;
+    let now = clock::now();
     let mut tx = db.begin().await?;
-    sqlx::query("update forum_posts set deleted_at = $1 where id = $2 and deleted_at is null")
-        .bind(clock::now())
-        .bind(post.id)
-        .execute(&mut *tx)
-        .await?;
+    let deleted =
+        sqlx::query("update forum_posts set deleted_at = $1 where id = $2 and deleted_at is null")
+            .bind(now)
+            .bind(post.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     links::forget(&mut tx, post.id).await?;
+    if deleted > 0 {
+        // Its text is never shown again. The thread stays listed under its title even when
+        // this is its opening post, so the thread's own entry stays.
+        outbox::stage(&mut tx, Item::Post(post.id), Operation::Delete, now).await?;
+    }
     tx.commit().await?;
     Ok(thread.id)
 }

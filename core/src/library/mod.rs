@@ -32,6 +32,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::group_content::{self, Audience, Labelled, Members, RecipientTables, insert_recipients};
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{GroupContentSql, Tlp, Viewer, push_group_content_visible, require_post_in};
+use crate::search::outbox::{self, Item, Operation};
 use file_type::{FileType, Refused};
 use sqlx::{QueryBuilder, Sqlite};
 use std::path::PathBuf;
@@ -556,7 +557,7 @@ fn keep_author_org(tlp: Tlp, orgs: &mut Vec<OrgId>, members: &Members, author: U
 struct Change {
     entry: Entry,
     document_id: i64,
-    operation: &'static str,
+    operation: Operation,
 }
 
 impl Change {
@@ -566,7 +567,7 @@ impl Change {
                 .subject(Subject::document(document_id))
                 .address(address),
             document_id,
-            operation: "upsert",
+            operation: Operation::Upsert,
         }
     }
 
@@ -577,22 +578,13 @@ impl Change {
 
     /// The document leaves the index.
     fn removal(mut self) -> Self {
-        self.operation = "delete";
+        self.operation = Operation::Delete;
         self
     }
 
     async fn stage(self, tx: &mut Tx<'_>, now: i64) -> CoreResult<()> {
         audit::stage(tx, self.entry).await?;
-        sqlx::query(
-            "insert into search_outbox (kind, entity_id, operation, created_at) \
-             values ('document', $1, $2, $3)",
-        )
-        .bind(self.document_id)
-        .bind(self.operation)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+        outbox::stage(tx, Item::Document(self.document_id), self.operation, now).await
     }
 }
 

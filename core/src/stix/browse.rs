@@ -13,6 +13,7 @@ use crate::ids::{OrgId, UserId};
 use crate::policy::{
     IntelSql, OrgKind, StixSql, Tlp, Viewer, can_label_intel, push_stix_visible, require_analyst,
 };
+use crate::search::outbox::{self, Item, Operation};
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::HashMap;
@@ -377,7 +378,17 @@ pub async fn set_label(
         .fetch_all(&mut *tx)
         .await?;
         widened.push(row);
+        // `readd` writes their search outbox rows.
         super::ingest::readd(&mut tx, &widened).await?;
+    } else {
+        // A raised label or new RED recipients: fewer readers from now on.
+        outbox::stage(
+            &mut tx,
+            Item::StixObject(row),
+            Operation::Upsert,
+            clock::now(),
+        )
+        .await?;
     }
     if labelling.tlp == Tlp::Red {
         sqlx::query("delete from stix_object_recipients where item_id = $1")
@@ -532,5 +543,84 @@ mod tests {
         let (got, queries) = counted.count(get(&counted.db, &analyst, first)).await;
         assert_eq!(got.expect("get"), *red);
         assert_eq!(queries, 3);
+    }
+
+    /// The search outbox after `after`: kind, entity and operation, in id order.
+    async fn outbox_after(db: &Db, after: i64) -> Vec<(String, i64, String)> {
+        sqlx::query_as(
+            "select kind, entity_id, operation from search_outbox where id > $1 order by id",
+        )
+        .bind(after)
+        .fetch_all(db)
+        .await
+        .expect("outbox")
+    }
+
+    #[tokio::test]
+    async fn every_label_an_analyst_sets_stages_its_object_for_the_search_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::db::open(dir.path()).await.expect("db");
+        let audit = AuditLog::new(db.clone(), dir.path());
+        let token = NewToken {
+            org: "soc".into(),
+            scopes: vec!["stix:write".into()],
+            expires: None,
+            name: "centre".into(),
+        };
+        let centre = tokens::create(&db, &audit, Manager::Operator, "test", token)
+            .await
+            .expect("token");
+        let poster = Poster {
+            token: centre.id,
+            org: centre.org.id,
+        };
+        if let Err(err) = ingest::ingest(&db, &poster, vec![sighting(0, None)]).await {
+            panic!("ingest refused: {err:?}");
+        }
+        let analyst_id: UserId = sqlx::query_scalar(
+            "insert into users (org_id, email, name, platform_role, status, created_at, \
+             updated_at) values ($1, 'ada@soc.dk', 'Ada Analytiker', 'analyst', 'active', 0, 0) \
+             returning id",
+        )
+        .bind(poster.org)
+        .fetch_one(&db)
+        .await
+        .expect("analyst");
+        let analyst = Viewer::user(analyst_id, poster.org, PlatformRole::Analyst, false, vec![]);
+        let row: i64 = sqlx::query_scalar("select id from stix_objects where type = 'sighting'")
+            .fetch_one(&db)
+            .await
+            .expect("sighting");
+        let last = || async {
+            sqlx::query_scalar::<_, i64>("select max(id) from search_outbox")
+                .fetch_one(&db)
+                .await
+                .expect("last")
+        };
+        let label = |tlp| Labelling {
+            tlp,
+            recipients: vec!["ada@soc.dk".into()],
+        };
+        let staged = vec![("stix_object".to_string(), row, "upsert".to_string())];
+
+        // The first label lets readers see it (through `ingest::readd`).
+        let before = last().await;
+        set_label(&db, &audit, &analyst, row, &label(Tlp::Amber), "test")
+            .await
+            .expect("labelled");
+        assert_eq!(outbox_after(&db, before).await, staged);
+
+        // A lower label is refused, and stages nothing.
+        let before = last().await;
+        set_label(&db, &audit, &analyst, row, &label(Tlp::Green), "test")
+            .await
+            .expect_err("never lowered");
+        assert!(outbox_after(&db, before).await.is_empty());
+
+        // A raised label narrows its readers.
+        set_label(&db, &audit, &analyst, row, &label(Tlp::Red), "test")
+            .await
+            .expect("raised");
+        assert_eq!(outbox_after(&db, before).await, staged);
     }
 }

@@ -18,6 +18,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, TokenId};
+use crate::search::outbox::{self, Item, Operation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -743,17 +744,9 @@ async fn insert_side_rows(conn: &mut SqliteConnection, rows: &[NewRow]) -> CoreR
                 .push_bind(now);
         });
         qb.build().execute(&mut *conn).await?;
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "insert into search_outbox (kind, entity_id, operation, created_at) ",
-        );
-        qb.push_values(chunk, |mut b, r| {
-            b.push_bind("stix_object")
-                .push_bind(r.row)
-                .push_bind("upsert")
-                .push_bind(now);
-        });
-        qb.build().execute(&mut *conn).await?;
     }
+    let indexed: Vec<Item> = rows.iter().map(|r| Item::StixObject(r.row)).collect();
+    outbox::stage_many(conn, &indexed, Operation::Upsert, now).await?;
     Ok(())
 }
 
@@ -977,7 +970,8 @@ pub(crate) async fn route_identity(conn: &mut SqliteConnection, identity: &str) 
 /// added to the feed of readers who could not see them before (a label was set, a
 /// target linked). TAXII readers page by `date_added`, so without this a reader past
 /// its checkpoint would never receive them; one that already had them receives the
-/// same version again, which TAXII clients recognise by id and `modified`.
+/// same version again, which TAXII clients recognise by id and `modified`. Each row also
+/// goes to the search outbox: its readers changed.
 pub(crate) async fn readd(conn: &mut SqliteConnection, rows: &[i64]) -> CoreResult<()> {
     if rows.is_empty() {
         return Ok(());
@@ -997,6 +991,8 @@ pub(crate) async fn readd(conn: &mut SqliteConnection, rows: &[i64]) -> CoreResu
             .execute(&mut *conn)
             .await?;
     }
+    let indexed: Vec<Item> = rows.iter().map(|r| Item::StixObject(*r)).collect();
+    outbox::stage_many(conn, &indexed, Operation::Upsert, clock::now()).await?;
     Ok(())
 }
 

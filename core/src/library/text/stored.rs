@@ -11,6 +11,7 @@ use super::Reason;
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
+use crate::search::outbox::{Item, Operation};
 
 /// What reading a file came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,9 +82,11 @@ pub async fn record(db: &Db, sha256: &str, outcome: &Outcome) -> CoreResult<u64>
     if stored == 0 {
         return Ok(0);
     }
+    // One `document` row for every document whose newest version has this text (the
+    // same rows `outbox::stage` writes, as one insert-select).
     let announced = sqlx::query(
         "insert into search_outbox (kind, entity_id, operation, created_at) \
-         select 'document', v.document_id, 'upsert', $2 from document_versions v \
+         select $3, v.document_id, $4, $2 from document_versions v \
          join documents d on d.id = v.document_id \
          where v.sha256 = $1 and d.removed_at is null \
          and v.version = (select max(n.version) from document_versions n \
@@ -91,6 +94,8 @@ pub async fn record(db: &Db, sha256: &str, outcome: &Outcome) -> CoreResult<u64>
     )
     .bind(sha256)
     .bind(now)
+    .bind(Item::Document(0).kind())
+    .bind(Operation::Upsert.as_str())
     .execute(&mut *tx)
     .await?
     .rows_affected();
