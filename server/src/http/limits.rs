@@ -85,7 +85,7 @@ pub async fn body_limit(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        return too_large();
     }
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, limit).await {
@@ -99,8 +99,19 @@ pub async fn body_limit(req: Request, next: Next) -> Response {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(_) => too_large(),
     }
+}
+
+/// 413, closing the connection: the rest of the body is never read, so the connection
+/// cannot carry another request, and a client that reused it would see its next request
+/// fail.
+fn too_large() -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(http::header::CONNECTION, "close")],
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -712,6 +712,13 @@ async fn a_page_of_100000_danish_characters_fits_the_route_and_one_more_characte
     // Over the route's 1 MiB: refused before the server function runs.
     let res = write_long_page(&app, who, &"æ".repeat(200_000)).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // The unread rest of the body ends the connection, and the client is told so.
+    assert_eq!(
+        res.headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok()),
+        Some("close")
+    );
     assert_eq!(stored(&app).await, before, "nothing stored");
 
     // The server keeps serving.
