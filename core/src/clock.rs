@@ -26,9 +26,31 @@ pub fn day_start(date: time::Date) -> i64 {
     date.midnight().assume_utc().unix_timestamp()
 }
 
+/// The unix time at which a calendar day begins in Copenhagen (the platform's time zone):
+/// 23:00 UTC the day before in winter, 22:00 in summer.
+pub fn copenhagen_day_start(date: time::Date) -> i64 {
+    let civil = jiff::civil::date(
+        date.year() as i16,
+        u8::from(date.month()) as i8,
+        date.day() as i8,
+    );
+    jiff::tz::TimeZone::get("Europe/Copenhagen")
+        .ok()
+        .and_then(|tz| civil.to_zoned(tz).ok())
+        .map_or_else(|| day_start(date) - 3600, |z| z.timestamp().as_second())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copenhagen_day_begins_an_hour_or_two_before_utc_midnight() {
+        let winter = parse_date("2026-01-15").unwrap();
+        assert_eq!(copenhagen_day_start(winter), day_start(winter) - 3600);
+        let summer = parse_date("2026-07-15").unwrap();
+        assert_eq!(copenhagen_day_start(summer), day_start(summer) - 7200);
+    }
 
     #[test]
     fn dates_are_read_strictly() {

@@ -283,6 +283,20 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
     keep.then_some(Cow::Borrowed(value))
 }
 
+/// The words of a Markdown text without its markup (for search snippets): text and code,
+/// with breaks between blocks as spaces.
+pub fn plain_text(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    for event in Parser::new_ext(source, Options::empty()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The documents a source shows as images (`![…](/files/{id})`), each once, in order of
 /// first use: what a library page may show is checked against them when it is saved.
 pub fn image_files(source: &str) -> Vec<i64> {
