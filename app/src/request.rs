@@ -28,6 +28,11 @@ pub struct Backend {
     pub hub: vaern_core::notifications::Hub,
     /// The groups' document libraries and their file store.
     pub libraries: vaern_core::library::Libraries,
+    /// The search index in use (applied from the outbox by the server's indexer, swapped
+    /// by `vaern reindex`).
+    pub search: std::sync::Arc<vaern_core::search::LiveIndex>,
+    /// The key of the query HMACs that audit searches finding TLP:RED items.
+    pub query_key: std::sync::Arc<vaern_core::search::red_audit::QueryKey>,
     /// Largest file a library accepts, in bytes.
     pub max_upload_bytes: u64,
     /// Scheme, host and path prefix of links in mail and on screen, without a

@@ -76,6 +76,8 @@ pub mod action {
     pub const STIX_INGEST: &str = "stix_ingest";
     /// An analyst set the label of an unmarked STIX object, or named its RED recipients.
     pub const STIX_LABEL: &str = "stix_label";
+    /// A search found TLP:RED items (detail: an HMAC of the query, never its text).
+    pub const SEARCH_RED: &str = "search_red";
     /// An admin added a remote TAXII source to pull from (subject: its token).
     pub const TAXII_SOURCE_ADD: &str = "taxii_source_add";
     /// An admin turned polling of a TAXII source on or off.

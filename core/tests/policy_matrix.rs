@@ -1,14 +1,22 @@
-//! The policy's two forms agree: for every viewer of the matrix (platform role × group
-//! role or none × organisation × recipient or not × token), the SQL conditions of
-//! `vaern_core::policy` return exactly the item ids its Rust predicates allow, over the
-//! whole matrix of group content and intel items in a temporary SQLite database.
+//! The policy's three forms agree: for every viewer of the matrix (platform role × group
+//! role or none × organisation × recipient or not × token), over the whole matrix of
+//! group content and intel items in a temporary SQLite database,
+//!
+//! - the SQL conditions of `vaern_core::policy` return exactly the item ids its Rust
+//!   predicates allow;
+//! - the search index's terms (the principals an item is indexed with against those a
+//!   viewer's query is filtered by, `viewer_terms` and `terms_admit`) admit exactly the
+//!   same ids, also for STIX dependents seen only where one of their anchors is, and for
+//!   nobody in an archived group.
 
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{BTreeMap, BTreeSet};
 use vaern_core::ids::{GroupId, OrgId, UserId};
 use vaern_core::policy::{
-    GroupContentSql, GroupItem, GroupRole, IntelItem, IntelSql, OrgKind, PlatformRole, Tlp, Viewer,
-    can_see_group_item, can_see_intel_item, push_group_content_visible, push_intel_visible,
+    FREE, GroupContentSql, GroupItem, GroupRole, IntelItem, IntelSql, OrgKind, PlatformRole,
+    StixClass, Tlp, Viewer, can_see_group_item, can_see_intel_item, can_see_stix_object,
+    group_item_terms, intel_item_terms, push_group_content_visible, push_intel_visible,
+    terms_admit, viewer_terms,
 };
 
 const CONTENT: GroupContentSql =
@@ -376,6 +384,68 @@ fn describe_differences(rust: &BTreeSet<i64>, sql: &BTreeSet<i64>) -> String {
     format!("allowed by Rust only: {only_rust:?}; returned by SQL only: {only_sql:?}")
 }
 
+/// The anchor terms of an item seen on its own: the one every viewer holds.
+fn free() -> Vec<String> {
+    vec![FREE.to_string()]
+}
+
+/// The group content ids the search index admits for a viewer holding `held`.
+fn group_content_index(held: &[String], content: &[GroupRow]) -> BTreeSet<i64> {
+    content
+        .iter()
+        .filter(|row| terms_admit(held, &group_item_terms(&row.item()), &free()))
+        .map(|row| row.id)
+        .collect()
+}
+
+/// The intel ids the search index admits for a viewer holding `held`.
+fn intel_index(held: &[String], intel: &[IntelRow]) -> BTreeSet<i64> {
+    intel
+        .iter()
+        .filter(|row| terms_admit(held, &intel_item_terms(&row.item()), &free()))
+        .map(|row| row.id)
+        .collect()
+}
+
+/// Where the index terms and the predicate disagree, with the first few items in
+/// question and the terms on both sides, so that the broken rule can be read off.
+fn describe_index_differences(
+    rust: &BTreeSet<i64>,
+    index: &BTreeSet<i64>,
+    held: &[String],
+    item: impl Fn(i64) -> (String, Vec<String>),
+) -> String {
+    let only_rust: Vec<_> = rust.difference(index).collect();
+    let only_index: Vec<_> = index.difference(rust).collect();
+    let examples: String = only_rust
+        .iter()
+        .chain(&only_index)
+        .take(3)
+        .map(|id| {
+            let (described, terms) = item(**id);
+            format!("\n  item {id}: {described}, indexed with {terms:?}")
+        })
+        .collect();
+    format!(
+        "allowed by Rust only: {only_rust:?}; admitted by the index terms only: {only_index:?}; \
+         the viewer holds {held:?}{examples}"
+    )
+}
+
+fn describe_content(content: &[GroupRow]) -> impl Fn(i64) -> (String, Vec<String>) + '_ {
+    move |id| {
+        let row = content.iter().find(|row| row.id == id).unwrap();
+        (format!("{:?}", row.item()), group_item_terms(&row.item()))
+    }
+}
+
+fn describe_intel(intel: &[IntelRow]) -> impl Fn(i64) -> (String, Vec<String>) + '_ {
+    move |id| {
+        let row = intel.iter().find(|row| row.id == id).unwrap();
+        (format!("{:?}", row.item()), intel_item_terms(&row.item()))
+    }
+}
+
 async fn matrix_db() -> (SqliteConnection, Vec<GroupRow>, Vec<IntelRow>) {
     let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
     sqlx::raw_sql(SCHEMA).execute(&mut conn).await.unwrap();
@@ -464,6 +534,192 @@ async fn sql_conditions_return_exactly_what_the_predicates_allow_for_every_viewe
     assert!(
         !content_views.iter().any(|ids| ids.len() == content.len()),
         "someone sees all group content"
+    );
+}
+
+#[tokio::test]
+async fn index_terms_admit_exactly_what_the_predicates_and_the_sql_allow_for_every_viewer() {
+    let (mut conn, content, intel) = matrix_db().await;
+    for viewer in &viewers() {
+        let kind = org_kind(viewer.org_id);
+        let held = viewer_terms(viewer, kind, |_| true);
+
+        let rust: BTreeSet<i64> = content
+            .iter()
+            .filter(|row| can_see_group_item(viewer, &row.item()))
+            .map(|row| row.id)
+            .collect();
+        let sql = group_content_sql(&mut conn, viewer, None).await;
+        let index = group_content_index(&held, &content);
+        assert!(
+            rust == sql,
+            "group content, {viewer:?}: {}",
+            describe_differences(&rust, &sql)
+        );
+        assert!(
+            rust == index,
+            "group content in the index, {viewer:?}: {}",
+            describe_index_differences(&rust, &index, &held, describe_content(&content))
+        );
+
+        let rust: BTreeSet<i64> = intel
+            .iter()
+            .filter(|row| can_see_intel_item(viewer, kind, &row.item()))
+            .map(|row| row.id)
+            .collect();
+        let sql = intel_sql(&mut conn, viewer, None).await;
+        let index = intel_index(&held, &intel);
+        assert!(
+            rust == sql,
+            "intel, {viewer:?} ({kind:?}): {}",
+            describe_differences(&rust, &sql)
+        );
+        assert!(
+            rust == index,
+            "intel in the index, {viewer:?} ({kind:?}): {}",
+            describe_index_differences(&rust, &index, &held, describe_intel(&intel))
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_index_admits_no_content_of_an_archived_group_and_the_rest_as_before() {
+    let (_, content, intel) = matrix_db().await;
+    let mut members_of_g1 = 0;
+    for viewer in &viewers() {
+        let kind = org_kind(viewer.org_id);
+        let open = viewer_terms(viewer, kind, |_| true);
+        let all_archived = viewer_terms(viewer, kind, |_| false);
+        let g1_archived = viewer_terms(viewer, kind, |group| group != G1);
+
+        let none = group_content_index(&all_archived, &content);
+        assert!(
+            none.is_empty(),
+            "group content with every group archived, {viewer:?}: admitted {none:?}; \
+             the viewer holds {all_archived:?}"
+        );
+
+        let rust: BTreeSet<i64> = content
+            .iter()
+            .filter(|row| row.group_id != G1 && can_see_group_item(viewer, &row.item()))
+            .map(|row| row.id)
+            .collect();
+        let index = group_content_index(&g1_archived, &content);
+        assert!(
+            rust == index,
+            "group content with G1 archived, {viewer:?}: {}",
+            describe_index_differences(&rust, &index, &g1_archived, describe_content(&content))
+        );
+        if group_content_index(&open, &content) != index {
+            members_of_g1 += 1;
+        }
+
+        // Intel belongs to no group: archiving one changes nothing there.
+        assert_eq!(
+            intel_index(&all_archived, &intel),
+            intel_index(&open, &intel),
+            "intel with every group archived, {viewer:?}"
+        );
+    }
+    assert!(members_of_g1 > 0, "archiving G1 hid nothing from anyone");
+}
+
+/// One intel row of the matrix for each audience (who may see it, over every viewer) and
+/// each set of index terms: the predicate depends on an anchor only through its
+/// audience, the index only through its terms, so pairs of these stand for every pair.
+fn one_of_each_audience_and_terms<'a>(
+    intel: &'a [IntelRow],
+    viewers: &[Viewer],
+) -> Vec<&'a IntelRow> {
+    let mut audiences = BTreeSet::new();
+    let mut term_sets = BTreeSet::new();
+    intel
+        .iter()
+        .filter(|row| {
+            let audience: Vec<bool> = viewers
+                .iter()
+                .map(|v| can_see_intel_item(v, org_kind(v.org_id), &row.item()))
+                .collect();
+            let terms: BTreeSet<String> = intel_item_terms(&row.item()).into_iter().collect();
+            // Both inserts must run: no short-circuit.
+            audiences.insert(audience) | term_sets.insert(terms)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_dependent_is_admitted_by_the_index_exactly_where_its_label_and_an_anchor_admit_it() {
+    let (_, _, intel) = matrix_db().await;
+    let viewers = viewers();
+    let kinds = one_of_each_audience_and_terms(&intel, &viewers);
+    assert!(kinds.len() >= 10, "only {} kinds of intel", kinds.len());
+
+    // No anchor, each row alone, and every pair of the rows standing for the others.
+    let mut anchor_sets: Vec<Vec<&IntelRow>> = vec![Vec::new()];
+    anchor_sets.extend(intel.iter().map(|row| vec![row]));
+    for (i, first) in kinds.iter().enumerate() {
+        for second in &kinds[i + 1..] {
+            anchor_sets.push(vec![*first, *second]);
+        }
+    }
+    let anchor_terms: Vec<Vec<String>> = anchor_sets
+        .iter()
+        .map(|set| {
+            if set.is_empty() {
+                free()
+            } else {
+                set.iter()
+                    .flat_map(|row| intel_item_terms(&row.item()))
+                    .collect()
+            }
+        })
+        .collect();
+    // The dependent's own label, targets and recipients: every row of the matrix.
+    let own: Vec<(&IntelRow, Vec<String>)> = intel
+        .iter()
+        .map(|row| (row, intel_item_terms(&row.item())))
+        .collect();
+
+    let (mut hidden_by_anchors, mut shown_by_second_anchor) = (0u64, 0u64);
+    for viewer in &viewers {
+        let kind = org_kind(viewer.org_id);
+        let held = viewer_terms(viewer, kind, |_| true);
+        for (set, anchor) in anchor_sets.iter().zip(&anchor_terms) {
+            let anchors: Vec<IntelItem<'_>> = set.iter().map(|row| row.item()).collect();
+            let seen: Vec<bool> = anchors
+                .iter()
+                .map(|a| can_see_intel_item(viewer, kind, a))
+                .collect();
+            for (row, own_terms) in &own {
+                let item = row.item();
+                let rust =
+                    can_see_stix_object(viewer, kind, StixClass::Dependent, &item, &anchors, None);
+                let index = terms_admit(&held, own_terms, anchor);
+                assert!(
+                    rust == index,
+                    "dependent {item:?} (indexed with {own_terms:?}) on anchors {anchors:?} \
+                     (anchor terms {anchor:?}), {viewer:?} ({kind:?}) holding {held:?}: \
+                     Rust says {rust}, the index terms say {index}"
+                );
+                let own_seen = can_see_intel_item(viewer, kind, &item);
+                if own_seen && !seen.is_empty() && !seen.contains(&true) {
+                    hidden_by_anchors += 1;
+                }
+                if own_seen && seen == [false, true] {
+                    shown_by_second_anchor += 1;
+                }
+            }
+        }
+    }
+    // The anchors decide: some dependents are hidden by them alone, and one anchor the
+    // viewer may see is enough.
+    assert!(
+        hidden_by_anchors > 0,
+        "no dependent was hidden by its anchors"
+    );
+    assert!(
+        shown_by_second_anchor > 0,
+        "no dependent was shown through its second anchor only"
     );
 }
 

@@ -63,6 +63,10 @@ pub enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Rebuild the search index from the database. While the server runs it rebuilds
+    /// aside and swaps, with no downtime (this command asks it and waits); otherwise
+    /// this command rebuilds the index itself.
+    Reindex,
     /// Lay a backup out as a new data directory (`--data-dir`, new or empty) and check
     /// its audit log and files.
     Restore {
@@ -202,6 +206,7 @@ pub async fn execute(cli: Cli) -> Result<(), String> {
         Command::Demo => demo(cli.data_dir).await,
         Command::Backup { to } => backup(cli.data_dir, to).await,
         Command::Restore { from } => restore(from, cli.data_dir).await,
+        Command::Reindex => reindex(cli.data_dir).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(cli.data_dir).await,
         Command::Token(command) => token(cli.data_dir, command).await,
         Command::TaxiiSource(command) => taxii_source(cli.data_dir, command).await,
@@ -376,6 +381,39 @@ async fn backup(data_dir: PathBuf, to: PathBuf) -> Result<(), String> {
         copied.files,
         copied.file_bytes,
         copied.audit_rows
+    );
+    Ok(())
+}
+
+async fn reindex(data_dir: PathBuf) -> Result<(), String> {
+    use vaern_core::search::{LiveIndex, live};
+    if !data_dir.join("vaern.db").is_file() {
+        return Err(format!("{} holds no Værn data", data_dir.display()));
+    }
+    let db = db::open(&data_dir).await.map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let entries = match LiveIndex::open(&data_dir.join("index")) {
+        Ok(index) => index.rebuild(&db).await.map_err(|e| e.to_string())?,
+        Err(vaern_core::CoreError::Conflict(_)) => {
+            println!("The server is running: asking it to rebuild the index aside and swap.");
+            let id = live::request(&db, vaern_core::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            loop {
+                match live::outcome(&db, id).await.map_err(|e| e.to_string())? {
+                    Some(Ok(entries)) => break entries,
+                    Some(Err(error)) => {
+                        return Err(format!("the server could not rebuild: {error}"));
+                    }
+                    None => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+                }
+            }
+        }
+        Err(err) => return Err(err.to_string()),
+    };
+    println!(
+        "Rebuilt the search index: {entries} entries in {:.1} s.",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

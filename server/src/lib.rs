@@ -6,6 +6,7 @@ pub mod config;
 mod connections;
 pub mod extraction;
 pub mod http;
+pub mod indexing;
 pub mod poller;
 pub mod telemetry;
 
@@ -59,6 +60,8 @@ pub struct Server {
     poller: poller::Poller,
     /// Reads the text of library files for search while the server runs.
     extraction: Option<extraction::worker::Worker>,
+    /// Applies the search outbox to the index while the server runs.
+    indexing: (vaern_core::db::Db, Arc<vaern_core::search::LiveIndex>),
 }
 
 impl Server {
@@ -138,6 +141,7 @@ impl Server {
             .build();
         // One hub: the library tells watchers through it, and the live streams listen.
         let hub = vaern_core::notifications::Hub::new();
+        let search = indexing::open(&config.data_dir)?;
         let state = AppState {
             leptos_options,
             backend: Backend {
@@ -148,6 +152,11 @@ impl Server {
                     hub: hub.clone(),
                 },
                 max_upload_bytes: config.max_upload_bytes,
+                search: search.clone(),
+                query_key: Arc::new(
+                    vaern_core::search::red_audit::QueryKey::load_or_create(&config.data_dir)
+                        .map_err(|e| e.to_string())?,
+                ),
                 audit,
                 hub,
                 db,
@@ -168,6 +177,7 @@ impl Server {
             let libraries = &state.backend.libraries;
             extraction::worker::Worker::new(libraries.db.clone(), libraries.files.clone(), settings)
         });
+        let indexing = (state.backend.db.clone(), search);
         let router = routes(state, store, https, config.limits.idle_secs, hash_files);
         Ok(Self {
             listener,
@@ -175,6 +185,7 @@ impl Server {
             url,
             poller,
             extraction,
+            indexing,
         })
     }
 
@@ -199,6 +210,7 @@ impl Server {
     pub async fn run_until_stopped(self) -> Result<(), String> {
         let poller = self.poller.spawn();
         let extraction = self.extraction.map(extraction::worker::Worker::spawn);
+        let indexing = indexing::spawn(self.indexing.0, self.indexing.1);
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let local = self.listener.local_addr().map_err(|e| e.to_string())?;
         let (listeners, senders) = connections::handed(threads, local);
@@ -238,6 +250,7 @@ impl Server {
             }
         }
         poller.abort();
+        indexing.abort();
         if let Some(extraction) = extraction {
             // Dropping its task kills a child under way.
             extraction.abort();

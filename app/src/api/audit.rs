@@ -119,6 +119,7 @@ pub fn action_name(locale: crate::i18n::Locale, action: &str) -> String {
         "post_remove" => td_string!(locale, audit_action_post_remove),
         "stix_ingest" => td_string!(locale, audit_action_stix_ingest),
         "stix_label" => td_string!(locale, audit_action_stix_label),
+        "search_red" => td_string!(locale, audit_action_search_red),
         "stix_identity_link" => td_string!(locale, audit_action_stix_identity_link),
         "taxii_source_add" => td_string!(locale, audit_action_taxii_source_add),
         "taxii_source_update" => td_string!(locale, audit_action_taxii_source_update),

@@ -14,5 +14,6 @@ pub mod notifications;
 pub mod organisations;
 pub mod pages;
 pub mod people;
+pub mod search;
 pub mod taxii_sources;
 pub mod tokens;

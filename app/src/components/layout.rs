@@ -54,6 +54,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 .then(|| view! { <li><A href="/intel/received">{td_string!(locale, nav_intel_received)}</A></li> })}
                         </ul>
                     </nav>
+                    <HeaderSearch />
                     <Bell initial=unread_notifications />
                     <div class="who">
                         <span class="visually-hidden">{td_string!(locale, signed_in_as)} " "</span>
@@ -82,6 +83,18 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main" tabindex="-1">{children()}</main>
         <FormEnhancer />
     }
+}
+
+/// The search box, keeping the query on the results page.
+#[component]
+fn HeaderSearch() -> impl IntoView {
+    let location = use_location();
+    let query = leptos_router::hooks::use_query_map();
+    let initial = (location.pathname.get_untracked() == "/search")
+        .then(|| query.with_untracked(|q| q.get("q")))
+        .flatten()
+        .unwrap_or_default();
+    view! { <crate::components::search_box::SearchBox initial /> }
 }
 
 /// Plain links that set the `lang` cookie on the server and come back to this page, so

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod page;
 pub mod password;
 pub mod scroll_table;
+pub mod search_box;
 pub mod search_text;
 pub mod signed_in;
 pub mod upload_progress;

@@ -15,6 +15,7 @@ pub mod not_found;
 pub mod notifications;
 pub mod organisations;
 pub mod people;
+pub mod search;
 pub mod second_factor;
 pub mod sign_in;
 pub mod taxii_sources;

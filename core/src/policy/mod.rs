@@ -1,16 +1,20 @@
 //! THE access policy: who a `Viewer` is, and what it may see and do. Every content
-//! read or write in core asks this module, either through a predicate or through the
-//! SQL condition that list queries put in their `where` clause.
+//! read or write in core asks this module, either through a predicate, through the
+//! SQL condition that list queries put in their `where` clause, or through the terms
+//! the search index filters by.
 //!
 //! The invariant it guards: the rules of DESIGN §2 ("Who may see what") exist once,
-//! here, in two forms that agree on every case (proved by `tests/policy_matrix.rs`):
+//! here, in three forms that agree on every case (proved by `tests/policy_matrix.rs`):
 //!
 //! - Rust predicates over a plain description of an item: [`can_see_group_item`] for
 //!   group content (threads, posts, folders, documents, pages) and
 //!   [`can_see_intel_item`] for alerts, advisories, incidents and STIX objects;
 //! - SQL conditions for list queries: [`push_group_content_visible`] and
 //!   [`push_intel_visible`], over the columns documented on [`GroupContentSql`] and
-//!   [`IntelSql`].
+//!   [`IntelSql`];
+//! - index terms for search: the principals each item is indexed with
+//!   ([`group_item_terms`], [`intel_item_terms`]) and those a viewer holds
+//!   ([`viewer_terms`]); an item is found only by a viewer sharing one ([`terms_admit`]).
 //!
 //! Nothing here bypasses the rules: platform admins read group content only as members,
 //! and API tokens have no groups and never see TLP:RED. A hidden item must be answered

@@ -25,7 +25,7 @@ pub const EXACT: &str = "vaern_exact";
 /// Name of the technical-token analyzer.
 pub const IDS: &str = "vaern_ids";
 
-/// Words longer than this (in bytes) are dropped: no one searches for them, and they
+/// Words of this many bytes or more are dropped: no one searches for them, and they
 /// would bloat the dictionary (base64 blobs, minified code).
 const MAX_WORD_BYTES: usize = 64;
 /// Technical tokens longer than this are dropped (a SHA-512 in hex is 128).

@@ -248,7 +248,11 @@ impl SearchIndex {
         analysis::register(&index);
         let writer = index
             .writer_with_num_threads(1, WRITER_HEAP_BYTES)
-            .map_err(|e| internal("open index writer", e))?;
+            .map_err(|e| match e {
+                // Another process (a running server) holds the writer.
+                tantivy::TantivyError::LockFailure(..) => CoreError::Conflict("busy"),
+                other => internal("open index writer", other),
+            })?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

@@ -5,18 +5,26 @@
 //! - [`indexer`]: applies the outbox to the index, crash-safe;
 //! - [`analysis`]: how text becomes terms (Danish stems, exact words, technical ids);
 //! - [`index`]: the tantivy schema and its one writer;
+//! - [`live`]: the generation in use, and rebuilding one aside (`vaern reindex`);
 //! - [`query`]: the query language people type;
-//! - [`searching`]: runs a query for a viewer and loads the hits back through core.
+//! - [`searching`]: runs a query for a viewer and loads the hits back through core;
+//! - [`red_audit`]: searches that find TLP:RED items are audited with a keyed query HMAC.
 
 pub mod analysis;
 pub mod index;
 pub mod indexer;
+pub mod live;
 pub mod outbox;
 
 pub mod query;
+pub mod red_audit;
 pub mod searching;
 
+#[cfg(test)]
+mod property_tests;
+
 pub use index::{Kind, SearchIndex};
+pub use live::LiveIndex;
 
 #[cfg(test)]
 mod tests;

@@ -290,6 +290,78 @@ fn kind_and_row(index: &SearchIndex, doc: &TantivyDocument) -> Option<(Kind, i64
     Some((kind, row))
 }
 
+/// Titles offered while typing in the search box, at most this many.
+pub const SUGGESTIONS: usize = 8;
+
+/// What the header's search box offers as the viewer types: titles of threads,
+/// documents, pages and intel whose words start with what was typed (the last word may
+/// be unfinished), best first, each loaded back through the policy like a hit.
+pub async fn suggest(
+    db: &Db,
+    index: &SearchIndex,
+    viewer: &Viewer,
+    typed: &str,
+) -> CoreResult<Vec<Hit>> {
+    let typed: String = typed.chars().take(200).collect();
+    let words = analysis::terms(&mut analysis::exact(), &typed);
+    let Some((last, complete)) = words.split_last() else {
+        return Ok(Vec::new());
+    };
+    let f = index.fields;
+    let ctx = context(db, viewer).await?;
+    let pending = pending_sources(db, index).await?;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = complete
+        .iter()
+        .map(|w| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.title, w),
+                    IndexRecordOption::WithFreqs,
+                )),
+            )
+        })
+        .collect();
+    // The analyzer's terms are letters and digits only, so the pattern is the prefix as
+    // written: nothing in it is a regex operator.
+    let prefix = tantivy::query::RegexQuery::from_pattern(&format!("{last}.*"), f.title)
+        .map_err(|e| internal("suggest", e))?;
+    clauses.push((Occur::Must, Box::new(prefix)));
+    let access = |field: Field| -> Box<dyn Query> {
+        Box::new(TermSetQuery::new(
+            ctx.terms.iter().map(|v| Term::from_field_text(field, v)),
+        ))
+    };
+    clauses.push((Occur::Must, access(f.access)));
+    clauses.push((Occur::Must, access(f.anchor)));
+    if !pending.is_empty() {
+        clauses.push((
+            Occur::MustNot,
+            Box::new(TermSetQuery::new(
+                pending.iter().map(|v| Term::from_field_text(f.sources, v)),
+            )),
+        ));
+    }
+    let query = BooleanQuery::new(clauses);
+    let searcher = index.reader.searcher();
+    let top = searcher
+        .search(&query, &TopDocs::with_limit(SUGGESTIONS))
+        .map_err(|e| internal("suggest", e))?;
+    let no_snippets = SnippetGenerator::new(Default::default(), analysis::exact(), f.title, 0);
+    let mut hits = Vec::new();
+    for (_, address) in top {
+        let doc: TantivyDocument = searcher.doc(address).map_err(|e| internal("read hit", e))?;
+        let Some((kind, row)) = kind_and_row(index, &doc) else {
+            continue;
+        };
+        if let Some(mut hit) = load_hit(db, viewer, &ctx, &no_snippets, kind, row).await? {
+            hit.snippet.clear();
+            hits.push(hit);
+        }
+    }
+    Ok(hits)
+}
+
 /// Facet counts as collected, groups by id.
 struct Counted {
     kinds: Vec<(Kind, u64)>,
@@ -406,10 +478,14 @@ fn build_query(
             .filter_map(|t| text_query(index, t))
             .map(|q| (Occur::Should, q))
             .collect();
-        if any.is_empty() {
-            continue;
-        }
-        text_clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        // A word with nothing searchable in it (longer than any indexed word) matches
+        // nothing, rather than dropping out and leaving a query that matches everything.
+        let clause: Box<dyn Query> = if any.is_empty() {
+            Box::new(EmptyQuery)
+        } else {
+            Box::new(BooleanQuery::new(any))
+        };
+        text_clauses.push((Occur::Must, clause));
     }
     let text_only: Box<dyn Query> = Box::new(BooleanQuery::new(
         text_clauses

@@ -488,6 +488,12 @@ async fn hostile_queries_get_results_or_hints_never_errors() {
         let found = w.find(&w.colleague, q).await;
         assert!(found.page >= 1, "{q:?}");
     }
+    let unsearchable = "x".repeat(500);
+    assert_eq!(
+        w.find(&w.colleague, &unsearchable).await.total,
+        0,
+        "not everything"
+    );
     let capped = w.find(&w.colleague, &long).await;
     assert!(capped.hints.contains(&super::query::Hint::TooLong));
     let far = search(
@@ -502,4 +508,57 @@ async fn hostile_queries_get_results_or_hints_never_errors() {
     .expect("far page");
     assert_eq!(far.page, far.pages);
     assert!(!far.hits.is_empty());
+}
+
+#[tokio::test]
+async fn titles_are_suggested_by_their_first_letters_only_to_those_who_may_see_them() {
+    let w = world().await;
+    w.post(
+        &w.moderator,
+        "Beredskabsplan for vandværket",
+        "Tekst.",
+        Tlp::Green,
+        false,
+    )
+    .await;
+    w.post(
+        &w.moderator,
+        "Beredskabsøvelse i Aarhus",
+        "Tekst.",
+        Tlp::AmberStrict,
+        false,
+    )
+    .await;
+    w.catch_up().await;
+    let titles = |hits: Vec<super::searching::Hit>| -> Vec<String> {
+        hits.into_iter().map(|h| h.title).collect()
+    };
+    let same_org = super::searching::suggest(&w.db, &w.index, &w.colleague, "bered")
+        .await
+        .expect("suggested");
+    assert_eq!(titles(same_org).len(), 2);
+    let other = super::searching::suggest(&w.db, &w.index, &w.other_org, "Bered")
+        .await
+        .expect("suggested");
+    assert_eq!(
+        titles(other),
+        vec!["Beredskabsplan for vandværket".to_string()]
+    );
+    let two_words =
+        super::searching::suggest(&w.db, &w.index, &w.colleague, "beredskabsplan for vand")
+            .await
+            .expect("suggested");
+    assert_eq!(two_words.len(), 1);
+    assert!(
+        super::searching::suggest(&w.db, &w.index, &w.outsider, "bered")
+            .await
+            .expect("suggested")
+            .is_empty()
+    );
+    assert!(
+        super::searching::suggest(&w.db, &w.index, &w.colleague, ".* (")
+            .await
+            .expect("suggested")
+            .is_empty()
+    );
 }

@@ -1,0 +1,63 @@
+//! The search indexer: applies the search outbox to the index for as long as the server
+//! runs. It starts with the server (building the index from the database on the very
+//! first start, and catching up on whatever was written while it was stopped), works
+//! through a backlog batch after batch, and otherwise looks for new rows several times a
+//! second, so that a new post is searchable well within two seconds. Between rounds it
+//! works `vaern reindex` requests (`vaern_core::search::live`).
+
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use vaern_core::db::Db;
+use vaern_core::error::CoreError;
+use vaern_core::search::{LiveIndex, indexer, live};
+
+/// How often an idle indexer looks for new outbox rows.
+const IDLE_POLL: Duration = Duration::from_millis(200);
+/// How long it waits after a failure before trying again.
+const AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// Opens the index in `<data_dir>/index`. An index that cannot be opened (a schema from
+/// another version, damaged files) is moved aside and built again from the database:
+/// everything in it is derived data. One held by another process is an error: two
+/// servers on one data directory would each apply and delete the other's outbox rows.
+pub fn open(data_dir: &std::path::Path) -> Result<Arc<LiveIndex>, String> {
+    let dir = data_dir.join("index");
+    match LiveIndex::open(&dir) {
+        Ok(index) => Ok(Arc::new(index)),
+        Err(CoreError::Conflict(_)) => Err(format!(
+            "the search index in {} is in use by another vaern process",
+            dir.display()
+        )),
+        Err(err) => {
+            let aside = data_dir.join(format!("index.unreadable-{}", vaern_core::clock::now()));
+            tracing::error!(%err, aside = %aside.display(), "search index unreadable: moved aside, rebuilding");
+            std::fs::rename(&dir, &aside)
+                .map_err(|e| format!("moving the search index aside: {e}"))?;
+            LiveIndex::open(&dir)
+                .map(Arc::new)
+                .map_err(|e| format!("creating the search index: {e}"))
+        }
+    }
+}
+
+/// Runs until the task is aborted. An abort between the index commit and the deletion
+/// of the applied rows is harmless: the next start finds them applied.
+pub fn spawn(db: Db, index: Arc<LiveIndex>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            // `vaern reindex` asked: rebuild aside and swap, then go on with the new one.
+            if let Err(err) = live::work_requests(&db, &index, vaern_core::clock::now).await {
+                tracing::error!(%err, "reading search reindex requests");
+            }
+            match indexer::apply_pending(&db, &index.current()).await {
+                Ok(0) => tokio::time::sleep(IDLE_POLL).await,
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(%err, "applying the search outbox");
+                    tokio::time::sleep(AFTER_FAILURE).await;
+                }
+            }
+        }
+    })
+}
