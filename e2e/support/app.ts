@@ -123,6 +123,7 @@ export const texts = {
     navPeople: 'Personer',
     peopleTitle: 'Personer',
     auditTitle: 'Revisionslog',
+    searchTitle: 'Søg',
     tokensTitle: 'API-nøgler',
     navTokens: 'API-nøgler',
     tokenOrg: 'Organisation',
@@ -183,6 +184,7 @@ export const texts = {
     forgotTitle: 'Forgot your password',
     peopleTitle: 'People',
     auditTitle: 'Audit log',
+    searchTitle: 'Search',
     tokensTitle: 'API tokens',
   },
 } as const;

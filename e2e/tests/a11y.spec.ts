@@ -5,6 +5,7 @@
 // app declares, and the first test fails when one of them has no entry in `routeVisits`.
 // So a new route cannot be added without also being checked here.
 import { execFileSync } from 'node:child_process';
+import type { Page } from '@playwright/test';
 import { test, expect, allowConsoleErrors, statusConsoleError } from '../support/fixtures';
 import { accounts, signIn, texts, useLanguage, waitForHydration, type Account, type Lang } from '../support/app';
 import { expectNoAxeViolations } from '../support/axe';
@@ -25,6 +26,8 @@ interface Visit {
   heading: (lang: Lang) => string;
   /** The HTTP status the page answers with. */
   status?: number;
+  /** Waits (reloading if need be) until the page shows what the check is meant to see. */
+  ready?: (page: Page) => Promise<void>;
 }
 
 /** Every route `vaern routes` lists, keyed by its normalised path. */
@@ -117,6 +120,25 @@ const routeVisits: Record<string, Visit> = {
     url: '/alerts',
     as: accounts.aarhus,
     heading: (lang) => (lang === 'da' ? 'Varsler' : 'Alerts'),
+  },
+  // Search for an inflection of a word in the demo's Referencegruppen posts (and intel)
+  // and a TLP value that does not exist: several pages of results with highlighted
+  // snippets, facets by type, group and TLP, and the hint that the filter was left out
+  // (tests/search.spec.ts checks what is shown, and the empty page).
+  '/search': {
+    name: 'search results page (results, facets, a hint, pages)',
+    url: '/search?q=leverand%C3%B8rerne+tlp:lilla',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].searchTitle,
+    // At first start the demo's backlog is indexed in the background for a few seconds;
+    // until then the page says "0 results" without facets.
+    ready: async (page) => {
+      const facets = page.getByRole('main').getByRole('complementary');
+      await expect(async () => {
+        if ((await facets.count()) === 0) await page.reload();
+        await expect(facets).toBeVisible({ timeout: 1_000 });
+      }).toPass({ timeout: 30_000 });
+    },
   },
   // The owner's view has every control: the member list with role and remove buttons,
   // adding by address and by list, editing and archiving.
@@ -376,6 +398,7 @@ for (const lang of ['da', 'en'] as const) {
           await expect(page).toHaveURL(visit.url);
           await expect(page.locator('html')).toHaveAttribute('lang', lang);
           await expect(page.getByRole('heading', { level: 1, name: visit.heading(lang) })).toBeVisible();
+          await visit.ready?.(page);
           await waitForHydration(page);
 
           await expectNoAxeViolations(page, `${visit.url} (${visit.name}, ${lang})`);

@@ -85,7 +85,7 @@ pub fn kind_name(locale: crate::i18n::Locale, kind: &str) -> String {
         "post" => td_string!(locale, search_kind_post),
         "document" => td_string!(locale, search_kind_document),
         "page" => td_string!(locale, search_kind_page),
-        "advisory" => td_string!(locale, intel_kind_advisory),
+        "advisory" => td_string!(locale, search_kind_advisory),
         "indicator" => td_string!(locale, intel_kind_indicator),
         "vulnerability" => td_string!(locale, intel_kind_vulnerability),
         "incident" => td_string!(locale, intel_kind_incident),
@@ -127,6 +127,7 @@ mod server {
             )
             .to_string(),
             Hint::NothingToSearch => td_string!(locale, search_hint_nothing).to_string(),
+            Hint::Indexing => td_string!(locale, search_hint_indexing).to_string(),
         }
     }
 

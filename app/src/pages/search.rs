@@ -109,7 +109,7 @@ fn SearchForm(q: String, sort: String) -> impl IntoView {
         <form class="search-form" role="search" method="get" action="/search"
             aria-label=td_string!(locale, search_page_form_label)>
             <div class="field">
-                <label for="search-q">{td_string!(locale, search_box_label)}</label>
+                <label for="search-q">{td_string!(locale, search_terms_label)}</label>
                 <input id="search-q" type="search" name="q" value=q maxlength="1000"
                     autocomplete="off" spellcheck="false" />
             </div>

@@ -60,7 +60,7 @@ impl Filters {
 pub enum Hint {
     /// A `"` without its pair: read as plain words.
     UnbalancedQuote,
-    /// `name:` is no filter: read as words.
+    /// `name:` is no filter: its value is searched as a word.
     UnknownField(String),
     /// The filter's value is not one it takes: the filter is left out.
     BadValue { field: String, value: String },
@@ -70,6 +70,9 @@ pub enum Hint {
     TooManyParts,
     /// Only operators, or only exclusions: nothing to look for.
     NothingToSearch,
+    /// The index is being built or is catching up with many changes: results may be
+    /// missing some items for a moment.
+    Indexing,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,7 +268,13 @@ fn lex(text: &str, hints: &mut Vec<Hint>) -> Vec<Piece> {
                     continue;
                 }
                 if !value.is_empty() {
+                    // The sensible reading of an unknown filter: what it was to match.
                     hints.push(Hint::UnknownField(name.chars().take(30).collect()));
+                    pieces.push(Piece::Text {
+                        negated,
+                        text: Text::Word(value.to_string()),
+                    });
+                    continue;
                 }
             }
         }

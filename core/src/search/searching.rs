@@ -33,6 +33,8 @@ pub const PER_PAGE: usize = 20;
 /// The deepest page served: past it, refine the query (the collector would otherwise hold
 /// every result before the page in memory).
 pub const MAX_PAGE: usize = 50;
+/// Changes waiting for the index from which a search says it is catching up.
+const CATCHING_UP: usize = 1000;
 /// Characters of a snippet.
 const SNIPPET_CHARS: usize = 220;
 
@@ -211,6 +213,9 @@ pub async fn search(
     }
     let ctx = context(db, viewer).await?;
     let pending = pending_sources(db, index).await?;
+    if index.applied_cached() < 0 || pending.len() >= CATCHING_UP {
+        results.hints.push(Hint::Indexing);
+    }
     let (text_query, built) = build_query(index, &parsed, &ctx, &pending);
     let searcher = index.reader.searcher();
     let page = page.clamp(1, MAX_PAGE);
