@@ -8,6 +8,7 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;
+mod failpoint;
 pub mod forums;
 pub mod group_content;
 pub mod groups;

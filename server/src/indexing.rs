@@ -2,15 +2,15 @@
 //! runs. It starts with the server (building the index from the database on the very
 //! first start, and catching up on whatever was written while it was stopped), works
 //! through a backlog batch after batch, and otherwise looks for new rows several times a
-//! second, so that a new post is searchable well within two seconds. Between rounds it
-//! works `vaern reindex` requests (`vaern_core::search::live`).
+//! second, so that a new post is searchable well within two seconds. Beside it a second
+//! task works `vaern reindex` requests (`vaern_core::search::live`).
 
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use vaern_core::db::Db;
 use vaern_core::error::CoreError;
-use vaern_core::search::{LiveIndex, indexer, live};
+use vaern_core::search::{LiveIndex, live};
 
 /// How often an idle indexer looks for new outbox rows.
 const IDLE_POLL: Duration = Duration::from_millis(200);
@@ -41,23 +41,36 @@ pub fn open(data_dir: &std::path::Path) -> Result<Arc<LiveIndex>, String> {
     }
 }
 
-/// Runs until the task is aborted. An abort between the index commit and the deletion
+/// How often the server looks for `vaern reindex` requests.
+const REQUEST_POLL: Duration = Duration::from_secs(1);
+
+/// The indexer's two tasks: one applies the outbox, the other works `vaern reindex`
+/// requests beside it (a rebuild builds aside while the first keeps the index in use
+/// fresh). Both run until aborted. An abort between the index commit and the deletion
 /// of the applied rows is harmless: the next start finds them applied.
-pub fn spawn(db: Db, index: Arc<LiveIndex>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            // `vaern reindex` asked: rebuild aside and swap, then go on with the new one.
-            if let Err(err) = live::work_requests(&db, &index, vaern_core::clock::now).await {
-                tracing::error!(%err, "reading search reindex requests");
-            }
-            match indexer::apply_pending(&db, &index.current()).await {
-                Ok(0) => tokio::time::sleep(IDLE_POLL).await,
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::error!(%err, "applying the search outbox");
-                    tokio::time::sleep(AFTER_FAILURE).await;
+pub fn spawn(db: Db, index: Arc<LiveIndex>) -> [JoinHandle<()>; 2] {
+    let applier = {
+        let (db, index) = (db.clone(), Arc::clone(&index));
+        tokio::spawn(async move {
+            loop {
+                match index.apply_round(&db).await {
+                    Ok(0) => tokio::time::sleep(IDLE_POLL).await,
+                    Ok(_) => {}
+                    Err(err) => {
+                        tracing::error!(%err, "applying the search outbox");
+                        tokio::time::sleep(AFTER_FAILURE).await;
+                    }
                 }
             }
+        })
+    };
+    let rebuilder = tokio::spawn(async move {
+        loop {
+            if let Err(err) = live::work_requests(&db, &index, vaern_core::clock::now).await {
+                tracing::error!(%err, "working search reindex requests");
+            }
+            tokio::time::sleep(REQUEST_POLL).await;
         }
-    })
+    });
+    [applier, rebuilder]
 }

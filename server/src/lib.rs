@@ -250,7 +250,9 @@ impl Server {
             }
         }
         poller.abort();
-        indexing.abort();
+        for task in indexing {
+            task.abort();
+        }
         if let Some(extraction) = extraction {
             // Dropping its task kills a child under way.
             extraction.abort();

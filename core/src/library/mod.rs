@@ -159,7 +159,7 @@ pub async fn add_document(
 
     let (sha256, size) = (received.sha256.clone(), received.size as i64);
     let placed = files.place(received).await?;
-    crash_here("library_after_place");
+    crate::failpoint::crash_here("library_after_place");
     let now = clock::now();
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let document_id: i64 = sqlx::query_scalar(
@@ -523,18 +523,6 @@ impl VersionRow<'_> {
         )
         .await?;
         Ok(version)
-    }
-}
-
-/// Ends the process on the spot when `VAERN_FAILPOINT` names `point`: the crash test
-/// (`server/tests/it/crash.rs`) uses it to die between placing a file and committing the
-/// row that names it, which no signal can hit reliably. Unset, it costs one lookup.
-fn crash_here(point: &str) {
-    static FAILPOINT: std::sync::LazyLock<Option<String>> =
-        std::sync::LazyLock::new(|| std::env::var("VAERN_FAILPOINT").ok());
-    if FAILPOINT.as_deref() == Some(point) {
-        eprintln!("failpoint {point}: aborting");
-        std::process::abort();
     }
 }
 

@@ -37,6 +37,17 @@ enum Select<'a> {
 /// Applies up to [`BATCH`] pending outbox rows; returns how many were applied (0: none
 /// pending). Builds the index first if it never was.
 pub async fn apply_pending(db: &Db, index: &Arc<SearchIndex>) -> CoreResult<usize> {
+    apply_pending_holding(db, index, i64::MAX).await
+}
+
+/// [`apply_pending`], deleting no outbox row above `hold`: while a new generation is
+/// built aside from a snapshot at `hold` (`live::LiveIndex::rebuild`), the index in use
+/// keeps following the outbox, and the rows the new one still has to apply stay.
+pub async fn apply_pending_holding(
+    db: &Db,
+    index: &Arc<SearchIndex>,
+    hold: i64,
+) -> CoreResult<usize> {
     let applied = match index.applied()? {
         Some(applied) => applied,
         None => build(db, index).await?,
@@ -44,7 +55,7 @@ pub async fn apply_pending(db: &Db, index: &Arc<SearchIndex>) -> CoreResult<usiz
     // Rows at or below the payload are applied: a crash came between the index commit
     // and their deletion.
     sqlx::query("delete from search_outbox where id <= $1")
-        .bind(applied)
+        .bind(applied.min(hold))
         .execute(db)
         .await?;
     let rows: Vec<(i64, String, i64)> = sqlx::query_as(
@@ -58,6 +69,15 @@ pub async fn apply_pending(db: &Db, index: &Arc<SearchIndex>) -> CoreResult<usiz
         return Ok(0);
     };
     let mut remove: Vec<String> = Vec::new();
+    let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut by_kind: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (_, kind, id) in &rows {
+        let source = format!("{kind}:{id}");
+        if seen.insert(source.clone()) {
+            remove.push(source);
+        }
+        by_kind.entry(kind.as_str()).or_default().push(*id);
+    }
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
     let mut by_kind: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     for (_, kind, id) in &rows {
@@ -97,8 +117,10 @@ pub async fn apply_pending(db: &Db, index: &Arc<SearchIndex>) -> CoreResult<usiz
     }
     let add: Vec<Entry> = entries.into_values().collect();
     write(index, remove, add, last).await?;
+    // The crash test's way into the narrowest window: committed to the index, rows kept.
+    crate::failpoint::crash_here("search_after_index_commit");
     sqlx::query("delete from search_outbox where id <= $1")
-        .bind(last)
+        .bind(last.min(hold))
         .execute(db)
         .await?;
     Ok(rows.len())
@@ -109,13 +131,23 @@ pub async fn apply_pending(db: &Db, index: &Arc<SearchIndex>) -> CoreResult<usiz
 /// Rows written meanwhile have higher ids and are applied after (again, harmlessly).
 /// Returns that id.
 pub async fn build(db: &Db, index: &Arc<SearchIndex>) -> CoreResult<i64> {
-    // SQLite has one writer at a time, so every change with an outbox id up to this one
-    // is committed and visible to the reads below.
-    let snapshot: i64 = sqlx::query_scalar(
+    let at = snapshot(db).await?;
+    build_from(db, index, at).await?;
+    Ok(at)
+}
+
+/// The outbox's newest id ever given out. SQLite has one writer at a time, so every
+/// change with an outbox id up to this one is committed and visible to reads after it.
+pub async fn snapshot(db: &Db) -> CoreResult<i64> {
+    Ok(sqlx::query_scalar(
         "select coalesce((select seq from sqlite_sequence where name = 'search_outbox'), 0)",
     )
     .fetch_one(db)
-    .await?;
+    .await?)
+}
+
+/// [`build`] from a snapshot taken before with [`snapshot`].
+pub async fn build_from(db: &Db, index: &Arc<SearchIndex>, snapshot: i64) -> CoreResult<()> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Entry>>(4);
     let writer = {
         let index = Arc::clone(index);
@@ -148,8 +180,7 @@ pub async fn build(db: &Db, index: &Arc<SearchIndex>) -> CoreResult<i64> {
     drop(sender);
     writer
         .await
-        .map_err(|e| super::index::internal("build", e))??;
-    Ok(snapshot)
+        .map_err(|e| super::index::internal("build", e))?
 }
 
 /// The chunk's entries, with the row id to continue after (`None`: no more rows). The

@@ -2,11 +2,14 @@
 //!
 //! Indexes live in generations under `<data_dir>/index/`: `gen-1/`, `gen-2/`, … and the
 //! file `CURRENT` names the one in use. A rebuild builds the next generation aside from a
-//! snapshot of the database taken at outbox id N, applies the outbox from N on it, and
-//! then swaps: searches move to the new generation (those under way finish on the old
-//! one), `CURRENT` is replaced atomically, and the old generation's files are removed. A
-//! crash during a rebuild leaves `CURRENT` naming the old generation, and the half-built
-//! one is removed at the next start.
+//! snapshot of the database taken at outbox id N, while the generation in use keeps
+//! following the outbox but deletes no row above N; then it swaps between two rounds of
+//! the indexer: searches move to the new generation (those under way finish on the old
+//! one), `CURRENT` is replaced atomically, the new generation applies the outbox from N
+//! on, and the old generation's files are removed. So new posts stay searchable during a
+//! rebuild, and no change is lost across the swap. A crash during a rebuild leaves
+//! `CURRENT` naming the old generation, and the half-built one is removed at the next
+//! start.
 //!
 //! Only one process can hold an index's writer. While the server runs, `vaern reindex`
 //! therefore asks it through a `search_reindex_requests` row (see [`request`]); when it
@@ -17,6 +20,7 @@ use super::indexer;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 const CURRENT: &str = "CURRENT";
@@ -25,6 +29,14 @@ const CURRENT: &str = "CURRENT";
 pub struct LiveIndex {
     root: PathBuf,
     current: RwLock<(u64, Arc<SearchIndex>)>,
+    /// While a rebuild runs: the snapshot it started from, above which no outbox row may
+    /// be deleted; `i64::MAX` otherwise.
+    hold: AtomicI64,
+    /// Held by each round of applying the outbox, and by the swap: a round never runs on
+    /// a generation that is being swapped out.
+    round: tokio::sync::Mutex<()>,
+    /// One rebuild at a time.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for LiveIndex {
@@ -67,7 +79,18 @@ impl LiveIndex {
         Ok(Self {
             root: root.to_path_buf(),
             current: RwLock::new((generation, Arc::new(index))),
+            hold: AtomicI64::new(i64::MAX),
+            round: tokio::sync::Mutex::new(()),
+            rebuilding: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Applies up to a batch of the outbox to the generation in use (see
+    /// [`indexer::apply_pending`]); returns how many rows were applied.
+    pub async fn apply_round(&self, db: &Db) -> CoreResult<usize> {
+        let _round = self.round.lock().await;
+        let index = self.current();
+        indexer::apply_pending_holding(db, &index, self.hold.load(Ordering::SeqCst)).await
     }
 
     /// The index to search or apply the outbox to now.
@@ -78,12 +101,11 @@ impl LiveIndex {
         }
     }
 
-    /// Builds a new generation from the database, brings it up to the outbox, swaps it
-    /// in and removes the old one. Returns the number of entries in the new index. The
-    /// caller applies no outbox rows to the old index meanwhile (the server's indexer
-    /// does this itself, between its rounds), so no row is deleted that the new
-    /// generation has not applied.
+    /// Builds a new generation from the database, swaps it in and removes the old one;
+    /// returns the number of entries built. Meant to run beside [`Self::apply_round`]
+    /// (the server runs it in a task of its own).
     pub async fn rebuild(&self, db: &Db) -> CoreResult<u64> {
+        let _one = self.rebuilding.lock().await;
         let old = match self.current.read() {
             Ok(guard) => guard.0,
             Err(poisoned) => poisoned.into_inner().0,
@@ -94,9 +116,20 @@ impl LiveIndex {
             std::fs::remove_dir_all(&dir).map_err(|e| io("remove", &dir, e))?;
         }
         let fresh = Arc::new(SearchIndex::open(&dir)?);
-        indexer::build(db, &fresh).await?;
-        while indexer::apply_pending(db, &fresh).await? > 0 {}
+        // Held before the snapshot is read: no row above it is deleted from now on.
+        let round = self.round.lock().await;
+        let snapshot = indexer::snapshot(db).await?;
+        self.hold.store(snapshot, Ordering::SeqCst);
+        drop(round);
+        let built = indexer::build_from(db, &fresh, snapshot).await;
         let entries = fresh.len();
+        let round = self.round.lock().await;
+        self.hold.store(i64::MAX, Ordering::SeqCst);
+        if let Err(err) = built {
+            drop(round);
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(err);
+        }
         write_current(&self.root, next)?;
         let previous = {
             let mut guard = match self.current.write() {
@@ -105,6 +138,7 @@ impl LiveIndex {
             };
             std::mem::replace(&mut *guard, (next, fresh))
         };
+        drop(round);
         drop(previous);
         // Searches still under way on the old generation keep its files open; on Unix
         // removing them is safe, the space returns when they finish.
@@ -178,8 +212,8 @@ pub async fn outcome(db: &Db, id: i64) -> CoreResult<Option<Result<u64, String>>
     })
 }
 
-/// Works the waiting requests, if any, with one rebuild (the server's indexer calls this
-/// between rounds). Returns whether there were any.
+/// Works the waiting requests, if any, with one rebuild (the server runs this beside its
+/// rounds of applying the outbox). Returns whether there were any.
 pub async fn work_requests(db: &Db, live: &LiveIndex, now: impl Fn() -> i64) -> CoreResult<bool> {
     let waiting: Vec<i64> = sqlx::query_scalar(
         "select id from search_reindex_requests where finished_at is null order by id",

@@ -300,7 +300,8 @@ pub const SUGGESTIONS: usize = 8;
 
 /// What the header's search box offers as the viewer types: titles of threads,
 /// documents, pages and intel whose words start with what was typed (the last word may
-/// be unfinished), best first, each loaded back through the policy like a hit.
+/// be unfinished), best first, each loaded back through the policy like a hit. Never a
+/// TLP:RED title: finding those is a search, and searches finding them are audited.
 pub async fn suggest(
     db: &Db,
     index: &SearchIndex,
@@ -347,6 +348,14 @@ pub async fn suggest(
             )),
         ));
     }
+    // TLP:RED titles are found by a search, which is audited, never offered while typing.
+    clauses.push((
+        Occur::MustNot,
+        Box::new(TermQuery::new(
+            Term::from_facet(f.facets, &tlp_facet(Some(Tlp::Red))),
+            IndexRecordOption::Basic,
+        )),
+    ));
     let query = BooleanQuery::new(clauses);
     let searcher = index.reader.searcher();
     let top = searcher

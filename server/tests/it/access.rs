@@ -170,6 +170,10 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("add_taxii_source", ADMINS),
     ("set_taxii_source_enabled", ADMINS),
     ("delete_taxii_source", ADMINS),
+    // Search: everyone signed in, each finding only what they may see (`search.rs`
+    // checks what each finds).
+    ("search", SIGNED_IN),
+    ("search_suggestions", SIGNED_IN),
 ];
 
 /// Pages for a signed-in person answer nobody with a redirect to sign-in (302).
@@ -308,6 +312,11 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
     // The live count (server-sent events) is not a page: nobody gets a bare 204, which
     // stops a browser's EventSource for good instead of sending it round a redirect.
     ("/events", "/events", [204, 200, 200, 200, 200, 200, 200]),
+    (
+        "/search",
+        "/search?q=tr%C3%A5d",
+        [302, 200, 200, 200, 200, 200, 200],
+    ),
 ];
 
 /// The people, the subject account in Aarhus (751) and the groups of the walk.
@@ -575,6 +584,8 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             .unwrap();
             vec![("identity", identity), ("org", "751".into())]
         }
+        "search" => vec![("q", "tråd".into())],
+        "search_suggestions" => vec![("q", "tr".into())],
         "received_object" => vec![("row", "1".into())],
         "set_object_label" => vec![("row", "1".into()), ("tlp", "amber".into())],
         "mark_notification_read" => vec![("id", subject_notification(app, stage).await)],

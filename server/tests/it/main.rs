@@ -25,6 +25,8 @@ mod organisations;
 mod page_shape;
 mod people;
 mod poller;
+mod search;
+mod search_crash;
 mod security;
 mod sessions;
 mod stix;
