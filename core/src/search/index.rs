@@ -302,29 +302,17 @@ impl SearchIndex {
     /// index as it was, at its previous payload.
     pub fn write(&self, remove: &[String], add: &[Entry], applied: i64) -> CoreResult<()> {
         let f = self.fields;
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| CoreError::Internal("index writer poisoned".into()))?;
-        for source in remove {
-            writer.delete_term(Term::from_field_text(f.sources, source));
-        }
-        for entry in add {
-            writer
-                .add_document(document(&f, entry))
-                .map_err(|e| internal("add to index", e))?;
-        }
-        let mut commit = writer
-            .prepare_commit()
-            .map_err(|e| internal("commit index", e))?;
-        commit.set_payload(&applied.to_string());
-        commit.commit().map_err(|e| internal("commit index", e))?;
-        drop(writer);
-        self.reader
-            .reload()
-            .map_err(|e| internal("reload index", e))?;
-        self.applied.store(applied, Ordering::SeqCst);
-        Ok(())
+        self.commit_changes(applied, |writer| {
+            for source in remove {
+                writer.delete_term(Term::from_field_text(f.sources, source));
+            }
+            for entry in add {
+                writer
+                    .add_document(document(&f, entry))
+                    .map_err(|e| internal("add to index", e))?;
+            }
+            Ok(())
+        })
     }
 
     /// Replaces everything with the entries `batches` brings, committed once with payload
@@ -335,25 +323,46 @@ impl SearchIndex {
         applied: i64,
     ) -> CoreResult<()> {
         let f = self.fields;
+        self.commit_changes(applied, |writer| {
+            writer
+                .delete_all_documents()
+                .map_err(|e| internal("clear index", e))?;
+            for batch in batches {
+                for entry in &batch {
+                    writer
+                        .add_document(document(&f, entry))
+                        .map_err(|e| internal("add to index", e))?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Makes `changes` with the writer and commits them with payload `applied`, or, if
+    /// they fail, rolls them back so that the next commit cannot carry half of them.
+    fn commit_changes(
+        &self,
+        applied: i64,
+        changes: impl FnOnce(&mut IndexWriter) -> CoreResult<()>,
+    ) -> CoreResult<()> {
         let mut writer = self
             .writer
             .lock()
             .map_err(|_| CoreError::Internal("index writer poisoned".into()))?;
-        writer
-            .delete_all_documents()
-            .map_err(|e| internal("clear index", e))?;
-        for batch in batches {
-            for entry in &batch {
-                writer
-                    .add_document(document(&f, entry))
-                    .map_err(|e| internal("add to index", e))?;
+        let committed = changes(&mut writer).and_then(|()| {
+            let mut commit = writer
+                .prepare_commit()
+                .map_err(|e| internal("commit index", e))?;
+            commit.set_payload(&applied.to_string());
+            commit.commit().map_err(|e| internal("commit index", e))?;
+            Ok(())
+        });
+        if let Err(err) = committed {
+            if let Err(rollback) = writer.rollback() {
+                tracing::error!(%rollback, "rolling back the search index writer");
             }
+            return Err(err);
         }
-        let mut commit = writer
-            .prepare_commit()
-            .map_err(|e| internal("commit index", e))?;
-        commit.set_payload(&applied.to_string());
-        commit.commit().map_err(|e| internal("commit index", e))?;
         drop(writer);
         self.reader
             .reload()
