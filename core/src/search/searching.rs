@@ -21,8 +21,8 @@ use sqlx::{QueryBuilder, Sqlite};
 use std::ops::Bound;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-    TermSetQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -333,13 +333,8 @@ pub async fn suggest(
     let prefix = tantivy::query::RegexQuery::from_pattern(&format!("{last}.*"), f.title)
         .map_err(|e| internal("suggest", e))?;
     clauses.push((Occur::Must, Box::new(prefix)));
-    let access = |field: Field| -> Box<dyn Query> {
-        Box::new(TermSetQuery::new(
-            ctx.terms.iter().map(|v| Term::from_field_text(field, v)),
-        ))
-    };
-    clauses.push((Occur::Must, access(f.access)));
-    clauses.push((Occur::Must, access(f.anchor)));
+    clauses.push((Occur::Must, any_of(f.access, &ctx.terms)));
+    clauses.push((Occur::Must, any_of(f.anchor, &ctx.terms)));
     if !pending.is_empty() {
         clauses.push((
             Occur::MustNot,
@@ -519,8 +514,8 @@ fn build_query(
         ))
     };
     // The access filter: one of the viewer's principals, for the item and its anchor.
-    clauses.push((Occur::Must, terms(f.access, &ctx.terms)));
-    clauses.push((Occur::Must, terms(f.anchor, &ctx.terms)));
+    clauses.push((Occur::Must, any_of(f.access, &ctx.terms)));
+    clauses.push((Occur::Must, any_of(f.anchor, &ctx.terms)));
     if !pending.is_empty() {
         clauses.push((Occur::MustNot, terms(f.sources, pending)));
     }
@@ -594,6 +589,28 @@ fn build_query(
         clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
     }
     (text_only, Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Entries holding any of `values` in `field`, without changing the score: a
+/// disjunction of term queries, which the intersection with the words advances through
+/// by skipping (a term set would first mark every entry of the viewer's groups).
+fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+    let terms: Vec<(Occur, Box<dyn Query>)> = values
+        .iter()
+        .map(|v| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Should,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, v),
+                    IndexRecordOption::Basic,
+                )),
+            )
+        })
+        .collect();
+    Box::new(ConstScoreQuery::new(
+        Box::new(BooleanQuery::new(terms)),
+        0.0,
+    ))
 }
 
 /// A word or phrase: its stemmed Danish form, its exact form, and the technical token it
