@@ -10,7 +10,7 @@ export LEPTOS_OUTPUT_NAME := vaern
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 E2E_PORT ?= 3300
 
-.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile stix-validate bench-stix bench-upload bench-feed taxii-venv
+.PHONY: run test tools tools-release e2e-deps fmt lint rust-test e2e build-debug mutants bench bench-wasm bench-sign-in bench-thread bench-thread-profile stix-validate bench-stix bench-upload bench-feed bench-search taxii-venv
 
 tools:
 	scripts/install-tools.sh
@@ -91,7 +91,8 @@ bench-thread: tools-release
 	scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
 	BENCH_ENCODING=gzip scripts/bench-thread.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
 
-bench: bench-wasm bench-sign-in bench-thread bench-thread-profile bench-stix bench-feed bench-upload
+bench: bench-wasm bench-sign-in bench-thread bench-thread-profile bench-stix bench-feed bench-upload \
+  bench-search
 
 # Where one thread page's time goes (session, bell, forum query with policy, the rest).
 bench-thread-profile:
@@ -115,3 +116,13 @@ bench-upload: tools-release
 	scripts/install-bench.sh
 	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 	scripts/bench-upload.sh "$(TARGET_DIR)/release/vaern" "$(CURDIR)/target/site"
+
+# Search over 1,000,000 posts of Danish text (BENCH_SEARCH_POSTS for fewer) for a member of
+# 5 of 40 groups: tantivy with the access filter inside the query (median and p99 of the top
+# 20 with counts and facets, index size, indexing rate from the outbox) against PostgreSQL
+# full-text search (GIN over to_tsvector('danish', ...), same filter, corpus and queries) in
+# the same run (targets: median <= 1 ms, p99 <= 20 ms, >= 10x PostgreSQL at p99). Installs
+# wdanish and PostgreSQL and starts its own server; see scripts/bench-search.sh. Takes tens
+# of minutes and needs about 8 GB free while it runs (deleted at the end).
+bench-search:
+	scripts/bench-search.sh
