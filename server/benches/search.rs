@@ -66,6 +66,8 @@ const POST_WORDS: std::ops::RangeInclusive<usize> = 20..=140;
 const TITLE_WORDS: std::ops::RangeInclusive<usize> = 2..=6;
 const THREAD_POSTS: std::ops::RangeInclusive<usize> = 1..=7;
 const GROUPS: usize = 40;
+/// Viewers timed on their first search (their access filter worked out on the query).
+const FIRST_SEARCHES: usize = 20;
 const USERS: usize = 2_000;
 /// The viewer's groups, as indices into the groups by size (0: the largest).
 const VIEWER_GROUPS: [usize; 5] = [0, 3, 9, 19, 34];
@@ -693,6 +695,9 @@ struct Tantivy {
     size: u64,
     segments: usize,
     latency: Latency,
+    /// The first query of viewers whose access filter is not kept yet (see
+    /// `searching::access_filter`): it works out the filter in every segment.
+    first: Latency,
     counts: Vec<Counts>,
     load: (String, String),
 }
@@ -775,7 +780,7 @@ async fn bench_tantivy(
     );
 
     let (viewer, refs) = viewer(world);
-    let scope = Scope::of(&viewer, OrgKind::Municipality, refs);
+    let scope = Scope::of(&viewer, OrgKind::Municipality, refs.clone());
     let parsed: Vec<query::Parsed> = queries.iter().map(|q| query::parse(q)).collect();
     let run = |p: &query::Parsed| {
         searching::query_index(&index, p, &scope, &[], Sort::Relevance, 1).expect("query")
@@ -787,6 +792,23 @@ async fn bench_tantivy(
     for p in &parsed {
         run(p);
     }
+    // Others of the same groups, each searching once: their filters are not kept yet.
+    let first: Vec<Duration> = world
+        .users
+        .iter()
+        .skip(1)
+        .take(FIRST_SEARCHES)
+        .zip(&parsed)
+        .map(|(&(user, org), p)| {
+            let mut other = viewer.clone();
+            other.user_id = Some(UserId(user));
+            other.org_id = OrgId(org);
+            let scope = Scope::of(&other, OrgKind::Municipality, refs.clone());
+            let started = Instant::now();
+            searching::query_index(&index, p, &scope, &[], Sort::Relevance, 1).expect("query");
+            started.elapsed()
+        })
+        .collect();
     let mut samples = Vec::with_capacity(parsed.len());
     let mut counts = Vec::with_capacity(parsed.len());
     let load_before = load_average();
@@ -817,6 +839,7 @@ async fn bench_tantivy(
         size,
         segments,
         latency: Latency::of(samples),
+        first: Latency::of(first),
         counts,
         load: (load_before, load_average()),
     }
@@ -1290,6 +1313,7 @@ async fn main() {
         "per query, ms", "median", "p90", "p99", "max", "mean"
     );
     row("tantivy (searching::query_index)", &tantivy.latency);
+    row("tantivy, a viewer's first search", &tantivy.first);
     if let Http::Measured { latency, .. } = &http {
         row("/search page over HTTP (optional)", latency);
     }

@@ -3,13 +3,14 @@
 //! index has applied is the payload of its newest commit, so it is never ahead of or
 //! behind what it says.
 
+use super::access_filter::{self, AccessCache};
 use super::analysis;
 use crate::error::{CoreError, CoreResult};
 use crate::policy::Tlp;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions,
@@ -219,6 +220,8 @@ pub struct SearchIndex {
     /// The payload of the newest commit (`-1`: never built), kept for searches, which
     /// leave out entries with changes after it.
     applied: AtomicI64,
+    /// Each recent viewer's access filter per segment ([`access_filter::AccessFilter`]).
+    pub(crate) access_cache: Arc<AccessCache>,
 }
 
 /// Memory for the writer's buffer: more is faster bulk indexing, but a server holds it
@@ -264,6 +267,7 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(writer),
             applied: AtomicI64::new(-1),
+            access_cache: Arc::new(AccessCache::new(access_filter::CACHE_BYTES)),
         };
         built
             .applied

@@ -6,10 +6,12 @@
 //! - [`analysis`]: how text becomes terms (Danish stems, exact words, technical ids);
 //! - [`index`]: the tantivy schema and its one writer;
 //! - [`live`]: the generation in use, and rebuilding one aside (`vaern reindex`);
+//! - [`access_filter`]: the viewer's access filter, kept per segment between queries;
 //! - [`query`]: the query language people type;
 //! - [`searching`]: runs a query for a viewer and loads the hits back through core;
 //! - [`red_audit`]: searches that find TLP:RED items are audited with a keyed query HMAC.
 
+pub mod access_filter;
 pub mod analysis;
 pub mod index;
 pub mod indexer;

@@ -6,6 +6,7 @@
 //! The hits of the page are then loaded back from the database through the policy's
 //! SQL form, which checks again.
 
+use super::access_filter::AccessFilter;
 use super::analysis;
 use super::index::{Kind, SearchIndex, group_facet, internal, kind_facet, tlp_facet};
 use super::query::{self, Either, Hint, Parsed, Text};
@@ -21,8 +22,8 @@ use sqlx::{QueryBuilder, Sqlite};
 use std::ops::Bound;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery, TermSetQuery,
+    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -333,8 +334,7 @@ pub async fn suggest(
     let prefix = tantivy::query::RegexQuery::from_pattern(&format!("{last}.*"), f.title)
         .map_err(|e| internal("suggest", e))?;
     clauses.push((Occur::Must, Box::new(prefix)));
-    clauses.push((Occur::Must, any_of(f.access, &ctx.terms)));
-    clauses.push((Occur::Must, any_of(f.anchor, &ctx.terms)));
+    clauses.push((Occur::Must, access_filter(index, &ctx.terms)));
     if !pending.is_empty() {
         clauses.push((
             Occur::MustNot,
@@ -514,8 +514,7 @@ fn build_query(
         ))
     };
     // The access filter: one of the viewer's principals, for the item and its anchor.
-    clauses.push((Occur::Must, any_of(f.access, &ctx.terms)));
-    clauses.push((Occur::Must, any_of(f.anchor, &ctx.terms)));
+    clauses.push((Occur::Must, access_filter(index, &ctx.terms)));
     if !pending.is_empty() {
         clauses.push((Occur::MustNot, terms(f.sources, pending)));
     }
@@ -591,25 +590,15 @@ fn build_query(
     (text_only, Box::new(BooleanQuery::new(clauses)))
 }
 
-/// Entries holding any of `values` in `field`, without changing the score: a
-/// disjunction of term queries, which the intersection with the words advances through
-/// by skipping (a term set would first mark every entry of the viewer's groups).
-fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
-    let terms: Vec<(Occur, Box<dyn Query>)> = values
-        .iter()
-        .map(|v| -> (Occur, Box<dyn Query>) {
-            (
-                Occur::Should,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, v),
-                    IndexRecordOption::Basic,
-                )),
-            )
-        })
-        .collect();
-    Box::new(ConstScoreQuery::new(
-        Box::new(BooleanQuery::new(terms)),
-        0.0,
+/// The entries the viewer may see: one of its principals among the item's terms and one
+/// among its anchor's ([`AccessFilter`]).
+fn access_filter(index: &SearchIndex, principals: &[String]) -> Box<dyn Query> {
+    let f = index.fields;
+    Box::new(AccessFilter::new(
+        f.access,
+        f.anchor,
+        principals,
+        index.access_cache.clone(),
     ))
 }
 
