@@ -172,6 +172,12 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("tlp", "cannot_lower") => td_string!(locale, error_tlp_cannot_lower),
         ("tlp", "marked_by_publisher") => td_string!(locale, error_tlp_marked_by_publisher),
         ("tlp", "below_quote") => td_string!(locale, error_tlp_below_quote),
+        ("tlp", "below_alert") => td_string!(locale, error_tlp_below_alert),
+        // Alerts.
+        ("status", "transition") => td_string!(locale, error_alert_transition),
+        ("status", _) => td_string!(locale, error_alert_status_unknown),
+        ("assignee", _) => td_string!(locale, error_alert_assignee),
+        ("body", "too_long_20000") => td_string!(locale, error_comment_too_long),
         ("tlp", _) => td_string!(locale, error_tlp_unknown),
         ("quote", _) => td_string!(locale, error_quote_wider_audience),
         ("recipient_orgs", "required") => td_string!(locale, error_recipient_orgs_required),

@@ -1,4 +1,5 @@
-//! Time as the domain sees it: unix seconds, UTC.
+//! Time as the domain sees it: unix seconds, UTC, stored; shown and entered in
+//! Europe/Copenhagen, the platform's one time zone (its rules come with the binary).
 
 /// Seconds since the unix epoch, now.
 pub fn now() -> i64 {
@@ -26,6 +27,30 @@ pub fn day_start(date: time::Date) -> i64 {
     date.midnight().assume_utc().unix_timestamp()
 }
 
+fn copenhagen() -> Option<jiff::tz::TimeZone> {
+    jiff::tz::TimeZone::get("Europe/Copenhagen").ok()
+}
+
+/// A unix time as the wall clock in Copenhagen shows it (summer time included).
+pub fn copenhagen_time(unix_secs: i64) -> Option<jiff::civil::DateTime> {
+    let tz = copenhagen()?;
+    let at = jiff::Timestamp::from_second(unix_secs).ok()?;
+    Some(at.to_zoned(tz).datetime())
+}
+
+/// Today's date in Copenhagen at `unix_secs`.
+pub fn copenhagen_date(unix_secs: i64) -> Option<time::Date> {
+    let t = copenhagen_time(unix_secs)?;
+    let month = time::Month::try_from(t.month() as u8).ok()?;
+    time::Date::from_calendar_date(i32::from(t.year()), month, t.day() as u8).ok()
+}
+
+/// The unix time at which a calendar day ends in Copenhagen: the next day's start, so a
+/// day is 23 or 25 hours long when the clocks change.
+pub fn copenhagen_day_end(date: time::Date) -> Option<i64> {
+    date.next_day().map(copenhagen_day_start)
+}
+
 /// The unix time at which a calendar day begins in Copenhagen (the platform's time zone):
 /// 23:00 UTC the day before in winter, 22:00 in summer.
 pub fn copenhagen_day_start(date: time::Date) -> i64 {
@@ -34,8 +59,7 @@ pub fn copenhagen_day_start(date: time::Date) -> i64 {
         u8::from(date.month()) as i8,
         date.day() as i8,
     );
-    jiff::tz::TimeZone::get("Europe/Copenhagen")
-        .ok()
+    copenhagen()
         .and_then(|tz| civil.to_zoned(tz).ok())
         .map_or_else(|| day_start(date) - 3600, |z| z.timestamp().as_second())
 }
@@ -50,6 +74,28 @@ mod tests {
         assert_eq!(copenhagen_day_start(winter), day_start(winter) - 3600);
         let summer = parse_date("2026-07-15").unwrap();
         assert_eq!(copenhagen_day_start(summer), day_start(summer) - 7200);
+    }
+
+    #[test]
+    fn times_are_shown_on_the_copenhagen_wall_clock_in_winter_and_summer() {
+        // 2026-01-15 12:00 UTC is 13:00 in Copenhagen; 2026-07-15 12:00 UTC is 14:00.
+        let winter = copenhagen_time(1_768_478_400).unwrap();
+        assert_eq!((winter.day(), winter.hour(), winter.minute()), (15, 13, 0));
+        let summer = copenhagen_time(1_784_116_800).unwrap();
+        assert_eq!((summer.day(), summer.hour()), (15, 14));
+        // 23:30 UTC on 31 December is already New Year's Day in Copenhagen.
+        let new_year = copenhagen_date(1_798_759_800).unwrap();
+        assert_eq!(new_year, parse_date("2027-01-01").unwrap());
+    }
+
+    #[test]
+    fn the_days_the_clocks_change_are_23_and_25_hours_long() {
+        let spring = parse_date("2026-03-29").unwrap();
+        let autumn = parse_date("2026-10-25").unwrap();
+        let length = |d| copenhagen_day_end(d).unwrap() - copenhagen_day_start(d);
+        assert_eq!(length(spring), 23 * 3600);
+        assert_eq!(length(autumn), 25 * 3600);
+        assert_eq!(length(parse_date("2026-06-01").unwrap()), 24 * 3600);
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub struct NewToken {
     pub org: String,
     /// Scope names; an entry may hold several separated by spaces or commas.
     pub scopes: Vec<String>,
-    /// Last day the token works (UTC), `YYYY-MM-DD`; empty or `None`: no expiry.
+    /// Last day the token works (in Copenhagen), `YYYY-MM-DD`; empty or `None`: no expiry.
     pub expires: Option<String>,
     /// What the token is for; optional.
     pub name: String,
@@ -188,21 +188,19 @@ fn parse_scopes(input: &[String]) -> CoreResult<Vec<Scope>> {
 }
 
 /// The last day a token works, `YYYY-MM-DD`, as the unix time it stops working: the
-/// following midnight, UTC. A day before today (UTC) is refused.
+/// following midnight in Copenhagen. A day before today (in Copenhagen) is refused.
 fn parse_expiry(input: Option<&str>, now: i64) -> CoreResult<Option<i64>> {
     let Some(text) = input.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
     let malformed = || CoreError::invalid("expires", "malformed");
     let date = clock::parse_date(text).ok_or_else(malformed)?;
-    let today = time::OffsetDateTime::from_unix_timestamp(now)
-        .map_err(|_| CoreError::Internal("clock out of range".into()))?
-        .date();
+    let today = clock::copenhagen_date(now)
+        .ok_or_else(|| CoreError::Internal("clock out of range".into()))?;
     if date < today {
         return Err(CoreError::invalid("expires", "past"));
     }
-    let end = date.next_day().ok_or_else(malformed)?;
-    Ok(Some(clock::day_start(end)))
+    Ok(Some(clock::copenhagen_day_end(date).ok_or_else(malformed)?))
 }
 
 fn parse_name(input: &str) -> CoreResult<String> {
@@ -558,10 +556,11 @@ mod tests {
     fn expiry_is_the_end_of_the_given_day_and_never_in_the_past() {
         assert_eq!(parse_expiry(None, NOON).ok(), Some(None));
         assert_eq!(parse_expiry(Some(" "), NOON).ok(), Some(None));
-        // The whole of today is still allowed: the token stops at the next midnight.
+        // The whole of today is still allowed: the token stops at the next midnight in
+        // Copenhagen (23:00 UTC in winter).
         assert_eq!(
             parse_expiry(Some("2025-03-10"), NOON).ok(),
-            Some(Some(1_741_651_200))
+            Some(Some(1_741_647_600))
         );
         assert!(matches!(
             parse_expiry(Some("2025-03-09"), NOON),

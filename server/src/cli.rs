@@ -498,7 +498,7 @@ pub struct CreateTokenArgs {
     /// Repeatable.
     #[arg(long = "scope", required = true)]
     pub scopes: Vec<String>,
-    /// Last day the token works (UTC), YYYY-MM-DD; without it the token does not expire.
+    /// Last day the token works (in Copenhagen), YYYY-MM-DD; without it the token does not expire.
     #[arg(long)]
     pub expires: Option<String>,
     /// What the token is for (at most 100 characters).

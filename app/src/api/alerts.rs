@@ -1,16 +1,17 @@
 //! The signed-in person's organisation's alerts (one per sighting at it), as far as the
-//! policy lets the person see each sighting; decided in `vaern_core::stix::alerts`.
+//! policy lets the person see each sighting, and working them: status, assignee,
+//! comments. Decided in `vaern_core::stix::alerts`; here only words and times for people.
 
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// One alert as the page shows it, with texts translated.
+/// One alert as the list shows it, with texts translated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertRow {
     pub id: i64,
-    pub sighting_ref: String,
-    pub name: String,
+    /// What was sighted, in words.
+    pub what: String,
     /// Translated.
     pub severity: String,
     /// Stored form, for styling: low, medium, high, critical.
@@ -23,6 +24,69 @@ pub struct AlertRow {
     pub created: String,
 }
 
+/// An object the alert page links to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedView {
+    pub name: String,
+    pub tlp: Option<String>,
+    /// The analysts' page of it; `None` for readers who have no page for it.
+    pub href: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndicatorView {
+    pub related: RelatedView,
+    pub pattern: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub author: String,
+    pub body: String,
+    pub tlp: String,
+    pub created: String,
+}
+
+/// One change of the alert, said in a sentence's parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub actor: String,
+    pub at: String,
+    /// Translated: "Status: Ny → Kvitteret", "Ansvarlig: – → Jens Hansen".
+    pub text: String,
+}
+
+/// A choice of a select or a button: stored value and text.
+pub type Choice = (String, String);
+
+/// Everything the alert page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub row: AlertRow,
+    pub status_key: String,
+    pub org_name: String,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub count: Option<u64>,
+    pub description: String,
+    pub visible: Option<String>,
+    pub acknowledged: Option<String>,
+    /// Time from visible to acknowledged, in words.
+    pub time_to_acknowledge: Option<String>,
+    pub assignee: Option<i64>,
+    pub indicators: Vec<IndicatorView>,
+    pub advisories: Vec<RelatedView>,
+    pub incidents: Vec<RelatedView>,
+    pub comments: Vec<CommentView>,
+    pub changes: Vec<ChangeView>,
+    /// The statuses it may move to now.
+    pub next: Vec<Choice>,
+    /// The organisation's people, by id.
+    pub people: Vec<Choice>,
+    /// Labels a comment may carry, the alert's first.
+    pub comment_labels: Vec<Choice>,
+}
+
 /// A stored alert status in the reader's language.
 pub fn status_name(locale: crate::i18n::Locale, status: &str) -> String {
     use crate::i18n::*;
@@ -31,32 +95,256 @@ pub fn status_name(locale: crate::i18n::Locale, status: &str) -> String {
         "acknowledged" => td_string!(locale, alert_status_acknowledged),
         "investigating" => td_string!(locale, alert_status_investigating),
         "resolved" => td_string!(locale, alert_status_resolved),
+        "not_affected" => td_string!(locale, alert_status_not_affected),
         _ => td_string!(locale, alert_status_false_positive),
     }
     .to_string()
 }
 
+/// The words on the button that moves an alert to `status`.
+pub fn status_action(locale: crate::i18n::Locale, status: &str) -> String {
+    use crate::i18n::*;
+    match status {
+        "acknowledged" => td_string!(locale, alert_do_acknowledge),
+        "investigating" => td_string!(locale, alert_do_investigate),
+        "resolved" => td_string!(locale, alert_do_resolve),
+        "not_affected" => td_string!(locale, alert_do_not_affected),
+        _ => td_string!(locale, alert_do_false_positive),
+    }
+    .to_string()
+}
+
+/// The alert page's address.
+pub fn alert_href(id: i64) -> String {
+    format!("/alerts/{id}")
+}
+
 /// The newest alerts of the viewer's organisation.
 #[server(prefix = "/rpc", endpoint = "alerts")]
 pub async fn load_alerts() -> Result<Vec<AlertRow>, AppError> {
-    use crate::api::intel::severity_name;
-    use crate::format::format_time;
     use crate::request;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let locale = crate::locale::current();
     let alerts = vaern_core::stix::alerts::for_organisation(&backend.db, &viewer).await?;
-    Ok(alerts
-        .into_iter()
-        .map(|a| AlertRow {
+    Ok(alerts.into_iter().map(|a| server::row(locale, a)).collect())
+}
+
+/// One alert of the viewer's organisation; a hidden one is not found.
+#[server(prefix = "/rpc", endpoint = "alert")]
+pub async fn load_alert(id: i64) -> Result<AlertView, AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let locale = crate::locale::current();
+    let detail = vaern_core::stix::alerts::get(&backend.db, &viewer, id).await?;
+    Ok(server::view(locale, &viewer, detail))
+}
+
+/// Moves an alert along its workflow (`status`: the stored name of the next status).
+/// Answers the new status's stored name.
+#[server(prefix = "/rpc", endpoint = "alert_status")]
+pub async fn set_alert_status(id: i64, status: String) -> Result<String, AppError> {
+    use crate::request;
+    use vaern_core::stix::alerts::{self, Status};
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let next =
+        Status::parse(status.trim()).ok_or_else(|| AppError::invalid("status", "unknown"))?;
+    alerts::set_status(&backend.db, &viewer, id, next).await?;
+    Ok(next.as_str().to_string())
+}
+
+/// Hands an alert to one of the organisation's people (`assignee`: a user id; empty:
+/// nobody).
+#[server(prefix = "/rpc", endpoint = "alert_assign")]
+pub async fn assign_alert(id: i64, assignee: Option<String>) -> Result<(), AppError> {
+    use crate::request;
+    use vaern_core::ids::UserId;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let assignee = match assignee.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(text) => {
+            Some(UserId(text.parse().map_err(|_| {
+                AppError::invalid("assignee", "not_colleague")
+            })?))
+        }
+    };
+    vaern_core::stix::alerts::assign(&backend.db, &viewer, id, assignee).await?;
+    Ok(())
+}
+
+/// Adds a comment to an alert.
+#[server(prefix = "/rpc", endpoint = "alert_comment")]
+pub async fn comment_alert(id: i64, body: String, tlp: String) -> Result<(), AppError> {
+    use crate::request;
+    use vaern_core::policy::Tlp;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let tlp = Tlp::parse(tlp.trim()).ok_or_else(|| AppError::invalid("tlp", "unknown"))?;
+    vaern_core::stix::alerts::comment(&backend.db, &viewer, id, &body, tlp).await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::api::intel::severity_name;
+    use crate::format::format_time;
+    use crate::i18n::*;
+    use vaern_core::policy::{Viewer, require_analyst};
+    use vaern_core::stix::alerts::{AlertDetail, Change, OrgAlert, Related, What};
+
+    pub fn what_text(locale: Locale, what: &What) -> String {
+        match what {
+            What::Named(s) | What::Indicator(s) | What::Advisory(s) | What::Description(s) => {
+                s.clone()
+            }
+            What::Pattern(value) => {
+                td_string!(locale, alert_what_pattern, value = value).to_string()
+            }
+            What::Unknown => td_string!(locale, intel_untitled).to_string(),
+        }
+    }
+
+    pub fn row(locale: Locale, a: OrgAlert) -> AlertRow {
+        AlertRow {
             id: a.id,
+            what: what_text(locale, &a.what),
             severity: severity_name(locale, a.severity.as_str()),
             severity_key: a.severity.as_str().to_string(),
-            status: status_name(locale, &a.status),
+            status: status_name(locale, a.status.as_str()),
             tlp: a.tlp.map(|t| t.as_str().to_string()),
             created: format_time(a.created_at, locale),
-            sighting_ref: a.sighting_ref,
-            name: a.name,
-        })
-        .collect())
+        }
+    }
+
+    fn related(viewer: &Viewer, r: Related) -> RelatedView {
+        RelatedView {
+            name: r.name,
+            tlp: r.tlp.map(|t| t.as_str().to_string()),
+            href: require_analyst(viewer)
+                .is_ok()
+                .then(|| format!("/intel/received/{}", r.row)),
+        }
+    }
+
+    /// "3 t 12 min" / "3 h 12 min".
+    fn duration(locale: Locale, secs: i64) -> String {
+        let minutes = secs.max(0) / 60;
+        let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+        if days > 0 {
+            td_string!(locale, alert_duration_days, days = days, hours = hours).to_string()
+        } else {
+            td_string!(
+                locale,
+                alert_duration_hours,
+                hours = hours,
+                minutes = minutes
+            )
+            .to_string()
+        }
+    }
+
+    pub fn view(locale: Locale, viewer: &Viewer, d: AlertDetail) -> AlertView {
+        let status_key = d.alert.status.as_str().to_string();
+        let next = d
+            .alert
+            .status
+            .next()
+            .into_iter()
+            .map(|s| (s.as_str().to_string(), status_action(locale, s.as_str())))
+            .collect();
+        let name_or_dash = |n: &Option<String>| n.clone().unwrap_or_else(|| "–".to_string());
+        let changes = d
+            .changes
+            .into_iter()
+            .map(|c| {
+                let text = match &c.change {
+                    Change::Status { from, to } => td_string!(
+                        locale,
+                        alert_change_status,
+                        from = status_name(locale, from.as_str()),
+                        to = status_name(locale, to.as_str())
+                    )
+                    .to_string(),
+                    Change::Assignee { from, to } => td_string!(
+                        locale,
+                        alert_change_assignee,
+                        from = name_or_dash(from),
+                        to = name_or_dash(to)
+                    )
+                    .to_string(),
+                };
+                ChangeView {
+                    actor: c.actor,
+                    at: format_time(c.at, locale),
+                    text,
+                }
+            })
+            .collect();
+        let time_to_acknowledge = match (d.visible_at, d.acknowledged_at) {
+            (Some(visible), Some(acknowledged)) => Some(duration(locale, acknowledged - visible)),
+            _ => None,
+        };
+        AlertView {
+            status_key,
+            org_name: d.org_name,
+            first_seen: d.first_seen.map(|t| format_time(t, locale)),
+            last_seen: d.last_seen.map(|t| format_time(t, locale)),
+            count: d.count,
+            description: d.description,
+            visible: d.visible_at.map(|t| format_time(t, locale)),
+            acknowledged: d.acknowledged_at.map(|t| format_time(t, locale)),
+            time_to_acknowledge,
+            assignee: d.assignee.map(|p| p.id.0),
+            indicators: d
+                .indicators
+                .into_iter()
+                .map(|i| IndicatorView {
+                    related: related(viewer, i.related),
+                    pattern: i.pattern,
+                })
+                .collect(),
+            advisories: d
+                .advisories
+                .into_iter()
+                .map(|r| related(viewer, r))
+                .collect(),
+            incidents: d
+                .incidents
+                .into_iter()
+                .map(|r| related(viewer, r))
+                .collect(),
+            comments: d
+                .comments
+                .into_iter()
+                .map(|c| CommentView {
+                    author: c.author,
+                    body: c.body,
+                    tlp: c.tlp.as_str().to_string(),
+                    created: format_time(c.created_at, locale),
+                })
+                .collect(),
+            changes,
+            next,
+            people: d
+                .people
+                .into_iter()
+                .map(|p| (p.id.0.to_string(), p.name))
+                .collect(),
+            comment_labels: d
+                .comment_labels
+                .into_iter()
+                .map(|t| {
+                    (
+                        t.as_str().to_string(),
+                        crate::components::labels::tlp_text(t.as_str()),
+                    )
+                })
+                .collect(),
+            row: row(locale, d.alert),
+        }
+    }
 }

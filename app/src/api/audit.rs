@@ -35,7 +35,7 @@ pub struct AuditView {
 /// The page shows at most this many rows; the export has no such limit.
 pub const PAGE_ROWS: i64 = 500;
 
-/// Turns the filter form's fields into the core filter; dates are whole UTC days.
+/// Turns the filter form's fields into the core filter; dates are whole Copenhagen days.
 #[cfg(feature = "ssr")]
 pub async fn parse_filter(
     db: &vaern_core::db::Db,
@@ -45,14 +45,7 @@ pub async fn parse_filter(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<vaern_core::audit::Filter, AppError> {
-    fn day_start(field: &str, text: Option<String>) -> Result<Option<i64>, AppError> {
-        let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
-            return Ok(None);
-        };
-        vaern_core::clock::parse_date(&text)
-            .map(|date| Some(vaern_core::clock::day_start(date)))
-            .ok_or_else(|| AppError::invalid(field, "date_malformed"))
-    }
+    let (from, to) = crate::format::day_range(from, to)?;
     let org = match org.filter(|o| !o.trim().is_empty()) {
         Some(code) => Some(
             vaern_core::orgs::find_by_code(db, code.trim())
@@ -72,9 +65,8 @@ pub async fn parse_filter(
         actor_email: actor,
         action,
         org,
-        from: day_start("from", from)?,
-        // "To" is inclusive: up to the start of the next day.
-        to: day_start("to", to)?.map(|start| start + 24 * 3600),
+        from,
+        to,
     })
 }
 

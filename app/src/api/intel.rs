@@ -150,17 +150,7 @@ mod server {
         text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
     }
 
-    fn day_start(field: &str, text: Option<String>) -> Result<Option<i64>, AppError> {
-        given(text)
-            .map(|text| {
-                vaern_core::clock::parse_date(&text)
-                    .map(vaern_core::clock::day_start)
-                    .ok_or_else(|| AppError::invalid(field, "date_malformed"))
-            })
-            .transpose()
-    }
-
-    /// Turns the filter form's fields into the core filter; dates are whole UTC days and
+    /// Turns the filter form's fields into the core filter; dates are whole Copenhagen days and
     /// "to" includes its day.
     pub async fn parse_filter(
         db: &vaern_core::db::Db,
@@ -184,6 +174,7 @@ mod server {
                     .ok_or_else(|| AppError::invalid("tlp", "unknown")),
             })
             .transpose()?;
+        let (from, to) = crate::format::day_range(from, to)?;
         let org = match given(org) {
             Some(code) => Some(
                 vaern_core::orgs::find_by_code(db, &code)
@@ -197,8 +188,8 @@ mod server {
             kind,
             label,
             org,
-            from: day_start("from", from)?,
-            to: day_start("to", to)?.map(|start| start + 24 * 3600),
+            from,
+            to,
             before,
         })
     }

@@ -1,6 +1,7 @@
 //! Views used by several pages.
 
 pub mod bell;
+pub mod copy_button;
 pub mod error_message;
 pub mod form;
 pub mod forum;

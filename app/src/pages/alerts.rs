@@ -1,15 +1,27 @@
 //! `/alerts`: the alerts of the signed-in person's organisation, newest first, as far as
-//! the person may see each sighting. A first, plain list; the dashboard comes later.
+//! the person may see each sighting; `/alerts/{id}`: one alert, what was sighted, when and
+//! where, its indicators and related intel, and working it (status, assignee, comments,
+//! history). Every form is a plain post (`components::form`).
 
-use crate::api::alerts::{AlertRow, load_alerts};
-use crate::components::labels::TlpBadge;
+use crate::api::alerts::{
+    AlertRow, AlertView, AssignAlert, Choice, CommentAlert, RelatedView, SetAlertStatus,
+    alert_href, load_alert, load_alerts, status_name,
+};
+use crate::components::copy_button::CopyButton;
+use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
+use crate::components::labels::{TlpBadge, tlp_text};
+use crate::components::page::loaded;
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
+use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {
@@ -41,6 +53,16 @@ fn Alerts() -> impl IntoView {
     }
 }
 
+/// A label as its badge, or "unmarked".
+fn tlp_cell(locale: Locale, tlp: Option<String>) -> impl IntoView {
+    match tlp {
+        Some(tlp) => Either::Left(view! { <TlpBadge tlp /> }),
+        None => Either::Right(
+            view! { <span class="badge unmarked">{td_string!(locale, intel_unmarked)}</span> },
+        ),
+    }
+}
+
 #[component]
 fn AlertTable(rows: Vec<AlertRow>) -> impl IntoView {
     let locale = use_locale();
@@ -50,25 +72,14 @@ fn AlertTable(rows: Vec<AlertRow>) -> impl IntoView {
     let rows = rows
         .into_iter()
         .map(|row| {
-            let name = if row.name.trim().is_empty() {
-                td_string!(locale, intel_untitled).to_string()
-            } else {
-                row.name.clone()
-            };
-            let tlp = match row.tlp.clone() {
-                Some(tlp) => Either::Left(view! { <TlpBadge tlp /> }),
-                None => Either::Right(
-                    view! { <span class="badge unmarked">{td_string!(locale, intel_unmarked)}</span> },
-                ),
-            };
             let severity_class = format!("severity severity-{}", row.severity_key);
             view! {
                 <tr>
                     <td>{row.created.clone()}</td>
-                    <th scope="row">{name}</th>
+                    <th scope="row"><a href=alert_href(row.id)>{row.what.clone()}</a></th>
                     <td><span class=severity_class>{row.severity.clone()}</span></td>
                     <td>{row.status.clone()}</td>
-                    <td>{tlp}</td>
+                    <td>{tlp_cell(locale, row.tlp.clone())}</td>
                 </tr>
             }
         })
@@ -90,4 +101,283 @@ fn AlertTable(rows: Vec<AlertRow>) -> impl IntoView {
             </table>
         </ScrollTable>
     })
+}
+
+#[component]
+pub fn AlertPage() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <Title text=td_string!(locale, alert_title) />
+        {signed_in_view(move |_| view! { <AlertPageView /> })}
+    }
+}
+
+#[component]
+fn AlertPageView() -> impl IntoView {
+    let locale = use_locale();
+    let params = use_params_map();
+    let alert = Resource::new_blocking(
+        move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())),
+        |id| async move {
+            match id {
+                Some(id) => load_alert(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    let body = move || {
+        Suspend::new(
+            async move { loaded(alert.await, locale, |alert| view! { <AlertParts alert /> }) },
+        )
+    };
+    view! { <Suspense>{body}</Suspense> }
+}
+
+/// What the last form of the page did, said once.
+#[component]
+fn AlertDone() -> impl IntoView {
+    let locale = use_locale();
+    let status = flash::output::<String>(<SetAlertStatus as ServerFn>::PATH).map(|status| {
+        td_string!(
+            locale,
+            alert_status_done,
+            status = status_name(locale, &status)
+        )
+        .to_string()
+    });
+    let assigned = flash::done(<AssignAlert as ServerFn>::PATH)
+        .then(|| td_string!(locale, alert_assign_done).to_string());
+    let commented = flash::done(<CommentAlert as ServerFn>::PATH)
+        .then(|| td_string!(locale, alert_comment_done).to_string());
+    status
+        .or(assigned)
+        .or(commented)
+        .map(|text| view! { <p class="message success" role="status">{text}</p> })
+}
+
+#[component]
+fn AlertParts(alert: AlertView) -> impl IntoView {
+    let locale = use_locale();
+    let id = alert.row.id;
+    let banner = match &alert.row.tlp {
+        Some(tlp) => td_string!(locale, alert_banner, tlp = tlp_text(tlp)).to_string(),
+        None => td_string!(locale, alert_banner_unmarked).to_string(),
+    };
+    let severity_class = format!("severity severity-{}", alert.row.severity_key);
+    let fact = |label: &'static str, value: Option<String>| {
+        value.map(|value| view! { <dt>{label}</dt> <dd>{value}</dd> })
+    };
+    let acknowledged = alert
+        .acknowledged
+        .clone()
+        .map(|at| match &alert.time_to_acknowledge {
+            Some(took) => td_string!(
+                locale,
+                alert_acknowledged_after,
+                at = at,
+                took = took.clone()
+            )
+            .to_string(),
+            None => at,
+        });
+    let description = (!alert.description.trim().is_empty())
+        .then(|| view! { <p class="description">{alert.description.clone()}</p> });
+    view! {
+        <Title text=alert.row.what.clone() />
+        <p class="breadcrumbs"><a href="/alerts">{td_string!(locale, alerts_title)}</a></p>
+        <h1>{alert.row.what.clone()}</h1>
+        <p class="tlp-banner" role="note">{tlp_cell(locale, alert.row.tlp.clone())} " " {banner}</p>
+        <AlertDone />
+        {description}
+        <dl class="details">
+            <dt>{td_string!(locale, intel_col_severity)}</dt>
+            <dd><span class=severity_class>{alert.row.severity.clone()}</span></dd>
+            <dt>{td_string!(locale, alerts_col_status)}</dt>
+            <dd>{alert.row.status.clone()}</dd>
+            <dt>{td_string!(locale, alert_where)}</dt>
+            <dd>{alert.org_name.clone()}</dd>
+            {fact(td_string!(locale, alert_first_seen), alert.first_seen.clone())}
+            {fact(td_string!(locale, alert_last_seen), alert.last_seen.clone())}
+            {fact(td_string!(locale, alert_count), alert.count.map(|c| c.to_string()))}
+            {fact(td_string!(locale, alert_visible_since), alert.visible.clone())}
+            {fact(td_string!(locale, alert_acknowledged), acknowledged)}
+        </dl>
+        <WorkAlert id alert=alert.clone() />
+        <Indicators indicators=alert.indicators.clone() />
+        <RelatedList heading=td_string!(locale, alert_advisories) items=alert.advisories.clone() />
+        <RelatedList heading=td_string!(locale, alert_incidents) items=alert.incidents.clone() />
+        <Comments id alert=alert.clone() />
+        <History alert />
+    }
+}
+
+/// Status buttons and the assignee.
+#[component]
+fn WorkAlert(id: i64, alert: AlertView) -> impl IntoView {
+    let locale = use_locale();
+    let status_action = ServerAction::<SetAlertStatus>::new();
+    let assign_action = ServerAction::<AssignAlert>::new();
+    let buttons = alert
+        .next
+        .iter()
+        .map(|(value, text)| {
+            view! { <button type="submit" name="status" value=value.clone()>{text.clone()}</button> }
+        })
+        .collect_view();
+    let people = options(alert.people.clone(), alert.assignee.map(|a| a.to_string()));
+    view! {
+        <section aria-labelledby="alert-work">
+            <h2 id="alert-work">{td_string!(locale, alert_work)}</h2>
+            <Form action=status_action class="inline-form alert-status">
+                <input type="hidden" name="id" value=id />
+                <ErrorMessage path={<SetAlertStatus as ServerFn>::PATH} />
+                <p class="hint">{td_string!(locale, alert_status_hint)}</p>
+                <div class="buttons">{buttons}</div>
+            </Form>
+            <Form action=assign_action class="inline-form alert-assign">
+                <input type="hidden" name="id" value=id />
+                <ErrorMessage path={<AssignAlert as ServerFn>::PATH} />
+                <label for="alert-assignee">{td_string!(locale, alert_assignee)}</label>
+                <select id="alert-assignee" name="assignee">
+                    <option value="" selected=alert.assignee.is_none()>{td_string!(locale, alert_nobody)}</option>
+                    {people}
+                </select>
+                <button type="submit">{td_string!(locale, alert_assign)}</button>
+            </Form>
+        </section>
+    }
+}
+
+/// `<option>`s of `choices`, with `selected` chosen.
+fn options(choices: Vec<Choice>, selected: Option<String>) -> impl IntoView {
+    choices
+        .into_iter()
+        .map(|(value, text)| {
+            let chosen = selected.as_deref() == Some(value.as_str());
+            view! { <option value=value selected=chosen>{text}</option> }
+        })
+        .collect_view()
+}
+
+#[component]
+fn Indicators(indicators: Vec<crate::api::alerts::IndicatorView>) -> impl IntoView {
+    let locale = use_locale();
+    (!indicators.is_empty()).then(|| {
+        let items = indicators
+            .into_iter()
+            .enumerate()
+            .map(|(i, indicator)| {
+                let pattern_id = format!("pattern-{i}");
+                view! {
+                    <li>
+                        <RelatedName item=indicator.related.clone() />
+                        <div class="pattern">
+                            <code id=pattern_id.clone()>{indicator.pattern.clone()}</code>
+                            <CopyButton target=pattern_id />
+                        </div>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section aria-labelledby="alert-indicators">
+                <h2 id="alert-indicators">{td_string!(locale, alert_indicators)}</h2>
+                <ul class="related">{items}</ul>
+            </section>
+        }
+    })
+}
+
+#[component]
+fn RelatedName(item: RelatedView) -> impl IntoView {
+    let locale = use_locale();
+    let name = if item.name.trim().is_empty() {
+        td_string!(locale, intel_untitled).to_string()
+    } else {
+        item.name.clone()
+    };
+    let name = match item.href.clone() {
+        Some(href) => Either::Left(view! { <a href=href>{name}</a> }),
+        None => Either::Right(view! { <span>{name}</span> }),
+    };
+    view! { {name} " " {tlp_cell(locale, item.tlp.clone())} }
+}
+
+#[component]
+fn RelatedList(heading: &'static str, items: Vec<RelatedView>) -> impl IntoView {
+    (!items.is_empty()).then(|| {
+        let list = items
+            .into_iter()
+            .map(|item| view! { <li><RelatedName item /></li> })
+            .collect_view();
+        view! {
+            <section>
+                <h2>{heading}</h2>
+                <ul class="related">{list}</ul>
+            </section>
+        }
+    })
+}
+
+#[component]
+fn Comments(id: i64, alert: AlertView) -> impl IntoView {
+    let locale = use_locale();
+    let action = ServerAction::<CommentAlert>::new();
+    let list = if alert.comments.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, alert_no_comments)}</p> })
+    } else {
+        let items = alert
+            .comments
+            .iter()
+            .cloned()
+            .map(|c| {
+                view! {
+                    <li>
+                        <p class="meta">
+                            <strong>{c.author}</strong> " · " {c.created} " " <TlpBadge tlp=c.tlp />
+                        </p>
+                        <p class="comment-body">{c.body}</p>
+                    </li>
+                }
+            })
+            .collect_view();
+        Either::Right(view! { <ol class="comments">{items}</ol> })
+    };
+    let labels = options(alert.comment_labels.clone(), None);
+    view! {
+        <section aria-labelledby="alert-comments">
+            <h2 id="alert-comments">{td_string!(locale, alert_comments)}</h2>
+            {list}
+            <Form action class="stacked alert-comment" novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <ErrorMessage path={<CommentAlert as ServerFn>::PATH} />
+                <label for="alert-comment-body">{td_string!(locale, alert_comment)}</label>
+                <textarea id="alert-comment-body" name="body" rows="4" maxlength="20000" required></textarea>
+                <label for="alert-comment-tlp">{td_string!(locale, alert_comment_tlp)}</label>
+                <select id="alert-comment-tlp" name="tlp">{labels}</select>
+                <button type="submit">{td_string!(locale, alert_comment_add)}</button>
+            </Form>
+        </section>
+    }
+}
+
+#[component]
+fn History(alert: AlertView) -> impl IntoView {
+    let locale = use_locale();
+    let body = if alert.changes.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, alert_no_changes)}</p> })
+    } else {
+        let items = alert
+            .changes
+            .into_iter()
+            .map(|c| view! { <li>{c.at} " · " {c.actor} ": " {c.text}</li> })
+            .collect_view();
+        Either::Right(view! { <ol class="history">{items}</ol> })
+    };
+    view! {
+        <section aria-labelledby="alert-history">
+            <h2 id="alert-history">{td_string!(locale, alert_history)}</h2>
+            {body}
+        </section>
+    }
 }

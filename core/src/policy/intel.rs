@@ -126,6 +126,13 @@ pub fn can_label_intel(viewer: &Viewer, publisher: OrgId) -> bool {
     is_analyst(viewer) && person(viewer).is_some() && viewer.org_id == publisher
 }
 
+/// Whether `viewer`, who may see the sighting of an alert raised for `alert_org`, may
+/// work it (status, assignee, comments): people of the alerted organisation. Its alerts
+/// are its own business; an alert of another organisation is answered as missing.
+pub fn can_work_alert(viewer: &Viewer, alert_org: OrgId) -> bool {
+    person(viewer).is_some() && viewer.org_id == alert_org
+}
+
 /// How the policy treats a kind of STIX object (DESIGN §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

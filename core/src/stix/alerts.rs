@@ -1,66 +1,860 @@
 //! The alerts of one organisation (one per sighting and organisation sighted at), as its
-//! people see them: only alerts whose sighting the viewer may see under the one policy
-//! ([`push_stix_visible`] over the same tables as the analysts' list), so that a hidden
-//! sighting is not even counted.
+//! people see and work them. An alert is visible to a person of the alerted organisation
+//! who may see its sighting under the one policy ([`push_stix_visible`] over the same
+//! tables as the analysts' list), so that a hidden sighting is not even counted; what
+//! the page shows about it (the indicator, advisories, incidents) goes through the
+//! policy again, object by object.
+//!
+//! Working an alert ([`can_work_alert`]): its status moves along [`Status::can_become`],
+//! it has one assignee among the organisation's active people, and comments, each with
+//! a label at least the alert's. Every change is kept ([`Change`]).
 
 use super::browse::{OBJECTS, org_kind};
 use super::object::Severity;
+use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
-use crate::policy::{Tlp, Viewer, push_stix_visible};
+use crate::ids::{OrgId, UserId};
+use crate::policy::{OrgKind, Tlp, Viewer, can_work_alert, push_stix_visible};
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite};
+use serde_json::Value;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashMap;
 
 /// Most alerts listed: the newest; the dashboard (filters, paging) comes later.
 pub const MAX_LISTED: i64 = 200;
 
-/// One alert of the viewer's organisation.
+/// Longest comment, in characters.
+pub const COMMENT_MAX_CHARS: usize = 20_000;
+
+/// Where an alert stands for its organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    Acknowledged,
+    Investigating,
+    Resolved,
+    FalsePositive,
+    /// The organisation's answer that the alert does not concern it.
+    NotAffected,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::New,
+        Status::Acknowledged,
+        Status::Investigating,
+        Status::Resolved,
+        Status::FalsePositive,
+        Status::NotAffected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Acknowledged => "acknowledged",
+            Status::Investigating => "investigating",
+            Status::Resolved => "resolved",
+            Status::FalsePositive => "false_positive",
+            Status::NotAffected => "not_affected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// The way an alert is worked: `new → acknowledged → investigating → resolved |
+    /// false_positive`, "not affected" from the first two, and a closed alert reopens to
+    /// `investigating`. Nothing else, and never to itself.
+    pub fn can_become(self, next: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, next),
+            (New, Acknowledged)
+                | (New | Acknowledged, NotAffected)
+                | (Acknowledged, Investigating)
+                | (Investigating, Resolved | FalsePositive)
+                | (Resolved | FalsePositive | NotAffected, Investigating)
+        )
+    }
+
+    /// The statuses an alert in this one may move to, in the order of the workflow.
+    pub fn next(self) -> Vec<Status> {
+        Self::ALL
+            .into_iter()
+            .filter(|n| self.can_become(*n))
+            .collect()
+    }
+}
+
+/// One alert of the viewer's organisation, as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgAlert {
     pub id: i64,
     pub sighting_ref: String,
-    /// The sighting's title (its newest version).
-    pub name: String,
+    /// What was sighted ([`What`]).
+    pub what: What,
     pub severity: Severity,
-    /// Stored form: new, acknowledged, investigating, resolved, false_positive.
-    pub status: String,
+    pub status: Status,
     /// The sighting's effective label.
     pub tlp: Option<Tlp>,
     /// When the alert was raised (unix seconds).
     pub created_at: i64,
 }
 
-type Row = (i64, String, String, String, String, Option<Tlp>, i64);
+/// What an alert says was sighted, from the first of these the viewer may see: the
+/// sighting's own name, the indicator's name, the indicator's pattern value, the title of
+/// an advisory about it, the sighting's description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum What {
+    Named(String),
+    Indicator(String),
+    Pattern(String),
+    Advisory(String),
+    Description(String),
+    /// None of them: shown as "without a title".
+    Unknown,
+}
+
+/// An object the alert page links to, as far as the viewer may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Related {
+    pub row: i64,
+    pub stix_id: String,
+    pub name: String,
+    pub tlp: Option<Tlp>,
+}
+
+/// An indicator of the alert, with its pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indicator {
+    pub related: Related,
+    pub pattern: String,
+}
+
+/// A person of the organisation, who may be assigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
+}
+
+/// A comment on an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub tlp: Tlp,
+    pub created_at: i64,
+}
+
+/// One change of status or assignee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    Status {
+        from: Status,
+        to: Status,
+    },
+    /// Names of the previous and new assignee (`None`: nobody).
+    Assignee {
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+/// A change with who made it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changed {
+    pub change: Change,
+    pub actor: String,
+    pub at: i64,
+}
+
+/// Everything the alert page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertDetail {
+    pub alert: OrgAlert,
+    /// The reader's organisation (the only "where" a reader is told).
+    pub org_name: String,
+    /// From the sighting (unix seconds), when it says.
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+    pub count: Option<u64>,
+    pub description: String,
+    /// When the organisation could first see it (time to acknowledge counts from here).
+    pub visible_at: Option<i64>,
+    pub acknowledged_at: Option<i64>,
+    pub assignee: Option<Person>,
+    pub indicators: Vec<Indicator>,
+    pub advisories: Vec<Related>,
+    pub incidents: Vec<Related>,
+    pub comments: Vec<Comment>,
+    pub changes: Vec<Changed>,
+    /// Who may be assigned: the organisation's active people, by name.
+    pub people: Vec<Person>,
+    /// Labels a new comment may carry.
+    pub comment_labels: Vec<Tlp>,
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<Tlp>,
+    i64,
+    String,
+);
+
+/// The columns and tables every read of alerts uses; `o` is the sighting's newest version.
+const ALERT_FROM: &str = "select a.id, a.sighting_ref, o.name, a.severity, a.status, o.tlp, \
+     a.created_at, o.content \
+     from alerts a cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+     where a.org_id = ";
+
+/// Appends what makes an alert visible to `viewer`: its organisation's, and its sighting
+/// visible under the policy.
+fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: &Viewer, kind: OrgKind) {
+    qb.push_bind(viewer.org_id).push(" and ");
+    push_stix_visible(qb, viewer, kind, &OBJECTS);
+}
 
 /// The alerts of `viewer`'s organisation whose sighting `viewer` may see, newest first,
 /// at most [`MAX_LISTED`].
 pub async fn for_organisation(db: &Db, viewer: &Viewer) -> CoreResult<Vec<OrgAlert>> {
     let kind = org_kind(db, viewer.org_id).await?;
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select a.id, a.sighting_ref, o.name, a.severity, a.status, o.tlp, a.created_at \
-         from alerts a cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
-         where a.org_id = ",
-    );
-    qb.push_bind(viewer.org_id).push(" and ");
-    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    let mut qb = QueryBuilder::<Sqlite>::new(ALERT_FROM);
+    push_visible(&mut qb, viewer, kind);
     qb.push(" order by a.created_at desc, a.id desc limit ")
         .push_bind(MAX_LISTED);
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    let mut conn = db.acquire().await?;
+    let sightings: Vec<Value> = rows.iter().map(|r| parse_content(&r.7)).collect();
+    let whats = what_of(&mut conn, viewer, kind, &rows, &sightings).await?;
     rows.into_iter()
-        .map(
-            |(id, sighting_ref, name, severity, status, tlp, created_at)| {
-                Ok(OrgAlert {
-                    id,
-                    sighting_ref,
-                    name,
-                    severity: Severity::parse(&severity).ok_or_else(|| {
-                        CoreError::Internal(format!("stored severity {severity:?}"))
-                    })?,
-                    status,
-                    tlp,
-                    created_at,
-                })
-            },
-        )
+        .zip(whats)
+        .map(|(row, what)| org_alert(row, what))
         .collect()
+}
+
+/// One alert of `viewer`'s organisation, with everything its page shows; `NotFound` when
+/// it does not exist or `viewer` may not see it.
+pub async fn get(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<AlertDetail> {
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut conn = db.acquire().await?;
+    let row = visible_row(&mut conn, viewer, kind, id).await?;
+    let sighting = parse_content(&row.7);
+    let what = what_of(
+        &mut conn,
+        viewer,
+        kind,
+        std::slice::from_ref(&row),
+        std::slice::from_ref(&sighting),
+    )
+    .await?
+    .pop()
+    .unwrap_or(What::Unknown);
+    let alert = org_alert(row, what)?;
+    let (visible_at, acknowledged_at, assignee): (Option<i64>, Option<i64>, Option<UserId>) =
+        sqlx::query_as("select visible_at, acknowledged_at, assignee_id from alerts where id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let org_name: String = sqlx::query_scalar("select name from organisations where id = $1")
+        .bind(viewer.org_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let people = people(&mut conn, viewer.org_id).await?;
+    let assignee = assignee.map(|id| Person {
+        id,
+        name: people
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+    });
+    let indicator_refs: Vec<String> = string_list(&sighting, "sighting_of_ref");
+    let indicators = visible_objects(&mut conn, viewer, kind, &indicator_refs)
+        .await?
+        .into_iter()
+        .filter(|(_, kind, _)| kind == "indicator")
+        .map(|(related, _, content)| Indicator {
+            pattern: parse_content(&content)["pattern"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            related,
+        })
+        .collect();
+    let mut about = vec![alert.sighting_ref.clone()];
+    about.extend(indicator_refs);
+    let referring = referring_items(&mut conn, viewer, kind, &about).await?;
+    let (advisories, incidents) = referring
+        .into_iter()
+        .partition::<Vec<_>, _>(|(_, kind)| kind == "advisory");
+    let comments = comments(&mut conn, id).await?;
+    let changes = changes(&mut conn, id).await?;
+    let comment_labels = comment_labels(alert.tlp);
+    Ok(AlertDetail {
+        org_name,
+        first_seen: timestamp(&sighting, "first_seen"),
+        last_seen: timestamp(&sighting, "last_seen"),
+        count: sighting["count"].as_u64(),
+        description: sighting["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        visible_at,
+        acknowledged_at,
+        assignee,
+        indicators,
+        advisories: advisories.into_iter().map(|(r, _)| r).collect(),
+        incidents: incidents.into_iter().map(|(r, _)| r).collect(),
+        comments,
+        changes,
+        people,
+        comment_labels,
+        alert,
+    })
+}
+
+/// Moves the alert to `next`, as a person of its organisation; a move the workflow does
+/// not allow is `Invalid { field: "status" }`.
+pub async fn set_status(db: &Db, viewer: &Viewer, id: i64, next: Status) -> CoreResult<()> {
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let (actor, current) = workable(&mut tx, viewer, kind, id).await?;
+    if !current.can_become(next) {
+        return Err(CoreError::invalid("status", "transition"));
+    }
+    let now = clock::now();
+    sqlx::query(
+        "update alerts set status = $1, updated_at = $2, \
+         acknowledged_at = coalesce(acknowledged_at, case when $1 <> 'new' then $2 end) \
+         where id = $3",
+    )
+    .bind(next.as_str())
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut tx,
+        id,
+        actor,
+        "status",
+        current.as_str(),
+        next.as_str(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Hands the alert to `assignee` (one of its organisation's active people), or to nobody.
+pub async fn assign(db: &Db, viewer: &Viewer, id: i64, assignee: Option<UserId>) -> CoreResult<()> {
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let (actor, _) = workable(&mut tx, viewer, kind, id).await?;
+    if let Some(user) = assignee {
+        let colleague: bool = sqlx::query_scalar(
+            "select exists (select 1 from users where id = $1 and org_id = $2 \
+             and status = 'active')",
+        )
+        .bind(user)
+        .bind(viewer.org_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !colleague {
+            return Err(CoreError::invalid("assignee", "not_colleague"));
+        }
+    }
+    let current: Option<UserId> =
+        sqlx::query_scalar("select assignee_id from alerts where id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if current == assignee {
+        return Ok(());
+    }
+    let now = clock::now();
+    sqlx::query("update alerts set assignee_id = $1, updated_at = $2 where id = $3")
+        .bind(assignee)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let text = |u: Option<UserId>| u.map(|u| u.0.to_string()).unwrap_or_default();
+    record(
+        &mut tx,
+        id,
+        actor,
+        "assignee",
+        &text(current),
+        &text(assignee),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds a comment, as a person of the alert's organisation: plain text of at most
+/// [`COMMENT_MAX_CHARS`], labelled at least as strictly as the alert (one of
+/// [`comment_labels`]).
+pub async fn comment(db: &Db, viewer: &Viewer, id: i64, body: &str, tlp: Tlp) -> CoreResult<i64> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(CoreError::invalid("body", "required"));
+    }
+    if body.chars().count() > COMMENT_MAX_CHARS {
+        return Err(CoreError::invalid("body", "too_long_20000"));
+    }
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let (actor, _) = workable(&mut tx, viewer, kind, id).await?;
+    let alert_tlp: Option<Tlp> = sqlx::query_scalar(
+        "select o.tlp from alerts a cross join stix_objects o \
+         on o.stix_id = a.sighting_ref and o.is_latest where a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !comment_labels(alert_tlp).contains(&tlp) {
+        return Err(CoreError::invalid("tlp", "below_alert"));
+    }
+    let comment: i64 = sqlx::query_scalar(
+        "insert into alert_comments (alert_id, author_id, body, tlp, created_at) \
+         values ($1, $2, $3, $4, $5) returning id",
+    )
+    .bind(id)
+    .bind(actor)
+    .bind(body)
+    .bind(tlp)
+    .bind(clock::now())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(comment)
+}
+
+/// The labels a comment on an alert labelled `alert` may carry: the alert's and every
+/// stricter one up to AMBER+STRICT (the comment is seen by the organisation and the
+/// centre alone); RED only on a RED alert, whose readers are named.
+pub fn comment_labels(alert: Option<Tlp>) -> Vec<Tlp> {
+    let floor = alert.unwrap_or(Tlp::Clear);
+    if floor == Tlp::Red {
+        return vec![Tlp::Red];
+    }
+    [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict]
+        .into_iter()
+        .filter(|t| *t >= floor)
+        .collect()
+}
+
+/// The alert row `id` if `viewer` may see it, else `NotFound`.
+async fn visible_row(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    kind: OrgKind,
+    id: i64,
+) -> CoreResult<Row> {
+    let mut qb = QueryBuilder::<Sqlite>::new(ALERT_FROM);
+    push_visible(&mut qb, viewer, kind);
+    qb.push(" and a.id = ").push_bind(id);
+    qb.build_query_as()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// The person working alert `id` and its current status, if `viewer` may see and work
+/// it; a hidden alert is `NotFound` like a missing one.
+async fn workable(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    kind: OrgKind,
+    id: i64,
+) -> CoreResult<(UserId, Status)> {
+    let row = visible_row(conn, viewer, kind, id).await?;
+    let org: OrgId = sqlx::query_scalar("select org_id from alerts where id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    match viewer.user_id {
+        Some(actor) if can_work_alert(viewer, org) => Ok((actor, stored_status(&row.4)?)),
+        _ => Err(CoreError::NotFound),
+    }
+}
+
+async fn record(
+    conn: &mut SqliteConnection,
+    alert: i64,
+    actor: UserId,
+    field: &str,
+    old: &str,
+    new: &str,
+    at: i64,
+) -> CoreResult<()> {
+    sqlx::query(
+        "insert into alert_changes (alert_id, actor_id, field, old_value, new_value, created_at) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(alert)
+    .bind(actor)
+    .bind(field)
+    .bind(old)
+    .bind(new)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn stored_status(s: &str) -> CoreResult<Status> {
+    Status::parse(s).ok_or_else(|| CoreError::Internal(format!("stored alert status {s:?}")))
+}
+
+fn org_alert(row: Row, what: What) -> CoreResult<OrgAlert> {
+    let (id, sighting_ref, _, severity, status, tlp, created_at, _) = row;
+    Ok(OrgAlert {
+        id,
+        sighting_ref,
+        what,
+        severity: Severity::parse(&severity)
+            .ok_or_else(|| CoreError::Internal(format!("stored severity {severity:?}")))?,
+        status: stored_status(&status)?,
+        tlp,
+        created_at,
+    })
+}
+
+fn parse_content(content: &str) -> Value {
+    serde_json::from_str(content).unwrap_or(Value::Null)
+}
+
+/// A property holding one reference or a list of them, as a list.
+fn string_list(object: &Value, property: &str) -> Vec<String> {
+    match &object[property] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn timestamp(object: &Value, property: &str) -> Option<i64> {
+    let text = object[property].as_str()?;
+    super::object::parse_timestamp(text).map(|us| us.div_euclid(1_000_000))
+}
+
+/// The value a STIX pattern compares against (`[domain-name:value = 'x']` → `x`: the
+/// first quoted text after the first `=`), or the pattern itself when it has none.
+fn pattern_value(pattern: &str) -> String {
+    let value = pattern
+        .split_once('=')
+        .and_then(|(_, right)| right.split_once('\''))
+        .and_then(|(_, quoted)| quoted.split_once('\''))
+        .map(|(value, _)| value)
+        .filter(|value| !value.trim().is_empty());
+    value.unwrap_or(pattern).to_string()
+}
+
+/// [`What`] each of `rows` (with its parsed `sightings`) says was sighted, for `viewer`.
+async fn what_of(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    kind: OrgKind,
+    rows: &[Row],
+    sightings: &[Value],
+) -> CoreResult<Vec<What>> {
+    let indicator_refs: Vec<String> = sightings
+        .iter()
+        .flat_map(|s| string_list(s, "sighting_of_ref"))
+        .collect();
+    let mut indicators: HashMap<String, (String, String)> = HashMap::new();
+    for (related, kind, content) in visible_objects(conn, viewer, kind, &indicator_refs).await? {
+        if kind == "indicator" {
+            let pattern = parse_content(&content)["pattern"]
+                .as_str()
+                .map(pattern_value)
+                .unwrap_or_default();
+            indicators.insert(related.stix_id, (related.name, pattern));
+        }
+    }
+    let mut about: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+    about.extend(indicator_refs);
+    let mut advisory_of: HashMap<String, String> = HashMap::new();
+    for (ref_id, name) in advisory_titles(conn, viewer, kind, &about).await? {
+        advisory_of.entry(ref_id).or_insert(name);
+    }
+    Ok(rows
+        .iter()
+        .zip(sightings)
+        .map(|(row, sighting)| {
+            let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+            if let Some(name) = nonempty(&row.2) {
+                return What::Named(name);
+            }
+            let of = string_list(sighting, "sighting_of_ref");
+            let indicator = of.iter().find_map(|r| indicators.get(r));
+            if let Some(name) = indicator.and_then(|(name, _)| nonempty(name)) {
+                return What::Indicator(name);
+            }
+            if let Some(value) = indicator.and_then(|(_, pattern)| nonempty(pattern)) {
+                return What::Pattern(value);
+            }
+            let advisory = std::iter::once(&row.1)
+                .chain(&of)
+                .find_map(|r| advisory_of.get(r));
+            if let Some(title) = advisory.and_then(|t| nonempty(t)) {
+                return What::Advisory(title);
+            }
+            match sighting["description"].as_str().and_then(nonempty) {
+                Some(text) => What::Description(text.chars().take(200).collect()),
+                None => What::Unknown,
+            }
+        })
+        .collect())
+}
+
+/// The newest versions of `stix_ids` that `viewer` may see, with their kind and content.
+async fn visible_objects(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    kind: OrgKind,
+    stix_ids: &[String],
+) -> CoreResult<Vec<(Related, String, String)>> {
+    if stix_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select o.id, o.stix_id, o.name, o.tlp, o.kind, o.content from stix_objects o \
+         where o.is_latest and o.stix_id in (",
+    );
+    let mut list = qb.separated(", ");
+    for id in stix_ids {
+        list.push_bind(id.clone());
+    }
+    qb.push(") and ");
+    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    let rows: Vec<(i64, String, String, Option<Tlp>, String, String)> =
+        qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, stix_id, name, tlp, kind, content)| {
+            (
+                Related {
+                    row,
+                    stix_id,
+                    name,
+                    tlp,
+                },
+                kind,
+                content,
+            )
+        })
+        .collect())
+}
+
+/// Advisories and incidents (newest versions) that refer to any of `about` and that
+/// `viewer` may see, with their kind, newest first.
+async fn referring_items(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    kind: OrgKind,
+    about: &[String],
+) -> CoreResult<Vec<(Related, String)>> {
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select distinct o.id, o.stix_id, o.name, o.tlp, o.kind, o.date_added_us \
+         from stix_refs r cross join stix_objects o on o.id = r.item_id and o.is_latest \
+         and o.kind in ('advisory', 'incident') where r.ref in (",
+    );
+    let mut list = qb.separated(", ");
+    for id in about {
+        list.push_bind(id.clone());
+    }
+    qb.push(") and ");
+    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    qb.push(" order by o.date_added_us desc limit 50");
+    let rows: Vec<(i64, String, String, Option<Tlp>, String, i64)> =
+        qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, stix_id, name, tlp, kind, _)| {
+            (
+                Related {
+                    row,
+                    stix_id,
+                    name,
+                    tlp,
+                },
+                kind,
+            )
+        })
+        .collect())
+}
+
+/// (referenced id, advisory title) for the advisories `viewer` may see that refer to any
+/// of `about`.
+async fn advisory_titles(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    kind: OrgKind,
+    about: &[String],
+) -> CoreResult<Vec<(String, String)>> {
+    if about.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select r.ref, o.name from stix_refs r cross join stix_objects o \
+         on o.id = r.item_id and o.is_latest and o.kind = 'advisory' where r.ref in (",
+    );
+    let mut list = qb.separated(", ");
+    for id in about {
+        list.push_bind(id.clone());
+    }
+    qb.push(") and ");
+    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    qb.push(" order by o.date_added_us desc");
+    Ok(qb.build_query_as().fetch_all(&mut *conn).await?)
+}
+
+/// The active people of `org`, by name.
+async fn people(conn: &mut SqliteConnection, org: OrgId) -> CoreResult<Vec<Person>> {
+    let rows: Vec<(UserId, String)> = sqlx::query_as(
+        "select id, name from users where org_id = $1 and status = 'active' \
+         order by name collate nocase, id",
+    )
+    .bind(org)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| Person { id, name })
+        .collect())
+}
+
+async fn comments(conn: &mut SqliteConnection, alert: i64) -> CoreResult<Vec<Comment>> {
+    let rows: Vec<(i64, String, String, Tlp, i64)> = sqlx::query_as(
+        "select c.id, u.name, c.body, c.tlp, c.created_at from alert_comments c \
+         join users u on u.id = c.author_id where c.alert_id = $1 order by c.id",
+    )
+    .bind(alert)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, author, body, tlp, created_at)| Comment {
+            id,
+            author,
+            body,
+            tlp,
+            created_at,
+        })
+        .collect())
+}
+
+async fn changes(conn: &mut SqliteConnection, alert: i64) -> CoreResult<Vec<Changed>> {
+    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "select c.field, c.old_value, c.new_value, u.name, c.created_at \
+         from alert_changes c join users u on u.id = c.actor_id \
+         where c.alert_id = $1 order by c.id",
+    )
+    .bind(alert)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (field, old, new, actor, at) in rows {
+        let change = if field == "status" {
+            Change::Status {
+                from: stored_status(&old)?,
+                to: stored_status(&new)?,
+            }
+        } else {
+            Change::Assignee {
+                from: user_name(conn, &old).await?,
+                to: user_name(conn, &new).await?,
+            }
+        };
+        out.push(Changed { change, actor, at });
+    }
+    Ok(out)
+}
+
+async fn user_name(conn: &mut SqliteConnection, id: &str) -> CoreResult<Option<String>> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(sqlx::query_scalar("select name from users where id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workflow_allows_exactly_the_documented_moves() {
+        use Status::*;
+        let allowed = [
+            (New, Acknowledged),
+            (New, NotAffected),
+            (Acknowledged, NotAffected),
+            (Acknowledged, Investigating),
+            (Investigating, Resolved),
+            (Investigating, FalsePositive),
+            (Resolved, Investigating),
+            (FalsePositive, Investigating),
+            (NotAffected, Investigating),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_are_stored_and_read_by_the_same_names() {
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(Status::parse("closed"), None);
+    }
+
+    #[test]
+    fn a_comment_is_labelled_at_least_as_strictly_as_its_alert() {
+        assert_eq!(
+            comment_labels(Some(Tlp::Amber)),
+            vec![Tlp::Amber, Tlp::AmberStrict]
+        );
+        assert_eq!(comment_labels(Some(Tlp::Red)), vec![Tlp::Red]);
+        assert_eq!(comment_labels(Some(Tlp::Clear)).len(), 4);
+        assert!(!comment_labels(Some(Tlp::Green)).contains(&Tlp::Red));
+    }
+
+    #[test]
+    fn a_pattern_is_shown_by_the_value_it_compares_against() {
+        assert_eq!(
+            pattern_value("[domain-name:value = 'login-kommune.example']"),
+            "login-kommune.example"
+        );
+        assert_eq!(pattern_value("[file:hashes.'SHA-256' = 'abc']"), "abc");
+        assert_eq!(pattern_value("[x:y = 1]"), "[x:y = 1]");
+    }
 }

@@ -378,6 +378,15 @@ pub async fn set_label(
         .fetch_all(&mut *tx)
         .await?;
         widened.push(row);
+        // A labelled sighting's alerts reach their organisations now.
+        sqlx::query(
+            "update alerts set visible_at = $1 where visible_at is null and sighting_ref = \
+             (select stix_id from stix_objects where id = $2)",
+        )
+        .bind(clock::now())
+        .bind(row)
+        .execute(&mut *tx)
+        .await?;
         // `readd` writes their search outbox rows.
         super::ingest::readd(&mut tx, &widened).await?;
     } else {

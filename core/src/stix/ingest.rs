@@ -902,12 +902,14 @@ async fn route_touched(conn: &mut SqliteConnection) -> CoreResult<()> {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
     sqlx::query(
-        "insert into alerts (sighting_ref, org_id, severity, created_at) \
-         select s.stix_id, tg.org_id, coalesce(s.severity, 'medium'), $1 \
+        "insert into alerts (sighting_ref, org_id, severity, created_at, visible_at) \
+         select s.stix_id, tg.org_id, coalesce(s.severity, 'medium'), $1, \
+         case when s.tlp is not null then $1 end \
          from stix_touched t cross join stix_objects s on s.id = t.id \
          cross join stix_object_targets tg on tg.item_id = s.id \
          where s.kind = 'sighting' and s.is_latest \
-         on conflict (sighting_ref, org_id) do update set severity = excluded.severity",
+         on conflict (sighting_ref, org_id) do update set severity = excluded.severity, \
+         visible_at = coalesce(alerts.visible_at, excluded.visible_at)",
     )
     .bind(clock::now())
     .execute(&mut *conn)

@@ -57,6 +57,9 @@ const FORUM_MODERATORS: Expect = [401, 403, 404, 404, 200, 404, 404];
 const SIGNED_IN: Expect = [401, 200, 200, 200, 200, 200, 200];
 /// Nobody but the subject, who is not among the callers.
 const ONLY_THE_SUBJECT: Expect = [401, 404, 404, 404, 404, 404, 404];
+/// People of the alerted organisation (Aarhus: the member and its organisation admin);
+/// anyone else, admins included, is told the alert does not exist.
+const ALERTED_ORG: Expect = [401, 200, 200, 404, 404, 404, 404];
 /// Analysts only, and none of the callers is one: the core refuses (403) before it
 /// looks for the object.
 const ANALYSTS: Expect = [401, 403, 403, 403, 403, 403, 403];
@@ -163,6 +166,11 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("set_object_label", ANALYSTS),
     // One's own organisation's alerts; linking STIX identities (admins).
     ("alerts", SIGNED_IN),
+    // An alert of Aarhus's (fresh for each call), and working it.
+    ("alert", ALERTED_ORG),
+    ("alert_status", ALERTED_ORG),
+    ("alert_assign", ALERTED_ORG),
+    ("alert_comment", ALERTED_ORG),
     ("unmatched_identities", ADMINS),
     ("link_identity", ADMINS),
     // The analysis centre's TAXII server, polled for STIX (admins).
@@ -304,6 +312,12 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
         [302, 404, 404, 404, 404, 404, 200],
     ),
     ("/alerts", "/alerts", [302, 200, 200, 200, 200, 200, 200]),
+    // The first alert the operations above made: Aarhus's.
+    (
+        "/alerts/{id}",
+        "/alerts/1",
+        [302, 200, 200, 404, 404, 404, 404],
+    ),
     (
         "/admin/taxii-sources",
         "/admin/taxii-sources",
@@ -584,6 +598,20 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             .unwrap();
             vec![("identity", identity), ("org", "751".into())]
         }
+        "alert" => vec![("id", aarhus_alert(app, n).await)],
+        "alert_status" => vec![
+            ("id", aarhus_alert(app, n).await),
+            ("status", "acknowledged".into()),
+        ],
+        "alert_assign" => vec![
+            ("id", aarhus_alert(app, n).await),
+            ("assignee", String::new()),
+        ],
+        "alert_comment" => vec![
+            ("id", aarhus_alert(app, n).await),
+            ("body", "Set hos os".into()),
+            ("tlp", "amber".into()),
+        ],
         "search" => vec![("q", "tråd".into())],
         "search_suggestions" => vec![("q", "tr".into())],
         "received_object" => vec![("row", "1".into())],
@@ -858,6 +886,11 @@ async fn each_person_gets_the_answer_the_access_table_gives_for_every_operation(
         "answers that differ from the table:\n{}",
         wrong.join("\n")
     );
+}
+
+/// A fresh alert of Aarhus's, for one call.
+async fn aarhus_alert(app: &TestApp, n: u32) -> String {
+    crate::alerts::sighting_at(app, 0xacce_5500 + n, &["751"]).await[0].to_string()
 }
 
 /// A fresh TAXII source, added as the operator would, for one call.

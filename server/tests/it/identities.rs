@@ -140,7 +140,7 @@ async fn an_admin_links_an_unmatched_identity_and_the_municipality_then_sees_the
     // After: Aarhus sees the alert; Odense does not.
     let rows = alert_rows(&app, &aarhus).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0]["sighting_ref"], SIGHTING);
+    assert_eq!(rows[0]["what"], SIGHTING_NAME);
     assert_eq!(rows[0]["status"], "Ny");
     let html = alerts_page(&app, &aarhus).await;
     assert!(html.contains(SIGHTING_NAME), "the alert is on the page");

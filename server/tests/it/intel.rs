@@ -15,7 +15,7 @@ const REPORT: &str = "report--00000000-0000-4000-8000-00000000a002";
 const AARHUS: &str = "identity--00000000-0000-4000-8000-00000000a751";
 
 /// Posts `bundle` as the analysis centre, with a fresh `stix:write` token of `soc`.
-async fn post_as_centre(app: &TestApp, bundle: Value) {
+pub(crate) async fn post_as_centre(app: &TestApp, bundle: Value) {
     let audit = vaern_core::audit::AuditLog::new(app.db.clone(), app.data_dir());
     let secret = tokens::create(
         &app.db,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod account_security;
+mod alerts;
 mod audit;
 mod auth;
 mod bad_input;

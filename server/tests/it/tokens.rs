@@ -20,9 +20,15 @@ fn machine() -> Client {
         .expect("client")
 }
 
-/// A UTC date `days` from today, as `YYYY-MM-DD`.
-fn utc_date(days: i64) -> String {
-    let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+/// The date `days` from today in Copenhagen (where token expiry days are counted).
+fn copenhagen_day(days: i64) -> time::Date {
+    vaern_core::clock::copenhagen_date(vaern_core::clock::now()).expect("today")
+        + time::Duration::days(days)
+}
+
+/// [`copenhagen_day`] as `YYYY-MM-DD`.
+fn local_date(days: i64) -> String {
+    let day = copenhagen_day(days);
     format!(
         "{}-{:02}-{:02}",
         day.year(),
@@ -168,7 +174,7 @@ async fn a_token_answers_whoami_by_bearer_and_basic_until_it_is_revoked() {
 async fn an_expired_token_is_refused_from_the_next_request_on() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let today = utc_date(0);
+    let today = local_date(0);
     let (id, secret) = app
         .token(
             &admin,
@@ -177,10 +183,17 @@ async fn an_expired_token_is_refused_from_the_next_request_on() {
         .await;
     let res = app.whoami_bearer(&secret).await;
     assert_eq!(res.status(), StatusCode::OK);
-    // The token works through the day it names, until the next midnight UTC.
+    // The token works through the day it names, until the next midnight in Copenhagen.
+    let expires_at = json(res).await["expires_at"]
+        .as_str()
+        .expect("an expiry")
+        .to_string();
+    let expires_at =
+        time::OffsetDateTime::parse(&expires_at, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339");
     assert_eq!(
-        json(res).await["expires_at"],
-        format!("{}T00:00:00Z", utc_date(1))
+        Some(expires_at.unix_timestamp()),
+        vaern_core::clock::copenhagen_day_end(copenhagen_day(0))
     );
 
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -266,7 +279,16 @@ async fn the_list_shows_when_a_token_was_last_used() {
     let last_used = list["tokens"][0]["last_used"]
         .as_str()
         .expect("last use shown");
-    assert!(last_used.ends_with("UTC"), "{last_used}");
+    // On the Copenhagen wall clock, in Danish: today's date.
+    let today = copenhagen_day(0);
+    let shown = format!(
+        "{:02}.{:02}.{} kl. ",
+        today.day(),
+        u8::from(today.month()),
+        today.year()
+    );
+    assert!(last_used.starts_with(&shown), "{last_used}");
+    assert!(!last_used.contains("UTC"), "{last_used}");
 
     // The page shows it too.
     let page = app.get(&admin, "/admin/tokens").await;
@@ -405,7 +427,7 @@ async fn stix_write_is_only_for_the_analysis_centre_and_bad_input_names_its_fiel
     assert_invalid(res, "org", "unknown").await;
     let res = app.create_token(&admin, &[("org", "751")]).await;
     assert_invalid(res, "scopes", "required").await;
-    let yesterday = utc_date(-1);
+    let yesterday = local_date(-1);
     let res = app
         .create_token(
             &admin,
@@ -581,14 +603,14 @@ async fn the_command_line_creates_lists_and_revokes_tokens() {
         .unwrap()
         .expect("the printed secret works");
     assert_eq!(principal.org.code, "soc");
-    assert_eq!(principal.expires_at, Some(4_102_444_800)); // 2100-01-01T00:00:00Z
+    assert_eq!(principal.expires_at, Some(4_102_441_200)); // 2100-01-01 00:00 in Copenhagen
 
     let (ok, listed, stderr) = vaern(dir.path(), &["token", "list"]);
     assert!(ok, "{stderr}");
     assert!(listed.contains("#1"), "{listed}");
     assert!(listed.contains("stix:write taxii:read"), "{listed}");
     assert!(listed.contains("Publisher"), "{listed}");
-    assert!(listed.contains("expires 2100-01-01 00:00 UTC"), "{listed}");
+    assert!(listed.contains("expires 2099-12-31 23:00 UTC"), "{listed}");
     assert!(
         !listed.contains("last used never"),
         "used once above: {listed}"
