@@ -55,3 +55,26 @@ pub fn day_range(
     };
     Ok((from, to))
 }
+
+/// A calendar date in words: "4. december 2026", "4 December 2026".
+pub fn format_date(date: time::Date, locale: crate::i18n::Locale) -> String {
+    const DA: [&str; 12] = [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    let month = usize::from(u8::from(date.month())) - 1;
+    match locale {
+        crate::i18n::Locale::da => format!("{}. {} {}", date.day(), DA[month], date.year()),
+        crate::i18n::Locale::en => format!("{} {} {}", date.day(), date.month(), date.year()),
+    }
+}

@@ -370,7 +370,87 @@ pub async fn fill_intel(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<S
                 .map_err(|err| CoreError::Internal(format!("demo intel refused: {err:?}")))?;
         }
     }
+    // The month arrived in one go here: date each alert as if it had come with its
+    // sighting, so that the dashboard's days and "new in 24 hours" look like a month.
+    sqlx::query(
+        "update alerts set created_at = coalesce((select o.version_us / 1000000 \
+         from stix_objects o where o.stix_id = alerts.sighting_ref and o.is_latest), created_at)",
+    )
+    .execute(db)
+    .await?;
+    sqlx::query("update alerts set visible_at = created_at where visible_at is not null")
+        .execute(db)
+        .await?;
+    work_alerts(db).await?;
     Ok(token.secret)
+}
+
+/// Aarhus's five oldest alerts, worked by its IT chief into every state, with an
+/// assignee and a comment, the steps dated a few hours apart after each became visible.
+async fn work_alerts(db: &Db) -> CoreResult<()> {
+    use crate::stix::alerts::{self, Status};
+    let mette: Option<crate::ids::UserId> =
+        sqlx::query_scalar("select id from users where email = 'it-chef@aarhus.demo'")
+            .fetch_optional(db)
+            .await?;
+    // Without the demo's people (intel alone, as a test fills it) nobody works them.
+    let Some(mette) = mette else {
+        return Ok(());
+    };
+    let viewer = sessions::load_viewer(db, mette).await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "select a.id from alerts a where a.org_id = $1 and a.visible_at is not null \
+         order by a.created_at, a.id limit 5",
+    )
+    .bind(viewer.org_id)
+    .fetch_all(db)
+    .await?;
+    use Status::*;
+    let paths: [&[Status]; 5] = [
+        &[Acknowledged, Investigating, Resolved],
+        &[Acknowledged, Investigating, FalsePositive],
+        &[NotAffected],
+        &[Acknowledged, Investigating],
+        &[Acknowledged],
+    ];
+    for (id, path) in ids.iter().zip(paths) {
+        for status in path {
+            alerts::set_status(db, &viewer, *id, *status).await?;
+        }
+    }
+    if let Some(id) = ids.get(3) {
+        alerts::assign(db, &viewer, *id, Some(mette)).await?;
+        alerts::comment(
+            db,
+            &viewer,
+            *id,
+            "Maskinen er taget af nettet; vi gennemgår EDR-loggen.",
+            crate::policy::Tlp::Amber,
+        )
+        .await?;
+    }
+    sqlx::query(
+        "update alert_changes set created_at = (select a.visible_at from alerts a \
+         where a.id = alert_changes.alert_id) + 7200 * (select count(*) from alert_changes c \
+         where c.alert_id = alert_changes.alert_id and c.id <= alert_changes.id)",
+    )
+    .execute(db)
+    .await?;
+    sqlx::query(
+        "update alert_comments set created_at = (select max(c.created_at) from alert_changes c \
+         where c.alert_id = alert_comments.alert_id) + 1800",
+    )
+    .execute(db)
+    .await?;
+    sqlx::query(
+        "update alerts set acknowledged_at = (select min(c.created_at) from alert_changes c \
+         where c.alert_id = alerts.id and c.field = 'status'), \
+         updated_at = (select max(c.created_at) from alert_changes c where c.alert_id = alerts.id) \
+         where updated_at is not null",
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// A one-page PDF whose only text is `title`, with a correct cross-reference table, so

@@ -121,6 +121,15 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: (lang) => (lang === 'da' ? 'Varsler' : 'Alerts'),
   },
+  // The demo's alert 230, Aarhus's sighting of a named indicator with a hash pattern,
+  // being investigated and assigned, with a comment and its history: status buttons,
+  // the assignee, the comment form, the copy button (tests/alerts.spec.ts works another).
+  '/alerts/{id}': {
+    name: 'alert page (municipality)',
+    url: '/alerts/230',
+    as: accounts.aarhus,
+    heading: () => 'Akira: krypteringsprogram (w.exe)',
+  },
   // Search for an inflection of a word in the demo's Referencegruppen posts (and intel)
   // and a TLP value that does not exist: several pages of results with highlighted
   // snippets, facets by type, group and TLP, and the hint that the filter was left out

@@ -5,6 +5,7 @@ pub mod account;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod forums;
 pub mod groups;
 pub mod identities;

@@ -348,14 +348,18 @@ fn Comments(id: i64, alert: AlertView) -> impl IntoView {
         <section aria-labelledby="alert-comments">
             <h2 id="alert-comments">{td_string!(locale, alert_comments)}</h2>
             {list}
-            <Form action class="stacked alert-comment" novalidate=true>
+            <Form action class="form alert-comment" novalidate=true>
                 <input type="hidden" name="id" value=id />
                 <ErrorMessage path={<CommentAlert as ServerFn>::PATH} />
-                <label for="alert-comment-body">{td_string!(locale, alert_comment)}</label>
-                <textarea id="alert-comment-body" name="body" rows="4" maxlength="20000" required></textarea>
-                <label for="alert-comment-tlp">{td_string!(locale, alert_comment_tlp)}</label>
-                <select id="alert-comment-tlp" name="tlp">{labels}</select>
-                <button type="submit">{td_string!(locale, alert_comment_add)}</button>
+                <div class="field">
+                    <label for="alert-comment-body">{td_string!(locale, alert_comment)}</label>
+                    <textarea id="alert-comment-body" name="body" rows="4" maxlength="20000" required></textarea>
+                </div>
+                <div class="field">
+                    <label for="alert-comment-tlp">{td_string!(locale, alert_comment_tlp)}</label>
+                    <select id="alert-comment-tlp" name="tlp">{labels}</select>
+                </div>
+                <div><button type="submit">{td_string!(locale, alert_comment_add)}</button></div>
             </Form>
         </section>
     }

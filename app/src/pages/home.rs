@@ -1,7 +1,8 @@
-//! The home page: who you are signed in as, and your groups.
+//! The home page: who you are signed in as, the dashboard, and your groups.
 
 use crate::api::auth::Me;
 use crate::api::groups::my_groups;
+use crate::components::dashboard::Dashboard;
 use crate::components::signed_in::signed_in_view;
 use crate::i18n::*;
 use crate::locale::use_locale;
@@ -56,6 +57,7 @@ fn Home(me: Me) -> impl IntoView {
     view! {
         <h1>{td_string!(locale, home_welcome, name = me.name.clone()).to_string()}</h1>
         <p>{td_string!(locale, home_org, org = me.org_name.clone()).to_string()}</p>
+        <Dashboard />
         <section aria-labelledby="my-groups">
             <h2 id="my-groups">{td_string!(locale, my_groups)}</h2>
             <Suspense fallback=move || view! { <p>{td_string!(locale, loading)}</p> }>

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod browse;
+pub mod dashboard;
 pub mod feed;
 pub mod identities;
 pub mod ingest;

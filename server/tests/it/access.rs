@@ -166,6 +166,8 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("set_object_label", ANALYSTS),
     // One's own organisation's alerts; linking STIX identities (admins).
     ("alerts", SIGNED_IN),
+    // The dashboard: everyone signed in, each counting what they may see (dashboard.rs).
+    ("dashboard", SIGNED_IN),
     // An alert of Aarhus's (fresh for each call), and working it.
     ("alert", ALERTED_ORG),
     ("alert_status", ALERTED_ORG),
@@ -569,6 +571,7 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         | "watched_folders"
         | "received_objects"
         | "alerts"
+        | "dashboard"
         | "unmatched_identities"
         | "taxii_sources" => vec![],
         "add_taxii_source" => vec![

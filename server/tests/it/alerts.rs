@@ -29,7 +29,20 @@ fn identity(code: &str) -> Value {
 /// Posts an AMBER sighting `n` of an unnamed indicator at the municipalities `codes`, with
 /// an advisory about it, and answers the alert ids in the order of `codes`.
 pub(crate) async fn sighting_at(app: &TestApp, n: u32, codes: &[&str]) -> Vec<i64> {
-    let at = "2026-11-01T10:00:00.000Z";
+    sighting_marked(app, n, codes, TLP2_AMBER).await
+}
+
+/// [`sighting_at`], with the sighting marked `marking`.
+pub(crate) async fn sighting_marked(
+    app: &TestApp,
+    n: u32,
+    codes: &[&str],
+    marking: &str,
+) -> Vec<i64> {
+    // Published an hour ago, so that it falls within the dashboard's last 30 days.
+    let at = (time::OffsetDateTime::now_utc() - time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a timestamp");
     let sighting = format!("sighting--00000000-0000-4000-8000-{n:012x}");
     let mut objects: Vec<Value> = codes.iter().map(|c| identity(c)).collect();
     let where_sighted: Vec<Value> = objects.iter().map(|i| i["id"].clone()).collect();
@@ -46,7 +59,7 @@ pub(crate) async fn sighting_at(app: &TestApp, n: u32, codes: &[&str]) -> Vec<i6
             "first_seen": "2026-11-01T08:15:00Z", "last_seen": "2026-11-01T09:45:00Z",
             "count": 3,
             "sighting_of_ref": INDICATOR, "where_sighted_refs": where_sighted,
-            "object_marking_refs": [TLP2_AMBER]
+            "object_marking_refs": [marking]
         }),
         json!({
             "type": "report", "spec_version": "2.1", "id": REPORT,

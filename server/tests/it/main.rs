@@ -11,6 +11,7 @@ mod auth;
 mod bad_input;
 mod cli;
 mod crash;
+mod dashboard;
 mod document_links;
 mod extraction;
 mod feed;
