@@ -692,6 +692,8 @@ struct Tantivy {
     rate: f64,
     indexing: Duration,
     merge_wait: Duration,
+    /// Segments merged when idle, and how long it took.
+    idle_merge: (usize, Duration),
     size: u64,
     segments: usize,
     latency: Latency,
@@ -766,6 +768,17 @@ async fn bench_tantivy(
     let rate = applied as f64 / indexing.as_secs_f64();
     eprintln!("tantivy: waiting for background merges…");
     let merge_wait = wait_for_merges();
+    // As the server does once the outbox is empty (server/src/indexing.rs).
+    let started = Instant::now();
+    let mut merged = 0;
+    loop {
+        let n = index.merge_when_idle().expect("merge when idle");
+        if n == 0 {
+            break;
+        }
+        merged += n;
+    }
+    let idle_merge = (merged, started.elapsed());
     // Reopened as a restarted server would find it: the reader sees the merged segments.
     drop(index);
     drop(live);
@@ -836,6 +849,7 @@ async fn bench_tantivy(
         rate,
         indexing,
         merge_wait,
+        idle_merge,
         size,
         segments,
         latency: Latency::of(samples),
@@ -1358,6 +1372,11 @@ async fn main() {
         tantivy.rate,
         indexer::BATCH,
         tantivy.merge_wait.as_secs_f64().max(3.0) - 3.0
+    );
+    println!(
+        "then, as the idle server does, merged {} segments in {:.1} s (`merge_when_idle`)",
+        tantivy.idle_merge.0,
+        tantivy.idle_merge.1.as_secs_f64()
     );
     println!(
         "tantivy index on disk: {:.0} MB ({} segments); the SQLite database: {:.0} MB",

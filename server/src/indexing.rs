@@ -2,15 +2,17 @@
 //! runs. It starts with the server (building the index from the database on the very
 //! first start, and catching up on whatever was written while it was stopped), works
 //! through a backlog batch after batch, and otherwise looks for new rows several times a
-//! second, so that a new post is searchable well within two seconds. Beside it a second
+//! second, so that a new post is searchable well within two seconds; when idle, it merges
+//! the small segments that batch commits leave, in the background. Beside it a second
 //! task works `vaern reindex` requests (`vaern_core::search::live`).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use vaern_core::db::Db;
 use vaern_core::error::CoreError;
-use vaern_core::search::{LiveIndex, live};
+use vaern_core::search::{LiveIndex, SearchIndex, live};
 
 /// How often an idle indexer looks for new outbox rows.
 const IDLE_POLL: Duration = Duration::from_millis(200);
@@ -41,6 +43,29 @@ pub fn open(data_dir: &std::path::Path) -> Result<Arc<LiveIndex>, String> {
     }
 }
 
+/// Starts merging the index's segments in the background if it needs it and no merge
+/// runs ([`SearchIndex::merge_when_idle`]); the applier goes on meanwhile, so a merge
+/// never delays a new post's indexing.
+fn merge_when_idle(index: Arc<SearchIndex>, merging: &Arc<AtomicBool>) {
+    if merging.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let merging = Arc::clone(merging);
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        match index.merge_when_idle() {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                segments = n,
+                secs = started.elapsed().as_secs_f64(),
+                "merged search index segments"
+            ),
+            Err(err) => tracing::error!(%err, "merging search index segments"),
+        }
+        merging.store(false, Ordering::SeqCst);
+    });
+}
+
 /// How often the server looks for `vaern reindex` requests.
 const REQUEST_POLL: Duration = Duration::from_secs(1);
 
@@ -51,10 +76,14 @@ const REQUEST_POLL: Duration = Duration::from_secs(1);
 pub fn spawn(db: Db, index: Arc<LiveIndex>) -> [JoinHandle<()>; 2] {
     let applier = {
         let (db, index) = (db.clone(), Arc::clone(&index));
+        let merging = Arc::new(AtomicBool::new(false));
         tokio::spawn(async move {
             loop {
                 match index.apply_round(&db).await {
-                    Ok(0) => tokio::time::sleep(IDLE_POLL).await,
+                    Ok(0) => {
+                        merge_when_idle(index.current(), &merging);
+                        tokio::time::sleep(IDLE_POLL).await;
+                    }
                     Ok(_) => {}
                     Err(err) => {
                         tracing::error!(%err, "applying the search outbox");

@@ -562,3 +562,38 @@ async fn titles_are_suggested_by_their_first_letters_only_to_those_who_may_see_t
             .is_empty()
     );
 }
+
+mod idle_merging {
+    use super::super::index::{IDLE_SEGMENTS, idle_merge};
+    use tantivy::index::SegmentId;
+
+    fn segments(sizes: &[u32]) -> Vec<(SegmentId, u32)> {
+        sizes
+            .iter()
+            .map(|n| (SegmentId::generate_random(), *n))
+            .collect()
+    }
+
+    #[test]
+    fn an_index_of_a_few_segments_is_left_as_it_is() {
+        for n in 0..=IDLE_SEGMENTS {
+            assert_eq!(idle_merge(&segments(&vec![1_000; n])), None);
+        }
+    }
+
+    #[test]
+    fn the_small_segments_are_merged_together_and_the_largest_left_alone() {
+        let all = segments(&[900_000, 1_000, 2_000, 500, 1_000]);
+        let chosen = idle_merge(&all).expect("a merge");
+        assert_eq!(chosen.len(), 4);
+        assert!(!chosen.contains(&all[0].0), "the largest is not rewritten");
+    }
+
+    #[test]
+    fn everything_is_merged_once_the_small_ones_hold_a_tenth_of_the_largest() {
+        let all = segments(&[100_000, 4_000, 3_000, 3_000]);
+        assert_eq!(idle_merge(&all).map(|c| c.len()), Some(4));
+        let just_below = segments(&[100_001, 4_000, 3_000, 3_000]);
+        assert_eq!(idle_merge(&just_below).map(|c| c.len()), Some(3));
+    }
+}
