@@ -60,7 +60,8 @@ fn merge_when_idle(index: Arc<SearchIndex>, merging: &Arc<AtomicBool>) {
                 secs = started.elapsed().as_secs_f64(),
                 "merged search index segments"
             ),
-            Err(err) => tracing::error!(%err, "merging search index segments"),
+            // Not fatal: the index stays as it was, and the next idle round tries again.
+            Err(err) => tracing::warn!(%err, "merging search index segments"),
         }
         merging.store(false, Ordering::SeqCst);
     });

@@ -292,10 +292,18 @@ pub async fn get(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<AlertDetail> {
         .collect();
     let mut about = vec![alert.sighting_ref.clone()];
     about.extend(indicator_refs);
-    let referring = referring_items(&mut conn, viewer, kind, &about).await?;
-    let (advisories, incidents) = referring
-        .into_iter()
-        .partition::<Vec<_>, _>(|(_, kind)| kind == "advisory");
+    let mut advisories = Vec::new();
+    let mut incidents = Vec::new();
+    for (_, related, kind) in referring_items(&mut conn, viewer, kind, &about).await? {
+        let list = if kind == "advisory" {
+            &mut advisories
+        } else {
+            &mut incidents
+        };
+        if !list.contains(&related) {
+            list.push(related);
+        }
+    }
     let comments = comments(&mut conn, id).await?;
     let changes = changes(&mut conn, id).await?;
     let comment_labels = comment_labels(alert.tlp);
@@ -312,8 +320,8 @@ pub async fn get(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<AlertDetail> {
         acknowledged_at,
         assignee,
         indicators,
-        advisories: advisories.into_iter().map(|(r, _)| r).collect(),
-        incidents: incidents.into_iter().map(|(r, _)| r).collect(),
+        advisories,
+        incidents,
         comments,
         changes,
         people,
@@ -593,8 +601,10 @@ async fn what_of(
     let mut about: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
     about.extend(indicator_refs);
     let mut advisory_of: HashMap<String, String> = HashMap::new();
-    for (ref_id, name) in advisory_titles(conn, viewer, kind, &about).await? {
-        advisory_of.entry(ref_id).or_insert(name);
+    for (about, item, kind) in referring_items(conn, viewer, kind, &about).await? {
+        if kind == "advisory" {
+            advisory_of.entry(about).or_insert(item.name);
+        }
     }
     Ok(rows
         .iter()
@@ -640,10 +650,7 @@ async fn visible_objects(
         "select o.id, o.stix_id, o.name, o.tlp, o.kind, o.content from stix_objects o \
          where o.is_latest and o.stix_id in (",
     );
-    let mut list = qb.separated(", ");
-    for id in stix_ids {
-        list.push_bind(id.clone());
-    }
+    push_list(&mut qb, stix_ids);
     qb.push(") and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
     let rows: Vec<(i64, String, String, Option<Tlp>, String, String)> =
@@ -666,66 +673,47 @@ async fn visible_objects(
 }
 
 /// Advisories and incidents (newest versions) that refer to any of `about` and that
-/// `viewer` may see, with their kind, newest first.
+/// `viewer` may see: (the id referred to, the item, its kind), newest first.
 async fn referring_items(
     conn: &mut SqliteConnection,
     viewer: &Viewer,
     kind: OrgKind,
     about: &[String],
-) -> CoreResult<Vec<(Related, String)>> {
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select distinct o.id, o.stix_id, o.name, o.tlp, o.kind, o.date_added_us \
-         from stix_refs r cross join stix_objects o on o.id = r.item_id and o.is_latest \
-         and o.kind in ('advisory', 'incident') where r.ref in (",
-    );
-    let mut list = qb.separated(", ");
-    for id in about {
-        list.push_bind(id.clone());
-    }
-    qb.push(") and ");
-    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
-    qb.push(" order by o.date_added_us desc limit 50");
-    let rows: Vec<(i64, String, String, Option<Tlp>, String, i64)> =
-        qb.build_query_as().fetch_all(&mut *conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(row, stix_id, name, tlp, kind, _)| {
-            (
-                Related {
-                    row,
-                    stix_id,
-                    name,
-                    tlp,
-                },
-                kind,
-            )
-        })
-        .collect())
-}
-
-/// (referenced id, advisory title) for the advisories `viewer` may see that refer to any
-/// of `about`.
-async fn advisory_titles(
-    conn: &mut SqliteConnection,
-    viewer: &Viewer,
-    kind: OrgKind,
-    about: &[String],
-) -> CoreResult<Vec<(String, String)>> {
+) -> CoreResult<Vec<(String, Related, String)>> {
     if about.is_empty() {
         return Ok(Vec::new());
     }
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "select r.ref, o.name from stix_refs r cross join stix_objects o \
-         on o.id = r.item_id and o.is_latest and o.kind = 'advisory' where r.ref in (",
+        "select r.ref, o.id, o.stix_id, o.name, o.tlp, o.kind \
+         from stix_refs r cross join stix_objects o on o.id = r.item_id and o.is_latest \
+         and o.kind in ('advisory', 'incident') where r.ref in (",
     );
-    let mut list = qb.separated(", ");
-    for id in about {
-        list.push_bind(id.clone());
-    }
+    push_list(&mut qb, about);
     qb.push(") and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
-    qb.push(" order by o.date_added_us desc");
-    Ok(qb.build_query_as().fetch_all(&mut *conn).await?)
+    qb.push(" order by o.date_added_us desc, o.id desc");
+    let rows: Vec<(String, i64, String, String, Option<Tlp>, String)> =
+        qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(about, row, stix_id, name, tlp, kind)| {
+            let related = Related {
+                row,
+                stix_id,
+                name,
+                tlp,
+            };
+            (about, related, kind)
+        })
+        .collect())
+}
+
+/// Binds each of `ids` into the `in (…)` list being written.
+fn push_list(qb: &mut QueryBuilder<'_, Sqlite>, ids: &[String]) {
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id.clone());
+    }
 }
 
 /// The active people of `org`, by name.
