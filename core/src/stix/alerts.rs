@@ -751,41 +751,41 @@ async fn comments(conn: &mut SqliteConnection, alert: i64) -> CoreResult<Vec<Com
         .collect())
 }
 
+/// The alert's changes, oldest first, with the names of the people in them read in the
+/// same query.
 async fn changes(conn: &mut SqliteConnection, alert: i64) -> CoreResult<Vec<Changed>> {
-    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-        "select c.field, c.old_value, c.new_value, u.name, c.created_at \
+    type ChangeRow = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<ChangeRow> = sqlx::query_as(
+        "select c.field, c.old_value, c.new_value, u.name, c.created_at, was.name, now.name \
          from alert_changes c join users u on u.id = c.actor_id \
+         left join users was on c.field = 'assignee' and was.id = c.old_value \
+         left join users now on c.field = 'assignee' and now.id = c.new_value \
          where c.alert_id = $1 order by c.id",
     )
     .bind(alert)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (field, old, new, actor, at) in rows {
-        let change = if field == "status" {
-            Change::Status {
-                from: stored_status(&old)?,
-                to: stored_status(&new)?,
-            }
-        } else {
-            Change::Assignee {
-                from: user_name(conn, &old).await?,
-                to: user_name(conn, &new).await?,
-            }
-        };
-        out.push(Changed { change, actor, at });
-    }
-    Ok(out)
-}
-
-async fn user_name(conn: &mut SqliteConnection, id: &str) -> CoreResult<Option<String>> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(None);
-    };
-    Ok(sqlx::query_scalar("select name from users where id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?)
+    rows.into_iter()
+        .map(|(field, old, new, actor, at, was, now)| {
+            let change = if field == "status" {
+                Change::Status {
+                    from: stored_status(&old)?,
+                    to: stored_status(&new)?,
+                }
+            } else {
+                Change::Assignee { from: was, to: now }
+            };
+            Ok(Changed { change, actor, at })
+        })
+        .collect()
 }
 
 #[cfg(test)]
