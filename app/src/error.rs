@@ -174,6 +174,11 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("tlp", "below_quote") => td_string!(locale, error_tlp_below_quote),
         ("tlp", "below_alert") => td_string!(locale, error_tlp_below_alert),
         // Alerts.
+        ("until", "before_start") => td_string!(locale, error_range_reversed),
+        ("indicator", "too_long") => td_string!(locale, error_indicator_filter_too_long),
+        ("indicator_type", _) => td_string!(locale, error_indicator_type_unknown),
+        ("severity", _) => td_string!(locale, error_severity_unknown),
+        ("sort", _) => td_string!(locale, error_sort_unknown),
         ("status", "transition") => td_string!(locale, error_alert_transition),
         ("status", _) => td_string!(locale, error_alert_status_unknown),
         ("assignee", _) => td_string!(locale, error_alert_assignee),

@@ -38,6 +38,14 @@ pub fn copenhagen_time(unix_secs: i64) -> Option<jiff::civil::DateTime> {
     Some(at.to_zoned(tz).datetime())
 }
 
+/// A unix time as an RFC 3339 timestamp on the Copenhagen wall clock with its offset
+/// (`2026-12-03T14:05:00+01:00`), for exports that spreadsheets read.
+pub fn copenhagen_rfc3339(unix_secs: i64) -> Option<String> {
+    let tz = copenhagen()?;
+    let at = jiff::Timestamp::from_second(unix_secs).ok()?;
+    Some(at.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+}
+
 /// Today's date in Copenhagen at `unix_secs`.
 pub fn copenhagen_date(unix_secs: i64) -> Option<time::Date> {
     let t = copenhagen_time(unix_secs)?;
@@ -67,6 +75,19 @@ pub fn copenhagen_day_start(date: time::Date) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exported_time_carries_the_copenhagen_offset_of_its_season() {
+        // 2026-01-15 12:00 UTC and 2026-07-15 12:00 UTC.
+        assert_eq!(
+            copenhagen_rfc3339(1_768_478_400).as_deref(),
+            Some("2026-01-15T13:00:00+01:00")
+        );
+        assert_eq!(
+            copenhagen_rfc3339(1_784_116_800).as_deref(),
+            Some("2026-07-15T14:00:00+02:00")
+        );
+    }
 
     #[test]
     fn a_copenhagen_day_begins_an_hour_or_two_before_utc_midnight() {

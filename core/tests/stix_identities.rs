@@ -89,12 +89,20 @@ impl World {
     }
 
     async fn alerts(&self, org: OrgId) -> Vec<String> {
-        alerts::for_organisation(&self.db, &self.member(org))
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|a| a.sighting_ref)
-            .collect()
+        let filter = alerts::AlertFilter::default();
+        alerts::list(
+            &self.db,
+            &self.member(org),
+            &filter,
+            alerts::AlertSort::Newest,
+            1,
+        )
+        .await
+        .unwrap()
+        .alerts
+        .into_iter()
+        .map(|a| a.sighting_ref)
+        .collect()
     }
 
     async fn visible(&self, org: OrgId) -> Vec<String> {

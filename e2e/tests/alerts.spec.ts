@@ -11,7 +11,7 @@ import { expectNoAxeViolations } from '../support/axe';
 /** The interface texts this spec looks for (app/locales/da.json, en.json). */
 const t = {
   alertsNav: 'Varsler',
-  alertsCaption: 'Varsler til din organisation, nyeste først',
+  alertsCaption: 'Varsler til din organisation',
   // The demo's alert 476 at Aarhus, still new: a sighting of this (named) indicator.
   what: 'Udnyttelsesforsøg mod CVE-2025-58694',
   acknowledge: 'Kvittér',

@@ -3,19 +3,17 @@
 // alert waits. Aarhus does not see it; a platform admin finds the identity on
 // /admin/identities with Aarhus suggested and links it; now Aarhus sees the alert on
 // /alerts. Each run uses its own identity and sighting ids.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test, expect } from '../support/fixtures';
 import { accounts, signIn, waitForHydration } from '../support/app';
 import { expectNoAxeViolations } from '../support/axe';
-
-const TLP_AMBER = 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421';
+import { TLP_AMBER, centreToken } from '../support/stix';
 
 /** The interface texts this spec looks for (app/locales/da.json). */
 const t = {
   alertsNav: 'Varsler',
   alertsTitle: 'Varsler',
-  alertsCaption: 'Varsler til din organisation, nyeste først',
+  alertsCaption: 'Varsler til din organisation',
   identitiesNav: 'STIX-identiteter',
   identitiesTitle: 'STIX-identiteter',
   orgFor: (name: string) => `Organisation for ${name}`,
@@ -23,24 +21,6 @@ const t = {
   linked: (identity: string, org: string) => `${identity} er tilknyttet ${org}. Varsler sendt: 1.`,
 };
 
-function vaern(args: string[]): string {
-  const bin = process.env.VAERN_BIN;
-  if (!bin) throw new Error('Set VAERN_BIN to the vaern binary (make e2e does this).');
-  return execFileSync(bin, args, { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/**
- * A `stix:write` token of the analysis centre, made with `vaern token create` in the
- * data directory of this worker's server.
- */
-function centreToken(dataDir: string): string {
-  const out = vaern([
-    '--data-dir', dataDir, 'token', 'create', '--org', 'soc', '--scope', 'stix:write', '--name', `E2E identities ${Date.now()}`,
-  ]);
-  const secret = out.match(/vaern_[A-Za-z0-9_-]{43}/)?.[0];
-  if (!secret) throw new Error(`\`vaern token create\` printed no secret:\n${out}`);
-  return secret;
-}
 
 /** An AMBER sighting (of an AMBER indicator) at an identity with a name but no kommunekode. */
 function bundleAtUnmatchedIdentity(sightingName: string) {
@@ -85,7 +65,7 @@ test('an admin links an unmatched identity and the municipality then sees the al
   const sightingName = `E2E-observation ${Date.now()}`;
   const { identity, bundle } = bundleAtUnmatchedIdentity(sightingName);
   const posted = await request.post('/api/v1/stix/bundles', {
-    headers: { Authorization: `Bearer ${centreToken(server.dataDir)}`, 'Content-Type': 'application/stix+json;version=2.1' },
+    headers: { Authorization: `Bearer ${centreToken(server.dataDir, 'E2E identities')}`, 'Content-Type': 'application/stix+json;version=2.1' },
     data: JSON.stringify(bundle),
   });
   expect(posted.status(), await posted.text()).toBe(202);

@@ -2,15 +2,13 @@
 // generator over TAXII, and a small bundle of our own on the plain bundle endpoint), and
 // an analyst finds the objects with the organisations they were routed to, filters the
 // list with the keyboard, opens an unmarked indicator and labels it TLP:AMBER.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test, expect, allowConsoleErrors, statusConsoleError } from '../support/fixtures';
 import { accounts, signIn, texts, waitForHydration } from '../support/app';
 import { expectNoAxeViolations } from '../support/axe';
+import { TLP_AMBER, centreToken, vaern } from '../support/stix';
 
 const TLP_CLEAR = 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487';
-const TLP_AMBER = 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421';
-
 /** The interface texts this spec looks for (app/locales/da.json). */
 const t = {
   nav: 'Modtagne objekter',
@@ -28,29 +26,6 @@ const t = {
   rawJson: 'Objektet som modtaget (JSON)',
 };
 
-function vaern(args: string[], env: NodeJS.ProcessEnv = {}): string {
-  const bin = process.env.VAERN_BIN;
-  if (!bin) throw new Error('Set VAERN_BIN to the vaern binary (make e2e does this).');
-  return execFileSync(bin, args, {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-/**
- * A `stix:write` token of the analysis centre, made with `vaern token create` in the
- * data directory of this worker's server.
- */
-function centreToken(dataDir: string): string {
-  const out = vaern([
-    '--data-dir', dataDir, 'token', 'create', '--org', 'soc', '--scope', 'stix:write', '--name', `E2E intel ${Date.now()}`,
-  ]);
-  const secret = out.match(/vaern_[A-Za-z0-9_-]{43}/)?.[0];
-  if (!secret) throw new Error(`\`vaern token create\` printed no secret:\n${out}`);
-  return secret;
-}
 
 /** A valid STIX 2.1 bundle: Aarhus's identity, an unmarked indicator and an AMBER report on both. */
 function ownBundle(indicatorName: string, reportName: string) {
@@ -95,7 +70,7 @@ function ownBundle(indicatorName: string, reportName: string) {
 
 test('an analyst finds received objects, filters them and labels an unmarked one', async ({ page, request, server }) => {
   test.setTimeout(120_000);
-  const secret = centreToken(server.dataDir);
+  const secret = centreToken(server.dataDir, 'E2E intel');
 
   // The centre's generator over TAXII: one bundle of about 30 objects.
   const simulated = vaern(['simulate-soc', '--url', server.origin, '--count', '1', '--size', '30', '--seed', '4711', '--rate', '0'], {

@@ -7,6 +7,7 @@ mod connections;
 pub mod extraction;
 pub mod http;
 pub mod indexing;
+pub mod live;
 pub mod poller;
 pub mod telemetry;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub ingest_slots: Arc<tokio::sync::Semaphore>,
     /// The live event streams open now (`http::events`), at most a few per session.
     pub streams: Arc<http::events::OpenStreams>,
+    /// What the live watcher saw change (`live`), for the streams.
+    pub live: live::Sender,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -62,6 +65,8 @@ pub struct Server {
     extraction: Option<extraction::worker::Worker>,
     /// Applies the search outbox to the index while the server runs.
     indexing: (vaern_core::db::Db, Arc<vaern_core::search::LiveIndex>),
+    /// Tells the live streams what changed while the server runs.
+    live: (vaern_core::db::Db, live::Sender),
 }
 
 impl Server {
@@ -171,6 +176,7 @@ impl Server {
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             ingest_slots: Arc::new(tokio::sync::Semaphore::new(http::taxii::INGEST_SLOTS)),
             streams: Arc::default(),
+            live: live::channel(),
         };
         let poller = poller::Poller::new(state.backend.db.clone(), state.backend.audit.clone())?;
         let extraction = config.extraction.clone().map(|settings| {
@@ -178,6 +184,7 @@ impl Server {
             extraction::worker::Worker::new(libraries.db.clone(), libraries.files.clone(), settings)
         });
         let indexing = (state.backend.db.clone(), search);
+        let live = (state.backend.db.clone(), state.live.clone());
         let router = routes(state, store, https, config.limits.idle_secs, hash_files);
         Ok(Self {
             listener,
@@ -186,6 +193,7 @@ impl Server {
             poller,
             extraction,
             indexing,
+            live,
         })
     }
 
@@ -211,6 +219,7 @@ impl Server {
         let poller = self.poller.spawn();
         let extraction = self.extraction.map(extraction::worker::Worker::spawn);
         let indexing = indexing::spawn(self.indexing.0, self.indexing.1);
+        let watcher = live::spawn(self.live.0, self.live.1);
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let local = self.listener.local_addr().map_err(|e| e.to_string())?;
         let (listeners, senders) = connections::handed(threads, local);
@@ -250,6 +259,7 @@ impl Server {
             }
         }
         poller.abort();
+        watcher.abort();
         for task in indexing {
             task.abort();
         }
@@ -318,6 +328,9 @@ fn routes(
     let router = Router::new()
         .route("/lang/{code}", get(http::lang::switch))
         .route("/admin/audit.csv", get(http::audit_export::export))
+        .route("/alerts.csv", get(http::alerts_export::export))
+        .route("/live/dashboard", get(http::live_panels::dashboard))
+        .route("/live/alerts", get(http::live_panels::alerts))
         .route(
             "/groups/{slug}/library/upload",
             // The route streams its body under its own limit (`--max-upload-mb`).

@@ -22,6 +22,25 @@ pub struct AlertRow {
     pub tlp: Option<String>,
     /// When it was raised, in the reader's language.
     pub created: String,
+    /// Who handles it.
+    pub assignee: Option<String>,
+}
+
+/// One page of the alerts list, with the filter's choices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertsView {
+    pub rows: Vec<AlertRow>,
+    /// Alerts that match the filter, on every page.
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub severities: Vec<Choice>,
+    /// "Open" first, then each status.
+    pub statuses: Vec<Choice>,
+    pub labels: Vec<Choice>,
+    /// STIX observable types an indicator's pattern compares.
+    pub indicator_types: Vec<Choice>,
+    pub sorts: Vec<Choice>,
 }
 
 /// An object the alert page links to.
@@ -119,15 +138,40 @@ pub fn alert_href(id: i64) -> String {
     format!("/alerts/{id}")
 }
 
-/// The newest alerts of the viewer's organisation.
+/// One page of the viewer's organisation's alerts that match the filter. Every field is
+/// as the filter form sends it; an empty one does not filter. `page` past the end shows
+/// the last page; a filter that cannot be answered (an unknown value, a range that ends
+/// before it starts) is an error with its message.
 #[server(prefix = "/rpc", endpoint = "alerts")]
-pub async fn load_alerts() -> Result<Vec<AlertRow>, AppError> {
+pub async fn load_alerts(
+    #[server(flatten)] fields: FilterFields,
+    page: Option<String>,
+) -> Result<AlertsView, AppError> {
     use crate::request;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let locale = crate::locale::current();
-    let alerts = vaern_core::stix::alerts::for_organisation(&backend.db, &viewer).await?;
-    Ok(alerts.into_iter().map(|a| server::row(locale, a)).collect())
+    server::list_view(
+        &backend.db,
+        &viewer,
+        crate::locale::current(),
+        fields,
+        page.as_deref(),
+    )
+    .await
+}
+
+/// The alerts filter form's fields, as sent (the page and the CSV export read the same).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterFields {
+    pub severity: Option<String>,
+    pub status: Option<String>,
+    pub tlp: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The indicator's observable type.
+    pub kind: Option<String>,
+    pub indicator: Option<String>,
+    pub sort: Option<String>,
 }
 
 /// One alert of the viewer's organisation; a hidden one is not found.
@@ -188,8 +232,122 @@ pub async fn comment_alert(id: i64, body: String, tlp: String) -> Result<(), App
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub mod server {
     use super::*;
+    use vaern_core::stix::alerts::{AlertFilter, AlertSort, INDICATOR_TYPES, StatusFilter};
+    use vaern_core::stix::object::Severity;
+
+    fn given(text: Option<String>) -> Option<String> {
+        text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+    }
+
+    /// The filter form's fields as the core filter and order; dates are whole Copenhagen
+    /// days and "to" includes its day.
+    pub fn parse_filter(fields: FilterFields) -> Result<(AlertFilter, AlertSort), AppError> {
+        let severity = given(fields.severity)
+            .map(|s| Severity::parse(&s).ok_or_else(|| AppError::invalid("severity", "unknown")))
+            .transpose()?;
+        let status = given(fields.status)
+            .map(|s| StatusFilter::parse(&s).ok_or_else(|| AppError::invalid("status", "unknown")))
+            .transpose()?;
+        let tlp = given(fields.tlp)
+            .map(|t| {
+                vaern_core::policy::Tlp::parse(&t)
+                    .ok_or_else(|| AppError::invalid("tlp", "unknown"))
+            })
+            .transpose()?;
+        let (from, until) = crate::format::day_range(fields.from, fields.to)?;
+        let indicator_type = given(fields.kind).map(|k| k.to_lowercase());
+        if let Some(kind) = &indicator_type
+            && !INDICATOR_TYPES.contains(&kind.as_str())
+        {
+            return Err(AppError::invalid("indicator_type", "unknown"));
+        }
+        let sort = given(fields.sort)
+            .map(|s| AlertSort::parse(&s).ok_or_else(|| AppError::invalid("sort", "unknown")))
+            .transpose()?
+            .unwrap_or_default();
+        let filter = AlertFilter {
+            severity,
+            status,
+            tlp,
+            from,
+            until,
+            indicator_type,
+            indicator: given(fields.indicator),
+        };
+        filter.check()?;
+        Ok((filter, sort))
+    }
+
+    /// One page of `viewer`'s alerts that match `fields`, in `locale`: for the page and
+    /// for its live route.
+    pub async fn list_view(
+        db: &vaern_core::db::Db,
+        viewer: &Viewer,
+        locale: Locale,
+        fields: FilterFields,
+        page: Option<&str>,
+    ) -> Result<AlertsView, AppError> {
+        use vaern_core::stix::alerts::{self, Status};
+        let (filter, sort) = parse_filter(fields)?;
+        let listed = alerts::list(db, viewer, &filter, sort, page_number(page)).await?;
+        let mut statuses = vec![(
+            "open".to_string(),
+            td_string!(locale, alerts_status_open).to_string(),
+        )];
+        statuses.extend(
+            Status::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), status_name(locale, s.as_str()))),
+        );
+        Ok(AlertsView {
+            rows: listed.alerts.into_iter().map(|a| row(locale, a)).collect(),
+            total: listed.total,
+            page: listed.page,
+            pages: listed.pages,
+            severities: Severity::ALL
+                .iter()
+                .rev()
+                .map(|s| (s.as_str().to_string(), severity_name(locale, s.as_str())))
+                .collect(),
+            statuses,
+            labels: vaern_core::policy::Tlp::ALL
+                .iter()
+                .map(|t| {
+                    (
+                        t.as_str().to_string(),
+                        crate::components::labels::tlp_text(t.as_str()),
+                    )
+                })
+                .collect(),
+            indicator_types: INDICATOR_TYPES
+                .iter()
+                .map(|t| (t.to_string(), t.to_string()))
+                .collect(),
+            sorts: AlertSort::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), sort_name(locale, *s)))
+                .collect(),
+        })
+    }
+
+    fn sort_name(locale: Locale, sort: AlertSort) -> String {
+        match sort {
+            AlertSort::Newest => td_string!(locale, alerts_sort_newest),
+            AlertSort::Oldest => td_string!(locale, alerts_sort_oldest),
+            AlertSort::Severity => td_string!(locale, alerts_sort_severity),
+        }
+        .to_string()
+    }
+
+    /// A `page=` as sent: anything but a positive number is the first page, and a page
+    /// past the end is answered with the last.
+    pub fn page_number(text: Option<&str>) -> u64 {
+        text.and_then(|t| t.trim().parse::<u64>().ok())
+            .filter(|p| *p > 0)
+            .unwrap_or(1)
+    }
     use crate::api::intel::severity_name;
     use crate::format::format_time;
     use crate::i18n::*;
@@ -217,6 +375,7 @@ mod server {
             status: status_name(locale, a.status.as_str()),
             tlp: a.tlp.map(|t| t.as_str().to_string()),
             created: format_time(a.created_at, locale),
+            assignee: a.assignee,
         }
     }
 

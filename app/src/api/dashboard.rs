@@ -39,6 +39,7 @@ pub struct DashboardView {
     pub new_7d: u64,
     pub waiting: u64,
     pub advisories: Vec<AdvisoryLine>,
+    pub incidents: Vec<AdvisoryLine>,
     pub days: Vec<DayView>,
     pub unrated: u64,
     pub indicator_types: Vec<(String, u64)>,
@@ -47,46 +48,60 @@ pub struct DashboardView {
 /// The signed-in person's dashboard.
 #[server(prefix = "/rpc", endpoint = "dashboard")]
 pub async fn load_dashboard() -> Result<DashboardView, AppError> {
-    use crate::api::intel::severity_name;
-    use crate::format::format_time;
     use crate::request;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
-    let locale = crate::locale::current();
-    let now = vaern_core::clock::now();
-    let d = vaern_core::stix::dashboard::for_viewer(&backend.db, &viewer, now).await?;
-    let analyst = vaern_core::policy::require_analyst(&viewer).is_ok();
-    let severities =
-        vaern_core::stix::object::Severity::ALL.map(|s| severity_name(locale, s.as_str()));
-    Ok(DashboardView {
-        open_alerts: d.open_alerts,
-        new_24h: d.new_24h,
-        new_7d: d.new_7d,
-        waiting: d.waiting,
-        advisories: d
-            .latest_advisories
-            .into_iter()
-            .map(|a| AdvisoryLine {
-                name: a.name,
-                href: analyst.then(|| format!("/intel/received/{}", a.row)),
-                tlp: a.tlp.map(|t| t.as_str().to_string()),
-                severity: a
-                    .severity
-                    .map(|s| (s.as_str().to_string(), severity_name(locale, s.as_str()))),
-                published: format_time(a.published_at, locale),
-            })
-            .collect(),
-        days: d
-            .days
-            .into_iter()
-            .map(|day| DayView {
-                short: format!("{}.{}.", day.date.day(), u8::from(day.date.month())),
-                long: crate::format::format_date(day.date, locale),
-                counts: day.counts,
-            })
-            .collect(),
-        unrated: d.unrated,
-        indicator_types: d.indicator_types,
-        severities,
-    })
+    server::view(&backend.db, &viewer, crate::locale::current()).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod server {
+    use super::*;
+    use crate::api::intel::severity_name;
+    use crate::format::format_time;
+    use crate::i18n::Locale;
+    use vaern_core::policy::Viewer;
+    use vaern_core::stix::dashboard::Advisory;
+
+    /// `viewer`'s dashboard in `locale`: for the page and for its live route.
+    pub async fn view(
+        db: &vaern_core::db::Db,
+        viewer: &Viewer,
+        locale: Locale,
+    ) -> Result<DashboardView, AppError> {
+        let now = vaern_core::clock::now();
+        let d = vaern_core::stix::dashboard::for_viewer(db, viewer, now).await?;
+        let analyst = vaern_core::policy::require_analyst(viewer).is_ok();
+        let severities =
+            vaern_core::stix::object::Severity::ALL.map(|s| severity_name(locale, s.as_str()));
+        let line = |a: Advisory| AdvisoryLine {
+            name: a.name,
+            href: analyst.then(|| format!("/intel/received/{}", a.row)),
+            tlp: a.tlp.map(|t| t.as_str().to_string()),
+            severity: a
+                .severity
+                .map(|s| (s.as_str().to_string(), severity_name(locale, s.as_str()))),
+            published: format_time(a.published_at, locale),
+        };
+        Ok(DashboardView {
+            open_alerts: d.open_alerts,
+            new_24h: d.new_24h,
+            new_7d: d.new_7d,
+            waiting: d.waiting,
+            advisories: d.latest_advisories.into_iter().map(line).collect(),
+            incidents: d.latest_incidents.into_iter().map(line).collect(),
+            days: d
+                .days
+                .into_iter()
+                .map(|day| DayView {
+                    short: format!("{}.{}.", day.date.day(), u8::from(day.date.month())),
+                    long: crate::format::format_date(day.date, locale),
+                    counts: day.counts,
+                })
+                .collect(),
+            unrated: d.unrated,
+            indicator_types: d.indicator_types,
+            severities,
+        })
+    }
 }

@@ -3,6 +3,11 @@
 //! server-sent `count` events of `/events`. An island: the only part of the header that
 //! runs in the browser. Pages that change the count (the notification centre) reload, so
 //! the bell starts from the right count.
+//!
+//! The same stream carries the panel events (`alerts`, `advisories`, `incidents`); the
+//! bell hands each on as a DOM event to the page's live panels
+//! (`components::live_panel`), so a tab keeps one stream. When the first count arrives,
+//! the stream is listening: `<html data-live="ready">` says so.
 
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -56,11 +61,12 @@ pub fn Bell(
 /// The browser side: one `EventSource` on `/events` while the bell is shown.
 #[cfg(feature = "hydrate")]
 mod live {
+    use crate::components::live_panel::DOM_EVENT;
     use leptos::prelude::*;
     use send_wrapper::SendWrapper;
-    use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
-    use web_sys::{EventSource, MessageEvent};
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::{CustomEvent, CustomEventInit, EventSource, MessageEvent};
 
     pub fn listen(count: RwSignal<i64>, changed: RwSignal<bool>) {
         let source = match EventSource::new("/events") {
@@ -76,22 +82,41 @@ mod live {
             else {
                 return;
             };
+            if let Some(html) = document().document_element() {
+                let _ = html.set_attribute("data-live", "ready");
+            }
             if count.get_untracked() != value {
                 count.set(value);
                 changed.set(true);
             }
         });
-        if source
-            .add_event_listener_with_callback("count", on_count.as_ref().unchecked_ref())
-            .is_err()
-        {
-            source.close();
-            return;
+        let on_panel = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let new = event.data().as_string().unwrap_or_default();
+            let detail = format!("{} {}", event.type_(), new.trim());
+            let init = CustomEventInit::new();
+            init.set_detail(&JsValue::from(detail));
+            if let Ok(panel_event) = CustomEvent::new_with_event_init_dict(DOM_EVENT, &init) {
+                let _ = document().dispatch_event(&panel_event);
+            }
+        });
+        let listening = std::iter::once(("count", &on_count)).chain(
+            ["alerts", "advisories", "incidents"]
+                .into_iter()
+                .map(|topic| (topic, &on_panel)),
+        );
+        for (name, callback) in listening {
+            if source
+                .add_event_listener_with_callback(name, callback.as_ref().unchecked_ref())
+                .is_err()
+            {
+                source.close();
+                return;
+            }
         }
-        // The closure must live as long as the source; both go when the bell does.
-        let held = SendWrapper::new((source, on_count));
+        // The closures must live as long as the source; all go when the bell does.
+        let held = SendWrapper::new((source, on_count, on_panel));
         on_cleanup(move || {
-            let (source, _on_count) = held.take();
+            let (source, _on_count, _on_panel) = held.take();
             source.close();
         });
     }

@@ -7,6 +7,7 @@
 
 use crate::api::dashboard::{DashboardView, DayView, load_dashboard};
 use crate::components::labels::TlpBadge;
+use crate::components::live_panel::LivePanel;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::either::Either;
@@ -15,6 +16,10 @@ use leptos::prelude::*;
 /// Stored severity names, low first, as the chart's classes and patterns use them.
 const SEVERITY_KEYS: [&str; 4] = ["low", "medium", "high", "critical"];
 
+/// The element the live panel island refreshes, and the route it reads it from.
+const PANELS_ID: &str = "dashboard-panels";
+pub const PANELS_ROUTE: &str = "/live/dashboard";
+
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let locale = use_locale();
@@ -22,7 +27,16 @@ pub fn Dashboard() -> impl IntoView {
     let body = move || {
         Suspend::new(async move {
             match dashboard.await {
-                Ok(d) => Either::Left(view! { <Panels d /> }),
+                Ok(d) => Either::Left(view! {
+                    <LivePanel
+                        src=PANELS_ROUTE.to_string()
+                        target=PANELS_ID.to_string()
+                        topics=vec!["alerts".into(), "advisories".into(), "incidents".into()]
+                    />
+                    <div id=PANELS_ID>
+                        <Panels d />
+                    </div>
+                }),
                 Err(err) => Either::Right(view! {
                     <p class="message error" role="alert">{err.message(locale)}</p>
                 }),
@@ -30,6 +44,12 @@ pub fn Dashboard() -> impl IntoView {
         })
     };
     view! { <Suspense>{body}</Suspense> }
+}
+
+/// The panels as HTML, for the live route: rendered by the same component as the page.
+#[cfg(feature = "ssr")]
+pub fn panels_html(locale: Locale, d: DashboardView) -> String {
+    crate::components::live_panel::render(locale, move || view! { <Panels d /> })
 }
 
 #[component]
@@ -63,7 +83,18 @@ fn Panels(d: DashboardView) -> impl IntoView {
                     <dd>{d.new_7d}</dd>
                 </dl>
             </section>
-            <Advisories advisories=d.advisories.clone() />
+            <Items
+                id="dash-advisories"
+                title=td_string!(locale, dashboard_advisories)
+                none=td_string!(locale, dashboard_no_advisories)
+                advisories=d.advisories.clone()
+            />
+            <Items
+                id="dash-incidents"
+                title=td_string!(locale, dashboard_incidents)
+                none=td_string!(locale, dashboard_no_incidents)
+                advisories=d.incidents.clone()
+            />
             <IndicatorTypes types=d.indicator_types.clone() />
             <section class="panel wide" aria-labelledby="dash-chart">
                 <h2 id="dash-chart">{td_string!(locale, dashboard_chart)}</h2>
@@ -75,11 +106,18 @@ fn Panels(d: DashboardView) -> impl IntoView {
     }
 }
 
+/// A panel of advisories or incidents: `id` heads it, `title` names it, `none` stands in
+/// for an empty list.
 #[component]
-fn Advisories(advisories: Vec<crate::api::dashboard::AdvisoryLine>) -> impl IntoView {
+fn Items(
+    id: &'static str,
+    title: &'static str,
+    none: &'static str,
+    advisories: Vec<crate::api::dashboard::AdvisoryLine>,
+) -> impl IntoView {
     let locale = use_locale();
     let body = if advisories.is_empty() {
-        Either::Left(view! { <p>{td_string!(locale, dashboard_no_advisories)}</p> })
+        Either::Left(view! { <p>{none}</p> })
     } else {
         let items = advisories
             .into_iter()
@@ -109,8 +147,8 @@ fn Advisories(advisories: Vec<crate::api::dashboard::AdvisoryLine>) -> impl Into
         Either::Right(view! { <ul class="advisories">{items}</ul> })
     };
     view! {
-        <section class="panel" aria-labelledby="dash-advisories">
-            <h2 id="dash-advisories">{td_string!(locale, dashboard_advisories)}</h2>
+        <section class="panel" aria-labelledby=id>
+            <h2 id=id>{title}</h2>
             {body}
         </section>
     }

@@ -1,17 +1,21 @@
-//! `/alerts`: the alerts of the signed-in person's organisation, newest first, as far as
-//! the person may see each sighting; `/alerts/{id}`: one alert, what was sighted, when and
+//! `/alerts`: the alerts of the signed-in person's organisation as far as the person may
+//! see each sighting, filtered, sorted and paged, with the filtered list as CSV
+//! (`/alerts.csv`, served by the server); `/alerts/{id}`: one alert, what was sighted, when and
 //! where, its indicators and related intel, and working it (status, assignee, comments,
 //! history). Every form is a plain post (`components::form`).
 
 use crate::api::alerts::{
-    AlertRow, AlertView, AssignAlert, Choice, CommentAlert, RelatedView, SetAlertStatus,
-    alert_href, load_alert, load_alerts, status_name,
+    AlertRow, AlertView, AlertsView, AssignAlert, Choice, CommentAlert, FilterFields, RelatedView,
+    SetAlertStatus, alert_href, load_alert, load_alerts, status_name,
 };
 use crate::components::copy_button::CopyButton;
 use crate::components::error_message::ErrorMessage;
+use crate::components::filters::{filter_select, filtered_href};
 use crate::components::form::Form;
+use crate::components::forum::Pagination;
 use crate::components::labels::{TlpBadge, tlp_text};
-use crate::components::page::loaded;
+use crate::components::live_panel::LivePanel;
+use crate::components::page::{loaded, page_of};
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
 use crate::flash;
@@ -21,7 +25,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {
@@ -32,24 +36,202 @@ pub fn AlertsPage() -> impl IntoView {
     }
 }
 
+/// The list's address and the filter fields it reads (the export reads the same).
+const LIST: &str = "/alerts";
+const EXPORT: &str = "/alerts.csv";
+const FILTER_FIELDS: [&str; 8] = [
+    "severity",
+    "status",
+    "tlp",
+    "from",
+    "to",
+    "kind",
+    "indicator",
+    "sort",
+];
+
 #[component]
 fn Alerts() -> impl IntoView {
     let locale = use_locale();
-    let alerts = Resource::new_blocking(|| (), |()| load_alerts());
-    let body = move || {
-        Suspend::new(async move {
-            match alerts.await {
-                Ok(rows) => Either::Left(view! { <AlertTable rows /> }),
-                Err(err) => Either::Right(view! {
-                    <p class="message error" role="alert">{err.message(locale)}</p>
-                }),
-            }
+    let query = use_query_map();
+    let alerts = Resource::new_blocking(
+        move || {
+            query.with(|q| {
+                let field = |name: &str| q.get(name);
+                (
+                    FilterFields {
+                        severity: field("severity"),
+                        status: field("status"),
+                        tlp: field("tlp"),
+                        from: field("from"),
+                        to: field("to"),
+                        kind: field("kind"),
+                        indicator: field("indicator"),
+                        sort: field("sort"),
+                    },
+                    field("page"),
+                )
+            })
+        },
+        |(fields, page)| load_alerts(fields, page),
+    );
+    page_of(
+        alerts,
+        td_string!(locale, alerts_title),
+        Some((LIST, td_string!(locale, alerts_filter_clear))),
+        move |view| view! { <AlertsParts view /> },
+    )
+}
+
+#[component]
+fn AlertsParts(view: AlertsView) -> impl IntoView {
+    let locale = use_locale();
+    let query = use_query_map();
+    let value = move |name: &str| query.with(|q| q.get(name)).unwrap_or_default();
+    let filter: Vec<(&str, String)> = FILTER_FIELDS.iter().map(|f| (*f, value(f))).collect();
+    let base = filtered_href(LIST, &filter);
+    let export = filtered_href(EXPORT, &filter);
+    let sort_value = value("sort");
+    let sorts = view
+        .sorts
+        .into_iter()
+        .map(|(key, text)| {
+            let selected = key == sort_value;
+            view! { <option value=key selected=selected>{text}</option> }
         })
-    };
+        .collect_view();
+    let total = view.total;
+    let filtered = filter
+        .iter()
+        .any(|(name, v)| *name != "sort" && !v.trim().is_empty());
     view! {
         <h1>{td_string!(locale, alerts_title)}</h1>
         <p>{td_string!(locale, alerts_intro)}</p>
-        <Suspense>{body}</Suspense>
+        <form method="get" action=LIST class="form filters">
+            {filter_select(
+                "alerts-severity",
+                "severity",
+                td_string!(locale, alerts_filter_severity).to_string(),
+                td_string!(locale, alerts_any).to_string(),
+                view.severities,
+                value("severity"),
+            )}
+            {filter_select(
+                "alerts-status",
+                "status",
+                td_string!(locale, alerts_filter_status).to_string(),
+                td_string!(locale, alerts_any).to_string(),
+                view.statuses,
+                value("status"),
+            )}
+            {filter_select(
+                "alerts-tlp",
+                "tlp",
+                td_string!(locale, alerts_filter_tlp).to_string(),
+                td_string!(locale, alerts_any).to_string(),
+                view.labels,
+                value("tlp"),
+            )}
+            <div class="field">
+                <label for="alerts-from">{td_string!(locale, alerts_filter_from)}</label>
+                <input id="alerts-from" name="from" type="date" value=value("from") />
+            </div>
+            <div class="field">
+                <label for="alerts-to">{td_string!(locale, alerts_filter_to)}</label>
+                <input id="alerts-to" name="to" type="date" value=value("to") />
+            </div>
+            {filter_select(
+                "alerts-kind",
+                "kind",
+                td_string!(locale, alerts_filter_type).to_string(),
+                td_string!(locale, alerts_any).to_string(),
+                view.indicator_types,
+                value("kind"),
+            )}
+            <div class="field">
+                <label for="alerts-indicator">{td_string!(locale, alerts_filter_indicator)}</label>
+                <input
+                    id="alerts-indicator"
+                    name="indicator"
+                    type="search"
+                    maxlength="200"
+                    aria-describedby="alerts-indicator-hint"
+                    value=value("indicator")
+                />
+                <p id="alerts-indicator-hint" class="hint">
+                    {td_string!(locale, alerts_filter_indicator_hint)}
+                </p>
+            </div>
+            <div class="field">
+                <label for="alerts-sort">{td_string!(locale, alerts_filter_sort)}</label>
+                <select id="alerts-sort" name="sort">{sorts}</select>
+            </div>
+            <div class="filter-buttons">
+                <button type="submit">{td_string!(locale, alerts_filter_button)}</button>
+                <a href=LIST>{td_string!(locale, alerts_filter_clear)}</a>
+                <a href=export rel="external" download>{td_string!(locale, alerts_export)}</a>
+            </div>
+        </form>
+        <LivePanel src=RESULTS_ROUTE.to_string() target=RESULTS_ID.to_string() topics=vec!["alerts".into()] />
+        <div id=RESULTS_ID>
+            <Results rows=view.rows total filtered base page=view.page pages=view.pages />
+        </div>
+    }
+}
+
+/// The element the live panel island refreshes, and the route it reads it from (with the
+/// page's query).
+const RESULTS_ID: &str = "alerts-results";
+pub const RESULTS_ROUTE: &str = "/live/alerts";
+
+/// The results as HTML, for the live route: rendered by the same component as the page.
+/// `query` is the page's filter, for the page links.
+#[cfg(feature = "ssr")]
+pub fn results_html(locale: Locale, view: AlertsView, fields: &FilterFields) -> String {
+    let filter = [
+        ("severity", fields.severity.clone()),
+        ("status", fields.status.clone()),
+        ("tlp", fields.tlp.clone()),
+        ("from", fields.from.clone()),
+        ("to", fields.to.clone()),
+        ("kind", fields.kind.clone()),
+        ("indicator", fields.indicator.clone()),
+        ("sort", fields.sort.clone()),
+    ]
+    .map(|(name, value)| (name, value.unwrap_or_default()));
+    let filtered = filter
+        .iter()
+        .any(|(name, v)| *name != "sort" && !v.trim().is_empty());
+    let base = filtered_href(LIST, &filter);
+    crate::components::live_panel::render(locale, move || {
+        view! {
+            <Results
+                rows=view.rows
+                total=view.total
+                filtered
+                base
+                page=view.page
+                pages=view.pages
+            />
+        }
+    })
+}
+
+/// How many match, the page of them, and the links to the other pages.
+#[component]
+fn Results(
+    rows: Vec<AlertRow>,
+    total: u64,
+    filtered: bool,
+    base: String,
+    page: u64,
+    pages: u64,
+) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <p>{td_string!(locale, alerts_count, count = total).to_string()}</p>
+        <AlertTable rows filtered />
+        <Pagination base page=page as i64 pages=pages as i64 />
     }
 }
 
@@ -64,10 +246,15 @@ fn tlp_cell(locale: Locale, tlp: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn AlertTable(rows: Vec<AlertRow>) -> impl IntoView {
+fn AlertTable(rows: Vec<AlertRow>, filtered: bool) -> impl IntoView {
     let locale = use_locale();
     if rows.is_empty() {
-        return Either::Left(view! { <p>{td_string!(locale, alerts_none)}</p> });
+        let text = if filtered {
+            td_string!(locale, alerts_none_match)
+        } else {
+            td_string!(locale, alerts_none)
+        };
+        return Either::Left(view! { <p>{text}</p> });
     }
     let rows = rows
         .into_iter()
@@ -79,6 +266,7 @@ fn AlertTable(rows: Vec<AlertRow>) -> impl IntoView {
                     <th scope="row"><a href=alert_href(row.id)>{row.what.clone()}</a></th>
                     <td><span class=severity_class>{row.severity.clone()}</span></td>
                     <td>{row.status.clone()}</td>
+                    <td>{row.assignee.clone().unwrap_or_default()}</td>
                     <td>{tlp_cell(locale, row.tlp.clone())}</td>
                 </tr>
             }
@@ -94,6 +282,7 @@ fn AlertTable(rows: Vec<AlertRow>) -> impl IntoView {
                         <th scope="col">{td_string!(locale, alerts_col_sighting)}</th>
                         <th scope="col">{td_string!(locale, intel_col_severity)}</th>
                         <th scope="col">{td_string!(locale, alerts_col_status)}</th>
+                        <th scope="col">{td_string!(locale, alerts_col_assignee)}</th>
                         <th scope="col">{td_string!(locale, intel_col_tlp)}</th>
                     </tr>
                 </thead>

@@ -7,6 +7,7 @@ use crate::api::intel::{
     ReceivedDetail, ReceivedRow, ReceivedView, SetObjectLabel, list_received, received_object,
 };
 use crate::components::error_message::ErrorMessage;
+use crate::components::filters::{encode_value, filter_select};
 use crate::components::form::Form;
 use crate::components::labels::{TlpBadge, tlp_text};
 use crate::components::page::page_of;
@@ -60,46 +61,6 @@ fn Received() -> impl IntoView {
         Some((LIST, td_string!(locale, intel_clear_filter))),
         move |view| view! { <ReceivedParts view /> },
     )
-}
-
-/// Percent-encodes a query value (`amber+strict` must not arrive as a space).
-fn encode_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-/// A select of the filter: "any" first, then the choices, the current one selected.
-fn filter_select(
-    id: &'static str,
-    name: &'static str,
-    label: String,
-    any: String,
-    choices: Vec<(String, String)>,
-    chosen: String,
-) -> impl IntoView {
-    let options = choices
-        .into_iter()
-        .map(|(value, text)| {
-            let selected = value == chosen;
-            view! { <option value=value selected=selected>{text}</option> }
-        })
-        .collect_view();
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id name=name>
-                <option value="">{any}</option>
-                {options}
-            </select>
-        </div>
-    }
 }
 
 #[component]
@@ -436,17 +397,5 @@ fn LabelForm(
                 </button>
             </Form>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode_value;
-
-    #[test]
-    fn filter_values_are_encoded_for_the_next_page_link() {
-        assert_eq!(encode_value("amber+strict"), "amber%2Bstrict");
-        assert_eq!(encode_value("2025-01-31"), "2025-01-31");
-        assert_eq!(encode_value("a b"), "a%20b");
     }
 }

@@ -15,14 +15,43 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, UserId};
-use crate::policy::{OrgKind, Tlp, Viewer, can_work_alert, push_stix_visible};
+use crate::policy::{IntelSql, OrgKind, StixSql, Tlp, Viewer, can_work_alert, push_stix_visible};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
-/// Most alerts listed: the newest; the dashboard (filters, paging) comes later.
-pub const MAX_LISTED: i64 = 200;
+/// Alerts on one page of the list.
+pub const PER_PAGE: u64 = 50;
+
+/// Alerts read per query while the export streams.
+pub const EXPORT_BATCH: u64 = 500;
+
+/// The STIX 2.1 cyber-observable types an indicator's pattern can compare, as the type
+/// filter offers them.
+pub const INDICATOR_TYPES: [&str; 18] = [
+    "artifact",
+    "autonomous-system",
+    "directory",
+    "domain-name",
+    "email-addr",
+    "email-message",
+    "file",
+    "ipv4-addr",
+    "ipv6-addr",
+    "mac-addr",
+    "mutex",
+    "network-traffic",
+    "process",
+    "software",
+    "url",
+    "user-account",
+    "windows-registry-key",
+    "x509-certificate",
+];
+
+/// Longest indicator text a filter may hold, in characters.
+pub const INDICATOR_FILTER_MAX_CHARS: usize = 200;
 
 /// Longest comment, in characters.
 pub const COMMENT_MAX_CHARS: usize = 20_000;
@@ -102,6 +131,8 @@ pub struct OrgAlert {
     pub tlp: Option<Tlp>,
     /// When the alert was raised (unix seconds).
     pub created_at: i64,
+    /// The name of the person handling it.
+    pub assignee: Option<String>,
 }
 
 /// What an alert says was sighted, from the first of these the viewer may see: the
@@ -208,13 +239,141 @@ type Row = (
     Option<Tlp>,
     i64,
     String,
+    Option<String>,
 );
 
-/// The columns and tables every read of alerts uses; `o` is the sighting's newest version.
+/// The columns and tables every read of alerts uses; `o` is the sighting's newest version,
+/// `u` the assignee.
 const ALERT_FROM: &str = "select a.id, a.sighting_ref, o.name, a.severity, a.status, o.tlp, \
-     a.created_at, o.content \
+     a.created_at, o.content, u.name \
      from alerts a cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+     left join users u on u.id = a.assignee_id \
      where a.org_id = ";
+
+/// The sighted indicators, for the indicator filter; read through the policy like the
+/// sightings.
+const INDICATORS: StixSql = StixSql::new(
+    IntelSql::new("i", "stix_object_targets", "stix_object_recipients"),
+    "stix_objects",
+    "stix_object_anchors",
+    "stix_identities",
+);
+
+/// The severity as a number that sorts (critical highest).
+const SEVERITY_RANK: &str = "(case a.severity when 'critical' then 3 when 'high' then 2 \
+     when 'medium' then 1 else 0 end)";
+
+/// Statuses a status filter names: one, or every open one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// New, acknowledged or investigating.
+    Open,
+    Is(Status),
+}
+
+impl StatusFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Is(status) => status.as_str(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Self::Open),
+            _ => Status::parse(s).map(Self::Is),
+        }
+    }
+}
+
+/// What the alerts list is narrowed to; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    pub severity: Option<Severity>,
+    pub status: Option<StatusFilter>,
+    pub tlp: Option<Tlp>,
+    /// Raised at or after (unix seconds).
+    pub from: Option<i64>,
+    /// Raised before (unix seconds).
+    pub until: Option<i64>,
+    /// The object type the sighted indicator's pattern compares (`ipv4-addr`, `file`).
+    pub indicator_type: Option<String>,
+    /// Text in the sighted indicator's pattern (`10.0.0.5`, part of a hash), any case.
+    pub indicator: Option<String>,
+}
+
+impl AlertFilter {
+    /// Refuses a filter no list can answer: a range ending before it starts, an indicator
+    /// text too long to be one.
+    pub fn check(&self) -> CoreResult<()> {
+        if let (Some(from), Some(until)) = (self.from, self.until)
+            && until <= from
+        {
+            return Err(CoreError::Invalid {
+                field: "until",
+                reason: "before_start",
+            });
+        }
+        let too_long = |text: &Option<String>| {
+            text.as_ref()
+                .is_some_and(|t| t.chars().count() > INDICATOR_FILTER_MAX_CHARS)
+        };
+        if too_long(&self.indicator) || too_long(&self.indicator_type) {
+            return Err(CoreError::Invalid {
+                field: "indicator",
+                reason: "too_long",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The order of the alerts list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AlertSort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Most severe first, newest first within a severity.
+    Severity,
+}
+
+impl AlertSort {
+    pub const ALL: [AlertSort; 3] = [Self::Newest, Self::Oldest, Self::Severity];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::Severity => "severity",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// One page of the filtered alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertPage {
+    pub alerts: Vec<OrgAlert>,
+    /// Alerts that match, on every page.
+    pub total: u64,
+    /// 1-based, at most `pages`.
+    pub page: u64,
+    /// At least 1.
+    pub pages: u64,
+}
+
+/// Where a streamed read stopped: the sort key, time and id of the last alert read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    rank: i64,
+    created_at: i64,
+    id: i64,
+}
 
 /// Appends what makes an alert visible to `viewer`: its organisation's, and its sighting
 /// visible under the policy.
@@ -223,18 +382,176 @@ fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: &Viewer, kind: OrgKin
     push_stix_visible(qb, viewer, kind, &OBJECTS);
 }
 
-/// The alerts of `viewer`'s organisation whose sighting `viewer` may see, newest first,
-/// at most [`MAX_LISTED`].
-pub async fn for_organisation(db: &Db, viewer: &Viewer) -> CoreResult<Vec<OrgAlert>> {
+/// Appends `filter`. The indicator parts match only indicators `viewer` may see, so a
+/// filter never tells anything about a hidden one.
+fn push_filter(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    viewer: &Viewer,
+    kind: OrgKind,
+    filter: &AlertFilter,
+) {
+    if let Some(severity) = filter.severity {
+        qb.push(" and a.severity = ").push_bind(severity.as_str());
+    }
+    match filter.status {
+        None => {}
+        Some(StatusFilter::Open) => {
+            qb.push(" and a.status in ('new', 'acknowledged', 'investigating')");
+        }
+        Some(StatusFilter::Is(status)) => {
+            qb.push(" and a.status = ").push_bind(status.as_str());
+        }
+    }
+    if let Some(tlp) = filter.tlp {
+        qb.push(" and o.tlp = ").push_bind(tlp.as_str());
+    }
+    if let Some(from) = filter.from {
+        qb.push(" and a.created_at >= ").push_bind(from);
+    }
+    if let Some(until) = filter.until {
+        qb.push(" and a.created_at < ").push_bind(until);
+    }
+    if filter.indicator_type.is_none() && filter.indicator.is_none() {
+        return;
+    }
+    qb.push(
+        " and exists (select 1 from stix_refs r cross join stix_objects i \
+         on i.stix_id = r.ref and i.is_latest and i.kind = 'indicator' \
+         where r.item_id = o.id and r.property = 'sighting_of_ref'",
+    );
+    if let Some(kind) = &filter.indicator_type {
+        // `[ipv4-addr:value = …]`: the type is what stands between `[` and the first `:`.
+        qb.push(
+            " and trim(substr(json_extract(i.content, '$.pattern'), 2, \
+             instr(json_extract(i.content, '$.pattern'), ':') - 2)) = ",
+        )
+        .push_bind(kind.trim().to_lowercase());
+    }
+    if let Some(text) = &filter.indicator {
+        qb.push(" and instr(lower(json_extract(i.content, '$.pattern')), ")
+            .push_bind(text.trim().to_lowercase())
+            .push(") > 0");
+    }
+    qb.push(" and ");
+    push_stix_visible(qb, viewer, kind, &INDICATORS);
+    qb.push(")");
+}
+
+fn push_order(qb: &mut QueryBuilder<'_, Sqlite>, sort: AlertSort) {
+    match sort {
+        AlertSort::Newest => qb.push(" order by a.created_at desc, a.id desc"),
+        AlertSort::Oldest => qb.push(" order by a.created_at, a.id"),
+        AlertSort::Severity => qb.push(format!(
+            " order by {SEVERITY_RANK} desc, a.created_at desc, a.id desc"
+        )),
+    };
+}
+
+/// Page `page` (1-based; past the end: the last) of the alerts of `viewer`'s organisation
+/// that match `filter` and whose sighting `viewer` may see, with how many match.
+pub async fn list(
+    db: &Db,
+    viewer: &Viewer,
+    filter: &AlertFilter,
+    sort: AlertSort,
+    page: u64,
+) -> CoreResult<AlertPage> {
+    filter.check()?;
     let kind = org_kind(db, viewer.org_id).await?;
+    let mut conn = db.acquire().await?;
+    let mut count = QueryBuilder::<Sqlite>::new(
+        "select count(*) from alerts a cross join stix_objects o \
+         on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = ",
+    );
+    push_visible(&mut count, viewer, kind);
+    push_filter(&mut count, viewer, kind, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
     let mut qb = QueryBuilder::<Sqlite>::new(ALERT_FROM);
     push_visible(&mut qb, viewer, kind);
-    qb.push(" order by a.created_at desc, a.id desc limit ")
-        .push_bind(MAX_LISTED);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    push_filter(&mut qb, viewer, kind, filter);
+    push_order(&mut qb, sort);
+    qb.push(" limit ")
+        .push_bind(PER_PAGE as i64)
+        .push(" offset ")
+        .push_bind(((page - 1) * PER_PAGE) as i64);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(AlertPage {
+        alerts: with_what(&mut conn, viewer, kind, rows).await?,
+        total,
+        page,
+        pages,
+    })
+}
+
+/// The next at most [`EXPORT_BATCH`] alerts of the filtered list after `after` (from the
+/// start: `None`), and where the batch stopped (`None`: no more). The export reads the
+/// whole list this way, so it holds one batch at a time however long the list is.
+pub async fn next_batch(
+    db: &Db,
+    viewer: &Viewer,
+    filter: &AlertFilter,
+    sort: AlertSort,
+    after: Option<Cursor>,
+) -> CoreResult<(Vec<OrgAlert>, Option<Cursor>)> {
+    filter.check()?;
+    let kind = org_kind(db, viewer.org_id).await?;
     let mut conn = db.acquire().await?;
+    let mut qb = QueryBuilder::<Sqlite>::new(ALERT_FROM);
+    push_visible(&mut qb, viewer, kind);
+    push_filter(&mut qb, viewer, kind, filter);
+    if let Some(after) = after {
+        let (key, op) = match sort {
+            AlertSort::Newest => ("0", "<"),
+            AlertSort::Oldest => ("0", ">"),
+            AlertSort::Severity => (SEVERITY_RANK, "<"),
+        };
+        // Severity sorts its rank down and, within it, time down: the row after the cursor
+        // has a lower rank, or the same rank and an older time.
+        qb.push(format!(" and ({key}, a.created_at, a.id) {op} ("))
+            .push_bind(after.rank)
+            .push(", ")
+            .push_bind(after.created_at)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    push_order(&mut qb, sort);
+    qb.push(" limit ").push_bind(EXPORT_BATCH as i64);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let full = rows.len() as u64 == EXPORT_BATCH;
+    let alerts = with_what(&mut conn, viewer, kind, rows).await?;
+    let cursor = alerts.last().filter(|_| full).map(|last| Cursor {
+        rank: match sort {
+            AlertSort::Severity => severity_rank(last.severity),
+            AlertSort::Newest | AlertSort::Oldest => 0,
+        },
+        created_at: last.created_at,
+        id: last.id,
+    });
+    Ok((alerts, cursor))
+}
+
+fn severity_rank(severity: Severity) -> i64 {
+    match severity {
+        Severity::Low => 0,
+        Severity::Medium => 1,
+        Severity::High => 2,
+        Severity::Critical => 3,
+    }
+}
+
+/// The alerts of `rows`, each with what it says was sighted.
+async fn with_what(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    kind: OrgKind,
+    rows: Vec<Row>,
+) -> CoreResult<Vec<OrgAlert>> {
     let sightings: Vec<Value> = rows.iter().map(|r| parse_content(&r.7)).collect();
-    let whats = what_of(&mut conn, viewer, kind, &rows, &sightings).await?;
+    let whats = what_of(conn, viewer, kind, &rows, &sightings).await?;
     rows.into_iter()
         .zip(whats)
         .map(|(row, what)| org_alert(row, what))
@@ -529,7 +846,7 @@ fn stored_status(s: &str) -> CoreResult<Status> {
 }
 
 fn org_alert(row: Row, what: What) -> CoreResult<OrgAlert> {
-    let (id, sighting_ref, _, severity, status, tlp, created_at, _) = row;
+    let (id, sighting_ref, _, severity, status, tlp, created_at, _, assignee) = row;
     Ok(OrgAlert {
         id,
         sighting_ref,
@@ -539,6 +856,7 @@ fn org_alert(row: Row, what: What) -> CoreResult<OrgAlert> {
         status: stored_status(&status)?,
         tlp,
         created_at,
+        assignee,
     })
 }
 

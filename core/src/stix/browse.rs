@@ -398,6 +398,7 @@ pub async fn set_label(
             clock::now(),
         )
         .await?;
+        super::ingest::record_events(&mut tx, &[row]).await?;
     }
     if labelling.tlp == Tlp::Red {
         sqlx::query("delete from stix_object_recipients where item_id = $1")

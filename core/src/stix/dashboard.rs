@@ -18,7 +18,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// Days the chart covers, today included.
 pub const CHART_DAYS: usize = 30;
-/// Advisories listed.
+/// Advisories, and incidents, listed.
 pub const LATEST_ADVISORIES: i64 = 8;
 /// Indicator types listed.
 pub const TOP_INDICATOR_TYPES: i64 = 6;
@@ -34,7 +34,7 @@ pub struct Day {
     pub counts: BySeverity,
 }
 
-/// An advisory as the dashboard lists it.
+/// An advisory (or incident) as the dashboard lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Advisory {
     pub row: i64,
@@ -56,6 +56,8 @@ pub struct Dashboard {
     /// The organisation's alerts nobody has acknowledged yet.
     pub waiting: u64,
     pub latest_advisories: Vec<Advisory>,
+    /// The incidents the viewer may see, newest first.
+    pub latest_incidents: Vec<Advisory>,
     /// What the viewer may see per day: advisories and incidents published, and the
     /// organisation's own alerts as they became visible, by severity; oldest day first.
     pub days: Vec<Day>,
@@ -76,57 +78,9 @@ pub async fn for_viewer(db: &Db, viewer: &Viewer, now: i64) -> CoreResult<Dashbo
         .map(|d| clock::copenhagen_day_start(*d))
         .unwrap_or(now);
 
-    let mut open_alerts = [0; 4];
-    for (severity, n) in alert_counts(
-        &mut conn,
-        viewer,
-        kind,
-        "a.severity, count(*)",
-        " and a.status in ('new', 'acknowledged', 'investigating') group by a.severity",
-    )
-    .await?
-    {
-        add(&mut open_alerts, &severity, n);
-    }
-    let count = |rows: Vec<(String, u64)>| rows.first().map_or(0, |(_, n)| *n);
-    let new_since = |secs: i64| {
-        format!(
-            " and coalesce(a.visible_at, a.created_at) >= {}",
-            now.saturating_sub(secs)
-        )
-    };
-    let new_24h = count(
-        alert_counts(
-            &mut conn,
-            viewer,
-            kind,
-            "'', count(*)",
-            &new_since(24 * 3600),
-        )
-        .await?,
-    );
-    let new_7d = count(
-        alert_counts(
-            &mut conn,
-            viewer,
-            kind,
-            "'', count(*)",
-            &new_since(7 * 24 * 3600),
-        )
-        .await?,
-    );
-    let waiting = count(
-        alert_counts(
-            &mut conn,
-            viewer,
-            kind,
-            "'', count(*)",
-            " and a.status = 'new'",
-        )
-        .await?,
-    );
-
-    let latest_advisories = latest_advisories(&mut conn, viewer, kind).await?;
+    let alerts = alert_numbers(&mut conn, viewer, kind, now).await?;
+    let latest_advisories = latest_items(&mut conn, viewer, kind, "advisory").await?;
+    let latest_incidents = latest_items(&mut conn, viewer, kind, "incident").await?;
 
     let mut counts = vec![[0u64; 4]; days.len()];
     let mut unrated = 0;
@@ -156,11 +110,12 @@ pub async fn for_viewer(db: &Db, viewer: &Viewer, now: i64) -> CoreResult<Dashbo
 
     let indicator_types = indicator_types(&mut conn, viewer, kind, since).await?;
     Ok(Dashboard {
-        open_alerts,
-        new_24h,
-        new_7d,
-        waiting,
+        open_alerts: alerts.open,
+        new_24h: alerts.new_24h,
+        new_7d: alerts.new_7d,
+        waiting: alerts.waiting,
         latest_advisories,
+        latest_incidents,
         days,
         unrated,
         indicator_types,
@@ -178,33 +133,64 @@ pub fn chart_days(now: i64) -> Vec<time::Date> {
         .collect()
 }
 
-fn add(counts: &mut BySeverity, severity: &str, n: u64) {
-    if let Some(s) = Severity::parse(severity) {
-        counts[s as usize] += n;
-    }
+/// The numbers of the viewer's organisation's alerts the viewer may see, read in one
+/// query: for the dashboard, and as the mark the live stream compares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AlertNumbers {
+    /// Not closed yet (new, acknowledged, investigating), by severity.
+    pub open: BySeverity,
+    /// Became visible in the last 24 hours / 7 days.
+    pub new_24h: u64,
+    pub new_7d: u64,
+    /// Nobody acknowledged them yet.
+    pub waiting: u64,
+    /// All of them.
+    pub total: u64,
+    /// The newest alert's id, and the last change of status or assignee (unix seconds).
+    pub last_id: i64,
+    pub last_change: i64,
 }
 
-/// `select <columns> from` the viewer's organisation's alerts it may see, `<rest>`
-/// appended (a condition with `and`, a grouping); rows of (text, count).
-async fn alert_counts(
+/// [`AlertNumbers`] of `viewer` at `now`.
+pub async fn alert_numbers(
     conn: &mut SqliteConnection,
     viewer: &Viewer,
     kind: OrgKind,
-    columns: &str,
-    rest: &str,
-) -> CoreResult<Vec<(String, u64)>> {
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "select {columns} from alerts a cross join stix_objects o \
-         on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = "
-    ));
-    qb.push_bind(viewer.org_id).push(" and ");
+    now: i64,
+) -> CoreResult<AlertNumbers> {
+    let mut qb = QueryBuilder::<Sqlite>::new("select ");
+    for severity in Severity::ALL {
+        qb.push(
+            "coalesce(sum(a.status in ('new', 'acknowledged', 'investigating') \
+             and a.severity = ",
+        )
+        .push_bind(severity.as_str())
+        .push("), 0), ");
+    }
+    qb.push("coalesce(sum(coalesce(a.visible_at, a.created_at) >= ")
+        .push_bind(now.saturating_sub(24 * 3600))
+        .push("), 0), coalesce(sum(coalesce(a.visible_at, a.created_at) >= ")
+        .push_bind(now.saturating_sub(7 * 24 * 3600))
+        .push(
+            "), 0), coalesce(sum(a.status = 'new'), 0), count(*), coalesce(max(a.id), 0), \
+             coalesce(max(a.updated_at), 0) from alerts a cross join stix_objects o \
+             on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = ",
+        )
+        .push_bind(viewer.org_id)
+        .push(" and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
-    qb.push(rest);
-    let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(s, n)| (s, u64::try_from(n).unwrap_or(0)))
-        .collect())
+    type Numbers = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    let n: Numbers = qb.build_query_as().fetch_one(&mut *conn).await?;
+    let count = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(AlertNumbers {
+        open: [count(n.0), count(n.1), count(n.2), count(n.3)],
+        new_24h: count(n.4),
+        new_7d: count(n.5),
+        waiting: count(n.6),
+        total: count(n.7),
+        last_id: n.8,
+        last_change: n.9,
+    })
 }
 
 /// (severity, when it became visible) of the organisation's alerts since `since`.
@@ -247,15 +233,19 @@ async fn sector_items(
 /// Row, name, label, severity, version time (µs).
 type AdvisoryRow = (i64, String, Option<Tlp>, Option<String>, i64);
 
-async fn latest_advisories(
+/// The newest [`LATEST_ADVISORIES`] objects of `item_kind` (`advisory`, `incident`) the
+/// viewer may see, by publication.
+pub async fn latest_items(
     conn: &mut SqliteConnection,
     viewer: &Viewer,
     kind: OrgKind,
+    item_kind: &str,
 ) -> CoreResult<Vec<Advisory>> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select o.id, o.name, o.tlp, o.severity, o.version_us from stix_objects o \
-         where o.is_latest and o.kind = 'advisory' and ",
+         where o.is_latest and o.kind = ",
     );
+    qb.push_bind(item_kind.to_string()).push(" and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
     qb.push(" order by o.version_us desc, o.id desc limit ")
         .push_bind(LATEST_ADVISORIES);

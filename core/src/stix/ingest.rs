@@ -995,6 +995,22 @@ pub(crate) async fn readd(conn: &mut SqliteConnection, rows: &[i64]) -> CoreResu
     }
     let indexed: Vec<Item> = rows.iter().map(|r| Item::StixObject(*r)).collect();
     outbox::stage_many(conn, &indexed, Operation::Upsert, clock::now()).await?;
+    record_events(conn, &rows).await
+}
+
+/// Tells the live stream ([`super::live`]) that `rows` changed for their readers without
+/// a new version: labelled, relabelled, or reaching a newly linked organisation.
+pub(crate) async fn record_events(conn: &mut SqliteConnection, rows: &[i64]) -> CoreResult<()> {
+    let now = clock::now();
+    for chunk in rows.chunks(CHUNK) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "insert into intel_events (object_id, operation, created_at) ",
+        );
+        qb.push_values(chunk, |mut b, row| {
+            b.push_bind(*row).push_bind("updated").push_bind(now);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod feed;
 pub mod identities;
 pub mod ingest;
+pub mod live;
 pub mod markings;
 pub mod object;
 pub mod pattern;

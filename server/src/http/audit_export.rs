@@ -1,8 +1,7 @@
 //! `GET /admin/audit.csv`: the audit rows the reader may see, filtered like the page,
-//! as CSV. Cells that a spreadsheet would read as a formula (starting with `=`, `+`,
-//! `-`, `@`, tab or CR) are prefixed with `'`, so an address or detail planted by an
-//! attacker never runs in the reader's spreadsheet.
+//! as CSV, its cells defused ([`super::csv_cells`]).
 
+use super::csv_cells::defused;
 use crate::AppState;
 use app::api::audit::{parse_filter, view_row};
 use app::request::RequestContext;
@@ -21,14 +20,6 @@ pub struct AuditQuery {
     to: Option<String>,
 }
 
-/// The cell as written: formula-looking text gets a leading apostrophe.
-fn defused(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
-
 pub async fn export(
     State(state): State<AppState>,
     Query(query): Query<AuditQuery>,
@@ -39,11 +30,7 @@ pub async fn export(
     let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let locale = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .map(app::locale::from_cookie_header)
-        .unwrap_or(app::i18n::Locale::da);
+    let locale = super::lang::of_request(&headers);
     let db = &state.backend.db;
     let filter = match parse_filter(
         db,
@@ -124,18 +111,4 @@ pub async fn export(
         body,
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::defused;
-
-    #[test]
-    fn formula_looking_cells_are_defused_and_others_kept() {
-        for risky in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(defused(risky), format!("'{risky}"));
-        }
-        assert_eq!(defused("127.0.0.1"), "127.0.0.1");
-        assert_eq!(defused(""), "");
-    }
 }

@@ -1,7 +1,10 @@
 //! `GET /events`: the signed-in person's live unread count as server-sent events
-//! (`event: count`, `data: N`), which the bell in the header listens to. Only a count
-//! ever travels, and it is counted with a freshly loaded viewer, so it passes the access
-//! policy as it stands now. The stream ends when the session does (signed out, expired,
+//! (`event: count`, `data: N`), which the bell in the header listens to; and what changed
+//! on the dashboard's and the alert list's panels (`event: alerts`, `advisories` or
+//! `incidents`, `data:` how many new), which the bell hands on to the page's live panels.
+//! Only numbers ever travel, each worked out with a freshly loaded viewer, so they pass
+//! the access policy as it stands now: a panel is named only when what the person may
+//! see on it changed (`vaern_core::stix::live`), at most once a second (`crate::live`). The stream ends when the session does (signed out, expired,
 //! account disabled); the browser's reconnect then gets 204 No Content and stops.
 //! (Any answer but 200 ends an `EventSource` for good; 204 rather than 401 because a
 //! page whose session just ended, e.g. one signing out while its stream connects, has
@@ -18,6 +21,7 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,6 +32,8 @@ use vaern_core::CoreError;
 use vaern_core::accounts::sessions::{self, SessionLimits};
 use vaern_core::db::Db;
 use vaern_core::ids::UserId;
+use vaern_core::policy::Viewer;
+use vaern_core::stix::live::{self, Changes, Mark};
 
 /// How often an idle stream checks that its session is still live.
 const SESSION_CHECK: Duration = Duration::from_secs(30);
@@ -120,8 +126,10 @@ pub async fn stream(
     else {
         return StatusCode::NO_CONTENT.into_response();
     };
-    // Subscribed before the first count, so nothing published in between is missed.
+    // Subscribed before the first count and mark, so nothing published in between is
+    // missed.
     let receiver = state.backend.hub.subscribe();
+    let changes = state.live.subscribe();
     let mut check = tokio::time::interval_at(Instant::now() + SESSION_CHECK, SESSION_CHECK);
     check.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let (place, ended) = state.streams.open(&signed_in.session_id, user);
@@ -133,12 +141,14 @@ pub async fn stream(
         session_id: signed_in.session_id,
         user,
         receiver,
+        changes,
         check,
         sent: None,
+        mark: None,
+        pending: VecDeque::new(),
     };
     let events = futures_util::stream::unfold(listener, |mut listener| async move {
-        let count = listener.next_count().await?;
-        let event = Event::default().event("count").data(count.to_string());
+        let event = listener.next_event().await?;
         Some((Ok::<_, Infallible>(event), listener))
     });
     let mut response = Sse::new(events)
@@ -161,19 +171,39 @@ struct Listener {
     session_id: String,
     user: UserId,
     receiver: broadcast::Receiver<UserId>,
+    changes: broadcast::Receiver<Arc<Changes>>,
     check: Interval,
     /// The count last sent; `None` before the first.
     sent: Option<i64>,
+    /// What the person's panels showed when last compared; `None` before the first.
+    mark: Option<Mark>,
+    /// Events worked out and not sent yet.
+    pending: VecDeque<Event>,
+}
+
+/// What woke a stream up.
+enum Wake {
+    /// The stream just opened: the count, and the mark to compare later changes with.
+    Opened,
+    /// Something was published for this person.
+    Notified,
+    /// Alerts or intel changed somewhere (`None`: so much that we cannot tell what).
+    Changed(Option<Arc<Changes>>),
 }
 
 impl Listener {
-    /// The next count to send: the current one first, then each change after something
-    /// was published for this person. `None` ends the stream.
-    async fn next_count(&mut self) -> Option<i64> {
+    /// The next event to send: the current count first, then each change of the count
+    /// and each panel whose content changed for this person. `None` ends the stream.
+    async fn next_event(&mut self) -> Option<Event> {
         loop {
-            if self.sent.is_some() {
-                self.wait().await?;
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
             }
+            let wake = if self.sent.is_some() {
+                self.wait().await?
+            } else {
+                Wake::Opened
+            };
             if !self.session_live().await {
                 return None;
             }
@@ -186,30 +216,82 @@ impl Listener {
                     return None;
                 }
             };
-            let count = match vaern_core::notifications::unread_count(&self.db, &viewer).await {
-                Ok(count) => count,
-                Err(err) => {
-                    tracing::error!(%err, "counting unread notifications for a live stream");
-                    return None;
+            match wake {
+                Wake::Opened => {
+                    // The mark first: the first count tells the page the stream is
+                    // ready, and whatever changes after it is compared with this.
+                    self.mark = Some(self.read_mark(&viewer).await?);
+                    self.count(&viewer).await?;
                 }
-            };
-            // Something the person may not see changes nothing they are told.
-            if self.sent != Some(count) {
-                self.sent = Some(count);
-                return Some(count);
+                Wake::Notified => self.count(&viewer).await?,
+                Wake::Changed(changes) => {
+                    let concerns = changes.as_ref().is_none_or(|c| c.concerns(&viewer));
+                    if concerns {
+                        self.compare(&viewer).await?;
+                    }
+                    if changes.is_none() {
+                        self.count(&viewer).await?;
+                    }
+                }
             }
         }
     }
 
-    /// Waits until something was published for this person (or so much was published
-    /// that we cannot tell); `None` when the session ended or the hub closed.
-    async fn wait(&mut self) -> Option<()> {
+    /// Queues the count if it differs from the one sent last.
+    async fn count(&mut self, viewer: &Viewer) -> Option<()> {
+        let count = match vaern_core::notifications::unread_count(&self.db, viewer).await {
+            Ok(count) => count,
+            Err(err) => {
+                tracing::error!(%err, "counting unread notifications for a live stream");
+                return None;
+            }
+        };
+        // Something the person may not see changes nothing they are told.
+        if self.sent != Some(count) {
+            self.sent = Some(count);
+            self.pending
+                .push_back(Event::default().event("count").data(count.to_string()));
+        }
+        Some(())
+    }
+
+    /// Queues an event for each panel that changed for `viewer` since the last mark.
+    async fn compare(&mut self, viewer: &Viewer) -> Option<()> {
+        let now = self.read_mark(viewer).await?;
+        if let Some(before) = &self.mark {
+            for (topic, new) in live::news(before, &now) {
+                self.pending
+                    .push_back(Event::default().event(topic.as_str()).data(new.to_string()));
+            }
+        }
+        self.mark = Some(now);
+        Some(())
+    }
+
+    async fn read_mark(&self, viewer: &Viewer) -> Option<Mark> {
+        match live::mark(&self.db, viewer, vaern_core::clock::now()).await {
+            Ok(mark) => Some(mark),
+            Err(err) => {
+                tracing::error!(%err, "reading what a live stream's panels show");
+                None
+            }
+        }
+    }
+
+    /// Waits until something was published for this person or changed for anyone (or so
+    /// much that we cannot tell); `None` when the session ended or a sender closed.
+    async fn wait(&mut self) -> Option<Wake> {
         loop {
             tokio::select! {
                 message = self.receiver.recv() => match message {
-                    Ok(user) if user == self.user => return Some(()),
+                    Ok(user) if user == self.user => return Some(Wake::Notified),
                     Ok(_) => {}
-                    Err(RecvError::Lagged(_)) => return Some(()),
+                    Err(RecvError::Lagged(_)) => return Some(Wake::Notified),
+                    Err(RecvError::Closed) => return None,
+                },
+                changed = self.changes.recv() => match changed {
+                    Ok(changes) => return Some(Wake::Changed(Some(changes))),
+                    Err(RecvError::Lagged(_)) => return Some(Wake::Changed(None)),
                     Err(RecvError::Closed) => return None,
                 },
                 _ = self.check.tick() => {

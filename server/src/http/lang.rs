@@ -10,6 +10,16 @@ use http::{StatusCode, header};
 use serde::Deserialize;
 use vaern_core::accounts::{self, MailLocale};
 
+/// The language of a plain handler's answer (an export, a live panel): the one the pages
+/// use, from the cookie; Danish unless it says otherwise.
+pub fn of_request(headers: &http::HeaderMap) -> app::i18n::Locale {
+    headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(app::locale::from_cookie_header)
+        .unwrap_or(app::i18n::Locale::da)
+}
+
 #[derive(Deserialize)]
 pub struct Back {
     next: Option<String>,

@@ -1,14 +1,17 @@
 //! The HTTP surface around the Leptos app: middleware, and the few plain handlers.
 
+pub mod alerts_export;
 pub mod api;
 pub mod assets;
 pub mod audit_export;
 pub mod compression;
+pub mod csv_cells;
 pub mod events;
 pub mod flash;
 pub mod lang;
 pub mod library;
 pub mod limits;
+pub mod live_panels;
 pub mod rpc;
 pub mod security;
 pub mod sessions;

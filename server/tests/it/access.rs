@@ -314,6 +314,22 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
         [302, 404, 404, 404, 404, 404, 200],
     ),
     ("/alerts", "/alerts", [302, 200, 200, 200, 200, 200, 200]),
+    // The export and the live panels are no pages: signed out, they do not exist.
+    (
+        "/alerts.csv",
+        "/alerts.csv",
+        [404, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "/live/alerts",
+        "/live/alerts",
+        [404, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "/live/dashboard",
+        "/live/dashboard",
+        [404, 200, 200, 200, 200, 200, 200],
+    ),
     // The first alert the operations above made: Aarhus's.
     (
         "/alerts/{id}",

@@ -85,7 +85,7 @@ async fn alerts_page(app: &TestApp, client: &reqwest::Client) -> String {
 async fn alert_rows(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
     let res = app.rpc(client, "alerts", &[]).await;
     assert_eq!(res.status(), StatusCode::OK);
-    json(res).await.as_array().expect("rows").clone()
+    json(res).await["rows"].as_array().expect("rows").clone()
 }
 
 #[tokio::test]

@@ -123,7 +123,7 @@ impl Forum {
 }
 
 /// Reads the stream until `wanted` has arrived, for at most 10 seconds.
-async fn read_until(stream: &mut Response, seen: &mut String, wanted: &str) {
+pub(crate) async fn read_until(stream: &mut Response, seen: &mut String, wanted: &str) {
     let read = async {
         while !seen.contains(wanted) {
             let chunk = stream

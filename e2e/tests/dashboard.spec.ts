@@ -1,0 +1,124 @@
+// The live dashboard (issue 19): Aarhus's IT chief has the dashboard open when the
+// analysis centre posts a bundle naming Aarhus. Without a reload the alerts panel shows
+// one more open alert and a polite live region says "1 nyt varsel". She follows the
+// panel to the alert list, filters it to high severity, finds the new alert, acknowledges
+// it, and downloads the filtered list as CSV. axe-core on the updated dashboard and the
+// filtered list in both languages. Each run uses its own sighting.
+import { randomUUID } from 'node:crypto';
+import { test, expect } from '../support/fixtures';
+import { accounts, signIn, useLanguage, waitForHydration } from '../support/app';
+import { expectNoAxeViolations } from '../support/axe';
+import { TLP_AMBER, centreToken, postBundle } from '../support/stix';
+
+/** The interface texts this spec looks for (app/locales/da.json, en.json). */
+const t = {
+  alertsPanel: 'Din organisations varsler',
+  openAlerts: (n: number) => `${n} åbne varsler`,
+  oneNew: '1 nyt varsel',
+  severity: 'Alvor',
+  high: 'Høj',
+  show: 'Vis',
+  export: 'Hent som CSV',
+  acknowledge: 'Kvittér',
+  acknowledged: 'Status er nu: Kvitteret.',
+  enAlertsTitle: 'Alerts',
+};
+
+/** A high-severity AMBER sighting named `name` of a new indicator, at Aarhus (kommunekode 751). */
+function bundleAtAarhus(name: string) {
+  const now = new Date().toISOString();
+  const aarhus = {
+    type: 'identity',
+    spec_version: '2.1',
+    id: `identity--${randomUUID()}`,
+    created: now,
+    modified: now,
+    name: 'Aarhus Kommune',
+    identity_class: 'organization',
+    external_references: [{ source_name: 'kommunekode', external_id: '751' }],
+  };
+  const indicator = {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${randomUUID()}`,
+    created: now,
+    modified: now,
+    pattern: "[domain-name:value = 'live-e2e.example']",
+    pattern_type: 'stix',
+    valid_from: now,
+    object_marking_refs: [TLP_AMBER],
+  };
+  const sighting = {
+    type: 'sighting',
+    spec_version: '2.1',
+    id: `sighting--${randomUUID()}`,
+    created: now,
+    modified: now,
+    name,
+    sighting_of_ref: indicator.id,
+    where_sighted_refs: [aarhus.id],
+    x_vaern_severity: 'high',
+    object_marking_refs: [TLP_AMBER],
+  };
+  return { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [aarhus, indicator, sighting] };
+}
+
+test('an alert posted while the IT chief watches the dashboard appears live, is announced, filtered, acknowledged and exported', async ({ page, context, request, server, baseURL }) => {
+  test.setTimeout(120_000);
+  const name = `E2E live-varsel ${Date.now()}`;
+  const token = centreToken(server.dataDir, 'E2E dashboard');
+
+  await signIn(page, accounts.aarhus);
+  const panel = page.getByRole('region', { name: t.alertsPanel });
+  const open = panel.getByRole('link', { name: /åbne varsler$/ });
+  await expect(open).toBeVisible();
+  const before = Number.parseInt((await open.textContent()) ?? '', 10);
+  await waitForHydration(page);
+  // The stream is listening once its first count has arrived.
+  await expect(page.locator('html[data-live="ready"]')).toHaveCount(1, { timeout: 15_000 });
+  // Set on this document: still there afterwards means the page was not reloaded.
+  await page.evaluate(() => {
+    (window as unknown as { e2eSameDocument: boolean }).e2eSameDocument = true;
+  });
+
+  await postBundle(request, token, bundleAtAarhus(name));
+  await expect(page.getByRole('status').filter({ hasText: t.oneNew })).toBeVisible({ timeout: 15_000 });
+  await expect(panel.getByRole('link', { name: t.openAlerts(before + 1) })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { e2eSameDocument?: boolean }).e2eSameDocument)).toBe(true);
+  await expectNoAxeViolations(page, '/ after a live update (da)');
+
+  // From the panel to the list, filtered to high severity with the keyboard-usable form.
+  await panel.getByRole('link', { name: t.openAlerts(before + 1) }).click();
+  await expect(page).toHaveURL('/alerts');
+  await page.getByLabel(t.severity, { exact: true }).selectOption({ label: t.high });
+  await page.getByRole('button', { name: t.show, exact: true }).click();
+  await expect(page).toHaveURL(/\/alerts\?.*severity=high/);
+  await expect(page.getByRole('link', { name, exact: true })).toBeVisible();
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, '/alerts?severity=high (da)');
+
+  // The export carries the same filter.
+  const exportLink = page.getByRole('link', { name: t.export });
+  const href = await exportLink.getAttribute('href');
+  expect(href).toContain('severity=high');
+  const csv = await page.request.get(href ?? '');
+  expect(csv.status()).toBe(200);
+  const text = await csv.text();
+  expect(text.split('\n')[0]).toBe('id,raised_at,sighted,severity,status,tlp,assignee');
+  expect(text).toContain(name);
+  expect(text).not.toContain(',medium,');
+
+  // Acknowledge it.
+  await page.getByRole('link', { name, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await page.getByRole('button', { name: t.acknowledge, exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: t.acknowledged })).toBeVisible();
+
+  // The filtered list in English.
+  await useLanguage(context, baseURL!, 'en');
+  await page.goto('/alerts?severity=high&status=acknowledged');
+  await expect(page.getByRole('heading', { level: 1, name: t.enAlertsTitle })).toBeVisible();
+  await expect(page.getByRole('link', { name, exact: true })).toBeVisible();
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, '/alerts?severity=high&status=acknowledged (en)');
+});

@@ -1,0 +1,76 @@
+//! The routes live panels read (`app::components::live_panel`): the dashboard's panels
+//! (`/live/dashboard`) and the alert list's results (`/live/alerts`, with the list's
+//! query), as HTML rendered by the same components as the pages, for the signed-in person
+//! and through the same core reads. Signed out, they do not exist.
+
+use crate::AppState;
+use app::api::alerts::FilterFields;
+use app::request::RequestContext;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+
+/// The alert list's query: its filter and page.
+#[derive(Debug, Deserialize)]
+pub struct AlertsQuery {
+    #[serde(flatten)]
+    fields: FilterFields,
+    page: Option<String>,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    context: Option<Extension<RequestContext>>,
+) -> Response {
+    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let locale = super::lang::of_request(&headers);
+    match app::api::dashboard::server::view(&state.backend.db, &signed_in.viewer, locale).await {
+        Ok(view) => fragment(app::components::dashboard::panels_html(locale, view)),
+        Err(err) => refused(locale, err),
+    }
+}
+
+pub async fn alerts(
+    State(state): State<AppState>,
+    Query(query): Query<AlertsQuery>,
+    headers: HeaderMap,
+    context: Option<Extension<RequestContext>>,
+) -> Response {
+    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let locale = super::lang::of_request(&headers);
+    let listed = app::api::alerts::server::list_view(
+        &state.backend.db,
+        &signed_in.viewer,
+        locale,
+        query.fields.clone(),
+        query.page.as_deref(),
+    )
+    .await;
+    match listed {
+        Ok(view) => fragment(app::pages::alerts::results_html(
+            locale,
+            view,
+            &query.fields,
+        )),
+        Err(err) => refused(locale, err),
+    }
+}
+
+fn fragment(html: String) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+fn refused(locale: app::i18n::Locale, err: app::error::AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    if status.is_server_error() {
+        tracing::error!(?err, "rendering a live panel");
+    }
+    (status, err.message(locale)).into_response()
+}
