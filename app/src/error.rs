@@ -179,6 +179,7 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("indicator_type", _) => td_string!(locale, error_indicator_type_unknown),
         ("severity", _) => td_string!(locale, error_severity_unknown),
         ("sort", _) => td_string!(locale, error_sort_unknown),
+        ("ack_state", _) => td_string!(locale, error_ack_state_unknown),
         ("status", "transition") => td_string!(locale, error_alert_transition),
         ("status", _) => td_string!(locale, error_alert_status_unknown),
         ("assignee", _) => td_string!(locale, error_alert_assignee),

@@ -110,6 +110,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/intel/received") view=pages::intel::ReceivedPage ssr=SsrMode::Async />
+                    <Route path=path!("/intel/acknowledgements") view=pages::acknowledgements::AcknowledgementsPage ssr=SsrMode::Async />
                     <Route path=path!("/intel/received/:row") view=pages::intel::ReceivedObjectPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

@@ -382,6 +382,8 @@ pub async fn fill_intel(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<S
         .execute(db)
         .await?;
     work_alerts(db).await?;
+    other_responses(db).await?;
+    acknowledge_advisories(db).await?;
     Ok(token.secret)
 }
 
@@ -447,6 +449,66 @@ async fn work_alerts(db: &Db) -> CoreResult<()> {
          where c.alert_id = alerts.id and c.field = 'status'), \
          updated_at = (select max(c.created_at) from alert_changes c where c.alert_id = alerts.id) \
          where updated_at is not null",
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The other municipalities' responses, so that the acknowledgement view has a sector to
+/// show: the alerts of organisations without demo people, spread over every state by
+/// their id, acknowledged an hour to a day and a half after they became visible. (Nobody
+/// can sign in for them, so their alerts have no history.)
+async fn other_responses(db: &Db) -> CoreResult<()> {
+    sqlx::query(
+        "update alerts set status = case id % 6 when 0 then 'new' when 1 then 'acknowledged' \
+         when 2 then 'investigating' when 3 then 'resolved' when 4 then 'not_affected' \
+         else 'new' end where visible_at is not null \
+         and org_id not in (select org_id from users)",
+    )
+    .execute(db)
+    .await?;
+    sqlx::query(
+        "update alerts set acknowledged_at = visible_at + 3600 * (1 + id % 36), \
+         updated_at = visible_at + 3600 * (1 + id % 36) where status <> 'new' \
+         and acknowledged_at is null and org_id not in (select org_id from users)",
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Aarhus's and Copenhagen's IT chiefs answer the newest advisories they may see, dated
+/// a few hours after each was published.
+async fn acknowledge_advisories(db: &Db) -> CoreResult<()> {
+    use crate::stix::acknowledgements::{self, AckState};
+    for (email, answered) in [("it-chef@aarhus.demo", 5), ("it-chef@koebenhavn.demo", 2)] {
+        let person: Option<crate::ids::UserId> =
+            sqlx::query_scalar("select id from users where email = $1")
+                .bind(email)
+                .fetch_optional(db)
+                .await?;
+        let Some(person) = person else {
+            return Ok(());
+        };
+        let viewer = sessions::load_viewer(db, person).await?;
+        let dashboard =
+            crate::stix::dashboard::for_viewer(db, &viewer, crate::clock::now()).await?;
+        for (advisory, state) in dashboard
+            .latest_advisories
+            .iter()
+            .skip(1)
+            .take(answered)
+            .zip(AckState::ALL.iter().cycle())
+        {
+            acknowledgements::acknowledge(db, &viewer, advisory.row, *state).await?;
+        }
+    }
+    sqlx::query(
+        "update advisory_acks set created_at = (select max(o.version_us) / 1000000 + 5400 \
+         from stix_objects o where o.stix_id = advisory_acks.stix_id), \
+         updated_at = (select max(o.version_us) / 1000000 + 5400 from stix_objects o \
+         where o.stix_id = advisory_acks.stix_id)",
     )
     .execute(db)
     .await?;

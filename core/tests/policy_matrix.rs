@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use vaern_core::ids::{GroupId, OrgId, UserId};
 use vaern_core::policy::{
     FREE, GroupContentSql, GroupItem, GroupRole, IntelItem, IntelSql, OrgKind, PlatformRole,
-    StixClass, Tlp, Viewer, can_see_group_item, can_see_intel_item, can_see_stix_object,
-    group_item_terms, intel_item_terms, push_group_content_visible, push_intel_visible,
-    terms_admit, viewer_terms,
+    StixClass, Tlp, Viewer, can_see_group_item, can_see_intel_item, can_see_response_status,
+    can_see_stix_object, group_item_terms, intel_item_terms, push_group_content_visible,
+    push_intel_visible, push_response_visible, terms_admit, viewer_terms,
 };
 
 const CONTENT: GroupContentSql =
@@ -359,6 +359,19 @@ async fn group_content_sql(
         .collect()
 }
 
+/// The intel whose responses the acknowledgement view's SQL shows `viewer`.
+async fn response_sql(conn: &mut SqliteConnection, viewer: &Viewer) -> BTreeSet<i64> {
+    let mut qb = QueryBuilder::<Sqlite>::new("select i.id from intel i where i.id > 0 and ");
+    push_response_visible(&mut qb, viewer, org_kind(viewer.org_id), &INTEL);
+    qb.push(" order by i.id");
+    qb.build_query_scalar::<i64>()
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
 async fn intel_sql(
     conn: &mut SqliteConnection,
     viewer: &Viewer,
@@ -468,6 +481,7 @@ async fn sql_conditions_return_exactly_what_the_predicates_allow_for_every_viewe
     assert_eq!(viewers.len(), 4 * 3 * 4 * 6 + 4);
     let mut content_views = BTreeSet::new();
     let mut intel_views = BTreeSet::new();
+    let mut response_views = BTreeSet::new();
     for viewer in &viewers {
         let kind = org_kind(viewer.org_id);
 
@@ -518,7 +532,31 @@ async fn sql_conditions_return_exactly_what_the_predicates_allow_for_every_viewe
             describe_differences(&rust_above, &sql_above)
         );
         intel_views.insert(rust.into_iter().collect::<Vec<_>>());
+
+        let rust: BTreeSet<i64> = intel
+            .iter()
+            .filter(|row| can_see_response_status(viewer, kind, &row.item()))
+            .map(|row| row.id)
+            .collect();
+        let sql = response_sql(&mut conn, viewer).await;
+        assert!(
+            rust == sql,
+            "response status, {viewer:?} ({kind:?}): {}",
+            describe_differences(&rust, &sql)
+        );
+        response_views.insert(rust.into_iter().collect::<Vec<_>>());
     }
+    // Analysts each see what they may see; coordinators the same for every one of them;
+    // members and tokens nothing.
+    assert!(
+        response_views.len() >= 3,
+        "only {} distinct response views",
+        response_views.len()
+    );
+    assert!(
+        response_views.contains(&Vec::new()),
+        "someone sees no responses"
+    );
 
     // The matrix tells viewers apart: an all-or-nothing policy would give two views.
     assert!(
@@ -776,6 +814,19 @@ async fn hand_counted_views_match_the_design() {
     // items aimed at the region (AMBER and AMBER+STRICT: 2 × 2 × 1 × 3 = 12).
     let region = Viewer::user(plain(REGION), REGION, PlatformRole::Member, false, vec![]);
     assert_eq!(intel_sql(&mut conn, &region, None).await.len(), 36 + 12);
+
+    // A coordinator follows the responses to every CLEAR, GREEN and AMBER item (3 labels
+    // × 2 publishers × 3 target sets × 2 linkings × 3 recipient sets = 108), none of
+    // AMBER+STRICT, RED or unmarked ones; a member of the same organisation, none.
+    let coordinator = Viewer::user(
+        plain(REGION),
+        REGION,
+        PlatformRole::Coordinator,
+        false,
+        vec![],
+    );
+    assert_eq!(response_sql(&mut conn, &coordinator).await.len(), 108);
+    assert!(response_sql(&mut conn, &region).await.is_empty());
 }
 
 #[tokio::test]

@@ -276,10 +276,23 @@ const routeVisits: Record<string, Visit> = {
     heading: (lang) => texts[lang].notFoundTitle,
     status: 404,
   },
+  // The newest advisory or alert with the demo's responses: the map and the table.
+  '/intel/acknowledgements': {
+    name: 'acknowledgement view (analyst)',
+    url: '/intel/acknowledgements',
+    as: accounts.analyst,
+    heading: (lang) => (lang === 'da' ? 'Kvitteringer' : 'Acknowledgements'),
+  },
 };
 
 /** Pages that are not routes of their own. */
 const otherVisits: Visit[] = [
+  {
+    name: 'acknowledgement view (coordinator)',
+    url: '/intel/acknowledgements',
+    as: accounts.coordinator,
+    heading: (lang) => (lang === 'da' ? 'Kvitteringer' : 'Acknowledgements'),
+  },
   {
     name: '404 page (signed out)',
     url: '/findes-ikke',

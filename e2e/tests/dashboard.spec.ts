@@ -22,21 +22,34 @@ const t = {
   acknowledge: 'Kvittér',
   acknowledged: 'Status er nu: Kvitteret.',
   enAlertsTitle: 'Alerts',
+  acksNav: 'Kvitteringer',
+  acksItem: 'Sikkerhedsråd eller varsel',
+  acksShow: 'Vis',
+  acksCell: '751 Aarhus Kommune: Kvitteret',
 };
 
-/** A high-severity AMBER sighting named `name` of a new indicator, at Aarhus (kommunekode 751). */
-function bundleAtAarhus(name: string) {
-  const now = new Date().toISOString();
-  const aarhus = {
+/** A municipality's identity, routed by its kommunekode. */
+function municipality(name: string, code: string, now: string) {
+  return {
     type: 'identity',
     spec_version: '2.1',
     id: `identity--${randomUUID()}`,
     created: now,
     modified: now,
-    name: 'Aarhus Kommune',
+    name,
     identity_class: 'organization',
-    external_references: [{ source_name: 'kommunekode', external_id: '751' }],
+    external_references: [{ source_name: 'kommunekode', external_id: code }],
   };
+}
+
+/**
+ * A high-severity AMBER sighting named `name` of a new indicator, at Aarhus (751) and
+ * Copenhagen (101): two municipalities, so the acknowledgement view follows it.
+ */
+function bundleAtAarhus(name: string) {
+  const now = new Date().toISOString();
+  const aarhus = municipality('Aarhus Kommune', '751', now);
+  const copenhagen = municipality('Københavns Kommune', '101', now);
   const indicator = {
     type: 'indicator',
     spec_version: '2.1',
@@ -56,14 +69,14 @@ function bundleAtAarhus(name: string) {
     modified: now,
     name,
     sighting_of_ref: indicator.id,
-    where_sighted_refs: [aarhus.id],
+    where_sighted_refs: [aarhus.id, copenhagen.id],
     x_vaern_severity: 'high',
     object_marking_refs: [TLP_AMBER],
   };
-  return { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [aarhus, indicator, sighting] };
+  return { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [aarhus, copenhagen, indicator, sighting] };
 }
 
-test('an alert posted while the IT chief watches the dashboard appears live, is announced, filtered, acknowledged and exported', async ({ page, context, request, server, baseURL }) => {
+test('an alert posted while the IT chief watches the dashboard appears live, is announced, filtered, acknowledged and exported, and the analyst sees the acknowledgement', async ({ page, context, newContext, request, server, baseURL }) => {
   test.setTimeout(120_000);
   const name = `E2E live-varsel ${Date.now()}`;
   const token = centreToken(server.dataDir, 'E2E dashboard');
@@ -113,6 +126,26 @@ test('an alert posted while the IT chief watches the dashboard appears live, is 
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
   await page.getByRole('button', { name: t.acknowledge, exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: t.acknowledged })).toBeVisible();
+
+  // The analyst's acknowledgement view: Aarhus acknowledged, with its time; Copenhagen
+  // not yet. The map's cell for Aarhus leads to its line of the table.
+  const analyst = await (await newContext()).newPage();
+  await signIn(analyst, accounts.analyst);
+  await analyst.getByRole('link', { name: t.acksNav, exact: true }).click();
+  await expect(analyst).toHaveURL('/intel/acknowledgements');
+  await analyst.getByLabel(t.acksItem).selectOption({ label: name });
+  await analyst.getByRole('button', { name: t.acksShow, exact: true }).click();
+  await expect(analyst.getByRole('heading', { level: 2, name })).toBeVisible();
+  const aarhusLine = analyst.locator('#org-751');
+  await expect(aarhusLine).toContainText('Kvitteret');
+  await expect(aarhusLine.getByRole('cell').nth(2)).not.toBeEmpty();
+  await expect(analyst.locator('#org-101')).toContainText('Ikke reageret endnu');
+  const cell = analyst.getByRole('link', { name: t.acksCell });
+  await cell.focus();
+  await analyst.keyboard.press('Enter');
+  await expect(analyst).toHaveURL(/#org-751$/);
+  await waitForHydration(analyst);
+  await expectNoAxeViolations(analyst, '/intel/acknowledgements (analyst, da)');
 
   // The filtered list in English.
   await useLanguage(context, baseURL!, 'en');

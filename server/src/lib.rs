@@ -329,6 +329,10 @@ fn routes(
         .route("/lang/{code}", get(http::lang::switch))
         .route("/admin/audit.csv", get(http::audit_export::export))
         .route("/alerts.csv", get(http::alerts_export::export))
+        .route(
+            "/intel/acknowledgements.csv",
+            get(http::acknowledgements_export::export),
+        )
         .route("/live/dashboard", get(http::live_panels::dashboard))
         .route("/live/alerts", get(http::live_panels::alerts))
         .route(

@@ -390,7 +390,7 @@ pub mod server {
     }
 
     /// "3 t 12 min" / "3 h 12 min".
-    fn duration(locale: Locale, secs: i64) -> String {
+    pub fn duration(locale: Locale, secs: i64) -> String {
         let minutes = secs.max(0) / 60;
         let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
         if days > 0 {

@@ -28,6 +28,8 @@ pub struct Me {
     pub is_admin: bool,
     /// An analyst (reads the received STIX objects).
     pub is_analyst: bool,
+    /// An analyst or a coordinator (follows how organisations respond to alerts).
+    pub follows_responses: bool,
 }
 
 /// What the page header shows for the signed-in person: who, and the bell's count.
@@ -50,6 +52,10 @@ pub fn signed_in_person() -> Option<Me> {
         manages_people: policy::can_manage_org_people(&s.viewer, s.viewer.org_id),
         is_admin: policy::require_admin(&s.viewer).is_ok(),
         is_analyst: s.viewer.role == policy::PlatformRole::Analyst,
+        follows_responses: matches!(
+            s.viewer.role,
+            policy::PlatformRole::Analyst | policy::PlatformRole::Coordinator
+        ),
         name: s.name,
         email: s.email,
         org_name: s.org_name,

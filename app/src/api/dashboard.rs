@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 /// An advisory as the dashboard lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdvisoryLine {
+    /// The object's row, for the acknowledgement form.
+    pub row: i64,
     pub name: String,
     /// The analysts' page of it; `None` for readers who have no page for it yet.
     pub href: Option<String>,
@@ -17,6 +19,8 @@ pub struct AdvisoryLine {
     pub severity: Option<(String, String)>,
     /// When the centre published it.
     pub published: String,
+    /// The reader's organisation's acknowledgement (stored form), for advisories.
+    pub ack: Option<String>,
 }
 
 /// One day of the chart.
@@ -74,7 +78,12 @@ pub mod server {
         let analyst = vaern_core::policy::require_analyst(viewer).is_ok();
         let severities =
             vaern_core::stix::object::Severity::ALL.map(|s| severity_name(locale, s.as_str()));
+        let rows: Vec<i64> = d.latest_advisories.iter().map(|a| a.row).collect();
+        let acks =
+            vaern_core::stix::acknowledgements::own_acknowledgements(db, viewer, &rows).await?;
         let line = |a: Advisory| AdvisoryLine {
+            row: a.row,
+            ack: acks.get(&a.row).map(|s| s.as_str().to_string()),
             name: a.name,
             href: analyst.then(|| format!("/intel/received/{}", a.row)),
             tlp: a.tlp.map(|t| t.as_str().to_string()),

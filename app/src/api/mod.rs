@@ -2,6 +2,7 @@
 //! map the error.
 
 pub mod account;
+pub mod acknowledgements;
 pub mod alerts;
 pub mod audit;
 pub mod auth;

@@ -5,13 +5,16 @@
 //! (and the legend names them), so colour is never the only cue; the same numbers are in
 //! a table below it for screen readers and anyone who prefers one.
 
+use crate::api::acknowledgements::{ACK_STATES, AcknowledgeAdvisory, ack_name};
 use crate::api::dashboard::{DashboardView, DayView, load_dashboard};
+use crate::components::form::Form;
 use crate::components::labels::TlpBadge;
 use crate::components::live_panel::LivePanel;
 use crate::i18n::*;
 use crate::locale::use_locale;
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 /// Stored severity names, low first, as the chart's classes and patterns use them.
 const SEVERITY_KEYS: [&str; 4] = ["low", "medium", "high", "critical"];
@@ -28,6 +31,7 @@ pub fn Dashboard() -> impl IntoView {
         Suspend::new(async move {
             match dashboard.await {
                 Ok(d) => Either::Left(view! {
+                    <AckDone />
                     <LivePanel
                         src=PANELS_ROUTE.to_string()
                         target=PANELS_ID.to_string()
@@ -88,6 +92,7 @@ fn Panels(d: DashboardView) -> impl IntoView {
                 title=td_string!(locale, dashboard_advisories)
                 none=td_string!(locale, dashboard_no_advisories)
                 advisories=d.advisories.clone()
+                acknowledged=true
             />
             <Items
                 id="dash-incidents"
@@ -114,6 +119,9 @@ fn Items(
     title: &'static str,
     none: &'static str,
     advisories: Vec<crate::api::dashboard::AdvisoryLine>,
+    /// Whether each line has the organisation's acknowledgement form (advisories).
+    #[prop(optional)]
+    acknowledged: bool,
 ) -> impl IntoView {
     let locale = use_locale();
     let body = if advisories.is_empty() {
@@ -136,10 +144,12 @@ fn Items(
                     let class = format!("severity severity-{key}");
                     view! { <span class=class>{text}</span> }
                 });
+                let ack = acknowledged.then(|| view! { <AckForm line=a.clone() /> });
                 view! {
                     <li>
                         {name}
                         <p class="meta">{tlp} " " {severity} " " {a.published.clone()}</p>
+                        {ack}
                     </li>
                 }
             })
@@ -151,6 +161,48 @@ fn Items(
             <h2 id=id>{title}</h2>
             {body}
         </section>
+    }
+}
+
+/// Says once that the acknowledgement form was saved.
+#[component]
+fn AckDone() -> impl IntoView {
+    let locale = use_locale();
+    crate::flash::done(<AcknowledgeAdvisory as ServerFn>::PATH).then(|| {
+        view! { <p class="message success" role="status">{td_string!(locale, ack_done)}</p> }
+    })
+}
+
+/// The organisation's acknowledgement of one advisory: its state now, and a plain form
+/// to set it (the acknowledgement view shows it to the centre).
+#[component]
+fn AckForm(line: crate::api::dashboard::AdvisoryLine) -> impl IntoView {
+    let locale = use_locale();
+    let action = ServerAction::<AcknowledgeAdvisory>::new();
+    let id = format!("ack-{}", line.row);
+    let now = line.ack.clone().unwrap_or_default();
+    let options = ACK_STATES
+        .iter()
+        .map(|key| {
+            let key = *key;
+            view! { <option value=key selected=now == key>{ack_name(locale, key)}</option> }
+        })
+        .collect_view();
+    let state = match &line.ack {
+        Some(key) => ack_name(locale, key),
+        None => td_string!(locale, ack_none_yet).to_string(),
+    };
+    view! {
+        <Form action class="inline-form ack-form">
+            <input type="hidden" name="row" value=line.row />
+            <label for=id.clone()>
+                {td_string!(locale, ack_label)}
+                <span class="visually-hidden">" " {line.name.clone()}</span>
+            </label>
+            <select id=id name="state">{options}</select>
+            <button type="submit">{td_string!(locale, ack_save)}</button>
+            " " <span class="ack-now">{state}</span>
+        </Form>
     }
 }
 

@@ -52,6 +52,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                             {me
                                 .is_analyst
                                 .then(|| view! { <li><A href="/intel/received">{td_string!(locale, nav_intel_received)}</A></li> })}
+                            {me
+                                .follows_responses
+                                .then(|| view! { <li><A href="/intel/acknowledgements">{td_string!(locale, nav_acknowledgements)}</A></li> })}
                         </ul>
                     </nav>
                     <HeaderSearch />

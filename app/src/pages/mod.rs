@@ -1,6 +1,7 @@
 //! One module per route, or per group of routes of one flow.
 
 pub mod account;
+pub mod acknowledgements;
 pub mod alerts;
 pub mod audit;
 pub mod forum;

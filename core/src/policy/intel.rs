@@ -4,10 +4,10 @@
 //! the publishing analysts) sees RED; tokens never do.
 //!
 //! Coordinators are treated as members of their organisation here. Their cross-sector
-//! view of response status (up to AMBER, never AMBER+STRICT or RED) is a separate rule
-//! that does not open the content itself, and is not part of this module yet.
+//! view of response status (up to AMBER, never AMBER+STRICT or RED) is a separate rule,
+//! [`can_see_response_status`], that does not open the content itself.
 
-use super::{Tlp, Viewer, is_analyst, person};
+use super::{PlatformRole, Tlp, Viewer, is_analyst, person};
 use crate::ids::{OrgId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +124,25 @@ pub fn can_see_intel_item(viewer: &Viewer, viewer_org_kind: OrgKind, item: &Inte
 /// as if it were missing.
 pub fn can_label_intel(viewer: &Viewer, publisher: OrgId) -> bool {
     is_analyst(viewer) && person(viewer).is_some() && viewer.org_id == publisher
+}
+
+/// Whether `viewer` may see how every organisation responded to `item` (alert status,
+/// advisory acknowledgement, their times) in the acknowledgement view: analysts for the
+/// items they may see; coordinators for items labelled up to AMBER, never AMBER+STRICT,
+/// RED or unmarked ones, whether or not they may read the item itself (they read content
+/// as members of their own organisation); nobody else (an organisation follows its own
+/// responses on its own pages). Tokens never.
+pub fn can_see_response_status(
+    viewer: &Viewer,
+    viewer_org_kind: OrgKind,
+    item: &IntelItem<'_>,
+) -> bool {
+    if is_analyst(viewer) {
+        return can_see_intel_item(viewer, viewer_org_kind, item);
+    }
+    person(viewer).is_some()
+        && viewer.role == PlatformRole::Coordinator
+        && matches!(item.tlp, Some(Tlp::Clear | Tlp::Green | Tlp::Amber))
 }
 
 /// Whether `viewer`, who may see the sighting of an alert raised for `alert_org`, may

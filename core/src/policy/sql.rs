@@ -11,7 +11,7 @@
 //! viewer that may see nothing gets the constant false `(1 = 0)`, never `in ()`.
 
 use super::{OrgKind, StixClass};
-use super::{Tlp, Viewer, is_analyst, member_groups, person};
+use super::{PlatformRole, Tlp, Viewer, is_analyst, member_groups, person};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// Aliases of the correlated subqueries. Caller names may not start with `policy_`, so
@@ -304,6 +304,33 @@ pub fn push_intel_visible<'args, DB>(
     Tlp: Encode<'args, DB> + Type<DB>,
 {
     intel_condition(viewer, viewer_org_kind, table).push_to(qb);
+}
+
+/// Appends the SQL form of [`super::can_see_response_status`] to `qb`, over the columns
+/// documented on [`IntelSql`], as one parenthesised boolean expression with every value
+/// bound.
+pub fn push_response_visible<'args, DB>(
+    qb: &mut QueryBuilder<'args, DB>,
+    viewer: &Viewer,
+    viewer_org_kind: OrgKind,
+    table: &IntelSql,
+) where
+    DB: Database,
+    i64: Encode<'args, DB> + Type<DB>,
+    Tlp: Encode<'args, DB> + Type<DB>,
+{
+    if is_analyst(viewer) {
+        return intel_condition(viewer, viewer_org_kind, table).push_to(qb);
+    }
+    let mut c = Condition::default();
+    if person(viewer).is_some() && viewer.role == PlatformRole::Coordinator {
+        c.text("(");
+        c.tlp_in(table.alias, &[Tlp::Clear, Tlp::Green, Tlp::Amber]);
+        c.text(")");
+    } else {
+        c.text(FALSE);
+    }
+    c.push_to(qb);
 }
 
 /// The constant false, for a viewer that may see nothing.

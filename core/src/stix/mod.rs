@@ -1,6 +1,7 @@
 //! STIX 2.1 from the analysis centre: validation, TLP markings, mapping to alerts,
 //! advisories and incidents, and storage in one transaction per request.
 
+pub mod acknowledgements;
 pub mod alerts;
 pub mod browse;
 pub mod dashboard;

@@ -1,10 +1,10 @@
 //! `GET /alerts.csv`: the reader's organisation's alerts that match the list's filter, in
 //! the list's order, as CSV. The rows are read in batches through the same core list as
 //! the page (so the same policy) and written out batch by batch: memory stays flat
-//! however many alerts match. Cells are defused ([`super::csv_cells`]); severity, status and
+//! however many alerts match. Cells are defused ([`super::exports`]); severity, status and
 //! label are the stored names, times RFC 3339 on the Copenhagen wall clock.
 
-use super::csv_cells::defused;
+use super::exports::{csv_download, defused, refused};
 use crate::AppState;
 use app::api::alerts::FilterFields;
 use app::api::alerts::server::{parse_filter, what_text};
@@ -13,7 +13,8 @@ use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode, header};
+use futures_util::StreamExt;
+use http::{HeaderMap, StatusCode};
 use vaern_core::stix::alerts::{self, AlertFilter, AlertSort, Cursor, OrgAlert};
 
 const HEADER: [&str; 7] = [
@@ -45,21 +46,14 @@ pub async fn export(
     let locale = super::lang::of_request(&headers);
     let (filter, sort) = match parse_filter(fields) {
         Ok(parsed) => parsed,
-        Err(err) => return (StatusCode::BAD_REQUEST, err.message(locale)).into_response(),
+        Err(err) => return refused(locale, err, "alerts export"),
     };
     let db = state.backend.db.clone();
     let viewer = signed_in.viewer;
     // The first batch is read before answering, so a failure is a status, not a cut file.
     let (alerts, next) = match alerts::next_batch(&db, &viewer, &filter, sort, None).await {
         Ok(batch) => batch,
-        Err(err) => {
-            let err = app::error::AppError::from(err);
-            return (
-                StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST),
-                err.message(locale),
-            )
-                .into_response();
-        }
+        Err(err) => return refused(locale, err.into(), "alerts export"),
     };
     let first = Step {
         alerts,
@@ -71,6 +65,8 @@ pub async fn export(
         let viewer = viewer.clone();
         async move { alerts::next_batch(&db, &viewer, &filter, sort, Some(after)).await }
     };
+    // Fused: the compression layer polls once more after the end, which a bare `unfold`
+    // answers with a panic.
     let body = futures_util::stream::unfold(Some(first), move |step| {
         let read = read.clone();
         let filter = filter.clone();
@@ -97,19 +93,9 @@ pub async fn export(
             };
             Some((Ok(bytes), after))
         }
-    });
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"vaern-alerts.csv\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response()
+    })
+    .fuse();
+    csv_download("vaern-alerts.csv", Body::from_stream(body))
 }
 
 /// One batch as CSV lines, after the header row when it is the first.

@@ -1,14 +1,14 @@
 //! `GET /admin/audit.csv`: the audit rows the reader may see, filtered like the page,
-//! as CSV, its cells defused ([`super::csv_cells`]).
+//! as CSV, its cells defused ([`super::exports`]).
 
-use super::csv_cells::defused;
+use super::exports::{csv_download, defused};
 use crate::AppState;
 use app::api::audit::{parse_filter, view_row};
 use app::request::RequestContext;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -98,17 +98,5 @@ pub async fn export(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }
-    let body = out.into_inner().unwrap_or_default();
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"vaern-audit.csv\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response()
+    csv_download("vaern-audit.csv", out.into_inner().unwrap_or_default())
 }

@@ -3,6 +3,7 @@
 //! query), as HTML rendered by the same components as the pages, for the signed-in person
 //! and through the same core reads. Signed out, they do not exist.
 
+use super::exports::refused;
 use crate::AppState;
 use app::api::alerts::FilterFields;
 use app::request::RequestContext;
@@ -31,7 +32,7 @@ pub async fn dashboard(
     let locale = super::lang::of_request(&headers);
     match app::api::dashboard::server::view(&state.backend.db, &signed_in.viewer, locale).await {
         Ok(view) => fragment(app::components::dashboard::panels_html(locale, view)),
-        Err(err) => refused(locale, err),
+        Err(err) => refused(locale, err, "the dashboard's live panels"),
     }
 }
 
@@ -59,18 +60,10 @@ pub async fn alerts(
             view,
             &query.fields,
         )),
-        Err(err) => refused(locale, err),
+        Err(err) => refused(locale, err, "the alert list's live panel"),
     }
 }
 
 fn fragment(html: String) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
-}
-
-fn refused(locale: app::i18n::Locale, err: app::error::AppError) -> Response {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    if status.is_server_error() {
-        tracing::error!(?err, "rendering a live panel");
-    }
-    (status, err.message(locale)).into_response()
 }

@@ -1,12 +1,13 @@
 //! The HTTP surface around the Leptos app: middleware, and the few plain handlers.
 
+pub mod acknowledgements_export;
 pub mod alerts_export;
 pub mod api;
 pub mod assets;
 pub mod audit_export;
 pub mod compression;
-pub mod csv_cells;
 pub mod events;
+pub mod exports;
 pub mod flash;
 pub mod lang;
 pub mod library;

@@ -60,6 +60,11 @@ const ONLY_THE_SUBJECT: Expect = [401, 404, 404, 404, 404, 404, 404];
 /// People of the alerted organisation (Aarhus: the member and its organisation admin);
 /// anyone else, admins included, is told the alert does not exist.
 const ALERTED_ORG: Expect = [401, 200, 200, 404, 404, 404, 404];
+/// Analysts and coordinators, and none of the callers is one: told it does not exist.
+const RESPONSE_FOLLOWERS: Expect = [401, 404, 404, 404, 404, 404, 404];
+/// The municipalities an untargeted AMBER advisory is aimed at (Aarhus, Copenhagen and
+/// Odense here); the admin of KL, an association, is told it does not exist.
+const MUNICIPALITIES: Expect = [401, 200, 200, 200, 200, 200, 404];
 /// Analysts only, and none of the callers is one: the core refuses (403) before it
 /// looks for the object.
 const ANALYSTS: Expect = [401, 403, 403, 403, 403, 403, 403];
@@ -173,6 +178,9 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("alert_status", ALERTED_ORG),
     ("alert_assign", ALERTED_ORG),
     ("alert_comment", ALERTED_ORG),
+    // The acknowledgement view and an organisation's acknowledgement of an advisory.
+    ("acknowledgements", RESPONSE_FOLLOWERS),
+    ("acknowledge_advisory", MUNICIPALITIES),
     ("unmatched_identities", ADMINS),
     ("link_identity", ADMINS),
     // The analysis centre's TAXII server, polled for STIX (admins).
@@ -319,6 +327,16 @@ const ADMIN_PAGES: &[(&str, &str, Expect)] = &[
         "/alerts.csv",
         "/alerts.csv",
         [404, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "/intel/acknowledgements",
+        "/intel/acknowledgements",
+        [302, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "/intel/acknowledgements.csv",
+        "/intel/acknowledgements.csv",
+        [404, 404, 404, 404, 404, 404, 404],
     ),
     (
         "/live/alerts",
@@ -588,6 +606,7 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         | "received_objects"
         | "alerts"
         | "dashboard"
+        | "acknowledgements"
         | "unmatched_identities"
         | "taxii_sources" => vec![],
         "add_taxii_source" => vec![
@@ -618,6 +637,10 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             vec![("identity", identity), ("org", "751".into())]
         }
         "alert" => vec![("id", aarhus_alert(app, n).await)],
+        "acknowledge_advisory" => vec![
+            ("row", untargeted_advisory(app, n).await),
+            ("state", "relevant".into()),
+        ],
         "alert_status" => vec![
             ("id", aarhus_alert(app, n).await),
             ("status", "acknowledged".into()),
@@ -910,6 +933,18 @@ async fn each_person_gets_the_answer_the_access_table_gives_for_every_operation(
 /// A fresh alert of Aarhus's, for one call.
 async fn aarhus_alert(app: &TestApp, n: u32) -> String {
     crate::alerts::sighting_at(app, 0xacce_5500 + n, &["751"]).await[0].to_string()
+}
+
+/// The untargeted AMBER advisory that comes with a fresh alert at Aarhus.
+async fn untargeted_advisory(app: &TestApp, n: u32) -> String {
+    aarhus_alert(app, n).await;
+    let row: i64 = sqlx::query_scalar(
+        "select id from stix_objects where kind = 'advisory' and is_latest order by id desc",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("the advisory");
+    row.to_string()
 }
 
 /// A fresh TAXII source, added as the operator would, for one call.

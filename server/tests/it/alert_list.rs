@@ -348,6 +348,23 @@ async fn the_export_streams_the_filtered_list_in_its_order_with_formulas_defused
         "Copenhagen time"
     );
 
+    // As browsers ask for it: compressed, whole.
+    let res = aarhus
+        .get(format!("{}/alerts.csv", app.url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&res.bytes().await.expect("the whole body")[..]),
+        &mut text,
+    )
+    .expect("gzip");
+    assert_eq!(records(&text).len(), 4);
+
     let res = app.get(&aarhus, "/alerts.csv?severity=critical").await;
     assert_eq!(records(&res.text().await.unwrap()).len(), 1);
     let res = app

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod account_security;
+mod acknowledgements;
 mod alert_list;
 mod alerts;
 mod audit;
