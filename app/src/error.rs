@@ -173,6 +173,7 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("tlp", "marked_by_publisher") => td_string!(locale, error_tlp_marked_by_publisher),
         ("tlp", "below_quote") => td_string!(locale, error_tlp_below_quote),
         ("tlp", "below_alert") => td_string!(locale, error_tlp_below_alert),
+        ("tlp", "red_forum") => td_string!(locale, error_alert_red_forum),
         // Alerts.
         ("until", "before_start") => td_string!(locale, error_range_reversed),
         ("indicator", "too_long") => td_string!(locale, error_indicator_filter_too_long),

@@ -104,6 +104,15 @@ pub struct AlertView {
     pub people: Vec<Choice>,
     /// Labels a comment may carry, the alert's first.
     pub comment_labels: Vec<Choice>,
+    /// Forum threads started about it that the reader may see: (address, title, group).
+    pub threads: Vec<(String, String, String)>,
+    /// Groups the reader may start one in: (slug, name).
+    pub forums: Vec<Choice>,
+    /// Labels such a thread may carry (none for a RED alert).
+    pub thread_labels: Vec<Choice>,
+    /// The text the thread form starts with: what was sighted, and a link back that only
+    /// the organisation's people can follow. It names no organisation.
+    pub thread_body: String,
 }
 
 /// A stored alert status in the reader's language.
@@ -217,6 +226,28 @@ pub async fn assign_alert(id: i64, assignee: Option<String>) -> Result<(), AppEr
     };
     vaern_core::stix::alerts::assign(&backend.db, &viewer, id, assignee).await?;
     Ok(())
+}
+
+/// Starts a thread about an alert in one of the reader's groups and goes to it.
+#[server(prefix = "/rpc", endpoint = "alert_discuss")]
+pub async fn discuss_alert(
+    id: i64,
+    group: String,
+    title: String,
+    body: String,
+    tlp: String,
+) -> Result<i64, AppError> {
+    use crate::request;
+    use vaern_core::policy::Tlp;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let tlp = Tlp::parse(tlp.trim()).ok_or_else(|| AppError::invalid("tlp", "unknown"))?;
+    let posted =
+        vaern_core::stix::alerts::discuss(&backend.db, &viewer, id, &group, &title, &body, tlp)
+            .await?;
+    backend.hub.publish(&posted.notified);
+    leptos_axum::redirect(&format!("/threads/{}", posted.thread_id));
+    Ok(posted.thread_id)
 }
 
 /// Adds a comment to an alert.
@@ -407,6 +438,21 @@ pub mod server {
     }
 
     pub fn view(locale: Locale, viewer: &Viewer, d: AlertDetail) -> AlertView {
+        // A RED alert is not discussed in a forum (its threads name readers one by one).
+        let thread_labels = if d.alert.tlp == Some(vaern_core::policy::Tlp::Red) {
+            Vec::new()
+        } else {
+            d.comment_labels
+                .iter()
+                .filter(|t| **t != vaern_core::policy::Tlp::Red)
+                .map(|t| {
+                    (
+                        t.as_str().to_string(),
+                        crate::components::labels::tlp_text(t.as_str()),
+                    )
+                })
+                .collect()
+        };
         let status_key = d.alert.status.as_str().to_string();
         let next = d
             .alert
@@ -503,6 +549,20 @@ pub mod server {
                     )
                 })
                 .collect(),
+            threads: d
+                .threads
+                .into_iter()
+                .map(|t| (format!("/threads/{}", t.id), t.title, t.group))
+                .collect(),
+            forums: d.forums,
+            thread_labels,
+            thread_body: td_string!(
+                locale,
+                alert_thread_body,
+                what = what_text(locale, &d.alert.what),
+                link = alert_href(d.alert.id)
+            )
+            .to_string(),
             row: row(locale, d.alert),
         }
     }

@@ -133,6 +133,10 @@ pub struct ThreadPageView {
     /// The quote to start the reply with (`?quote=`), and the quoted post's id.
     pub quote: Option<(i64, String)>,
     pub draft: Option<Draft>,
+    /// The alerts the thread was started about that the reader's organisation works:
+    /// (address, what was sighted).
+    #[serde(default)]
+    pub alerts: Vec<(String, String)>,
 }
 
 /// The page for starting a thread.
@@ -463,7 +467,19 @@ async fn load_thread_once(
         _ => None,
     };
     let draft = draft.await?;
+    let locale = crate::locale::current();
+    let alerts = vaern_core::stix::alerts::about_thread(db, &viewer, id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                crate::api::alerts::alert_href(a.id),
+                crate::api::alerts::server::what_text(locale, &a.what),
+            )
+        })
+        .collect();
     Ok(ThreadPageView {
+        alerts,
         id: view.id,
         slug: view.group.slug,
         group_name: view.group.name,

@@ -61,6 +61,20 @@ pub struct ReceivedView {
 pub struct ReceivedDetail {
     pub object: ReceivedRow,
     pub json: String,
+    /// For a sighting, read by the publishing centre's analysts: how each alerted
+    /// organisation works its alert. Empty for anything else.
+    pub work: Vec<OrgWorkView>,
+}
+
+/// How one alerted organisation works its alert, with its comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgWorkView {
+    pub org: String,
+    /// Translated.
+    pub status: String,
+    pub assignee: Option<String>,
+    pub acknowledged: Option<String>,
+    pub comments: Vec<crate::api::alerts::CommentView>,
 }
 
 /// A stored kind's name in the reader's language.
@@ -266,9 +280,41 @@ pub async fn received_object(row: i64) -> Result<ReceivedDetail, AppError> {
     let json = serde_json::from_str::<serde_json::Value>(&content)
         .and_then(|value| serde_json::to_string_pretty(&value))
         .unwrap_or(content);
+    let work = if listed.kind == vaern_core::stix::object::Kind::Sighting {
+        match vaern_core::stix::alerts::work_for_centre(&backend.db, &viewer, row).await {
+            Ok(work) => work,
+            // Not the publishing centre's analyst: the page shows no one's work.
+            Err(vaern_core::CoreError::NotFound) => Vec::new(),
+            Err(err) => return Err(err.into()),
+        }
+    } else {
+        Vec::new()
+    };
+    let work = work
+        .into_iter()
+        .map(|w| OrgWorkView {
+            org: w.org_name,
+            status: crate::api::alerts::status_name(locale, w.status.as_str()),
+            assignee: w.assignee,
+            acknowledged: w
+                .acknowledged_at
+                .map(|t| crate::format::format_time(t, locale)),
+            comments: w
+                .comments
+                .into_iter()
+                .map(|c| crate::api::alerts::CommentView {
+                    author: c.author,
+                    body: c.body,
+                    tlp: c.tlp.as_str().to_string(),
+                    created: crate::format::format_time(c.created_at, locale),
+                })
+                .collect(),
+        })
+        .collect();
     Ok(ReceivedDetail {
         object: server::view_row(locale, &viewer, listed),
         json,
+        work,
     })
 }
 

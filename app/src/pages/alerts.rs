@@ -5,8 +5,8 @@
 //! history). Every form is a plain post (`components::form`).
 
 use crate::api::alerts::{
-    AlertRow, AlertView, AlertsView, AssignAlert, Choice, CommentAlert, FilterFields, RelatedView,
-    SetAlertStatus, alert_href, load_alert, load_alerts, status_name,
+    AlertRow, AlertView, AlertsView, AssignAlert, Choice, CommentAlert, DiscussAlert, FilterFields,
+    RelatedView, SetAlertStatus, alert_href, load_alert, load_alerts, status_name,
 };
 use crate::components::copy_button::CopyButton;
 use crate::components::error_message::ErrorMessage;
@@ -396,6 +396,7 @@ fn AlertParts(alert: AlertView) -> impl IntoView {
         <RelatedList heading=td_string!(locale, alert_advisories) items=alert.advisories.clone() />
         <RelatedList heading=td_string!(locale, alert_incidents) items=alert.incidents.clone() />
         <Comments id alert=alert.clone() />
+        <Discussions id alert=alert.clone() />
         <History alert />
     }
 }
@@ -550,6 +551,65 @@ fn Comments(id: i64, alert: AlertView) -> impl IntoView {
                 </div>
                 <div><button type="submit">{td_string!(locale, alert_comment_add)}</button></div>
             </Form>
+        </section>
+    }
+}
+
+/// Threads started about the alert, and the form to start one ("Discuss in forum").
+#[component]
+fn Discussions(id: i64, alert: AlertView) -> impl IntoView {
+    let locale = use_locale();
+    let action = ServerAction::<DiscussAlert>::new();
+    let list = if alert.threads.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, alert_no_threads)}</p> })
+    } else {
+        let items = alert
+            .threads
+            .iter()
+            .cloned()
+            .map(|(href, title, group)| {
+                view! { <li><a href=href>{title}</a> " · " {group}</li> }
+            })
+            .collect_view();
+        Either::Right(view! { <ul class="related">{items}</ul> })
+    };
+    let form = if alert.thread_labels.is_empty() {
+        Either::Left(view! { <p class="hint">{td_string!(locale, alert_thread_red)}</p> })
+    } else if alert.forums.is_empty() {
+        Either::Left(view! { <p class="hint">{td_string!(locale, alert_thread_no_groups)}</p> })
+    } else {
+        let groups = options(alert.forums.clone(), None);
+        let labels = options(alert.thread_labels.clone(), None);
+        Either::Right(view! {
+            <Form action class="form alert-discuss" novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <ErrorMessage path={<DiscussAlert as ServerFn>::PATH} />
+                <p class="hint">{td_string!(locale, alert_thread_hint)}</p>
+                <div class="field">
+                    <label for="alert-thread-group">{td_string!(locale, alert_thread_group)}</label>
+                    <select id="alert-thread-group" name="group">{groups}</select>
+                </div>
+                <div class="field">
+                    <label for="alert-thread-title">{td_string!(locale, alert_thread_title)}</label>
+                    <input id="alert-thread-title" name="title" type="text" maxlength="200" required value=alert.row.what.clone() />
+                </div>
+                <div class="field">
+                    <label for="alert-thread-body">{td_string!(locale, alert_thread_text)}</label>
+                    <textarea id="alert-thread-body" name="body" rows="5" required>{alert.thread_body.clone()}</textarea>
+                </div>
+                <div class="field">
+                    <label for="alert-thread-tlp">{td_string!(locale, alert_comment_tlp)}</label>
+                    <select id="alert-thread-tlp" name="tlp">{labels}</select>
+                </div>
+                <div><button type="submit">{td_string!(locale, alert_thread_start)}</button></div>
+            </Form>
+        })
+    };
+    view! {
+        <section aria-labelledby="alert-threads">
+            <h2 id="alert-threads">{td_string!(locale, alert_threads)}</h2>
+            {list}
+            {form}
         </section>
     }
 }

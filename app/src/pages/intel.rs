@@ -4,7 +4,8 @@
 //! Analysts only: anyone else is told the pages do not exist.
 
 use crate::api::intel::{
-    ReceivedDetail, ReceivedRow, ReceivedView, SetObjectLabel, list_received, received_object,
+    OrgWorkView, ReceivedDetail, ReceivedRow, ReceivedView, SetObjectLabel, list_received,
+    received_object,
 };
 use crate::components::error_message::ErrorMessage;
 use crate::components::filters::{encode_value, filter_select};
@@ -272,7 +273,11 @@ fn ReceivedObjectView() -> impl IntoView {
 #[component]
 fn ObjectParts(object: ReceivedDetail, label: ServerAction<SetObjectLabel>) -> impl IntoView {
     let locale = use_locale();
-    let ReceivedDetail { object: row, json } = object;
+    let ReceivedDetail {
+        object: row,
+        json,
+        work,
+    } = object;
     let title = title_text(&row, locale);
     let targets = targets_view(&row, locale);
     let unresolved = unresolved_view(&row, locale);
@@ -323,6 +328,7 @@ fn ObjectParts(object: ReceivedDetail, label: ServerAction<SetObjectLabel>) -> i
             {recipients}
         </dl>
         {form}
+        <OrganisationsWork work />
         <section aria-labelledby="intel-json">
             <h2 id="intel-json">{td_string!(locale, intel_raw_json)}</h2>
             <ScrollTable label=td_string!(locale, intel_raw_json)>
@@ -330,6 +336,51 @@ fn ObjectParts(object: ReceivedDetail, label: ServerAction<SetObjectLabel>) -> i
             </ScrollTable>
         </section>
     }
+}
+
+/// How each alerted organisation works its alert: what they answer the centre.
+#[component]
+fn OrganisationsWork(work: Vec<OrgWorkView>) -> impl IntoView {
+    let locale = use_locale();
+    (!work.is_empty()).then(|| {
+        let items = work
+            .into_iter()
+            .map(|w| {
+                let comments = w
+                    .comments
+                    .into_iter()
+                    .map(|c| {
+                        view! {
+                            <li>
+                                <p class="meta">
+                                    {c.author} " · " {c.created} " " <TlpBadge tlp=c.tlp />
+                                </p>
+                                <p class="comment-body">{c.body}</p>
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <li>
+                        <h3>{w.org}</h3>
+                        <p>
+                            {w.status}
+                            {w.assignee.map(|a| view! { " · " {td_string!(locale, alert_assignee)} ": " {a} })}
+                            {w.acknowledged.map(|a| view! { " · " {td_string!(locale, alert_acknowledged)} " " {a} })}
+                        </p>
+                        <ul class="comments">{comments}</ul>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section aria-labelledby="intel-work">
+                <h2 id="intel-work">{td_string!(locale, intel_org_work)}</h2>
+                <p class="hint">{td_string!(locale, intel_org_work_hint)}</p>
+                <ul class="org-work">{items}</ul>
+            </section>
+        }
+    })
 }
 
 /// The label form: every TLP for an unmarked object, only RED (to name its recipients)

@@ -125,6 +125,20 @@ fn ThreadParts(mut thread: ThreadPageView, actions: ThreadActions) -> impl IntoV
             {thread.chatham_house.then(|| view! { " " <span class="badge">{td_string!(locale, forum_chatham_badge)}</span> })}
         </p>
         <Recipients recipients=thread.recipients.clone() />
+        {(!thread.alerts.is_empty()).then(|| {
+            let links = thread
+                .alerts
+                .iter()
+                .cloned()
+                .map(|(href, what)| view! { <li><a href=href>{what}</a></li> })
+                .collect_view();
+            view! {
+                <div class="about-alert">
+                    <p>{td_string!(locale, thread_about_alert)}</p>
+                    <ul class="plain-list">{links}</ul>
+                </div>
+            }
+        })}
         {thread.chatham_house.then(|| view! { <p class="hint">{td_string!(locale, thread_chatham_note)}</p> })}
         <WatchForm thread_id watching=thread.watching action=actions.watch />
         {can_moderate.then(|| view! { <ModerationPanel thread=thread.clone() actions /> })}

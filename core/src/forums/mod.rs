@@ -40,7 +40,7 @@ pub const POSTS_PER_PAGE: i64 = 50;
 /// Longest thread title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 
-const THREADS: GroupContentSql =
+pub(crate) const THREADS: GroupContentSql =
     GroupContentSql::new("t", "thread_recipient_orgs", "thread_recipient_users");
 const POSTS: GroupContentSql =
     GroupContentSql::new("p", "post_recipient_orgs", "post_recipient_users");

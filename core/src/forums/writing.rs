@@ -202,6 +202,18 @@ async fn insert_notifications(
 /// Starts a thread: its opening post carries the thread's label. `NotFound` if the
 /// viewer is not a member of the group, `Forbidden` for a reader.
 pub async fn create_thread(db: &Db, viewer: &Viewer, new: NewThread) -> CoreResult<Posted> {
+    create_thread_about(db, viewer, new, None).await
+}
+
+/// [`create_thread`], linked in the same transaction to `alert` when it is one: a thread
+/// an alert's organisation started about it (`stix::alerts::discuss`, which checks that
+/// the viewer works the alert).
+pub(crate) async fn create_thread_about(
+    db: &Db,
+    viewer: &Viewer,
+    new: NewThread,
+    alert: Option<i64>,
+) -> CoreResult<Posted> {
     let me = viewer.user_id.ok_or(CoreError::NotFound)?;
     let group: (crate::ids::GroupId, Tlp) = sqlx::query_as(
         "select id, default_tlp from user_groups where slug = $1 and archived_at is null",
@@ -277,6 +289,16 @@ pub async fn create_thread(db: &Db, viewer: &Viewer, new: NewThread) -> CoreResu
     outbox::stage(&mut tx, Item::Thread(thread_id), Operation::Upsert, now).await?;
     outbox::stage(&mut tx, Item::Post(post_id), Operation::Upsert, now).await?;
     watch_in(&mut tx, thread_id, me).await?;
+    if let Some(alert) = alert {
+        sqlx::query(
+            "insert into alert_threads (alert_id, thread_id, created_at) values ($1, $2, $3)",
+        )
+        .bind(alert)
+        .bind(thread_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
     let notified = notify(
         &mut tx,
         &members,

@@ -145,6 +145,14 @@ pub fn can_see_response_status(
         && matches!(item.tlp, Some(Tlp::Clear | Tlp::Green | Tlp::Amber))
 }
 
+/// Whether `viewer`, who may see a sighting published by `publisher`, may read how each
+/// alerted organisation is working its alert: status, assignee and comments. The
+/// analysts of the publishing centre, to whom the organisations write; other analysts
+/// and everyone else are answered as if there were none.
+pub fn can_read_alert_work(viewer: &Viewer, publisher: OrgId) -> bool {
+    is_analyst(viewer) && person(viewer).is_some() && viewer.org_id == publisher
+}
+
 /// Whether `viewer`, who may see the sighting of an alert raised for `alert_org`, may
 /// work it (status, assignee, comments): people of the alerted organisation. Its alerts
 /// are its own business; an alert of another organisation is answered as missing.
@@ -348,6 +356,27 @@ mod tests {
                 &it
             ));
         }
+    }
+
+    #[test]
+    fn only_the_publishing_centres_analysts_read_how_organisations_work_their_alerts() {
+        let publisher = OrgId(9);
+        let analyst = Viewer::user(UserId(1), publisher, PlatformRole::Analyst, false, vec![]);
+        assert!(can_read_alert_work(&analyst, publisher));
+        let elsewhere = Viewer::user(UserId(2), OrgId(8), PlatformRole::Analyst, false, vec![]);
+        assert!(!can_read_alert_work(&elsewhere, publisher));
+        for role in [
+            PlatformRole::Member,
+            PlatformRole::Coordinator,
+            PlatformRole::Admin,
+        ] {
+            let viewer = Viewer::user(UserId(3), publisher, role, false, vec![]);
+            assert!(!can_read_alert_work(&viewer, publisher), "{role:?}");
+        }
+        assert!(!can_read_alert_work(
+            &Viewer::api_token(publisher),
+            publisher
+        ));
     }
 
     #[test]

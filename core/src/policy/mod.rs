@@ -87,9 +87,9 @@ pub use group::{
 };
 pub use index_terms::{FREE, group_item_terms, intel_item_terms, terms_admit, viewer_terms};
 pub use intel::{
-    IdentityOf, IntelItem, OrgKind, StixClass, can_label_intel, can_see_earlier_version,
-    can_see_intel_item, can_see_response_status, can_see_stix_object, can_work_alert,
-    is_identity_shared,
+    IdentityOf, IntelItem, OrgKind, StixClass, can_label_intel, can_read_alert_work,
+    can_see_earlier_version, can_see_intel_item, can_see_response_status, can_see_stix_object,
+    can_work_alert, is_identity_shared,
 };
 pub use sql::{
     GroupContentSql, IntelSql, StixSql, push_group_content_visible, push_intel_visible,

@@ -15,7 +15,10 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, UserId};
-use crate::policy::{IntelSql, OrgKind, StixSql, Tlp, Viewer, can_work_alert, push_stix_visible};
+use crate::policy::{
+    IntelSql, OrgKind, StixSql, Tlp, Viewer, can_read_alert_work, can_work_alert,
+    push_group_content_visible, push_stix_visible,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -228,6 +231,18 @@ pub struct AlertDetail {
     pub people: Vec<Person>,
     /// Labels a new comment may carry.
     pub comment_labels: Vec<Tlp>,
+    /// Forum threads started about it that the reader may see.
+    pub threads: Vec<LinkedThread>,
+    /// Groups the reader may start a thread about it in: (slug, name).
+    pub forums: Vec<(String, String)>,
+}
+
+/// A forum thread started about an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedThread {
+    pub id: i64,
+    pub title: String,
+    pub group: String,
 }
 
 type Row = (
@@ -624,7 +639,11 @@ pub async fn get(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<AlertDetail> {
     let comments = comments(&mut conn, id).await?;
     let changes = changes(&mut conn, id).await?;
     let comment_labels = comment_labels(alert.tlp);
+    let threads = linked_threads(&mut conn, viewer, id).await?;
+    let forums = forums_to_discuss_in(&mut conn, viewer).await?;
     Ok(AlertDetail {
+        threads,
+        forums,
         org_name,
         first_seen: timestamp(&sighting, "first_seen"),
         last_seen: timestamp(&sighting, "last_seen"),
@@ -780,6 +799,167 @@ pub fn comment_labels(alert: Option<Tlp>) -> Vec<Tlp> {
         .into_iter()
         .filter(|t| *t >= floor)
         .collect()
+}
+
+/// Starts a thread about alert `id` in the group `group_slug` ("Discuss in forum"), as a
+/// person who works the alert, linked to it both ways. Its label is at least the
+/// alert's (`tlp`, one of [`comment_labels`]); a RED alert is not discussed in a forum,
+/// whose RED threads name their readers one by one. The title and text are the
+/// person's: the page offers a text that names no other organisation.
+pub async fn discuss(
+    db: &Db,
+    viewer: &Viewer,
+    id: i64,
+    group_slug: &str,
+    title: &str,
+    body: &str,
+    tlp: Tlp,
+) -> CoreResult<crate::forums::writing::Posted> {
+    let kind = org_kind(db, viewer.org_id).await?;
+    let alert_tlp = {
+        let mut conn = db.acquire().await?;
+        workable(&mut conn, viewer, kind, id).await?;
+        visible_row(&mut conn, viewer, kind, id).await?.5
+    };
+    if alert_tlp == Some(Tlp::Red) || tlp == Tlp::Red {
+        return Err(CoreError::Invalid {
+            field: "tlp",
+            reason: "red_forum",
+        });
+    }
+    if !comment_labels(alert_tlp).contains(&tlp) {
+        return Err(CoreError::Invalid {
+            field: "tlp",
+            reason: "below_alert",
+        });
+    }
+    let new = crate::forums::writing::NewThread {
+        group_slug: group_slug.to_string(),
+        title: title.to_string(),
+        body: body.to_string(),
+        tlp: Some(tlp),
+        audience: Default::default(),
+        chatham_house: false,
+    };
+    crate::forums::writing::create_thread_about(db, viewer, new, Some(id)).await
+}
+
+/// The threads started about alert `id` that `viewer` may see, newest first.
+async fn linked_threads(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> CoreResult<Vec<LinkedThread>> {
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select t.id, t.title, g.name from alert_threads l \
+         cross join forum_threads t on t.id = l.thread_id \
+         cross join user_groups g on g.id = t.group_id and g.archived_at is null \
+         where l.alert_id = ",
+    );
+    qb.push_bind(id).push(" and ");
+    push_group_content_visible(&mut qb, viewer, &crate::forums::THREADS);
+    qb.push(" order by t.id desc");
+    let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, group)| LinkedThread { id, title, group })
+        .collect())
+}
+
+/// The groups `viewer` may post in, not archived, by name: (slug, name).
+async fn forums_to_discuss_in(
+    conn: &mut SqliteConnection,
+    viewer: &Viewer,
+) -> CoreResult<Vec<(String, String)>> {
+    let groups: Vec<(crate::ids::GroupId, String, String)> = sqlx::query_as(
+        "select id, slug, name from user_groups where archived_at is null \
+         order by name collate nocase",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(groups
+        .into_iter()
+        .filter(|(group, _, _)| crate::policy::can_post_in(viewer, *group))
+        .map(|(_, slug, name)| (slug, name))
+        .collect())
+}
+
+/// The alerts a thread was started about that `viewer` works (its own organisation's,
+/// visible to it): (id, what was sighted), for the thread's link back.
+pub async fn about_thread(db: &Db, viewer: &Viewer, thread: i64) -> CoreResult<Vec<OrgAlert>> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("select alert_id from alert_threads where thread_id = $1")
+            .bind(thread)
+            .fetch_all(db)
+            .await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut conn = db.acquire().await?;
+    let mut qb = QueryBuilder::<Sqlite>::new(ALERT_FROM);
+    push_visible(&mut qb, viewer, kind);
+    qb.push(" and a.id in (");
+    let mut list = qb.separated(", ");
+    for id in &ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    with_what(&mut conn, viewer, kind, rows).await
+}
+
+/// How one alerted organisation works its alert, as the publishing centre reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgWork {
+    pub org_name: String,
+    pub status: Status,
+    pub assignee: Option<String>,
+    pub acknowledged_at: Option<i64>,
+    pub comments: Vec<Comment>,
+}
+
+/// How each organisation alerted by sighting `row` works its alert (status, assignee,
+/// comments), by organisation name, for the analysts of the centre that published it
+/// ([`can_read_alert_work`]); `NotFound` for a sighting `viewer` may not see or anyone
+/// else.
+pub async fn work_for_centre(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<Vec<OrgWork>> {
+    let kind = org_kind(db, viewer.org_id).await?;
+    let mut conn = db.acquire().await?;
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select o.stix_id, o.publisher_org_id from stix_objects o \
+         where o.kind = 'sighting' and o.id = ",
+    );
+    qb.push_bind(row).push(" and ");
+    push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+    let (sighting, publisher): (String, OrgId) = qb
+        .build_query_as()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if !can_read_alert_work(viewer, publisher) {
+        return Err(CoreError::NotFound);
+    }
+    type WorkRow = (i64, String, String, Option<String>, Option<i64>);
+    let rows: Vec<WorkRow> = sqlx::query_as(
+        "select a.id, g.name, a.status, u.name, a.acknowledged_at from alerts a \
+         join organisations g on g.id = a.org_id left join users u on u.id = a.assignee_id \
+         where a.sighting_ref = $1 order by g.name",
+    )
+    .bind(&sighting)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, org_name, status, assignee, acknowledged_at) in rows {
+        out.push(OrgWork {
+            org_name,
+            status: stored_status(&status)?,
+            assignee,
+            acknowledged_at,
+            comments: comments(&mut conn, id).await?,
+        });
+    }
+    Ok(out)
 }
 
 /// The alert row `id` if `viewer` may see it, else `NotFound`.

@@ -179,6 +179,9 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("alert_assign", ALERTED_ORG),
     ("alert_comment", ALERTED_ORG),
     // The acknowledgement view and an organisation's acknowledgement of an advisory.
+    // Discussing an alert: its organisation's people who may post in the group (the
+    // Aarhus member; Aarhus's organisation admin is in no group).
+    ("alert_discuss", [401, 200, 404, 404, 404, 404, 404]),
     ("acknowledgements", RESPONSE_FOLLOWERS),
     ("acknowledge_advisory", MUNICIPALITIES),
     ("unmatched_identities", ADMINS),
@@ -637,6 +640,13 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             vec![("identity", identity), ("org", "751".into())]
         }
         "alert" => vec![("id", aarhus_alert(app, n).await)],
+        "alert_discuss" => vec![
+            ("id", aarhus_alert(app, n).await),
+            ("group", "tilgang".into()),
+            ("title", format!("Varsel {n}")),
+            ("body", "Har andre set det?".into()),
+            ("tlp", "amber".into()),
+        ],
         "acknowledge_advisory" => vec![
             ("row", untargeted_advisory(app, n).await),
             ("state", "relevant".into()),

@@ -164,6 +164,43 @@ async fn analysts_and_coordinators_follow_each_municipalitys_response_and_nobody
         "not even listed"
     );
 
+    // Aarhus comments on its alert; the centre's analyst reads it on the sighting's page,
+    // with each organisation's status. The coordinator has no such page.
+    let comment = "Blokeret i firewall hos Aarhus";
+    let res = app
+        .rpc(
+            &aarhus,
+            "alert_comment",
+            &[
+                ("id", &ids[0].to_string()),
+                ("body", comment),
+                ("tlp", "amber"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = app
+        .get(&analyst, &format!("/intel/received/{sighting}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(comment), "the centre reads the comment");
+    assert!(
+        page.contains("Odense Kommune"),
+        "every alerted organisation"
+    );
+    let detail = json(
+        app.rpc(&analyst, "received_object", &[("row", &sighting)])
+            .await,
+    )
+    .await;
+    assert_eq!(detail["work"].as_array().map(Vec::len), Some(2), "{detail}");
+    let res = app
+        .rpc(&coordinator, "received_object", &[("row", &sighting)])
+        .await;
+    assert_ne!(res.status(), StatusCode::OK, "not the coordinator's page");
+
     // Members, Aarhus's included, are told the view does not exist; so is its export.
     let res = app.rpc(&aarhus, "acknowledgements", &[]).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);

@@ -301,3 +301,98 @@ async fn a_member_works_an_alert_of_its_organisation_and_another_municipality_ne
         "Odense's page names no other municipality"
     );
 }
+
+#[tokio::test]
+async fn an_alert_is_discussed_in_a_forum_linked_both_ways_for_its_own_organisation_only() {
+    let app = spawn_app().await;
+    let ids = sighting_at(&app, 30, &["751", "461"]).await;
+    let (aarhus_alert, odense_alert) = (ids[0].to_string(), ids[1].to_string());
+    let (aarhus, aarhus_user) = app
+        .signed_in("751", "it@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let (odense, odense_user) = app
+        .signed_in("461", "it@odense.dk", PlatformRole::Member, false)
+        .await;
+    let group = app.group("referencegruppen").await;
+    app.add_to_group(group, aarhus_user, "member").await;
+    app.add_to_group(group, odense_user, "member").await;
+    let discuss = |client: &reqwest::Client, alert: &str, tlp: &str| {
+        let (app, client, alert, tlp) = (&app, client.clone(), alert.to_string(), tlp.to_string());
+        async move {
+            call(
+                app,
+                &client,
+                "alert_discuss",
+                &[
+                    ("id", &alert),
+                    ("group", "referencegruppen"),
+                    ("title", "Scanning fra 203.0.113.77"),
+                    ("body", "Har andre set det?"),
+                    ("tlp", &tlp),
+                ],
+            )
+            .await
+        }
+    };
+
+    // Below the alert's label, or RED: refused, nothing started.
+    let (status, body) = discuss(&aarhus, &aarhus_alert, "green").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = discuss(&aarhus, &aarhus_alert, "red").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Another organisation's alert does not exist for Odense.
+    let (status, _) = discuss(&odense, &aarhus_alert, "amber").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let threads: i64 = sqlx::query_scalar("select count(*) from forum_threads")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(threads, 0, "nothing of a refused discussion is stored");
+
+    let (status, body) = discuss(&aarhus, &aarhus_alert, "amber").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let thread: i64 = body.trim().parse().expect("the thread's id");
+
+    // The alert page lists the thread; the thread names the alert to Aarhus only.
+    let page = app
+        .get(&aarhus, &format!("/alerts/{aarhus_alert}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/threads/{thread}")),
+        "linked from the alert"
+    );
+    let for_aarhus = json(
+        app.rpc(&aarhus, "thread", &[("id", &thread.to_string())])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        for_aarhus["alerts"][0][0],
+        format!("/alerts/{aarhus_alert}"),
+        "{for_aarhus}"
+    );
+    let for_odense = json(
+        app.rpc(&odense, "thread", &[("id", &thread.to_string())])
+            .await,
+    )
+    .await;
+    assert_eq!(for_odense["title"], "Scanning fra 203.0.113.77");
+    assert_eq!(
+        for_odense["alerts"],
+        serde_json::json!([]),
+        "Odense reads the thread but is not told of Aarhus's alert"
+    );
+    let odense_page = app
+        .get(&odense, &format!("/alerts/{odense_alert}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !odense_page.contains(&format!("/threads/{thread}")),
+        "Odense's own alert was not discussed"
+    );
+}
