@@ -8,3 +8,12 @@ create table alert_threads (
     primary key (alert_id, thread_id)
 ) without rowid;
 create index alert_threads_thread on alert_threads (thread_id);
+
+-- The dashboard, its live marks and the acknowledgement view read the newest items of a
+-- kind (advisories, incidents, sightings) and what changed in an organisation's alerts
+-- since a moment: indexed, so that neither walks every row. The items index is partial
+-- (newest versions of items only), so that ingestion pays for it on those alone.
+create index stix_objects_items on stix_objects (kind, version_us)
+    where is_latest and class = 'item';
+create index alerts_org_updated on alerts (org_id, updated_at);
+create index alerts_org_visible on alerts (org_id, visible_at);

@@ -30,8 +30,10 @@ pub struct AlertRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertsView {
     pub rows: Vec<AlertRow>,
-    /// Alerts that match the filter, on every page.
+    /// Alerts that match the filter, on every page (at most the cap).
     pub total: u64,
+    /// More than `total` match: the reader should narrow the filter.
+    pub more: bool,
     pub page: u64,
     pub pages: u64,
     pub severities: Vec<Choice>,
@@ -335,6 +337,7 @@ pub mod server {
         Ok(AlertsView {
             rows: listed.alerts.into_iter().map(|a| row(locale, a)).collect(),
             total: listed.total,
+            more: listed.more,
             page: listed.page,
             pages: listed.pages,
             severities: Severity::ALL

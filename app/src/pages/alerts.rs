@@ -174,7 +174,7 @@ fn AlertsParts(view: AlertsView) -> impl IntoView {
         </form>
         <LivePanel src=RESULTS_ROUTE.to_string() target=RESULTS_ID.to_string() topics=vec!["alerts".into()] />
         <div id=RESULTS_ID>
-            <Results rows=view.rows total filtered base page=view.page pages=view.pages />
+            <Results rows=view.rows total more=view.more filtered base page=view.page pages=view.pages />
         </div>
     }
 }
@@ -208,6 +208,7 @@ pub fn results_html(locale: Locale, view: AlertsView, fields: &FilterFields) -> 
             <Results
                 rows=view.rows
                 total=view.total
+                more=view.more
                 filtered
                 base
                 page=view.page
@@ -222,6 +223,7 @@ pub fn results_html(locale: Locale, view: AlertsView, fields: &FilterFields) -> 
 fn Results(
     rows: Vec<AlertRow>,
     total: u64,
+    more: bool,
     filtered: bool,
     base: String,
     page: u64,
@@ -229,7 +231,13 @@ fn Results(
 ) -> impl IntoView {
     let locale = use_locale();
     view! {
-        <p>{td_string!(locale, alerts_count, count = total).to_string()}</p>
+        <p>
+            {if more {
+                td_string!(locale, alerts_count_more, count = total).to_string()
+            } else {
+                td_string!(locale, alerts_count, count = total).to_string()
+            }}
+        </p>
         <AlertTable rows filtered />
         <Pagination base page=page as i64 pages=pages as i64 />
     }

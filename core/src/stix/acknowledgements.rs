@@ -129,16 +129,28 @@ type ItemRow = (i64, String, String, String, Option<Tlp>, i64);
 pub async fn recent(db: &Db, viewer: &Viewer) -> CoreResult<Vec<Item>> {
     let kind = org_kind(db, viewer.org_id).await?;
     let mut conn = db.acquire().await?;
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select o.id, o.stix_id, o.kind, o.name, o.tlp, o.version_us from stix_objects o \
-         where o.is_latest and o.class = 'item' and (o.kind = 'advisory' or (o.kind = 'sighting' \
-         and (o.has_unlinked_targets or (select count(*) from alerts a \
-         where a.sighting_ref = o.stix_id) > 1))) and ",
-    );
-    push_response_visible(&mut qb, viewer, kind, &ITEMS);
-    qb.push(" order by o.version_us desc, o.id desc limit ")
-        .push_bind(RECENT);
-    let rows: Vec<ItemRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    // One walk per kind down the newest items, each stopping at `RECENT`.
+    let mut rows: Vec<ItemRow> = Vec::new();
+    for (item_kind, only) in [
+        ("advisory", ""),
+        (
+            "sighting",
+            " and (o.has_unlinked_targets or (select count(*) from alerts a \
+             where a.sighting_ref = o.stix_id) > 1)",
+        ),
+    ] {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "select o.id, o.stix_id, o.kind, o.name, o.tlp, o.version_us from stix_objects o \
+             where o.is_latest and o.class = 'item' and o.kind = ",
+        );
+        qb.push_bind(item_kind).push(only).push(" and ");
+        push_response_visible(&mut qb, viewer, kind, &ITEMS);
+        qb.push(" order by o.version_us desc, o.id desc limit ")
+            .push_bind(RECENT);
+        rows.extend(qb.build_query_as::<ItemRow>().fetch_all(&mut *conn).await?);
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse((r.5, r.0)));
+    rows.truncate(RECENT as usize);
     let readable = readable(&mut conn, viewer, kind, &rows).await?;
     Ok(rows.into_iter().map(|row| item(row, &readable)).collect())
 }

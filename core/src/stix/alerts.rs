@@ -27,6 +27,10 @@ use std::collections::HashMap;
 /// Alerts on one page of the list.
 pub const PER_PAGE: u64 = 50;
 
+/// Most alerts the list counts and pages through; more are narrowed by filters (the
+/// export has no such cap).
+pub const COUNT_CAP: u64 = 1_000;
+
 /// Alerts read per query while the export streams.
 pub const EXPORT_BATCH: u64 = 500;
 
@@ -374,8 +378,10 @@ impl AlertSort {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertPage {
     pub alerts: Vec<OrgAlert>,
-    /// Alerts that match, on every page.
+    /// Alerts that match, on every page, at most [`COUNT_CAP`].
     pub total: u64,
+    /// More than [`COUNT_CAP`] match: the pages reach the first of them.
+    pub more: bool,
     /// 1-based, at most `pages`.
     pub page: u64,
     /// At least 1.
@@ -429,10 +435,13 @@ fn push_filter(
     if filter.indicator_type.is_none() && filter.indicator.is_none() {
         return;
     }
+    // The sightings of the matching indicators, worked out once for the whole list
+    // (not once per alert): the indicators are far fewer than an organisation's alerts.
     qb.push(
-        " and exists (select 1 from stix_refs r cross join stix_objects i \
-         on i.stix_id = r.ref and i.is_latest and i.kind = 'indicator' \
-         where r.item_id = o.id and r.property = 'sighting_of_ref'",
+        " and a.sighting_ref in (select s.stix_id from stix_objects i \
+         cross join stix_refs r on r.ref = i.stix_id and r.property = 'sighting_of_ref' \
+         cross join stix_objects s on s.id = r.item_id and s.is_latest \
+         where i.is_latest and i.kind = 'indicator'",
     );
     if let Some(kind) = &filter.indicator_type {
         // `[ipv4-addr:value = …]`: the type is what stands between `[` and the first `:`.
@@ -474,14 +483,21 @@ pub async fn list(
     filter.check()?;
     let kind = org_kind(db, viewer.org_id).await?;
     let mut conn = db.acquire().await?;
+    // Counted up to one past the cap: every alert the policy admits costs a look at its
+    // sighting, and a list of tens of thousands is narrowed by filters, not paged through.
     let mut count = QueryBuilder::<Sqlite>::new(
-        "select count(*) from alerts a cross join stix_objects o \
+        "select count(*) from (select 1 from alerts a cross join stix_objects o \
          on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = ",
     );
     push_visible(&mut count, viewer, kind);
     push_filter(&mut count, viewer, kind, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    let total = u64::try_from(total).unwrap_or(0);
+    count
+        .push(" limit ")
+        .push_bind(COUNT_CAP as i64 + 1)
+        .push(")");
+    let counted: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let counted = u64::try_from(counted).unwrap_or(0);
+    let total = counted.min(COUNT_CAP);
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = page.clamp(1, pages);
     let mut qb = QueryBuilder::<Sqlite>::new(ALERT_FROM);
@@ -496,6 +512,7 @@ pub async fn list(
     Ok(AlertPage {
         alerts: with_what(&mut conn, viewer, kind, rows).await?,
         total,
+        more: counted > COUNT_CAP,
         page,
         pages,
     })

@@ -134,7 +134,7 @@ pub fn chart_days(now: i64) -> Vec<time::Date> {
 }
 
 /// The numbers of the viewer's organisation's alerts the viewer may see, read in one
-/// query: for the dashboard, and as the mark the live stream compares.
+/// query.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AlertNumbers {
     /// Not closed yet (new, acknowledged, investigating), by severity.
@@ -144,11 +144,6 @@ pub struct AlertNumbers {
     pub new_7d: u64,
     /// Nobody acknowledged them yet.
     pub waiting: u64,
-    /// All of them.
-    pub total: u64,
-    /// The newest alert's id, and the last change of status or assignee (unix seconds).
-    pub last_id: i64,
-    pub last_change: i64,
 }
 
 /// [`AlertNumbers`] of `viewer` at `now`.
@@ -172,14 +167,13 @@ pub async fn alert_numbers(
         .push("), 0), coalesce(sum(coalesce(a.visible_at, a.created_at) >= ")
         .push_bind(now.saturating_sub(7 * 24 * 3600))
         .push(
-            "), 0), coalesce(sum(a.status = 'new'), 0), count(*), coalesce(max(a.id), 0), \
-             coalesce(max(a.updated_at), 0) from alerts a cross join stix_objects o \
+            "), 0), coalesce(sum(a.status = 'new'), 0) from alerts a cross join stix_objects o \
              on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = ",
         )
         .push_bind(viewer.org_id)
         .push(" and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
-    type Numbers = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    type Numbers = (i64, i64, i64, i64, i64, i64, i64);
     let n: Numbers = qb.build_query_as().fetch_one(&mut *conn).await?;
     let count = |v: i64| u64::try_from(v).unwrap_or(0);
     Ok(AlertNumbers {
@@ -187,9 +181,6 @@ pub async fn alert_numbers(
         new_24h: count(n.4),
         new_7d: count(n.5),
         waiting: count(n.6),
-        total: count(n.7),
-        last_id: n.8,
-        last_change: n.9,
     })
 }
 
@@ -223,7 +214,7 @@ async fn sector_items(
 ) -> CoreResult<Vec<(i64, Option<String>)>> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select o.version_us, o.severity from stix_objects o where o.is_latest \
-         and o.kind in ('advisory', 'incident') and o.version_us >= ",
+         and o.class = 'item' and o.kind in ('advisory', 'incident') and o.version_us >= ",
     );
     qb.push_bind(since.saturating_mul(1_000_000)).push(" and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
@@ -243,7 +234,7 @@ pub async fn latest_items(
 ) -> CoreResult<Vec<Advisory>> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select o.id, o.name, o.tlp, o.severity, o.version_us from stix_objects o \
-         where o.is_latest and o.kind = ",
+         where o.is_latest and o.class = 'item' and o.kind = ",
     );
     qb.push_bind(item_kind.to_string()).push(" and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);

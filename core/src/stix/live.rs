@@ -5,18 +5,21 @@
 //! [`Watermark`] (the newest rows of `intel_events`, `alerts` and `alert_changes`),
 //! and when it moves, [`changes_since`] says once for everybody what moved: which
 //! organisations' alerts, and whether any intel. Every open stream whose viewer that can
-//! concern then reads its own [`Mark`] through the policy and tells its page only what
-//! differs from the mark it sent last; a hidden alert or advisory arriving changes no
-//! mark, so nothing is said. A burst of ingestion moves the watermark many times a
-//! second but is read once a second, so it is one event, not one per object.
+//! concern then [`compare`]s: it reads the alerts that moved past its last [`Mark`]
+//! (high-water marks read through indexes) and the newest advisories and incidents,
+//! both through the policy, and tells its page only what differs; a hidden alert or
+//! advisory arriving changes nothing the viewer may see, so nothing is said. A burst of
+//! ingestion moves the watermark many times a second but is read once a second, so it is
+//! one event, not one per object.
 
-use super::browse::org_kind;
-use super::dashboard::{self, AlertNumbers};
+use super::browse::{OBJECTS, org_kind};
+use super::dashboard;
 use crate::db::Db;
 use crate::error::CoreResult;
 use crate::ids::OrgId;
-use crate::policy::Viewer;
+use crate::policy::{Viewer, push_stix_visible};
 use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
 use std::collections::BTreeSet;
 
 /// The newest row of each table a change of alerts or intel writes.
@@ -107,44 +110,98 @@ impl Topic {
     }
 }
 
+/// Where a viewer's organisation's alerts stood when last compared: the newest alert of
+/// all, and the organisation's last change of status or assignee and last alert to
+/// become visible. High-water marks only, read through indexes: what moved past them is
+/// read through the policy when the marks move ([`compare`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct AlertMark {
+    last_id: i64,
+    last_change: i64,
+    last_visible: i64,
+}
+
 /// What one viewer is shown, as far as the live stream compares it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mark {
-    alerts: AlertNumbers,
+    alerts: AlertMark,
     /// The newest advisories and incidents the viewer may see (rows).
     advisories: Vec<i64>,
     incidents: Vec<i64>,
 }
 
-/// `viewer`'s mark at `now`.
-pub async fn mark(db: &Db, viewer: &Viewer, now: i64) -> CoreResult<Mark> {
+/// `viewer`'s mark now.
+pub async fn mark(db: &Db, viewer: &Viewer) -> CoreResult<Mark> {
     let kind = org_kind(db, viewer.org_id).await?;
     let mut conn = db.acquire().await?;
-    let alerts = dashboard::alert_numbers(&mut conn, viewer, kind, now).await?;
+    let (last_id, last_change, last_visible): (i64, i64, i64) = sqlx::query_as(
+        "select (select coalesce(max(id), 0) from alerts), \
+         (select coalesce(max(updated_at), 0) from alerts where org_id = $1), \
+         (select coalesce(max(visible_at), 0) from alerts where org_id = $1)",
+    )
+    .bind(viewer.org_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let rows = |items: Vec<dashboard::Advisory>| items.into_iter().map(|a| a.row).collect();
     let advisories = rows(dashboard::latest_items(&mut conn, viewer, kind, "advisory").await?);
     let incidents = rows(dashboard::latest_items(&mut conn, viewer, kind, "incident").await?);
     Ok(Mark {
-        alerts,
+        alerts: AlertMark {
+            last_id,
+            last_change,
+            last_visible,
+        },
         advisories,
         incidents,
     })
 }
 
-/// The panels that differ between `before` and `after`, each with how many new things it
-/// shows (0: changed, nothing new). Time passing alone (an alert leaving "the last 24
-/// hours") is no change.
-pub fn news(before: &Mark, after: &Mark) -> Vec<(Topic, u64)> {
+/// `viewer`'s mark now, and the panels that changed for `viewer` since `before`, each
+/// with how many new things it shows (0: changed, nothing new). Only what the viewer may
+/// see counts: a hidden alert moves the marks but is no news.
+pub async fn compare(
+    db: &Db,
+    viewer: &Viewer,
+    before: &Mark,
+) -> CoreResult<(Mark, Vec<(Topic, u64)>)> {
+    let after = mark(db, viewer).await?;
     let mut out = Vec::new();
-    let (b, a) = (&before.alerts, &after.alerts);
-    if (b.open, b.waiting, b.total, b.last_id, b.last_change)
-        != (a.open, a.waiting, a.total, a.last_id, a.last_change)
-    {
-        out.push((Topic::Alerts, a.total.saturating_sub(b.total)));
+    if after.alerts != before.alerts {
+        let kind = org_kind(db, viewer.org_id).await?;
+        let was = before.alerts;
+        let mut qb = QueryBuilder::<Sqlite>::new("select coalesce(sum(a.id > ");
+        qb.push_bind(was.last_id)
+            .push(" or a.visible_at > ")
+            .push_bind(was.last_visible)
+            .push(
+                "), 0), count(*) from alerts a cross join stix_objects o \
+                 on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = ",
+            )
+            .push_bind(viewer.org_id)
+            .push(" and (a.id > ")
+            .push_bind(was.last_id)
+            .push(" or a.updated_at > ")
+            .push_bind(was.last_change)
+            .push(" or a.visible_at > ")
+            .push_bind(was.last_visible)
+            .push(") and ");
+        push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
+        let (new, moved): (i64, i64) = qb.build_query_as().fetch_one(db).await?;
+        if moved > 0 {
+            out.push((Topic::Alerts, u64::try_from(new).unwrap_or(0)));
+        }
     }
+    out.extend(item_news(before, &after));
+    Ok((after, out))
+}
+
+/// The advisory and incident panels that differ between `before` and `after`, each with
+/// how many of its items are new.
+fn item_news(before: &Mark, after: &Mark) -> Vec<(Topic, u64)> {
     let fresh = |before: &[i64], after: &[i64]| {
         after.iter().filter(|row| !before.contains(row)).count() as u64
     };
+    let mut out = Vec::new();
     if before.advisories != after.advisories {
         out.push((
             Topic::Advisories,
@@ -162,49 +219,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_mark_that_did_not_move_tells_nothing() {
-        let mark = Mark {
-            alerts: AlertNumbers {
-                total: 3,
-                last_id: 9,
-                ..AlertNumbers::default()
-            },
-            advisories: vec![4, 3],
-            incidents: vec![],
-        };
-        assert!(news(&mark, &mark).is_empty());
-        let mut later = mark.clone();
-        later.alerts.new_24h = 0;
-        later.alerts.new_7d = 7;
-        assert!(news(&mark, &later).is_empty(), "time passing is no news");
-    }
-
-    #[test]
-    fn news_counts_the_new_alerts_and_advisories_of_each_panel() {
+    fn the_item_panels_tell_how_many_of_their_items_are_new() {
         let before = Mark {
-            alerts: AlertNumbers {
-                total: 3,
-                last_id: 9,
-                ..AlertNumbers::default()
-            },
             advisories: vec![4, 3],
             incidents: vec![7],
+            ..Mark::default()
         };
+        assert!(item_news(&before, &before).is_empty());
         let after = Mark {
-            alerts: AlertNumbers {
-                total: 5,
-                last_id: 12,
-                ..AlertNumbers::default()
-            },
             advisories: vec![8, 6, 4],
             incidents: vec![7],
+            ..Mark::default()
         };
-        assert_eq!(
-            news(&before, &after),
-            vec![(Topic::Alerts, 2), (Topic::Advisories, 2)]
-        );
-        let mut acknowledged = before.clone();
-        acknowledged.alerts.last_change = 100;
-        assert_eq!(news(&before, &acknowledged), vec![(Topic::Alerts, 0)]);
+        assert_eq!(item_news(&before, &after), vec![(Topic::Advisories, 2)]);
+        let narrowed = Mark {
+            advisories: vec![3],
+            ..before.clone()
+        };
+        assert_eq!(item_news(&before, &narrowed), vec![(Topic::Advisories, 0)]);
     }
 }

@@ -257,19 +257,28 @@ impl Listener {
 
     /// Queues an event for each panel that changed for `viewer` since the last mark.
     async fn compare(&mut self, viewer: &Viewer) -> Option<()> {
-        let now = self.read_mark(viewer).await?;
-        if let Some(before) = &self.mark {
-            for (topic, new) in live::news(before, &now) {
-                self.pending
-                    .push_back(Event::default().event(topic.as_str()).data(new.to_string()));
+        let Some(before) = &self.mark else {
+            self.mark = Some(self.read_mark(viewer).await?);
+            return Some(());
+        };
+        match live::compare(&self.db, viewer, before).await {
+            Ok((now, news)) => {
+                for (topic, new) in news {
+                    self.pending
+                        .push_back(Event::default().event(topic.as_str()).data(new.to_string()));
+                }
+                self.mark = Some(now);
+                Some(())
+            }
+            Err(err) => {
+                tracing::error!(%err, "comparing what a live stream's panels show");
+                None
             }
         }
-        self.mark = Some(now);
-        Some(())
     }
 
     async fn read_mark(&self, viewer: &Viewer) -> Option<Mark> {
-        match live::mark(&self.db, viewer, vaern_core::clock::now()).await {
+        match live::mark(&self.db, viewer).await {
             Ok(mark) => Some(mark),
             Err(err) => {
                 tracing::error!(%err, "reading what a live stream's panels show");
