@@ -28,6 +28,12 @@ const t = {
   copied: 'Kopieret.',
   whereLabel: 'Observeret hos',
   enHeadingWork: 'Handling',
+  discussions: 'Drøftelser i fora',
+  group: 'Gruppe',
+  groupName: 'Alle kommuner',
+  threadTitle: 'Trådens titel',
+  startThread: 'Start tråd',
+  aboutAlert: 'Startet fra varslet',
 };
 
 const ALERT = '/alerts/476';
@@ -77,6 +83,19 @@ test('a member opens an alert, works it with the keyboard and comments, and the 
   await expect(history).toContainText('status Kvitteret → Undersøges');
   await expect(history).toContainText(`ansvarlig – → ${accounts.aarhus.name}`);
   await expectNoAxeViolations(page, `${ALERT} after working it (da)`);
+
+  // Discuss it in a forum: the thread opens, names the alert, and the alert lists it.
+  const threadTitle = `Har andre set dette? ${Date.now()}`;
+  const discussions = page.getByRole('region', { name: t.discussions });
+  await discussions.getByLabel(t.group, { exact: true }).selectOption({ label: t.groupName });
+  await discussions.getByLabel(t.threadTitle).fill(threadTitle);
+  await discussions.getByRole('button', { name: t.startThread }).click();
+  await expect(page).toHaveURL(/\/threads\/\d+/);
+  await expect(page.getByRole('heading', { level: 1, name: threadTitle })).toBeVisible();
+  await expect(page.getByText(t.aboutAlert)).toBeVisible();
+  await page.getByRole('link', { name: t.what }).first().click();
+  await expect(page).toHaveURL(ALERT);
+  await expect(page.getByRole('region', { name: t.discussions }).getByRole('link', { name: threadTitle })).toBeVisible();
 });
 
 test('the alert page reads in English too', async ({ page, context, baseURL }) => {

@@ -17,3 +17,5 @@ create index stix_objects_items on stix_objects (kind, version_us)
     where is_latest and class = 'item';
 create index alerts_org_updated on alerts (org_id, updated_at);
 create index alerts_org_visible on alerts (org_id, visible_at);
+-- The dashboard counts an organisation's open alerts without walking its closed ones.
+create index alerts_org_status on alerts (org_id, status);
