@@ -431,6 +431,20 @@ async fn work_alerts(db: &Db) -> CoreResult<()> {
         )
         .await?;
     }
+    // Two of them are reported back to the centre (feedback), where the label allows.
+    for (id, message) in ids.iter().zip([
+        "Løst: den berørte server er geninstalleret.",
+        "",
+        "Vi bruger ikke det pågældende produkt.",
+    ]) {
+        let alert = alerts::get(db, &viewer, *id).await?.alert;
+        match alerts::comment_labels(alert.tlp).first() {
+            Some(tlp) if *tlp != crate::policy::Tlp::Red && !message.is_empty() => {
+                crate::stix::feedback::share_alert(db, &viewer, *id, message, *tlp).await?;
+            }
+            _ => {}
+        }
+    }
     sqlx::query(
         "update alert_changes set created_at = (select a.visible_at from alerts a \
          where a.id = alert_changes.alert_id) + 7200 * (select count(*) from alert_changes c \
@@ -494,14 +508,17 @@ async fn acknowledge_advisories(db: &Db) -> CoreResult<()> {
         let viewer = sessions::load_viewer(db, person).await?;
         let dashboard =
             crate::stix::dashboard::for_viewer(db, &viewer, crate::clock::now()).await?;
-        for (advisory, state) in dashboard
+        for (i, (advisory, state)) in dashboard
             .latest_advisories
             .iter()
             .skip(1)
             .take(answered)
             .zip(AckState::ALL.iter().cycle())
+            .enumerate()
         {
-            acknowledgements::acknowledge(db, &viewer, advisory.row, *state).await?;
+            // The first two answers are also shared with the centre, unless RED.
+            let share = i < 2 && advisory.tlp != Some(crate::policy::Tlp::Red);
+            acknowledgements::acknowledge(db, &viewer, advisory.row, *state, share).await?;
         }
     }
     sqlx::query(

@@ -7,7 +7,9 @@
 //! - the search index's terms (the principals an item is indexed with against those a
 //!   viewer's query is filtered by, `viewer_terms` and `terms_admit`) admit exactly the
 //!   same ids, also for STIX dependents seen only where one of their anchors is, and for
-//!   nobody in an archived group.
+//!   nobody in an archived group;
+//! - feedback (its own class, not searched) has its predicate and its SQL condition agree
+//!   on every author organisation × centre × label.
 
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +20,7 @@ use vaern_core::policy::{
     can_see_stix_object, group_item_terms, intel_item_terms, push_group_content_visible,
     push_intel_visible, push_response_visible, terms_admit, viewer_terms,
 };
+use vaern_core::policy::{FeedbackItem, FeedbackSql, can_see_feedback, push_feedback_visible};
 
 const CONTENT: GroupContentSql =
     GroupContentSql::new("c", "content_recipient_orgs", "content_recipient_users");
@@ -857,4 +860,109 @@ async fn labels_are_stored_in_their_documented_form() {
         .await
         .unwrap();
     assert_eq!(unmarked, 2 * 3 * 2 * 3);
+}
+
+const FEEDBACK: FeedbackSql = FeedbackSql::new("f");
+
+/// Feedback from every organisation to every organisation as its centre, under every
+/// label: `(id, item)`, stored in a `feedback` table with the documented columns.
+async fn feedback_db() -> (SqliteConnection, Vec<(i64, FeedbackItem)>) {
+    let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+    sqlx::raw_sql(
+        "create table feedback (id integer primary key, org_id integer not null, \
+         centre_org_id integer not null, tlp text not null)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let mut rows = Vec::new();
+    for (author, _) in ORGS {
+        for (centre, _) in ORGS {
+            for tlp in Tlp::ALL {
+                let id: i64 = sqlx::query_scalar(
+                    "insert into feedback (org_id, centre_org_id, tlp) values ($1, $2, $3) \
+                     returning id",
+                )
+                .bind(author)
+                .bind(centre)
+                .bind(tlp)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+                let item = FeedbackItem {
+                    author_org_id: author,
+                    centre_org_id: centre,
+                    tlp,
+                };
+                rows.push((id, item));
+            }
+        }
+    }
+    (conn, rows)
+}
+
+/// The feedback ids the SQL condition admits, after another condition so that one that
+/// does not bind as one expression shows up.
+async fn feedback_sql(conn: &mut SqliteConnection, viewer: &Viewer) -> BTreeSet<i64> {
+    let mut qb = QueryBuilder::<Sqlite>::new("select f.id from feedback f where f.id > 0 and ");
+    push_feedback_visible(&mut qb, viewer, &FEEDBACK);
+    qb.push(" order by f.id");
+    qb.build_query_scalar::<i64>()
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+#[tokio::test]
+async fn the_feedback_condition_returns_exactly_what_the_predicate_allows_for_every_viewer() {
+    let (mut conn, rows) = feedback_db().await;
+    assert_eq!(rows.len(), 4 * 4 * 5);
+    let mut views = BTreeSet::new();
+    for viewer in viewers() {
+        let rust: BTreeSet<i64> = rows
+            .iter()
+            .filter(|(_, item)| can_see_feedback(&viewer, item))
+            .map(|(id, _)| *id)
+            .collect();
+        let sql = feedback_sql(&mut conn, &viewer).await;
+        assert!(
+            rust == sql,
+            "feedback, {viewer:?}: {}",
+            describe_differences(&rust, &sql)
+        );
+        views.insert(rust.into_iter().collect::<Vec<_>>());
+    }
+    // Per organisation: its people, its analysts (who also read what was shared with
+    // it), its tokens (no RED): at least three views each.
+    assert!(
+        views.len() >= 12,
+        "only {} distinct feedback views",
+        views.len()
+    );
+}
+
+#[tokio::test]
+async fn hand_counted_feedback_views_match_the_design() {
+    let (mut conn, _) = feedback_db().await;
+    // An Odense member: Odense's own feedback to every centre, every label (4 × 5).
+    let odense = Viewer::user(plain(ODENSE), ODENSE, PlatformRole::Member, false, vec![]);
+    assert_eq!(feedback_sql(&mut conn, &odense).await.len(), 20);
+    // The centre's analyst: its own (20) and everything shared with it (20), the 5 it
+    // shared with itself counted once.
+    let analyst = Viewer::user(plain(CENTRE), CENTRE, PlatformRole::Analyst, false, vec![]);
+    assert_eq!(feedback_sql(&mut conn, &analyst).await.len(), 35);
+    // Its token: the same without RED (7 of 35).
+    assert_eq!(
+        feedback_sql(&mut conn, &Viewer::api_token(CENTRE))
+            .await
+            .len(),
+        28
+    );
+    // A coordinator or admin of the centre reads only what the centre wrote itself.
+    for role in [PlatformRole::Coordinator, PlatformRole::Admin] {
+        let viewer = Viewer::user(plain(CENTRE), CENTRE, role, false, vec![]);
+        assert_eq!(feedback_sql(&mut conn, &viewer).await.len(), 20, "{role:?}");
+    }
 }

@@ -2,8 +2,9 @@
 // analysis centre posts a bundle naming Aarhus. Without a reload the alerts panel shows
 // one more open alert and a polite live region says "1 nyt varsel". She follows the
 // panel to the alert list, filters it to high severity, finds the new alert, acknowledges
-// it, and downloads the filtered list as CSV. axe-core on the updated dashboard and the
-// filtered list in both languages. Each run uses its own sighting.
+// it, shares its status with the centre, and downloads the filtered list as CSV; the
+// analyst sees the acknowledgement and the feedback. axe-core on the updated dashboard, the
+// filtered list in both languages and the analyst's pages. Each run uses its own sighting.
 import { randomUUID } from 'node:crypto';
 import { test, expect } from '../support/fixtures';
 import { accounts, signIn, useLanguage, waitForHydration } from '../support/app';
@@ -26,6 +27,11 @@ const t = {
   acksItem: 'Sikkerhedsråd eller varsel',
   acksShow: 'Vis',
   acksCell: '751 Aarhus Kommune: Kvitteret',
+  shareMessage: 'Besked til centret (valgfri, højst 4.000 tegn)',
+  share: 'Del med centret',
+  shared: 'Status er delt med centret.',
+  openItem: 'Åbn objektet og organisationernes tilbagemeldinger',
+  feedback: 'Tilbagemeldinger fra organisationerne',
 };
 
 /** A municipality's identity, routed by its kommunekode. */
@@ -127,6 +133,13 @@ test('an alert posted while the IT chief watches the dashboard appears live, is 
   await page.getByRole('button', { name: t.acknowledge, exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: t.acknowledged })).toBeVisible();
 
+  // Share the status with the centre, with a message.
+  const message = `Vi undersøger ${name}.`;
+  await page.getByLabel(t.shareMessage).fill(message);
+  await page.getByRole('button', { name: t.share, exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: t.shared })).toBeVisible();
+  await expect(page.getByText(message)).toBeVisible();
+
   // The analyst's acknowledgement view: Aarhus acknowledged, with its time; Copenhagen
   // not yet. The map's cell for Aarhus leads to its line of the table.
   const analyst = await (await newContext()).newPage();
@@ -146,6 +159,15 @@ test('an alert posted while the IT chief watches the dashboard appears live, is 
   await expect(analyst).toHaveURL(/#org-751$/);
   await waitForHydration(analyst);
   await expectNoAxeViolations(analyst, '/intel/acknowledgements (analyst, da)');
+
+  // From there to the sighting's page, where Aarhus's feedback is.
+  await analyst.getByRole('link', { name: t.openItem }).click();
+  await expect(analyst).toHaveURL(/\/intel\/received\/\d+$/);
+  const feedback = analyst.locator('section').filter({ has: analyst.getByRole('heading', { name: t.feedback }) });
+  await expect(feedback).toContainText('Aarhus Kommune: Kvitteret');
+  await expect(feedback).toContainText(message);
+  await waitForHydration(analyst);
+  await expectNoAxeViolations(analyst, '/intel/received/{sighting} with feedback (analyst, da)');
 
   // The filtered list in English.
   await useLanguage(context, baseURL!, 'en');

@@ -42,6 +42,9 @@ pub struct OverviewView {
     pub categories: Vec<Category>,
     pub rows: Vec<ResponseRow>,
     pub not_delivered: Vec<String>,
+    /// The item's page with the feedback shared about it, for analysts (coordinators
+    /// have no such page).
+    pub href: Option<String>,
 }
 
 /// The page: the recent items to choose from and the chosen one.
@@ -62,16 +65,21 @@ pub async fn load_acknowledgements(item: Option<String>) -> Result<Acknowledgeme
 }
 
 /// Sets the viewer's organisation's acknowledgement of advisory `row`
-/// (`state`: read, relevant, not_relevant, handled).
+/// (`state`: read, relevant, not_relevant, handled); with `share` (the form's checkbox),
+/// also shares it with the centre that published the advisory.
 #[server(prefix = "/rpc", endpoint = "acknowledge_advisory")]
-pub async fn acknowledge_advisory(row: i64, state: String) -> Result<(), AppError> {
+pub async fn acknowledge_advisory(
+    row: i64,
+    state: String,
+    share: Option<String>,
+) -> Result<(), AppError> {
     use crate::request;
     use vaern_core::stix::acknowledgements::{self, AckState};
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let state =
         AckState::parse(state.trim()).ok_or_else(|| AppError::invalid("ack_state", "unknown"))?;
-    acknowledgements::acknowledge(&backend.db, &viewer, row, state).await?;
+    acknowledgements::acknowledge(&backend.db, &viewer, row, state, share.is_some()).await?;
     Ok(())
 }
 
@@ -192,7 +200,9 @@ pub mod server {
                     .count(),
             })
             .collect();
+        let analyst = vaern_core::policy::require_analyst(viewer).is_ok();
         Ok(OverviewView {
+            href: analyst.then(|| format!("/intel/received/{}", o.item.row)),
             row: o.item.row,
             title: item_title(locale, &o.item),
             tlp: o.item.tlp.map(|t| t.as_str().to_string()),

@@ -115,6 +115,8 @@ pub struct AlertView {
     /// The text the thread form starts with: what was sighted, and a link back that only
     /// the organisation's people can follow. It names no organisation.
     pub thread_body: String,
+    /// What the organisation last shared with the centre about it.
+    pub feedback: Option<crate::api::feedback::FeedbackView>,
 }
 
 /// A stored alert status in the reader's language.
@@ -193,7 +195,14 @@ pub async fn load_alert(id: i64) -> Result<AlertView, AppError> {
     let backend = request::backend()?;
     let locale = crate::locale::current();
     let detail = vaern_core::stix::alerts::get(&backend.db, &viewer, id).await?;
-    Ok(server::view(locale, &viewer, detail))
+    let subject = [detail.alert.sighting_ref.clone()];
+    let mut view = server::view(locale, &viewer, detail);
+    view.feedback = vaern_core::stix::feedback::latest_about(&backend.db, &viewer, &subject)
+        .await?
+        .into_iter()
+        .find(|shared| shared.org == viewer.org_id)
+        .map(|shared| crate::api::feedback::server::view(locale, shared));
+    Ok(view)
 }
 
 /// Moves an alert along its workflow (`status`: the stored name of the next status).
@@ -566,6 +575,7 @@ pub mod server {
                 link = alert_href(d.alert.id)
             )
             .to_string(),
+            feedback: None,
             row: row(locale, d.alert),
         }
     }

@@ -21,6 +21,8 @@ pub struct AdvisoryLine {
     pub published: String,
     /// The reader's organisation's acknowledgement (stored form), for advisories.
     pub ack: Option<String>,
+    /// When the organisation last shared its acknowledgement with the centre.
+    pub shared: Option<String>,
 }
 
 /// One day of the chart.
@@ -81,9 +83,11 @@ pub mod server {
         let rows: Vec<i64> = d.latest_advisories.iter().map(|a| a.row).collect();
         let acks =
             vaern_core::stix::acknowledgements::own_acknowledgements(db, viewer, &rows).await?;
+        let shared = vaern_core::stix::feedback::shared_advisories(db, viewer, &rows).await?;
         let line = |a: Advisory| AdvisoryLine {
             row: a.row,
             ack: acks.get(&a.row).map(|s| s.as_str().to_string()),
+            shared: shared.get(&a.row).map(|at| format_time(*at, locale)),
             name: a.name,
             href: analyst.then(|| format!("/intel/received/{}", a.row)),
             tlp: a.tlp.map(|t| t.as_str().to_string()),

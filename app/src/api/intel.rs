@@ -64,6 +64,9 @@ pub struct ReceivedDetail {
     /// For a sighting, read by the publishing centre's analysts: how each alerted
     /// organisation works its alert. Empty for anything else.
     pub work: Vec<OrgWorkView>,
+    /// For a sighting or an advisory: the feedback organisations shared with the viewer's
+    /// centre about it (newest of each). Empty for anyone else.
+    pub feedback: Vec<crate::api::feedback::FeedbackView>,
 }
 
 /// How one alerted organisation works its alert, with its comments.
@@ -311,10 +314,20 @@ pub async fn received_object(row: i64) -> Result<ReceivedDetail, AppError> {
                 .collect(),
         })
         .collect();
+    let feedback = vaern_core::stix::feedback::latest_about(
+        &backend.db,
+        &viewer,
+        std::slice::from_ref(&listed.stix_id),
+    )
+    .await?
+    .into_iter()
+    .map(|shared| crate::api::feedback::server::view(locale, shared))
+    .collect();
     Ok(ReceivedDetail {
         object: server::view_row(locale, &viewer, listed),
         json,
         work,
+        feedback,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
+pub mod feedback;
 pub mod forums;
 pub mod groups;
 pub mod identities;

@@ -7,6 +7,7 @@
 
 use crate::api::acknowledgements::{ACK_STATES, AcknowledgeAdvisory, ack_name};
 use crate::api::dashboard::{DashboardView, DayView, load_dashboard};
+use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
 use crate::components::labels::TlpBadge;
 use crate::components::live_panel::LivePanel;
@@ -32,6 +33,7 @@ pub fn Dashboard() -> impl IntoView {
             match dashboard.await {
                 Ok(d) => Either::Left(view! {
                     <AckDone />
+                    <ErrorMessage path={<AcknowledgeAdvisory as ServerFn>::PATH} only_after_refusal=true />
                     <LivePanel
                         src=PANELS_ROUTE.to_string()
                         target=PANELS_ID.to_string()
@@ -192,6 +194,20 @@ fn AckForm(line: crate::api::dashboard::AdvisoryLine) -> impl IntoView {
         Some(key) => ack_name(locale, key),
         None => td_string!(locale, ack_none_yet).to_string(),
     };
+    let share_id = format!("ack-share-{}", line.row);
+    let shared = line
+        .shared
+        .clone()
+        .map(|at| view! { " · " <span class="ack-shared">{td_string!(locale, ack_shared, at = at)}</span> });
+    // RED advisories are not answered through the platform.
+    let share = (line.tlp.as_deref() != Some("red")).then(|| {
+        view! {
+            <span class="checkbox">
+                <input type="checkbox" id=share_id.clone() name="share" value="1" />
+                <label for=share_id>{td_string!(locale, ack_share)}</label>
+            </span>
+        }
+    });
     view! {
         <Form action class="inline-form ack-form">
             <input type="hidden" name="row" value=line.row />
@@ -200,8 +216,10 @@ fn AckForm(line: crate::api::dashboard::AdvisoryLine) -> impl IntoView {
                 <span class="visually-hidden">" " {line.name.clone()}</span>
             </label>
             <select id=id name="state">{options}</select>
+            {share}
             <button type="submit">{td_string!(locale, ack_save)}</button>
             " " <span class="ack-now">{state}</span>
+            {shared}
         </Form>
     }
 }

@@ -114,6 +114,7 @@ fn Overview(overview: OverviewView) -> impl IntoView {
         <section aria-labelledby="acks-item-title">
             <h2 id="acks-item-title">{overview.title.clone()}</h2>
             <p class="meta">{tlp} " " {td_string!(locale, acks_published)} " " {overview.published.clone()}</p>
+            {overview.href.clone().map(|href| view! { <p><a href=href>{td_string!(locale, acks_open_item)}</a></p> })}
             <ul class="ack-legend">{summary}</ul>
             <Map rows=overview.rows.clone() />
             {not_delivered}

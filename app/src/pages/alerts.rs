@@ -8,6 +8,7 @@ use crate::api::alerts::{
     AlertRow, AlertView, AlertsView, AssignAlert, Choice, CommentAlert, DiscussAlert, FilterFields,
     RelatedView, SetAlertStatus, alert_href, load_alert, load_alerts, status_name,
 };
+use crate::api::feedback::ShareAlert;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_message::ErrorMessage;
 use crate::components::filters::{filter_select, filtered_href};
@@ -346,9 +347,12 @@ fn AlertDone() -> impl IntoView {
         .then(|| td_string!(locale, alert_assign_done).to_string());
     let commented = flash::done(<CommentAlert as ServerFn>::PATH)
         .then(|| td_string!(locale, alert_comment_done).to_string());
+    let shared = flash::done(<ShareAlert as ServerFn>::PATH)
+        .then(|| td_string!(locale, alert_share_done).to_string());
     status
         .or(assigned)
         .or(commented)
+        .or(shared)
         .map(|text| view! { <p class="message success" role="status">{text}</p> })
 }
 
@@ -400,6 +404,7 @@ fn AlertParts(alert: AlertView) -> impl IntoView {
             {fact(td_string!(locale, alert_acknowledged), acknowledged)}
         </dl>
         <WorkAlert id alert=alert.clone() />
+        <ShareWithCentre id alert=alert.clone() />
         <Indicators indicators=alert.indicators.clone() />
         <RelatedList heading=td_string!(locale, alert_advisories) items=alert.advisories.clone() />
         <RelatedList heading=td_string!(locale, alert_incidents) items=alert.incidents.clone() />
@@ -442,6 +447,57 @@ fn WorkAlert(id: i64, alert: AlertView) -> impl IntoView {
                 </select>
                 <button type="submit">{td_string!(locale, alert_assign)}</button>
             </Form>
+        </section>
+    }
+}
+
+/// What the organisation last told the centre about the alert, and the form to tell it
+/// the current status ("share with the centre").
+#[component]
+fn ShareWithCentre(id: i64, alert: AlertView) -> impl IntoView {
+    let locale = use_locale();
+    let action = ServerAction::<ShareAlert>::new();
+    let last = match alert.feedback.clone() {
+        Some(f) => {
+            let message = (!f.message.is_empty())
+                .then(|| view! { <p class="comment-body">{f.message.clone()}</p> });
+            Either::Left(view! {
+                <p class="meta feedback-last">
+                    {td_string!(locale, alert_share_last, state = f.state, at = f.shared, by = f.shared_by, times = f.versions)}
+                    " " <TlpBadge tlp=f.tlp />
+                </p>
+                {message}
+            })
+        }
+        None => Either::Right(view! { <p>{td_string!(locale, alert_share_none)}</p> }),
+    };
+    // The same labels as a thread about it: never RED, whose readers are named one by one.
+    let form = if alert.thread_labels.is_empty() {
+        Either::Left(view! { <p class="hint">{td_string!(locale, error_feedback_red)}</p> })
+    } else {
+        let labels = options(alert.thread_labels.clone(), None);
+        Either::Right(view! {
+            <Form action class="form alert-share" novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <ErrorMessage path={<ShareAlert as ServerFn>::PATH} />
+                <p class="hint">{td_string!(locale, alert_share_hint, status = alert.row.status.clone())}</p>
+                <div class="field">
+                    <label for="alert-share-message">{td_string!(locale, alert_share_message)}</label>
+                    <textarea id="alert-share-message" name="message" rows="3" maxlength="4000"></textarea>
+                </div>
+                <div class="field">
+                    <label for="alert-share-tlp">{td_string!(locale, alert_comment_tlp)}</label>
+                    <select id="alert-share-tlp" name="tlp">{labels}</select>
+                </div>
+                <div><button type="submit">{td_string!(locale, alert_share_submit)}</button></div>
+            </Form>
+        })
+    };
+    view! {
+        <section aria-labelledby="alert-share">
+            <h2 id="alert-share">{td_string!(locale, alert_share)}</h2>
+            {last}
+            {form}
         </section>
     }
 }

@@ -277,7 +277,9 @@ fn ObjectParts(object: ReceivedDetail, label: ServerAction<SetObjectLabel>) -> i
         object: row,
         json,
         work,
+        feedback,
     } = object;
+    let answerable = matches!(row.stix_type.as_str(), "sighting" | "report");
     let title = title_text(&row, locale);
     let targets = targets_view(&row, locale);
     let unresolved = unresolved_view(&row, locale);
@@ -329,6 +331,7 @@ fn ObjectParts(object: ReceivedDetail, label: ServerAction<SetObjectLabel>) -> i
         </dl>
         {form}
         <OrganisationsWork work />
+        {answerable.then(|| view! { <OrganisationsFeedback feedback /> })}
         <section aria-labelledby="intel-json">
             <h2 id="intel-json">{td_string!(locale, intel_raw_json)}</h2>
             <ScrollTable label=td_string!(locale, intel_raw_json)>
@@ -381,6 +384,40 @@ fn OrganisationsWork(work: Vec<OrgWorkView>) -> impl IntoView {
             </section>
         }
     })
+}
+
+/// The feedback organisations shared with the viewer's centre about the item (the
+/// policy shows the centre's analysts theirs, everyone else none).
+#[component]
+fn OrganisationsFeedback(feedback: Vec<crate::api::feedback::FeedbackView>) -> impl IntoView {
+    let locale = use_locale();
+    let body = if feedback.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, intel_feedback_none)}</p> })
+    } else {
+        let items = feedback
+            .into_iter()
+            .map(|f| {
+                let message = (!f.message.is_empty())
+                    .then(|| view! { <p class="comment-body">{f.message.clone()}</p> });
+                view! {
+                    <li>
+                        <p class="meta">
+                            {td_string!(locale, intel_feedback_entry, org = f.org, state = f.state, at = f.shared, by = f.shared_by)}
+                            " " <TlpBadge tlp=f.tlp />
+                        </p>
+                        {message}
+                    </li>
+                }
+            })
+            .collect_view();
+        Either::Right(view! { <ul class="comments feedback">{items}</ul> })
+    };
+    view! {
+        <section aria-labelledby="intel-feedback">
+            <h2 id="intel-feedback">{td_string!(locale, intel_feedback)}</h2>
+            {body}
+        </section>
+    }
 }
 
 /// The label form: every TLP for an unmarked object, only RED (to name its recipients)

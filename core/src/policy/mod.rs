@@ -69,6 +69,7 @@ macro_rules! stored_as_text {
 }
 
 mod accounts;
+mod feedback;
 mod group;
 mod index_terms;
 mod intel;
@@ -79,6 +80,7 @@ mod tokens;
 pub use accounts::{
     AccountSubject, can_manage_account, can_manage_org_people, require_manage_account,
 };
+pub use feedback::{FeedbackItem, can_see_feedback};
 pub use group::{
     GroupItem, GroupManager, can_manage_group, can_manage_item, can_moderate, can_post_in,
     can_read_in, can_reply_to, can_see_group_item, can_see_group_members,
@@ -92,8 +94,8 @@ pub use intel::{
     can_work_alert, is_identity_shared,
 };
 pub use sql::{
-    GroupContentSql, IntelSql, StixSql, push_group_content_visible, push_intel_visible,
-    push_response_visible, push_stix_visible,
+    FeedbackSql, GroupContentSql, IntelSql, StixSql, push_feedback_visible,
+    push_group_content_visible, push_intel_visible, push_response_visible, push_stix_visible,
 };
 pub use tlp::Tlp;
 pub use tokens::{

@@ -11,7 +11,7 @@
 //! viewer that may see nothing gets the constant false `(1 = 0)`, never `in ()`.
 
 use super::{OrgKind, StixClass};
-use super::{PlatformRole, Tlp, Viewer, is_analyst, member_groups, person};
+use super::{PlatformRole, Tlp, Viewer, ViewerKind, is_analyst, member_groups, person};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// Aliases of the correlated subqueries. Caller names may not start with `policy_`, so
@@ -330,6 +330,66 @@ pub fn push_response_visible<'args, DB>(
     } else {
         c.text(FALSE);
     }
+    c.push_to(qb);
+}
+
+/// Where a list query finds feedback, for [`push_feedback_visible`]: the row, under
+/// `alias`, has `org_id` (the authoring organisation), `centre_org_id` (the centre it is
+/// shared with) and `tlp` (not null, as [`Tlp::as_str`]).
+///
+/// ```
+/// use vaern_core::policy::FeedbackSql;
+/// const FEEDBACK: FeedbackSql = FeedbackSql::new("f");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedbackSql {
+    alias: &'static str,
+}
+
+impl FeedbackSql {
+    /// # Panics
+    ///
+    /// If `alias` is not a lowercase SQL identifier or starts with `policy_`.
+    pub const fn new(alias: &'static str) -> Self {
+        assert!(
+            is_identifier(alias),
+            "BUG: FeedbackSql alias must be a lowercase identifier not starting with policy_"
+        );
+        Self { alias }
+    }
+}
+
+/// Appends the SQL form of [`super::can_see_feedback`] to `qb`, over the columns
+/// documented on [`FeedbackSql`], as one parenthesised boolean expression with every
+/// value bound.
+pub fn push_feedback_visible<'args, DB>(
+    qb: &mut QueryBuilder<'args, DB>,
+    viewer: &Viewer,
+    table: &FeedbackSql,
+) where
+    DB: Database,
+    i64: Encode<'args, DB> + Type<DB>,
+    Tlp: Encode<'args, DB> + Type<DB>,
+{
+    let a = table.alias;
+    let token = viewer.kind == ViewerKind::ApiToken;
+    let mut c = Condition::default();
+    if !token && person(viewer).is_none() {
+        c.text(FALSE);
+        return c.push_to(qb);
+    }
+    c.text(format!("(({a}.org_id = "));
+    c.bind_id(viewer.org_id.0);
+    if token || is_analyst(viewer) {
+        c.text(format!(" or {a}.centre_org_id = "));
+        c.bind_id(viewer.org_id.0);
+    }
+    c.text(")");
+    if token {
+        c.text(" and ");
+        c.tlp_in(a, &[Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict]);
+    }
+    c.text(")");
     c.push_to(qb);
 }
 

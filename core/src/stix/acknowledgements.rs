@@ -15,6 +15,7 @@
 
 use super::alerts::Status;
 use super::browse::{OBJECTS, org_kind};
+use super::feedback::{AdvisoryShare, share_advisory};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
@@ -203,36 +204,56 @@ pub async fn overview(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<Overview
 }
 
 /// Sets `viewer`'s organisation's acknowledgement of advisory `row` (any version of it),
-/// as `viewer`, who must see it; a hidden or missing advisory is `NotFound`.
-pub async fn acknowledge(db: &Db, viewer: &Viewer, row: i64, state: AckState) -> CoreResult<()> {
+/// as `viewer`, who must see it; a hidden or missing advisory is `NotFound`. With
+/// `share`, the acknowledgement is also shared with the advisory's publisher as
+/// feedback ([`super::feedback`]), in the same transaction: both are stored or neither.
+pub async fn acknowledge(
+    db: &Db,
+    viewer: &Viewer,
+    row: i64,
+    state: AckState,
+    share: bool,
+) -> CoreResult<()> {
     let Some(user) = viewer.user_id else {
         return Err(CoreError::NotFound);
     };
     let kind = org_kind(db, viewer.org_id).await?;
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "select o.stix_id from stix_objects o where o.kind = 'advisory' and o.id = ",
+        "select o.stix_id, o.publisher_org_id, o.tlp from stix_objects o \
+         where o.kind = 'advisory' and o.id = ",
     );
     qb.push_bind(row).push(" and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
-    let stix_id: String = qb
-        .build_query_scalar()
+    let (stix_id, publisher, tlp): (String, OrgId, Option<Tlp>) = qb
+        .build_query_as()
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(CoreError::NotFound)?;
     let now = clock::now();
-    sqlx::query(
+    let acknowledged_at: i64 = sqlx::query_scalar(
         "insert into advisory_acks (stix_id, org_id, state, user_id, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $5) on conflict (stix_id, org_id) do update \
-         set state = excluded.state, user_id = excluded.user_id, updated_at = excluded.updated_at",
+         set state = excluded.state, user_id = excluded.user_id, updated_at = excluded.updated_at \
+         returning created_at",
     )
     .bind(&stix_id)
     .bind(viewer.org_id)
     .bind(state.as_str())
     .bind(user)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    if share {
+        let share = AdvisoryShare {
+            stix_id: &stix_id,
+            publisher,
+            tlp,
+            state,
+            acknowledged_at,
+        };
+        share_advisory(&mut tx, viewer, user, &share).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

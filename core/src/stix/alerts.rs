@@ -997,7 +997,7 @@ async fn visible_row(
 
 /// The person working alert `id` and its current status, if `viewer` may see and work
 /// it; a hidden alert is `NotFound` like a missing one.
-async fn workable(
+pub(super) async fn workable(
     conn: &mut SqliteConnection,
     viewer: &Viewer,
     kind: OrgKind,

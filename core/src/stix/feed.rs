@@ -306,40 +306,8 @@ async fn rows_after(
          where o.date_added_us > ",
     );
     qb.push_bind(after);
-    if !query.ids.is_empty() {
-        qb.push(" and o.stix_id in (select value from json_each(")
-            .push_bind(json_list(&query.ids))
-            .push("))");
-    }
-    if !query.types.is_empty() {
-        qb.push(" and o.type in (select value from json_each(")
-            .push_bind(json_list(&query.types))
-            .push("))");
-    }
-    qb.push(" and (");
-    for (i, v) in query.versions.iter().enumerate() {
-        if i > 0 {
-            qb.push(" or ");
-        }
-        match v {
-            VersionMatch::Last => {
-                qb.push("o.is_latest");
-            }
-            VersionMatch::All => {
-                qb.push("1");
-            }
-            VersionMatch::First => {
-                qb.push(
-                    "o.version_us = (select min(v.version_us) from stix_objects v \
-                     where v.stix_id = o.stix_id)",
-                );
-            }
-            VersionMatch::At(at) => {
-                qb.push("o.version_us = ").push_bind(*at);
-            }
-        }
-    }
-    qb.push(") and ");
+    push_matches(&mut qb, query, "o", "stix_objects", "o.type");
+    qb.push(" and ");
     push_stix_visible(&mut qb, reader, kind, &OBJECTS);
     qb.push(" order by o.date_added_us limit ")
         .push_bind(i64::try_from(n).unwrap_or(i64::MAX));
@@ -355,7 +323,55 @@ async fn rows_after(
         .collect())
 }
 
-fn json_list<T: serde::Serialize + ?Sized>(items: &T) -> String {
+/// ANDs the `match[…]` filters of `query` onto `qb`, over rows `alias` of `table` (which
+/// has `stix_id`, `version_us` and `is_latest`); `type_expr` is the SQL of a row's STIX
+/// type.
+pub(super) fn push_matches(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    query: &Query,
+    alias: &str,
+    table: &str,
+    type_expr: &str,
+) {
+    if !query.ids.is_empty() {
+        qb.push(format!(
+            " and {alias}.stix_id in (select value from json_each("
+        ))
+        .push_bind(json_list(&query.ids))
+        .push("))");
+    }
+    if !query.types.is_empty() {
+        qb.push(format!(" and {type_expr} in (select value from json_each("))
+            .push_bind(json_list(&query.types))
+            .push("))");
+    }
+    qb.push(" and (");
+    for (i, v) in query.versions.iter().enumerate() {
+        if i > 0 {
+            qb.push(" or ");
+        }
+        match v {
+            VersionMatch::Last => {
+                qb.push(format!("{alias}.is_latest"));
+            }
+            VersionMatch::All => {
+                qb.push("1");
+            }
+            VersionMatch::First => {
+                qb.push(format!(
+                    "{alias}.version_us = (select min(v.version_us) from {table} v \
+                     where v.stix_id = {alias}.stix_id)"
+                ));
+            }
+            VersionMatch::At(at) => {
+                qb.push(format!("{alias}.version_us = ")).push_bind(*at);
+            }
+        }
+    }
+    qb.push(")");
+}
+
+pub(super) fn json_list<T: serde::Serialize + ?Sized>(items: &T) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod browse;
 pub mod dashboard;
 pub mod feed;
+pub mod feedback;
 pub mod identities;
 pub mod ingest;
 pub mod live;

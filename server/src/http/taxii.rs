@@ -25,6 +25,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use vaern_core::policy::{Scope, Viewer};
 use vaern_core::stix::feed;
+use vaern_core::stix::feedback::{self, FEEDBACK_COLLECTION_ID};
 use vaern_core::stix::ingest::{self, Channel, IngestError, Poster, Status};
 use vaern_core::stix::object::format_timestamp;
 use vaern_core::stix::{FEED_COLLECTION_ID, INBOUND_COLLECTION_ID};
@@ -257,18 +258,29 @@ pub async fn api_root(token: Result<ApiToken, Response>, headers: HeaderMap) -> 
         StatusCode::OK,
         &json!({
             "title": "Værn",
-            "description": "Write into the inbound collection; read the feed collection.",
+            "description": "Write into the inbound collection; read the feed and feedback collections.",
             "versions": [TAXII],
             "max_content_length": MAX_CONTENT_LENGTH,
         }),
     )
 }
 
-/// The two collections, as the token may use them.
+/// The collections a reader reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readable {
+    /// What the reader's organisation may see, cut to it.
+    Feed,
+    /// Feedback: the reader's organisation's own, and for a centre what was shared
+    /// with it.
+    Feedback,
+}
+
+/// The three collections, as the token may use them.
 fn collection(id: &str, token: &ApiToken) -> Option<Value> {
-    let (alias, title, description, can_read, can_write) =
+    let (id, alias, title, description, can_read, can_write) =
         if id == INBOUND_COLLECTION_ID || id == "inbound" {
             (
+                INBOUND_COLLECTION_ID,
                 "inbound",
                 "Indgående fra analysecentret",
                 "Where the analysis centre adds alerts, advisories and incidents (STIX 2.1).",
@@ -277,20 +289,26 @@ fn collection(id: &str, token: &ApiToken) -> Option<Value> {
             )
         } else if id == FEED_COLLECTION_ID || id == "feed" {
             (
+                FEED_COLLECTION_ID,
                 "feed",
                 "Feed",
                 "What the reader's organisation may see, cut to that reader.",
                 token.0.has_scope(Scope::TaxiiRead),
                 false,
             )
+        } else if id == FEEDBACK_COLLECTION_ID || id == "feedback" {
+            (
+                FEEDBACK_COLLECTION_ID,
+                "feedback",
+                "Tilbagemeldinger",
+                "Organisations' responses to alerts and advisories (STIX notes): the reader's \
+                 own organisation's, and for a centre those shared with it.",
+                token.0.has_scope(Scope::TaxiiRead),
+                false,
+            )
         } else {
             return None;
         };
-    let id = if alias == "inbound" {
-        INBOUND_COLLECTION_ID
-    } else {
-        FEED_COLLECTION_ID
-    };
     Some(json!({
         "id": id,
         "title": title,
@@ -308,10 +326,14 @@ pub async fn collections(token: Result<ApiToken, Response>, headers: HeaderMap) 
         Ok(token) => token,
         Err(response) => return response,
     };
-    let list: Vec<Value> = [INBOUND_COLLECTION_ID, FEED_COLLECTION_ID]
-        .iter()
-        .filter_map(|id| collection(id, &token))
-        .collect();
+    let list: Vec<Value> = [
+        INBOUND_COLLECTION_ID,
+        FEED_COLLECTION_ID,
+        FEEDBACK_COLLECTION_ID,
+    ]
+    .iter()
+    .filter_map(|id| collection(id, &token))
+    .collect();
     taxii_json(StatusCode::OK, &json!({ "collections": list }))
 }
 
@@ -582,25 +604,45 @@ pub async fn status(
     }
 }
 
-/// The feed as `token` may read it: the reader, or the TAXII error to answer (404 for an
-/// unknown collection, 403 without `taxii:read` or for a collection nobody reads).
-fn feed_reader(id: &str, token: &ApiToken) -> Result<Viewer, Response> {
+/// A readable collection as `token` may read it: the reader and which collection, or
+/// the TAXII error to answer (404 for an unknown collection, 403 without `taxii:read` or
+/// for a collection nobody reads).
+fn feed_reader(id: &str, token: &ApiToken) -> Result<(Viewer, Readable), Response> {
     let Some(collection) = collection(id, token) else {
         return Err(not_found());
     };
-    if collection["can_read"] != Value::Bool(true) {
+    let readable = match collection["alias"].as_str() {
+        Some("feed") => Some(Readable::Feed),
+        Some("feedback") => Some(Readable::Feedback),
+        _ => None,
+    };
+    let Some(readable) = readable.filter(|_| collection["can_read"] == Value::Bool(true)) else {
         return Err(error(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            if collection["alias"] == "feed" {
-                "Reading the feed takes a token with the scope taxii:read."
+            if readable.is_some() {
+                "Reading this collection takes a token with the scope taxii:read."
             } else {
                 "This collection cannot be read; read the feed collection."
             },
             None,
         ));
+    };
+    Ok((Viewer::api_token(token.0.org.id), readable))
+}
+
+/// One page of `collection` for `reader`.
+async fn read_page(
+    state: &AppState,
+    collection: Readable,
+    reader: &Viewer,
+    query: &feed::Query,
+) -> Result<feed::Page, vaern_core::CoreError> {
+    let db = &state.backend.db;
+    match collection {
+        Readable::Feed => feed::page(db, reader, query).await,
+        Readable::Feedback => feedback::page(db, reader, query).await,
     }
-    Ok(Viewer::api_token(token.0.org.id))
 }
 
 /// The request's query parameters as a feed query, or a TAXII 400.
@@ -652,17 +694,28 @@ fn objects_body(page: &feed::Page) -> Value {
     body
 }
 
-/// The common start of every feed read: token, `Accept`, collection, reader and query.
+/// What every read asks for: the reader, its collection and the query.
+struct Read {
+    reader: Viewer,
+    collection: Readable,
+    query: feed::Query,
+}
+
+/// The common start of every read: token, `Accept`, collection, reader and query.
 fn feed_request(
     token: Result<ApiToken, Response>,
     headers: &HeaderMap,
     id: &str,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<(Viewer, feed::Query), Response> {
+) -> Result<Read, Response> {
     let token = taxii_token(token, headers)?;
-    let reader = feed_reader(id, &token)?;
+    let (reader, collection) = feed_reader(id, &token)?;
     let query = feed_query(pairs)?;
-    Ok((reader, query))
+    Ok(Read {
+        reader,
+        collection,
+        query,
+    })
 }
 
 /// `GET …/collections/{id}/objects/`: one page of the feed, cut to the reader.
@@ -673,11 +726,11 @@ pub async fn get_objects(
     Path(id): Path<String>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let (reader, query) = match feed_request(token, &headers, &id, pairs) {
+    let read = match feed_request(token, &headers, &id, pairs) {
         Ok(request) => request,
         Err(response) => return response,
     };
-    match feed::page(&state.backend.db, &reader, &query).await {
+    match read_page(&state, read.collection, &read.reader, &read.query).await {
         Ok(page) => page_response(&page, objects_body(&page)),
         Err(err) => internal(&err),
     }
@@ -687,16 +740,19 @@ pub async fn get_objects(
 /// of an object it may not see at all (hidden and missing alike).
 async fn object_page(
     state: &AppState,
-    reader: &Viewer,
+    read: Read,
     object_id: &str,
-    mut query: feed::Query,
 ) -> Result<feed::Page, Response> {
     if !vaern_core::stix::object::is_identifier(object_id) {
         return Err(not_found());
     }
+    let Read {
+        reader,
+        collection,
+        mut query,
+    } = read;
     query.ids = vec![object_id.to_string()];
-    let db = &state.backend.db;
-    let page = feed::page(db, reader, &query)
+    let page = read_page(state, collection, &reader, &query)
         .await
         .map_err(|e| internal(&e))?;
     if !page.records.is_empty() {
@@ -708,7 +764,7 @@ async fn object_page(
         limit: 1,
         ..feed::Query::default()
     };
-    let seen = feed::page(db, reader, &any)
+    let seen = read_page(state, collection, &reader, &any)
         .await
         .map_err(|e| internal(&e))?;
     if seen.records.is_empty() {
@@ -727,11 +783,11 @@ pub async fn get_object(
     Path((id, object_id)): Path<(String, String)>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let (reader, query) = match feed_request(token, &headers, &id, pairs) {
+    let read = match feed_request(token, &headers, &id, pairs) {
         Ok(request) => request,
         Err(response) => return response,
     };
-    match object_page(&state, &reader, &object_id, query).await {
+    match object_page(&state, read, &object_id).await {
         Ok(page) => page_response(&page, objects_body(&page)),
         Err(response) => response,
     }
@@ -746,12 +802,12 @@ pub async fn get_versions(
     Path((id, object_id)): Path<(String, String)>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let (reader, mut query) = match feed_request(token, &headers, &id, pairs) {
+    let mut read = match feed_request(token, &headers, &id, pairs) {
         Ok(request) => request,
         Err(response) => return response,
     };
-    query.versions = vec![feed::VersionMatch::All];
-    match object_page(&state, &reader, &object_id, query).await {
+    read.query.versions = vec![feed::VersionMatch::All];
+    match object_page(&state, read, &object_id).await {
         Ok(page) => {
             let versions: Vec<String> = page
                 .records
@@ -773,11 +829,11 @@ pub async fn get_manifest(
     Path(id): Path<String>,
     pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let (reader, query) = match feed_request(token, &headers, &id, pairs) {
+    let read = match feed_request(token, &headers, &id, pairs) {
         Ok(request) => request,
         Err(response) => return response,
     };
-    match feed::page(&state.backend.db, &reader, &query).await {
+    match read_page(&state, read.collection, &read.reader, &read.query).await {
         Ok(page) => {
             let mut body = json!({});
             if !page.records.is_empty() {

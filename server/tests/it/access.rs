@@ -178,6 +178,8 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("alert_status", ALERTED_ORG),
     ("alert_assign", ALERTED_ORG),
     ("alert_comment", ALERTED_ORG),
+    // Sharing an alert's status with the centre (feedback).
+    ("alert_share", ALERTED_ORG),
     // The acknowledgement view and an organisation's acknowledgement of an advisory.
     // Discussing an alert: its organisation's people who may post in the group (the
     // Aarhus member; Aarhus's organisation admin is in no group).
@@ -662,6 +664,11 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         "alert_comment" => vec![
             ("id", aarhus_alert(app, n).await),
             ("body", "Set hos os".into()),
+            ("tlp", "amber".into()),
+        ],
+        "alert_share" => vec![
+            ("id", aarhus_alert(app, n).await),
+            ("message", "Vi undersøger".into()),
             ("tlp", "amber".into()),
         ],
         "search" => vec![("q", "tråd".into())],

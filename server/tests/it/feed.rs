@@ -658,35 +658,35 @@ async fn an_object_labelled_later_reaches_a_reader_past_its_checkpoint() {
 }
 
 /// Where `make taxii-venv` installs the OASIS TAXII tools.
-fn taxii_venv() -> std::path::PathBuf {
+pub(crate) fn taxii_venv() -> std::path::PathBuf {
     std::env::var_os("VAERN_TAXII_VENV")
         .map(Into::into)
         .unwrap_or_else(|| "/var/cache/vaern/taxii-venv".into())
 }
 
-#[tokio::test]
-async fn the_oasis_taxii2_client_reads_the_same_cut_as_we_serve() {
+/// Every object of `collection` as the OASIS taxii2-client reads it with `token`, page by
+/// page (`tests/taxii_client_read.py`).
+pub(crate) async fn read_with_taxii2_client(
+    app: &TestApp,
+    token: &str,
+    collection: &str,
+) -> Vec<Value> {
     let python = taxii_venv().join("bin/python");
     assert!(
         python.exists(),
         "{} is missing: run `make taxii-venv` (the OASIS taxii2-client)",
         python.display()
     );
-    let app = spawn_app().await;
-    app.publish(&shared_bundle()).await;
-    let aarhus = app.stix_token("751", &["taxii:read"]).await;
-    let ours = app.read_feed(&aarhus, 100, nothing).await;
-    assert!(ours.len() > 10);
-
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/taxii_client_read.py");
-    let api_root = format!("{}/taxii2/vaern/", app.url);
+    let args = [
+        script.to_string(),
+        format!("{}/taxii2/vaern/", app.url),
+        token.to_string(),
+        collection.to_string(),
+    ];
     // Blocking, off the runtime: the server under test runs on this test's runtime.
     let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(&python)
-            .arg(script)
-            .arg(api_root)
-            .arg(aarhus)
-            .output()
+        std::process::Command::new(&python).args(args).output()
     })
     .await
     .expect("join")
@@ -696,7 +696,17 @@ async fn the_oasis_taxii2_client_reads_the_same_cut_as_we_serve() {
         "taxii2-client failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let theirs: Vec<Value> = serde_json::from_slice(&output.stdout).expect("client output");
+    serde_json::from_slice(&output.stdout).expect("client output")
+}
+
+#[tokio::test]
+async fn the_oasis_taxii2_client_reads_the_same_cut_as_we_serve() {
+    let app = spawn_app().await;
+    app.publish(&shared_bundle()).await;
+    let aarhus = app.stix_token("751", &["taxii:read"]).await;
+    let ours = app.read_feed(&aarhus, 100, nothing).await;
+    assert!(ours.len() > 10);
+    let theirs = read_with_taxii2_client(&app, &aarhus, FEED_COLLECTION_ID).await;
     assert_eq!(theirs, ours);
 }
 

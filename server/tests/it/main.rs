@@ -17,6 +17,7 @@ mod dashboard;
 mod document_links;
 mod extraction;
 mod feed;
+mod feedback;
 mod forums;
 mod groups;
 mod identities;
