@@ -22,12 +22,12 @@ use sqlx::{QueryBuilder, Sqlite};
 use std::ops::Bound;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-    TermSetQuery,
+    BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
 
 /// Results per page.
 pub const PER_PAGE: usize = 20;
@@ -217,24 +217,24 @@ pub async fn search(
     if index.applied_cached() < 0 || pending.len() >= CATCHING_UP {
         results.hints.push(Hint::Indexing);
     }
-    let (text_query, built) = build_query(index, &parsed, &ctx, &pending);
+    let built = build_query(index, &parsed, &ctx, &pending);
     let searcher = index.reader.searcher();
     let page = page.clamp(1, MAX_PAGE);
-    let (total, facets, mut addresses) = collect(&searcher, built.as_ref(), sort, page)?;
+    let (total, facets, mut addresses) = collect(&searcher, &built, sort, page)?;
     let pages = (total as usize).div_ceil(PER_PAGE).clamp(1, MAX_PAGE);
     results.total = total;
     results.pages = pages;
     results.page = page;
     if page > pages && total > 0 {
         results.page = pages;
-        addresses = collect(&searcher, built.as_ref(), sort, pages)?.2;
+        addresses = collect(&searcher, &built, sort, pages)?.2;
     }
     results.found_red = facets
         .tlps
         .iter()
         .any(|(tlp, n)| *tlp == Some(Tlp::Red) && *n > 0);
     results.facets = name_groups(facets, &ctx.groups);
-    let mut snippets = SnippetGenerator::create(&searcher, text_query.as_ref(), index.fields.text)
+    let mut snippets = SnippetGenerator::create(&searcher, built.text.as_ref(), index.fields.text)
         .map_err(|e| internal("snippet", e))?;
     snippets.set_max_num_chars(SNIPPET_CHARS);
     for address in addresses {
@@ -269,10 +269,9 @@ pub fn query_index(
     sort: Sort,
     page: usize,
 ) -> CoreResult<IndexPage> {
-    let (_, built) = build_query(index, parsed, scope, pending);
+    let built = build_query(index, parsed, scope, pending);
     let searcher = index.reader.searcher();
-    let (total, counted, addresses) =
-        collect(&searcher, built.as_ref(), sort, page.clamp(1, MAX_PAGE))?;
+    let (total, counted, addresses) = collect(&searcher, &built, sort, page.clamp(1, MAX_PAGE))?;
     let mut hits = Vec::with_capacity(addresses.len());
     for address in addresses {
         let doc: TantivyDocument = searcher.doc(address).map_err(|e| internal("read hit", e))?;
@@ -295,6 +294,10 @@ fn kind_and_row(index: &SearchIndex, doc: &TantivyDocument) -> Option<(Kind, i64
     let row = doc.get_first(index.fields.row).and_then(|v| v.as_i64())?;
     Some((kind, row))
 }
+
+/// The best matches of a search by relevance that the exact and title forms re-rank (ten
+/// pages); further pages keep the order of the stemmed form.
+const RERANK: usize = 200;
 
 /// Titles offered while typing in the search box, at most this many.
 pub const SUGGESTIONS: usize = 8;
@@ -380,16 +383,32 @@ struct Counted {
 
 fn collect(
     searcher: &Searcher,
-    query: &dyn Query,
+    built: &Built,
     sort: Sort,
     page: usize,
 ) -> CoreResult<(u64, Counted, Vec<DocAddress>)> {
+    let query = built.matching.as_ref();
     let mut facets = FacetCollector::for_field("facets");
     facets.add_facet("/type");
     facets.add_facet("/group");
     facets.add_facet("/tlp");
-    let top = TopDocs::with_limit(PER_PAGE).and_offset((page - 1) * PER_PAGE);
+    let offset = (page - 1) * PER_PAGE;
+    let top = TopDocs::with_limit(PER_PAGE).and_offset(offset);
     let (total, counts, addresses) = match sort {
+        Sort::Relevance if !built.boosts.is_empty() => {
+            // The best matches by the stemmed form, re-ranked with the exact and title
+            // forms; past them, the order of the stemmed form.
+            let best = TopDocs::with_limit(RERANK.max(offset + PER_PAGE));
+            let (total, counts, best) = searcher
+                .search(query, &(Count, facets, best))
+                .map_err(|e| internal("search", e))?;
+            let mut ranked: Vec<DocAddress> = best.into_iter().map(|(_, a)| a).collect();
+            let rest = ranked.split_off(RERANK.min(ranked.len()));
+            let mut ranked = rerank(searcher, built, ranked)?;
+            ranked.extend(rest);
+            let page = ranked.into_iter().skip(offset).take(PER_PAGE).collect();
+            (total, counts, page)
+        }
         Sort::Relevance => {
             let (total, counts, top) = searcher
                 .search(query, &(Count, facets, top))
@@ -440,6 +459,48 @@ fn collect(
     ))
 }
 
+/// `candidates` ordered by their whole score: what matched plus the boosts they match,
+/// best first (ties by address, as tantivy's own top documents). Each segment's scorer
+/// seeks only to its candidates.
+fn rerank(
+    searcher: &Searcher,
+    built: &Built,
+    mut candidates: Vec<DocAddress>,
+) -> CoreResult<Vec<DocAddress>> {
+    let whole = BooleanQuery::new(
+        std::iter::once((Occur::Must, built.matching.box_clone()))
+            .chain(built.boosts.iter().map(|b| (Occur::Should, b.box_clone())))
+            .collect(),
+    );
+    let weight = whole
+        .weight(EnableScoring::enabled_from_searcher(searcher))
+        .map_err(|e| internal("rank", e))?;
+    candidates.sort();
+    let mut scored: Vec<(Score, DocAddress)> = Vec::with_capacity(candidates.len());
+    for segment in candidates.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+        let reader = searcher.segment_reader(segment[0].segment_ord);
+        let mut scorer = weight
+            .scorer(reader, 1.0)
+            .map_err(|e| internal("rank", e))?;
+        for address in segment {
+            let doc = if scorer.doc() < address.doc_id {
+                scorer.seek(address.doc_id)
+            } else {
+                scorer.doc()
+            };
+            // Every candidate matched the query the whole score extends.
+            let score = if doc == address.doc_id {
+                scorer.score()
+            } else {
+                0.0
+            };
+            scored.push((score, *address));
+        }
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok(scored.into_iter().map(|(_, a)| a).collect())
+}
+
 fn name_groups(counted: Counted, groups: &[GroupRef]) -> Facets {
     let mut kinds = counted.kinds;
     kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -473,18 +534,22 @@ pub async fn pending_sources(db: &Db, index: &SearchIndex) -> CoreResult<Vec<Str
 
 /// The index query: the text part (for snippets) and the whole, with filters and the
 /// access terms.
-fn build_query(
-    index: &SearchIndex,
-    parsed: &Parsed,
-    ctx: &Context,
-    pending: &[String],
-) -> (Box<dyn Query>, Box<dyn Query>) {
+/// A search's queries: `text` for snippets, `matching` for what matches (its count,
+/// facets and order of the best), `boosts` to add to the score of the best ([`RERANK`]).
+struct Built {
+    text: Box<dyn Query>,
+    matching: Box<dyn Query>,
+    boosts: Vec<Box<dyn Query>>,
+}
+
+fn build_query(index: &SearchIndex, parsed: &Parsed, ctx: &Context, pending: &[String]) -> Built {
     let f = index.fields;
+    let mut boosts = Vec::new();
     let mut text_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for Either(alternatives) in &parsed.required {
         let any: Vec<(Occur, Box<dyn Query>)> = alternatives
             .iter()
-            .filter_map(|t| text_query(index, t))
+            .filter_map(|t| text_query(index, t, &mut boosts))
             .map(|q| (Occur::Should, q))
             .collect();
         // A word with nothing searchable in it (longer than any indexed word) matches
@@ -504,7 +569,8 @@ fn build_query(
     ));
     let mut clauses = text_clauses;
     for excluded in &parsed.excluded {
-        if let Some(q) = text_query(index, excluded) {
+        // What the stemmed form excludes is all there is to exclude; no score to add.
+        if let Some(q) = text_query(index, excluded, &mut Vec::new()) {
             clauses.push((Occur::MustNot, q));
         }
     }
@@ -587,7 +653,11 @@ fn build_query(
         });
         clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
     }
-    (text_only, Box::new(BooleanQuery::new(clauses)))
+    Built {
+        text: text_only,
+        matching: Box::new(BooleanQuery::new(clauses)),
+        boosts,
+    }
 }
 
 /// The entries the viewer may see: one of its principals among the item's terms and one
@@ -606,12 +676,18 @@ fn access_filter(index: &SearchIndex, principals: &[String]) -> Box<dyn Query> {
 /// is (if it is one), any of which may match; exact and title matches rank higher.
 ///
 /// The exact form and the title are indexed with the same words as the stemmed form, so
-/// whatever they match the stemmed form matches too: it is required, and they only add
-/// to the score. Then a query's words intersect on the stemmed terms' postings, which
-/// skip, instead of on unions of three fields, which must be scanned (p99 at 1M posts).
-/// A technical token can match where its parts do not form the stemmed phrase (a parent
-/// domain, an address within a range), so with one the alternatives stay a union.
-fn text_query(index: &SearchIndex, text: &Text) -> Option<Box<dyn Query>> {
+/// whatever they match the stemmed form matches too: the stemmed form alone decides what
+/// matches, and the exact and title forms only add to the score. They are handed to
+/// `boosts`, which re-rank the best matches ([`RERANK`]) instead of being seeked for every
+/// match while counting (p99 at 1M posts); then a query's words intersect on the stemmed
+/// terms' postings alone. A technical token can match where its parts do not form the
+/// stemmed phrase (a parent domain, an address within a range), so with one the
+/// alternatives stay a union, scored as a whole.
+fn text_query(
+    index: &SearchIndex,
+    text: &Text,
+    boosts: &mut Vec<Box<dyn Query>>,
+) -> Option<Box<dyn Query>> {
     let f = index.fields;
     let source = match text {
         Text::Word(w) | Text::Phrase(w) => w.as_str(),
@@ -630,9 +706,8 @@ fn text_query(index: &SearchIndex, text: &Text) -> Option<Box<dyn Query>> {
     rank.extend(sequence(f.title, &exact, 2.0));
     match (required, id) {
         (Some(required), None) => {
-            let mut clauses = vec![(Occur::Must, required)];
-            clauses.extend(rank.into_iter().map(|q| (Occur::Should, q)));
-            Some(Box::new(BooleanQuery::new(clauses)))
+            boosts.extend(rank);
+            Some(required)
         }
         (required, id) => {
             let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();

@@ -597,3 +597,95 @@ mod idle_merging {
         assert_eq!(idle_merge(&just_below).map(|c| c.len()), Some(3));
     }
 }
+
+#[tokio::test]
+async fn the_exact_word_and_a_title_rank_above_an_inflected_match_in_a_shorter_text() {
+    let w = world().await;
+    // Without the exact form's boost the shortest text would win: it only has an
+    // inflection of the word.
+    w.post(
+        &w.moderator,
+        "Møde om printere",
+        "Sårbarheder i printerne.",
+        Tlp::Green,
+        false,
+    )
+    .await;
+    w.post(
+        &w.moderator,
+        "Notits",
+        "En ny sårbarhed blev fundet i går hos os.",
+        Tlp::Green,
+        false,
+    )
+    .await;
+    w.post(&w.moderator, "Sårbarhed", "Kort notits.", Tlp::Green, false)
+        .await;
+    w.catch_up().await;
+    let found = w.find(&w.colleague, "sårbarhed").await;
+    let order: Vec<(Kind, &str)> = found
+        .hits
+        .iter()
+        .map(|h| (h.kind, h.title.as_str()))
+        .collect();
+    assert_eq!(
+        order.first(),
+        Some(&(Kind::Thread, "Sårbarhed")),
+        "{order:?}"
+    );
+    let posts: Vec<&str> = order
+        .iter()
+        .filter(|(k, _)| *k == Kind::Post)
+        .map(|(_, t)| *t)
+        .collect();
+    let exact = posts.iter().position(|t| *t == "Notits");
+    let inflected = posts.iter().position(|t| *t == "Møde om printere");
+    assert!(
+        exact.is_some() && inflected.is_some() && exact < inflected,
+        "{order:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_match_is_on_exactly_one_page_past_the_reranked_best() {
+    let w = world().await;
+    for i in 0..230 {
+        let body = if i % 3 == 0 {
+            format!("Printeren nummer {i} er sårbar.")
+        } else {
+            format!("Printer nummer {i}, og lidt mere tekst om printere {i}.")
+        };
+        w.post(
+            &w.moderator,
+            &format!("Indlæg {i}"),
+            &body,
+            Tlp::Green,
+            false,
+        )
+        .await;
+    }
+    w.catch_up().await;
+    let first = w.find(&w.colleague, "printer").await;
+    assert!(first.total >= 230, "{}", first.total);
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=first.pages {
+        let results = search(
+            &w.db,
+            &w.index,
+            &w.colleague,
+            "printer",
+            Sort::Relevance,
+            page,
+        )
+        .await
+        .expect("searched");
+        for hit in results.hits {
+            assert!(
+                seen.insert(format!("{:?}", hit.target)),
+                "page {page} repeats {:?}",
+                hit.title
+            );
+        }
+    }
+    assert_eq!(seen.len() as u64, first.total);
+}
