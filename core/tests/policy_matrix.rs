@@ -8,8 +8,10 @@
 //!   viewer's query is filtered by, `viewer_terms` and `terms_admit`) admit exactly the
 //!   same ids, also for STIX dependents seen only where one of their anchors is, and for
 //!   nobody in an archived group;
-//! - feedback (its own class, not searched) has its predicate and its SQL condition agree
-//!   on every author organisation × centre × label.
+//! - feedback (its own class) has its predicate, its SQL condition and, for people, its
+//!   index terms agree on every author organisation × centre × label; and the index admits
+//!   a comment on an alert exactly to the people who work the alert or read it as the
+//!   publishing centre's analysts, where they may see the sighting.
 
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +22,10 @@ use vaern_core::policy::{
     can_see_stix_object, group_item_terms, intel_item_terms, push_group_content_visible,
     push_intel_visible, push_response_visible, terms_admit, viewer_terms,
 };
-use vaern_core::policy::{FeedbackItem, FeedbackSql, can_see_feedback, push_feedback_visible};
+use vaern_core::policy::{
+    FeedbackItem, FeedbackSql, ViewerKind, alert_work_terms, can_read_alert_work, can_see_feedback,
+    can_work_alert, feedback_terms, push_feedback_visible,
+};
 
 const CONTENT: GroupContentSql =
     GroupContentSql::new("c", "content_recipient_orgs", "content_recipient_users");
@@ -934,6 +939,17 @@ async fn the_feedback_condition_returns_exactly_what_the_predicate_allows_for_ev
         );
         views.insert(rust.into_iter().collect::<Vec<_>>());
     }
+    // The index, for people (tokens never search): the same.
+    for viewer in viewers().iter().filter(|v| v.kind == ViewerKind::User) {
+        let held = viewer_terms(viewer, org_kind(viewer.org_id), |_| true);
+        for (id, item) in &rows {
+            assert_eq!(
+                terms_admit(&held, &feedback_terms(item), &free()),
+                can_see_feedback(viewer, item),
+                "feedback {id} {item:?} in the index, {viewer:?}"
+            );
+        }
+    }
     // Per organisation: its people, its analysts (who also read what was shared with
     // it), its tokens (no RED): at least three views each.
     assert!(
@@ -965,4 +981,34 @@ async fn hand_counted_feedback_views_match_the_design() {
         let viewer = Viewer::user(plain(CENTRE), CENTRE, role, false, vec![]);
         assert_eq!(feedback_sql(&mut conn, &viewer).await.len(), 20, "{role:?}");
     }
+}
+
+#[tokio::test]
+async fn the_index_admits_a_comment_exactly_to_who_works_the_alert_or_reads_it_as_its_centre() {
+    let (_, _, intel) = matrix_db().await;
+    let mut admitted = 0;
+    for viewer in viewers().iter().filter(|v| v.kind == ViewerKind::User) {
+        let kind = org_kind(viewer.org_id);
+        let held = viewer_terms(viewer, kind, |_| true);
+        for sighting in &intel {
+            for (alert_org, _) in ORGS {
+                let item = sighting.item();
+                let rust = can_see_intel_item(viewer, kind, &item)
+                    && (can_work_alert(viewer, alert_org)
+                        || can_read_alert_work(viewer, item.publisher_org_id));
+                let index = terms_admit(
+                    &held,
+                    &alert_work_terms(alert_org, item.publisher_org_id),
+                    &intel_item_terms(&item),
+                );
+                assert_eq!(
+                    index, rust,
+                    "a comment of {alert_org:?} on sighting {}, {viewer:?}",
+                    sighting.id
+                );
+                admitted += usize::from(rust);
+            }
+        }
+    }
+    assert!(admitted > 0, "nobody reads any comment");
 }

@@ -89,6 +89,8 @@ pub fn kind_name(locale: crate::i18n::Locale, kind: &str) -> String {
         "indicator" => td_string!(locale, intel_kind_indicator),
         "vulnerability" => td_string!(locale, intel_kind_vulnerability),
         "incident" => td_string!(locale, intel_kind_incident),
+        "comment" => td_string!(locale, search_kind_comment),
+        "feedback" => td_string!(locale, search_kind_feedback),
         _ => td_string!(locale, search_kind_alert),
     }
     .to_string()
@@ -143,6 +145,8 @@ mod server {
                 Some("/alerts".to_string())
             }
             Target::Intel(_) => None,
+            Target::Alert(id) => Some(format!("/alerts/{id}")),
+            Target::Dashboard => Some("/".to_string()),
         };
         let author = hit.author.map(|a| match a {
             HitAuthor::Named { name, org } => format!("{name}, {org}"),

@@ -14,7 +14,10 @@
 //! set, their *anchor* terms, which must match as well; an item with no such condition
 //! carries [`FREE`] there, which every viewer holds.
 
-use super::{GroupItem, IntelItem, OrgKind, Tlp, Viewer, is_analyst, member_groups, person};
+use super::{
+    FeedbackItem, GroupItem, IntelItem, OrgKind, Tlp, Viewer, is_analyst, member_groups, person,
+};
+use crate::ids::OrgId;
 
 /// The anchor term of an item that needs no other item to be visible.
 pub const FREE: &str = "free";
@@ -114,6 +117,25 @@ pub fn intel_item_terms(item: &IntelItem<'_>) -> Vec<String> {
             .collect(),
         Some(Tlp::Red) => red(false),
     }
+}
+
+/// The terms of the principals that read an organisation's work on its alert (comments):
+/// its people ([`super::can_work_alert`]) and the analysts of the centre that published
+/// the sighting ([`super::can_read_alert_work`]). Both only where they may see the
+/// sighting: its [`intel_item_terms`] are the entry's anchor terms. (Search is for people;
+/// a token, which holds its organisation's term too, never searches.)
+pub fn alert_work_terms(alert_org: OrgId, publisher: OrgId) -> Vec<String> {
+    vec![format!("i:o:{alert_org}"), format!("i:ao:{publisher}")]
+}
+
+/// The terms of the principals that may see feedback ([`super::can_see_feedback`]): the
+/// authoring organisation's people and the centre's analysts (for people, whatever its
+/// label; tokens never search).
+pub fn feedback_terms(item: &FeedbackItem) -> Vec<String> {
+    vec![
+        format!("i:o:{}", item.author_org_id),
+        format!("i:ao:{}", item.centre_org_id),
+    ]
 }
 
 /// Whether a viewer holding `viewer` terms may see an item indexed with `access` and

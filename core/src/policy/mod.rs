@@ -87,7 +87,10 @@ pub use group::{
     recipient_orgs_or_default, require_group_manager, require_manage_group, require_manage_item,
     require_moderate, require_post_in, require_reply_to, sees_chatham_house_authors,
 };
-pub use index_terms::{FREE, group_item_terms, intel_item_terms, terms_admit, viewer_terms};
+pub use index_terms::{
+    FREE, alert_work_terms, feedback_terms, group_item_terms, intel_item_terms, terms_admit,
+    viewer_terms,
+};
 pub use intel::{
     IdentityOf, IntelItem, OrgKind, StixClass, can_label_intel, can_read_alert_work,
     can_see_earlier_version, can_see_intel_item, can_see_response_status, can_see_stix_object,

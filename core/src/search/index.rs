@@ -30,10 +30,14 @@ pub enum Kind {
     Vulnerability,
     Incident,
     Alert,
+    /// A comment on an organisation's alert.
+    Comment,
+    /// An organisation's feedback to the centre.
+    Feedback,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Self::Thread,
         Self::Post,
         Self::Document,
@@ -43,6 +47,8 @@ impl Kind {
         Self::Vulnerability,
         Self::Incident,
         Self::Alert,
+        Self::Comment,
+        Self::Feedback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +62,8 @@ impl Kind {
             Self::Vulnerability => "vulnerability",
             Self::Incident => "incident",
             Self::Alert => "alert",
+            Self::Comment => "comment",
+            Self::Feedback => "feedback",
         }
     }
 
@@ -75,21 +83,28 @@ impl Kind {
         }
     }
 
+    /// A STIX object (loaded back from `stix_objects`).
     pub(crate) fn is_intel(self) -> bool {
         !matches!(
             self,
-            Self::Thread | Self::Post | Self::Document | Self::Page
+            Self::Thread
+                | Self::Post
+                | Self::Document
+                | Self::Page
+                | Self::Comment
+                | Self::Feedback
         )
     }
 }
 
-/// One entry of the index: a thread (its title), a post, a document or page, or an intel
-/// object's newest version.
+/// One entry of the index: a thread (its title), a post, a document or page, an intel
+/// object's newest version, a comment on an alert, or feedback's newest version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub kind: Kind,
     /// The row the entry is loaded back from: `forum_threads.id`, `forum_posts.id`,
-    /// `documents.id`, or `stix_objects.id` of the newest version.
+    /// `documents.id`, `stix_objects.id` of the newest version, `alert_comments.id`, or
+    /// `feedback.id` of the newest version.
     pub row: i64,
     /// What names the entry for replacing or removing it: `post:12`, `stix:indicator--…`.
     pub key: String,

@@ -12,7 +12,10 @@ use super::index::{AuthorTerms, Entry, Kind, SearchIndex};
 use crate::db::Db;
 use crate::error::CoreResult;
 use crate::ids::{GroupId, OrgId, UserId};
-use crate::policy::{FREE, GroupItem, IntelItem, Tlp, group_item_terms, intel_item_terms};
+use crate::policy::{
+    FREE, FeedbackItem, GroupItem, IntelItem, Tlp, alert_work_terms, feedback_terms,
+    group_item_terms, intel_item_terms,
+};
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -103,6 +106,12 @@ pub async fn apply_pending_holding(
                 remove.extend(keys);
                 found
             }
+            "alert_comment" => comments(db, Work::Ids(&ids)).await?.entries,
+            "feedback" => {
+                let found = feedback(db, Work::Ids(&ids)).await?.entries;
+                remove.extend(found.iter().map(|e| e.key.clone()));
+                found
+            }
             "user" => by_each(db, &ids, Select::Author).await?,
             "organisation" => by_each(db, &ids, Select::Org).await?,
             "group" => by_each(db, &ids, Select::Group).await?,
@@ -161,13 +170,22 @@ pub async fn build_from(db: &Db, index: &Arc<SearchIndex>, snapshot: i64) -> Cor
                 .unwrap_or(false)
         }
     };
-    for kind in ["thread", "post", "document", "stix"] {
+    for kind in [
+        "thread",
+        "post",
+        "document",
+        "stix",
+        "alert_comment",
+        "feedback",
+    ] {
         let mut after = 0;
         loop {
             let (last, found) = match kind {
                 "thread" => last_row(threads(db, Select::After(after)).await?),
                 "post" => last_row(posts(db, Select::After(after)).await?),
                 "document" => last_row(documents(db, Select::After(after)).await?),
+                "alert_comment" => last_row(comments(db, Work::After(after)).await?),
+                "feedback" => last_row(feedback(db, Work::After(after)).await?),
                 _ => stix_chunk(db, after).await?,
             };
             let Some(last) = last else { break };
@@ -618,11 +636,197 @@ async fn stix_with_dependents(db: &Db, rows: &[i64]) -> CoreResult<(Vec<String>,
         let found: Vec<StixRow> = qb.build_query_as().fetch_all(db).await?;
         entries.extend(stix_entries(db, found).await?);
     }
-    let keys = stix_ids
+    // Comments and feedback are seen only where their sighting or report is.
+    let mut about = comments(db, Work::About(&stix_ids)).await?.entries;
+    about.extend(feedback(db, Work::About(&stix_ids)).await?.entries);
+    let mut keys: Vec<String> = stix_ids
         .into_iter()
         .map(|id| format!("stix:{id}"))
         .collect();
+    keys.extend(about.iter().map(|e| e.key.clone()));
+    entries.extend(about);
     Ok((keys, entries))
+}
+
+/// What a set of comments or feedback is selected by.
+#[derive(Debug, Clone, Copy)]
+enum Work<'a> {
+    /// Their own row ids (for feedback: its newest version, whichever version is named).
+    Ids(&'a [i64]),
+    /// The STIX ids of the sightings or reports they are about.
+    About(&'a [String]),
+    /// Rows with an id above this, `BUILD_CHUNK` of them, in id order.
+    After(i64),
+}
+
+fn push_work(qb: &mut QueryBuilder<'_, Sqlite>, select: Work<'_>, id: &str, about: &str) {
+    match select {
+        Work::Ids(ids) => {
+            qb.push(format!(" and {id} in (select value from json_each("))
+                .push_bind(serde_json::to_string(ids).unwrap_or_default())
+                .push("))");
+        }
+        Work::About(refs) => {
+            qb.push(format!(" and {about} in (select value from json_each("))
+                .push_bind(serde_json::to_string(refs).unwrap_or_default())
+                .push("))");
+        }
+        Work::After(after) => {
+            qb.push(format!(" and {id} > "))
+                .push_bind(after)
+                .push(format!(" order by {id} limit "))
+                .push_bind(BUILD_CHUNK);
+        }
+    }
+}
+
+/// A comment with its alert's organisation and its sighting's policy columns.
+type CommentRow = (
+    i64,
+    String,
+    Tlp,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    Option<Tlp>,
+    i64,
+    bool,
+    Option<String>,
+    Option<String>,
+);
+
+/// Comments on alerts: read by the alert's organisation and the publishing centre's
+/// analysts ([`alert_work_terms`]), where they may see the sighting (its terms anchor).
+async fn comments(db: &Db, select: Work<'_>) -> CoreResult<Chunked> {
+    if matches!(select, Work::Ids([]) | Work::About([])) {
+        return Ok(Chunked {
+            entries: Vec::new(),
+            last_row: None,
+        });
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select c.id, c.body, c.tlp, c.created_at, c.author_id, u.name, g.code, a.org_id, \
+         o.id, o.stix_id, o.name, o.tlp, o.publisher_org_id, o.has_unlinked_targets, \
+         (select group_concat(r.org_id) from stix_object_targets r where r.item_id = o.id), \
+         (select group_concat(r.user_id) from stix_object_recipients r where r.item_id = o.id) \
+         from alert_comments c join alerts a on a.id = c.alert_id \
+         cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+         join users u on u.id = c.author_id join organisations g on g.id = u.org_id where 1",
+    );
+    push_work(&mut qb, select, "c.id", "a.sighting_ref");
+    let rows: Vec<CommentRow> = qb.build_query_as().fetch_all(db).await?;
+    let last_row = rows.last().map(|r| r.0);
+    let entries = rows
+        .into_iter()
+        .map(|row| {
+            let (id, body, tlp, at, author, name, org_code, alert_org, sighting_row) = (
+                row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+            );
+            let (stix_id, title, sighting_tlp, publisher, unlinked, targets, recipients) =
+                (row.9, row.10, row.11, row.12, row.13, row.14, row.15);
+            Entry {
+                kind: Kind::Comment,
+                row: id,
+                key: format!("alert_comment:{id}"),
+                title,
+                body,
+                group: None,
+                tlp: Some(tlp),
+                date: at,
+                author: Some(AuthorTerms {
+                    name,
+                    org_code,
+                    chatham_house: false,
+                }),
+                access: alert_work_terms(OrgId(alert_org), OrgId(publisher)),
+                anchor: intel_terms(sighting_tlp, publisher, unlinked, targets, recipients),
+                sources: vec![
+                    format!("alert_comment:{id}"),
+                    format!("stix:{stix_id}"),
+                    format!("stix_object:{sighting_row}"),
+                    format!("user:{author}"),
+                ],
+            }
+        })
+        .collect();
+    Ok(Chunked { entries, last_row })
+}
+
+/// Feedback's newest versions: seen by the authoring organisation and the centre
+/// ([`feedback_terms`]).
+async fn feedback(db: &Db, select: Work<'_>) -> CoreResult<Chunked> {
+    if matches!(select, Work::Ids([]) | Work::About([])) {
+        return Ok(Chunked {
+            entries: Vec::new(),
+            last_row: None,
+        });
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select f.id, f.stix_id, f.state, f.message, f.tlp, f.version_us, f.org_id, \
+         f.centre_org_id, g.name, g.code, coalesce(u.name, '') from feedback f \
+         join organisations g on g.id = f.org_id left join users u on u.id = f.shared_by \
+         where f.is_latest",
+    );
+    match select {
+        // The row named may be an older version: its note's newest is indexed.
+        Work::Ids(ids) => {
+            qb.push(
+                " and f.stix_id in (select v.stix_id from feedback v where v.id in \
+                 (select value from json_each(",
+            )
+            .push_bind(serde_json::to_string(ids).unwrap_or_default())
+            .push(")))");
+        }
+        other => push_work(&mut qb, other, "f.id", "f.subject_ref"),
+    }
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Tlp,
+        i64,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    let last_row = rows.last().map(|r| r.0);
+    let entries = rows
+        .into_iter()
+        .map(
+            |(id, stix_id, state, message, tlp, version, org, centre, org_name, code, by)| Entry {
+                kind: Kind::Feedback,
+                row: id,
+                key: format!("feedback:{stix_id}"),
+                title: org_name,
+                body: format!("{state}\n{message}"),
+                group: None,
+                tlp: Some(tlp),
+                date: version.div_euclid(1_000_000),
+                author: Some(AuthorTerms {
+                    name: by,
+                    org_code: code,
+                    chatham_house: false,
+                }),
+                access: feedback_terms(&FeedbackItem {
+                    author_org_id: OrgId(org),
+                    centre_org_id: OrgId(centre),
+                    tlp,
+                }),
+                anchor: vec![FREE.to_string()],
+                sources: vec![format!("feedback:{id}"), format!("organisation:{org}")],
+            },
+        )
+        .collect();
+    Ok(Chunked { entries, last_row })
 }
 
 async fn stix_chunk(db: &Db, after: i64) -> CoreResult<(Option<i64>, Vec<Entry>)> {

@@ -30,12 +30,21 @@
 //! - `group` (`user_groups`): the group was archived or restored; re-read everything in
 //!   it (an archived group's content is shown to nobody but admins). Always `upsert`.
 //!
+//! - `alert_comment` (`alert_comments`): a comment on an organisation's alert was
+//!   written; index it. Always `upsert` (comments are never edited or deleted).
+//! - `feedback` (`feedback`): an organisation shared feedback with the centre (a new
+//!   version of its note); index the note's newest version in place of the last.
+//!   Always `upsert`.
+//!
+//! A `stix_object` row re-reads, besides the object, the comments and feedback about a
+//! sighting or report it names: their entries are seen only where the item is.
+//!
 //! Membership changes write no row: the indexer stores each item's group and recipients,
 //! and a search reads the viewer's groups per query.
 
-use crate::db::Tx;
 use crate::error::CoreResult;
 use crate::ids::{GroupId, OrgId, UserId};
+use sqlx::SqliteConnection;
 
 /// An item the index holds (or derives entries from), as the outbox names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +56,8 @@ pub enum Item {
     User(UserId),
     Organisation(OrgId),
     Group(GroupId),
+    AlertComment(i64),
+    Feedback(i64),
 }
 
 impl Item {
@@ -60,12 +71,19 @@ impl Item {
             Self::User(_) => "user",
             Self::Organisation(_) => "organisation",
             Self::Group(_) => "group",
+            Self::AlertComment(_) => "alert_comment",
+            Self::Feedback(_) => "feedback",
         }
     }
 
     pub fn entity_id(self) -> i64 {
         match self {
-            Self::Thread(id) | Self::Post(id) | Self::Document(id) | Self::StixObject(id) => id,
+            Self::Thread(id)
+            | Self::Post(id)
+            | Self::Document(id)
+            | Self::StixObject(id)
+            | Self::AlertComment(id)
+            | Self::Feedback(id) => id,
             Self::User(id) => id.0,
             Self::Organisation(id) => id.0,
             Self::Group(id) => id.0,
@@ -92,7 +110,12 @@ impl Operation {
 }
 
 /// Writes the row for one change, in the change's own transaction.
-pub async fn stage(tx: &mut Tx<'_>, item: Item, operation: Operation, now: i64) -> CoreResult<()> {
+pub async fn stage(
+    tx: &mut SqliteConnection,
+    item: Item,
+    operation: Operation,
+    now: i64,
+) -> CoreResult<()> {
     sqlx::query(
         "insert into search_outbox (kind, entity_id, operation, created_at) \
          values ($1, $2, $3, $4)",
@@ -101,7 +124,7 @@ pub async fn stage(tx: &mut Tx<'_>, item: Item, operation: Operation, now: i64) 
     .bind(item.entity_id())
     .bind(operation.as_str())
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -12,9 +12,10 @@ use super::index::{Kind, SearchIndex, group_facet, internal, kind_facet, tlp_fac
 use super::query::{self, Either, Hint, Parsed, Text};
 use crate::db::Db;
 use crate::error::CoreResult;
-use crate::ids::{GroupId, UserId};
+use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{
-    GroupContentSql, Tlp, Viewer, push_group_content_visible, push_stix_visible,
+    FeedbackSql, GroupContentSql, Tlp, Viewer, can_read_alert_work, can_work_alert,
+    push_feedback_visible, push_group_content_visible, push_stix_visible,
     sees_chatham_house_authors, viewer_terms,
 };
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,10 @@ pub enum Target {
     Document(i64),
     /// A STIX object's newest version (`stix_objects.id`).
     Intel(i64),
+    /// The reader's organisation's alert (`alerts.id`).
+    Alert(i64),
+    /// The dashboard, where the reader's organisation acknowledges advisories.
+    Dashboard,
 }
 
 /// A piece of a snippet; the highlighted ones matched the query. Plain text: the page
@@ -778,6 +783,11 @@ async fn load_hit(
     kind: Kind,
     row: i64,
 ) -> CoreResult<Option<Hit>> {
+    match kind {
+        Kind::Comment => return comment_hit(db, viewer, snippets, row).await,
+        Kind::Feedback => return feedback_hit(db, viewer, snippets, row).await,
+        _ => {}
+    }
     let mut qb = QueryBuilder::<Sqlite>::new("");
     match kind {
         Kind::Thread => {
@@ -882,6 +892,117 @@ async fn load_hit(
         date: found.date,
         tlp: found.tlp,
         snippet: snippet(snippets, &text),
+    }))
+}
+
+/// A comment on an alert, if the viewer may still see its sighting and works the alert
+/// ([`can_work_alert`]) or reads the work as the publishing centre's analyst
+/// ([`can_read_alert_work`]); it opens the alert, or for the analyst the sighting.
+async fn comment_hit(
+    db: &Db,
+    viewer: &Viewer,
+    snippets: &SnippetGenerator,
+    row: i64,
+) -> CoreResult<Option<Hit>> {
+    let org_kind = crate::stix::browse::org_kind(db, viewer.org_id).await?;
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select c.body, c.tlp, c.created_at, u.name, g.name, a.id, a.org_id, o.id, o.name, \
+         o.publisher_org_id from alert_comments c join alerts a on a.id = c.alert_id \
+         cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+         join users u on u.id = c.author_id join organisations g on g.id = u.org_id \
+         where c.id = ",
+    );
+    qb.push_bind(row).push(" and ");
+    push_stix_visible(&mut qb, viewer, org_kind, &crate::stix::browse::OBJECTS);
+    type Row = (
+        String,
+        Tlp,
+        i64,
+        String,
+        String,
+        i64,
+        OrgId,
+        i64,
+        String,
+        OrgId,
+    );
+    let Some((body, tlp, at, author, org, alert, alert_org, sighting, title, publisher)): Option<
+        Row,
+    > = qb.build_query_as().fetch_optional(db).await?
+    else {
+        return Ok(None);
+    };
+    let target = if can_work_alert(viewer, alert_org) {
+        Target::Alert(alert)
+    } else if can_read_alert_work(viewer, publisher) {
+        Target::Intel(sighting)
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(Hit {
+        kind: Kind::Comment,
+        title,
+        target,
+        group: None,
+        author: Some(HitAuthor::Named { name: author, org }),
+        date: at,
+        tlp: Some(tlp),
+        snippet: snippet(snippets, &body),
+    }))
+}
+
+/// Feedback's newest version, if the viewer may see it ([`push_feedback_visible`]): for
+/// its organisation it opens the alert it answers (or the dashboard, for an advisory),
+/// for the centre the item's page.
+async fn feedback_hit(
+    db: &Db,
+    viewer: &Viewer,
+    snippets: &SnippetGenerator,
+    row: i64,
+) -> CoreResult<Option<Hit>> {
+    const FEEDBACK: FeedbackSql = FeedbackSql::new("f");
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select f.message, f.tlp, f.version_us, g.name, coalesce(u.name, ''), f.org_id, \
+         f.subject_ref, f.subject_kind, \
+         (select a.id from alerts a where a.sighting_ref = f.subject_ref and a.org_id = f.org_id), \
+         (select o.id from stix_objects o where o.stix_id = f.subject_ref and o.is_latest) \
+         from feedback f join organisations g on g.id = f.org_id \
+         left join users u on u.id = f.shared_by where f.is_latest and f.id = ",
+    );
+    qb.push_bind(row).push(" and ");
+    push_feedback_visible(&mut qb, viewer, &FEEDBACK);
+    type Row = (
+        String,
+        Tlp,
+        i64,
+        String,
+        String,
+        OrgId,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+    );
+    let Some((message, tlp, version, org, by, author_org, _, kind, alert, subject)): Option<Row> =
+        qb.build_query_as().fetch_optional(db).await?
+    else {
+        return Ok(None);
+    };
+    let target = match (viewer.org_id == author_org, kind.as_str(), alert, subject) {
+        (true, "alert", Some(alert), _) => Target::Alert(alert),
+        (true, _, _, _) => Target::Dashboard,
+        (false, _, _, Some(subject)) => Target::Intel(subject),
+        (false, _, _, None) => return Ok(None),
+    };
+    Ok(Some(Hit {
+        kind: Kind::Feedback,
+        title: org.clone(),
+        target,
+        group: None,
+        author: Some(HitAuthor::Named { name: by, org }),
+        date: version.div_euclid(1_000_000),
+        tlp: Some(tlp),
+        snippet: snippet(snippets, &message),
     }))
 }
 

@@ -19,6 +19,7 @@ use crate::policy::{
     IntelSql, OrgKind, StixSql, Tlp, Viewer, can_read_alert_work, can_work_alert,
     push_group_content_visible, push_stix_visible,
 };
+use crate::search::outbox;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -799,6 +800,13 @@ pub async fn comment(db: &Db, viewer: &Viewer, id: i64, body: &str, tlp: Tlp) ->
     .bind(tlp)
     .bind(clock::now())
     .fetch_one(&mut *tx)
+    .await?;
+    outbox::stage(
+        &mut tx,
+        outbox::Item::AlertComment(comment),
+        outbox::Operation::Upsert,
+        clock::now(),
+    )
     .await?;
     tx.commit().await?;
     Ok(comment)

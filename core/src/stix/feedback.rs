@@ -31,6 +31,7 @@ use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{OrgId, UserId};
 use crate::policy::{FeedbackSql, Tlp, Viewer, push_feedback_visible};
+use crate::search::outbox;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -273,10 +274,10 @@ async fn publish(conn: &mut SqliteConnection, draft: &Draft<'_>) -> CoreResult<(
         .bind(&stix_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    let row: i64 = sqlx::query_scalar(
         "insert into feedback (stix_id, org_id, centre_org_id, subject_ref, subject_kind, \
          state, message, tlp, version_us, date_added_us, content, shared_by) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id",
     )
     .bind(&stix_id)
     .bind(draft.org)
@@ -290,7 +291,14 @@ async fn publish(conn: &mut SqliteConnection, draft: &Draft<'_>) -> CoreResult<(
     .bind(date_added)
     .bind(&content)
     .bind(draft.actor)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
+    .await?;
+    outbox::stage(
+        conn,
+        outbox::Item::Feedback(row),
+        outbox::Operation::Upsert,
+        crate::clock::now(),
+    )
     .await?;
     Ok(())
 }

@@ -437,3 +437,79 @@ async fn the_oasis_tools_read_and_validate_the_feedback_the_centre_was_sent() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn comments_and_feedback_are_found_by_their_organisation_and_the_centre_only() {
+    use crate::search::{indexed, search};
+    let app = spawn_app().await;
+    let ids = sighting_at(&app, 67, &["751", "461"]).await;
+    let alert = ids[0].to_string();
+    let (aarhus, _) = app
+        .signed_in("751", "it@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let (odense, _) = app
+        .signed_in("461", "it@odense.dk", PlatformRole::Member, false)
+        .await;
+    let (analyst, _, _) = app
+        .signed_in_with_second_factor("soc", "analytiker@soc.dk", PlatformRole::Analyst, false)
+        .await;
+    let res = app
+        .rpc(
+            &aarhus,
+            "alert_comment",
+            &[
+                ("id", &alert),
+                ("body", "Zebrafinkerne på netværket er isoleret."),
+                ("tlp", "amber"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (status, body) = share(&app, &aarhus, &alert, "Pelikanbroen er lukket.", "amber").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    indexed(&app).await;
+
+    let sighting: i64 = sqlx::query_scalar("select id from stix_objects where stix_id = $1")
+        .bind(sighting_id(67))
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let only = |results: &Value| -> (String, Option<String>) {
+        let hits = results["hits"].as_array().unwrap();
+        assert_eq!(hits.len(), 1, "{results}");
+        (
+            hits[0]["kind"].as_str().unwrap().to_string(),
+            hits[0]["href"].as_str().map(str::to_string),
+        )
+    };
+    // Aarhus finds both, by an inflection, opening its alert; the type filter keeps
+    // them apart.
+    let alert_page = Some(format!("/alerts/{alert}"));
+    assert_eq!(
+        only(&search(&app, &aarhus, "zebrafinke").await),
+        ("comment".to_string(), alert_page.clone())
+    );
+    assert_eq!(
+        only(&search(&app, &aarhus, "pelikanbro").await),
+        ("feedback".to_string(), alert_page)
+    );
+    assert_eq!(
+        search(&app, &aarhus, "zebrafinke type:feedback").await["total"],
+        0
+    );
+    // The centre's analyst finds both, opening the sighting.
+    let sighting_page = Some(format!("/intel/received/{sighting}"));
+    assert_eq!(
+        only(&search(&app, &analyst, "zebrafinke").await),
+        ("comment".to_string(), sighting_page.clone())
+    );
+    assert_eq!(
+        only(&search(&app, &analyst, "pelikanbro").await),
+        ("feedback".to_string(), sighting_page)
+    );
+    // Odense, alerted by the same sighting, finds and counts neither.
+    for q in ["zebrafinke", "pelikanbro", "type:comment zebrafinke"] {
+        let results = search(&app, &odense, q).await;
+        assert_eq!(results["total"], 0, "{q}: {results}");
+    }
+}

@@ -81,7 +81,7 @@ async fn start(
 }
 
 /// `/rpc/search` for `q`, which must answer 200; its JSON.
-async fn search(app: &TestApp, who: &Client, q: &str) -> Value {
+pub(crate) async fn search(app: &TestApp, who: &Client, q: &str) -> Value {
     let res = app.rpc(who, "search", &[("q", q)]).await;
     let status = res.status();
     let body = res.text().await.expect("body");
@@ -91,7 +91,12 @@ async fn search(app: &TestApp, who: &Client, q: &str) -> Value {
 
 /// Searches `q` as `who` every 100 ms until it finds something; the results and how
 /// long it took. Fails after `within`.
-async fn found_within(app: &TestApp, who: &Client, q: &str, within: Duration) -> (Value, Duration) {
+pub(crate) async fn found_within(
+    app: &TestApp,
+    who: &Client,
+    q: &str,
+    within: Duration,
+) -> (Value, Duration) {
     let started = Instant::now();
     loop {
         let results = search(app, who, q).await;
@@ -107,7 +112,7 @@ async fn found_within(app: &TestApp, who: &Client, q: &str, within: Duration) ->
 }
 
 /// Waits until the server's indexer has applied every outbox row written so far.
-async fn indexed(app: &TestApp) {
+pub(crate) async fn indexed(app: &TestApp) {
     for _ in 0..200 {
         let pending: i64 = sqlx::query_scalar("select count(*) from search_outbox")
             .fetch_one(&app.db)

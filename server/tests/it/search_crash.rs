@@ -506,7 +506,9 @@ async fn expected_entries(db: &Db) -> u64 {
          + (select count(*) from forum_posts where deleted_at is null and removed_at is null) \
          + (select count(*) from documents where removed_at is null) \
          + (select count(*) from stix_objects where is_latest and kind in \
-            ('advisory', 'indicator', 'vulnerability', 'incident', 'sighting'))",
+            ('advisory', 'indicator', 'vulnerability', 'incident', 'sighting')) \
+         + (select count(*) from alert_comments) \
+         + (select count(*) from feedback where is_latest)",
     )
     .fetch_one(db)
     .await
