@@ -20,7 +20,8 @@
 //! Targets (the issue): dashboard ≤ 50 ms and list ≤ 100 ms and acknowledgement view
 //! ≤ 200 ms at p99; the export at flat memory. Prints figures; not a pass/fail test.
 //! Environment: `BENCH_DASHBOARD_SIGHTINGS` (200,000), `BENCH_DASHBOARD_RUNS` (200 per
-//! measurement).
+//! measurement), `BENCH_DASHBOARD_KEEP` (set: the database is kept and its directory
+//! printed, to study query plans with `sqlite3`).
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -550,7 +551,11 @@ async fn load(db: &Db, sightings: usize, now: i64) -> World {
 async fn main() {
     let sightings: usize = env_or("BENCH_DASHBOARD_SIGHTINGS", 200_000);
     let runs: usize = env_or("BENCH_DASHBOARD_RUNS", 200);
-    let dir = tempfile::tempdir().expect("temp dir");
+    let mut dir = tempfile::tempdir().expect("temp dir");
+    if std::env::var_os("BENCH_DASHBOARD_KEEP").is_some() {
+        dir.disable_cleanup(true);
+        eprintln!("dashboard: the database stays in {}", dir.path().display());
+    }
     let db = vaern_core::db::open(dir.path()).await.expect("database");
     let now = vaern_core::clock::now();
     eprintln!("dashboard: writing {sightings} sightings and their alerts…");

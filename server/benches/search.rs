@@ -34,7 +34,8 @@
 //! `BENCH_SEARCH_WORDS` (/usr/share/dict/danish), `BENCH_SEARCH_DIR` (where the data goes:
 //! /var/cache/vaern/bench-search; a fresh directory in it is deleted at the end unless
 //! `BENCH_KEEP=1`), `BENCH_SEARCH_PG` (unset: PostgreSQL is left out),
-//! `BENCH_SEARCH_HTTP=0` (leaves out the HTTP part).
+//! `BENCH_SEARCH_HTTP=0` (leaves out the HTTP part), `BENCH_SEARCH_WARM_PASSES` (untimed
+//! tantivy passes before the timed one: 1; more leave time to attach a profiler).
 
 use futures_util::SinkExt;
 use rand::rngs::StdRng;
@@ -802,8 +803,14 @@ async fn bench_tantivy(
         "tantivy: {} queries, warm-up pass then timed pass…",
         parsed.len()
     );
-    for p in &parsed {
-        run(p);
+    let warm_passes: usize = std::env::var("BENCH_SEARCH_WARM_PASSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    for _ in 0..warm_passes {
+        for p in &parsed {
+            run(p);
+        }
     }
     // Others of the same groups, each searching once: their filters are not kept yet.
     let first: Vec<Duration> = world

@@ -153,6 +153,8 @@ pub struct Fields {
     pub title: Field,
     /// `/type/post`, `/group/12`, `/tlp/amber`: filters and facet counts.
     pub facets: Field,
+    /// Type, group and label packed for counting ([`super::tally`]).
+    pub tally: Field,
     pub date: Field,
     pub author: Field,
     pub org: Field,
@@ -190,6 +192,7 @@ impl Fields {
             ),
             title: b.add_text_field("title", positions(analysis::EXACT)),
             facets: b.add_facet_field("facets", FacetOptions::default()),
+            tally: b.add_u64_field(super::tally::FIELD, NumericOptions::default().set_fast()),
             date: b.add_i64_field("date", NumericOptions::default().set_indexed().set_fast()),
             author: b.add_text_field("author", STRING),
             org: b.add_text_field("org", STRING),
@@ -476,6 +479,7 @@ fn document(f: &Fields, e: &Entry) -> TantivyDocument {
         doc.add_facet(f.facets, group_facet(group));
     }
     doc.add_facet(f.facets, tlp_facet(e.tlp));
+    doc.add_u64(f.tally, super::tally::pack(e.kind, e.group, e.tlp));
     doc.add_i64(f.date, e.date);
     if let Some(author) = &e.author {
         let org = author.org_code.to_lowercase();

@@ -9,6 +9,7 @@
 //! - [`access_filter`]: the viewer's access filter, kept per segment between queries;
 //! - [`query`]: the query language people type;
 //! - [`searching`]: runs a query for a viewer and loads the hits back through core;
+//! - [`tally`]: counts the matches by type, group and label for the facets;
 //! - [`red_audit`]: searches that find TLP:RED items are audited with a keyed query HMAC.
 
 pub mod access_filter;
@@ -21,6 +22,7 @@ pub mod outbox;
 pub mod query;
 pub mod red_audit;
 pub mod searching;
+pub mod tally;
 
 #[cfg(test)]
 mod property_tests;

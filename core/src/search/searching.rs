@@ -10,6 +10,7 @@ use super::access_filter::AccessFilter;
 use super::analysis;
 use super::index::{Kind, SearchIndex, group_facet, internal, kind_facet, tlp_facet};
 use super::query::{self, Either, Hint, Parsed, Text};
+use super::tally::TallyCollector;
 use crate::db::Db;
 use crate::error::CoreResult;
 use crate::ids::{GroupId, OrgId, UserId};
@@ -21,7 +22,7 @@ use crate::policy::{
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 use std::ops::Bound;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery, TermSetQuery,
@@ -393,117 +394,88 @@ fn collect(
     page: usize,
 ) -> CoreResult<(u64, Counted, Vec<DocAddress>)> {
     let query = built.matching.as_ref();
-    let mut facets = FacetCollector::for_field("facets");
-    facets.add_facet("/type");
-    facets.add_facet("/group");
-    facets.add_facet("/tlp");
     let offset = (page - 1) * PER_PAGE;
     let top = TopDocs::with_limit(PER_PAGE).and_offset(offset);
-    let (total, counts, addresses) = match sort {
+    let (tally, addresses) = match sort {
         Sort::Relevance if !built.boosts.is_empty() => {
             // The best matches by the stemmed form, re-ranked with the exact and title
             // forms; past them, the order of the stemmed form.
             let best = TopDocs::with_limit(RERANK.max(offset + PER_PAGE));
-            let (total, counts, best) = searcher
-                .search(query, &(Count, facets, best))
+            let (tally, mut best) = searcher
+                .search(query, &(TallyCollector, best))
                 .map_err(|e| internal("search", e))?;
-            let mut ranked: Vec<DocAddress> = best.into_iter().map(|(_, a)| a).collect();
-            let rest = ranked.split_off(RERANK.min(ranked.len()));
-            let mut ranked = rerank(searcher, built, ranked)?;
-            ranked.extend(rest);
+            let rest = best.split_off(RERANK.min(best.len()));
+            let mut ranked = rerank(searcher, built, best)?;
+            ranked.extend(rest.into_iter().map(|(_, a)| a));
             let page = ranked.into_iter().skip(offset).take(PER_PAGE).collect();
-            (total, counts, page)
+            (tally, page)
         }
         Sort::Relevance => {
-            let (total, counts, top) = searcher
-                .search(query, &(Count, facets, top))
+            let (tally, top) = searcher
+                .search(query, &(TallyCollector, top))
                 .map_err(|e| internal("search", e))?;
-            (total, counts, top.into_iter().map(|(_, a)| a).collect())
+            (tally, top.into_iter().map(|(_, a)| a).collect())
         }
         Sort::Newest => {
-            let (total, counts, top) = searcher
+            let (tally, top) = searcher
                 .search(
                     query,
                     &(
-                        Count,
-                        facets,
+                        TallyCollector,
                         top.order_by_fast_field::<i64>("date", Order::Desc),
                     ),
                 )
                 .map_err(|e| internal("search", e))?;
-            (total, counts, top.into_iter().map(|(_, a)| a).collect())
+            (tally, top.into_iter().map(|(_, a)| a).collect())
         }
     };
-    let child = |facet: &Facet| {
-        facet
-            .to_path()
-            .last()
-            .map(|s| s.to_string())
-            .unwrap_or_default()
-    };
-    let kinds = counts
-        .get("/type")
-        .filter_map(|(f, n)| Kind::parse(&child(f)).map(|k| (k, n)))
-        .collect();
-    let groups = counts
-        .get("/group")
-        .filter_map(|(f, n)| child(f).parse().ok().map(|g| (GroupId(g), n)))
-        .collect();
-    let tlps = counts
-        .get("/tlp")
-        .map(|(f, n)| (Tlp::parse(&child(f)), n))
-        .collect();
     Ok((
-        total as u64,
+        tally.total,
         Counted {
-            kinds,
-            groups,
-            tlps,
+            kinds: tally.kinds(),
+            groups: tally.groups(),
+            tlps: tally.tlps(),
         },
         addresses,
     ))
 }
 
-/// `candidates` ordered by their whole score: what matched plus the boosts they match,
-/// best first (ties by address, as tantivy's own top documents). Each segment's scorer
-/// seeks only to its candidates.
+/// `candidates` (with their score for what matched) ordered by their whole score: that
+/// plus the score of each boost they match, best first (ties by address, as tantivy's own
+/// top documents). A boolean query's score is the sum of its matching clauses', so adding
+/// the boosts' scores gives what the query with the boosts as optional clauses would; but
+/// each boost's scorer seeks only to the candidates, and what matched is not run again.
 fn rerank(
     searcher: &Searcher,
     built: &Built,
-    mut candidates: Vec<DocAddress>,
+    mut candidates: Vec<(Score, DocAddress)>,
 ) -> CoreResult<Vec<DocAddress>> {
-    let whole = BooleanQuery::new(
-        std::iter::once((Occur::Must, built.matching.box_clone()))
-            .chain(built.boosts.iter().map(|b| (Occur::Should, b.box_clone())))
-            .collect(),
-    );
-    let weight = whole
-        .weight(EnableScoring::enabled_from_searcher(searcher))
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let weights = built
+        .boosts
+        .iter()
+        .map(|boost| boost.weight(scoring))
+        .collect::<tantivy::Result<Vec<_>>>()
         .map_err(|e| internal("rank", e))?;
-    candidates.sort();
-    let mut scored: Vec<(Score, DocAddress)> = Vec::with_capacity(candidates.len());
-    for segment in candidates.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
-        let reader = searcher.segment_reader(segment[0].segment_ord);
-        let mut scorer = weight
-            .scorer(reader, 1.0)
-            .map_err(|e| internal("rank", e))?;
-        for address in segment {
-            let doc = if scorer.doc() < address.doc_id {
-                scorer.seek(address.doc_id)
-            } else {
-                scorer.doc()
-            };
-            // Every candidate matched the query the whole score extends.
-            let score = if doc == address.doc_id {
-                scorer.score()
-            } else {
-                0.0
-            };
-            scored.push((score, *address));
+    candidates.sort_by_key(|(_, address)| *address);
+    for segment in candidates.chunk_by_mut(|a, b| a.1.segment_ord == b.1.segment_ord) {
+        let reader = searcher.segment_reader(segment[0].1.segment_ord);
+        for weight in &weights {
+            let mut scorer = weight
+                .scorer(reader, 1.0)
+                .map_err(|e| internal("rank", e))?;
+            for (score, address) in segment.iter_mut() {
+                if scorer.doc() < address.doc_id {
+                    scorer.seek(address.doc_id);
+                }
+                if scorer.doc() == address.doc_id {
+                    *score += scorer.score();
+                }
+            }
         }
     }
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    Ok(scored.into_iter().map(|(_, a)| a).collect())
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok(candidates.into_iter().map(|(_, a)| a).collect())
 }
 
 fn name_groups(counted: Counted, groups: &[GroupRef]) -> Facets {
