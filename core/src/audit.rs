@@ -106,6 +106,11 @@ pub mod action {
     pub const FOLDER_RENAME: &str = "folder_rename";
     pub const FOLDER_MOVE: &str = "folder_move";
     pub const FOLDER_DELETE: &str = "folder_delete";
+    /// An own incident marked significant under NIS2, or its awareness times corrected
+    /// (detail: the incident, the awareness time, whether personal data is involved).
+    pub const INCIDENT_SIGNIFICANT: &str = "incident_significant";
+    /// A significance marking undone by an organisation admin (detail: the incident).
+    pub const INCIDENT_SIGNIFICANCE_UNDO: &str = "incident_significance_undo";
 
     /// Every action, for the viewer's filter.
     pub const ALL: &[&str] = &[
@@ -158,6 +163,8 @@ pub mod action {
         FOLDER_RENAME,
         FOLDER_MOVE,
         FOLDER_DELETE,
+        INCIDENT_SIGNIFICANT,
+        INCIDENT_SIGNIFICANCE_UNDO,
     ];
 }
 

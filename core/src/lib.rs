@@ -13,6 +13,7 @@ pub mod forums;
 pub mod group_content;
 pub mod groups;
 pub mod ids;
+pub mod incidents;
 pub mod library;
 pub mod mail;
 pub mod markdown;

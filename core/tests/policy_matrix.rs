@@ -11,7 +11,10 @@
 //! - feedback (its own class) has its predicate, its SQL condition and, for people, its
 //!   index terms agree on every author organisation × centre × label; and the index admits
 //!   a comment on an alert exactly to the people who work the alert or read it as the
-//!   publishing centre's analysts, where they may see the sighting.
+//!   publishing centre's analysts, where they may see the sighting;
+//! - own incidents (their own class) have their predicate, SQL condition and index terms
+//!   agree on every organisation × label × shared or not × named people, for every viewer
+//!   also as an organisation admin.
 
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +28,9 @@ use vaern_core::policy::{
 use vaern_core::policy::{
     FeedbackItem, FeedbackSql, ViewerKind, alert_work_terms, can_read_alert_work, can_see_feedback,
     can_work_alert, feedback_terms, push_feedback_visible,
+};
+use vaern_core::policy::{
+    IncidentItem, IncidentSql, can_see_incident, incident_terms, push_incident_visible,
 };
 
 const CONTENT: GroupContentSql =
@@ -1011,4 +1017,160 @@ async fn the_index_admits_a_comment_exactly_to_who_works_the_alert_or_reads_it_a
         }
     }
     assert!(admitted > 0, "nobody reads any comment");
+}
+
+const INCIDENTS: IncidentSql = IncidentSql::new("n", "incident_named");
+
+/// Own incidents of every organisation under every label, shared or not, with no one,
+/// the organisation's recipient, or another organisation's person named:
+/// `(id, org, tlp, shared, named)`, stored with the documented columns.
+async fn incident_db() -> (SqliteConnection, Vec<(i64, OrgId, Tlp, bool, Vec<UserId>)>) {
+    let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+    sqlx::raw_sql(
+        "create table incidents (id integer primary key, org_id integer not null, \
+         tlp text not null, shared_at integer); \
+         create table incident_named (incident_id integer not null, user_id integer not null)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let mut rows = Vec::new();
+    for (org, _) in ORGS {
+        let other = ORGS.iter().map(|(o, _)| *o).find(|o| *o != org).unwrap();
+        for tlp in Tlp::ALL {
+            for shared in [false, true] {
+                for named in [vec![], vec![recipient(org)], vec![recipient(other)]] {
+                    let id: i64 = sqlx::query_scalar(
+                        "insert into incidents (org_id, tlp, shared_at) values ($1, $2, $3) \
+                         returning id",
+                    )
+                    .bind(org)
+                    .bind(tlp)
+                    .bind(shared.then_some(1_800_000_000_i64))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                    for user in &named {
+                        sqlx::query("insert into incident_named values ($1, $2)")
+                            .bind(id)
+                            .bind(user)
+                            .execute(&mut conn)
+                            .await
+                            .unwrap();
+                    }
+                    rows.push((id, org, tlp, shared, named));
+                }
+            }
+        }
+    }
+    (conn, rows)
+}
+
+/// The matrix's viewers, and each person once more as an admin of their organisation.
+fn viewers_with_org_admins() -> Vec<Viewer> {
+    let mut all = viewers();
+    let admins: Vec<Viewer> = all
+        .iter()
+        .filter(|v| v.kind == ViewerKind::User)
+        .map(|v| Viewer {
+            org_admin: true,
+            ..v.clone()
+        })
+        .collect();
+    all.extend(admins);
+    all
+}
+
+#[tokio::test]
+async fn own_incidents_agree_in_predicate_sql_and_index_for_every_viewer() {
+    let (mut conn, rows) = incident_db().await;
+    let mut views = BTreeSet::new();
+    for viewer in viewers_with_org_admins() {
+        let rust: BTreeSet<i64> = rows
+            .iter()
+            .filter(|(_, org, tlp, shared, named)| {
+                let item = IncidentItem {
+                    org_id: *org,
+                    tlp: *tlp,
+                    shared: *shared,
+                    named,
+                };
+                can_see_incident(&viewer, &item)
+            })
+            .map(|(id, ..)| *id)
+            .collect();
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("select n.id from incidents n where n.id > 0 and ");
+        push_incident_visible(&mut qb, &viewer, &INCIDENTS);
+        let sql: BTreeSet<i64> = qb
+            .build_query_scalar::<i64>()
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert!(
+            rust == sql,
+            "incidents, {viewer:?}: {}",
+            describe_differences(&rust, &sql)
+        );
+        if viewer.kind == ViewerKind::User {
+            let held = viewer_terms(&viewer, org_kind(viewer.org_id), |_| true);
+            for (id, org, tlp, shared, named) in &rows {
+                let item = IncidentItem {
+                    org_id: *org,
+                    tlp: *tlp,
+                    shared: *shared,
+                    named,
+                };
+                assert_eq!(
+                    terms_admit(&held, &incident_terms(&item), &free()),
+                    can_see_incident(&viewer, &item),
+                    "incident {id} {item:?} in the index, {viewer:?}"
+                );
+            }
+        }
+        views.insert(rust.into_iter().collect::<Vec<_>>());
+    }
+    // Tokens and other organisations see nothing; per organisation its people, its named
+    // recipient, its admins, and the analysts reading what was shared.
+    assert!(
+        views.len() >= 10,
+        "only {} distinct incident views",
+        views.len()
+    );
+}
+
+async fn incident_count(conn: &mut SqliteConnection, viewer: &Viewer) -> i64 {
+    let mut qb = QueryBuilder::<Sqlite>::new("select count(*) from incidents n where ");
+    push_incident_visible(&mut qb, viewer, &INCIDENTS);
+    qb.build_query_scalar::<i64>()
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn hand_counted_incident_views_match_the_design() {
+    let (mut conn, _) = incident_db().await;
+    let conn = &mut conn;
+    // Per organisation: 4 labels below RED × 2 × 3 = 24 rows, and 6 RED ones.
+    let odense = |user, admin| Viewer::user(user, ODENSE, PlatformRole::Member, admin, vec![]);
+    assert_eq!(
+        incident_count(conn, &odense(plain(ODENSE), false)).await,
+        24
+    );
+    // Named on the 2 RED incidents (shared or not) that name Odense's recipient.
+    assert_eq!(
+        incident_count(conn, &odense(recipient(ODENSE), false)).await,
+        26
+    );
+    // The admin sees all 6 RED ones.
+    assert_eq!(incident_count(conn, &odense(plain(ODENSE), true)).await, 30);
+    // A centre analyst: the centre's own 24, and the shared non-RED ones of the other
+    // three organisations (4 labels × 3 named sets each).
+    let analyst = Viewer::user(plain(CENTRE), CENTRE, PlatformRole::Analyst, false, vec![]);
+    assert_eq!(incident_count(conn, &analyst).await, 24 + 3 * 12);
+    // A token: none.
+    assert_eq!(incident_count(conn, &Viewer::api_token(ODENSE)).await, 0);
 }

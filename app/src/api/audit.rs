@@ -127,6 +127,10 @@ pub fn action_name(locale: crate::i18n::Locale, action: &str) -> String {
         "folder_rename" => td_string!(locale, audit_action_folder_rename),
         "folder_move" => td_string!(locale, audit_action_folder_move),
         "folder_delete" => td_string!(locale, audit_action_folder_delete),
+        "incident_significant" => td_string!(locale, audit_action_incident_significant),
+        "incident_significance_undo" => {
+            td_string!(locale, audit_action_incident_significance_undo)
+        }
         other => return other.to_string(),
     }
     .to_string()

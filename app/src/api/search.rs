@@ -91,6 +91,8 @@ pub fn kind_name(locale: crate::i18n::Locale, kind: &str) -> String {
         "incident" => td_string!(locale, intel_kind_incident),
         "comment" => td_string!(locale, search_kind_comment),
         "feedback" => td_string!(locale, search_kind_feedback),
+        "own_incident" => td_string!(locale, search_kind_own_incident),
+        "incident_entry" => td_string!(locale, search_kind_incident_entry),
         _ => td_string!(locale, search_kind_alert),
     }
     .to_string()
@@ -147,6 +149,7 @@ mod server {
             Target::Intel(_) => None,
             Target::Alert(id) => Some(format!("/alerts/{id}")),
             Target::Dashboard => Some("/".to_string()),
+            Target::Incident(id) => Some(format!("/incidents/{id}")),
         };
         let author = hit.author.map(|a| match a {
             HitAuthor::Named { name, org } => format!("{name}, {org}"),

@@ -15,7 +15,8 @@
 //! carries [`FREE`] there, which every viewer holds.
 
 use super::{
-    FeedbackItem, GroupItem, IntelItem, OrgKind, Tlp, Viewer, is_analyst, member_groups, person,
+    FeedbackItem, GroupItem, IncidentItem, IntelItem, OrgKind, Tlp, Viewer, is_analyst,
+    member_groups, person,
 };
 use crate::ids::OrgId;
 
@@ -39,6 +40,10 @@ pub fn viewer_terms(
     }
     if let Some(user) = person(viewer) {
         terms.push(format!("i:u:{user}"));
+        terms.push(format!("i:o:{}:u:{user}", viewer.org_id));
+        if viewer.org_admin {
+            terms.push(format!("i:oa:{}", viewer.org_id));
+        }
         if is_analyst(viewer) {
             terms.push("i:analyst".to_string());
             terms.push(format!("i:ao:{}", viewer.org_id));
@@ -136,6 +141,27 @@ pub fn feedback_terms(item: &FeedbackItem) -> Vec<String> {
         format!("i:o:{}", item.author_org_id),
         format!("i:ao:{}", item.centre_org_id),
     ]
+}
+
+/// The terms of the principals that may see an own incident ([`super::can_see_incident`]):
+/// the registering organisation's people, and analysts once shared; for RED the named
+/// people while in that organisation, and its admins. Tokens never search.
+pub fn incident_terms(item: &IncidentItem<'_>) -> Vec<String> {
+    let org = item.org_id;
+    if item.tlp == Tlp::Red {
+        let mut terms: Vec<String> = item
+            .named
+            .iter()
+            .map(|user| format!("i:o:{org}:u:{user}"))
+            .collect();
+        terms.push(format!("i:oa:{org}"));
+        return terms;
+    }
+    let mut terms = vec![format!("i:o:{org}")];
+    if item.shared {
+        terms.push("i:analyst".to_string());
+    }
+    terms
 }
 
 /// Whether a viewer holding `viewer` terms may see an item indexed with `access` and

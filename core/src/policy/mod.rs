@@ -71,6 +71,7 @@ macro_rules! stored_as_text {
 mod accounts;
 mod feedback;
 mod group;
+mod incidents;
 mod index_terms;
 mod intel;
 mod sql;
@@ -87,9 +88,12 @@ pub use group::{
     recipient_orgs_or_default, require_group_manager, require_manage_group, require_manage_item,
     require_moderate, require_post_in, require_reply_to, sees_chatham_house_authors,
 };
+pub use incidents::{
+    IncidentItem, can_add_entry, can_manage_incident, can_see_incident, can_undo_significance,
+};
 pub use index_terms::{
-    FREE, alert_work_terms, feedback_terms, group_item_terms, intel_item_terms, terms_admit,
-    viewer_terms,
+    FREE, alert_work_terms, feedback_terms, group_item_terms, incident_terms, intel_item_terms,
+    terms_admit, viewer_terms,
 };
 pub use intel::{
     IdentityOf, IntelItem, OrgKind, StixClass, can_label_intel, can_read_alert_work,
@@ -97,8 +101,9 @@ pub use intel::{
     can_work_alert, is_identity_shared,
 };
 pub use sql::{
-    FeedbackSql, GroupContentSql, IntelSql, StixSql, push_feedback_visible,
-    push_group_content_visible, push_intel_visible, push_response_visible, push_stix_visible,
+    FeedbackSql, GroupContentSql, IncidentSql, IntelSql, StixSql, push_feedback_visible,
+    push_group_content_visible, push_incident_visible, push_intel_visible, push_response_visible,
+    push_stix_visible,
 };
 pub use tlp::Tlp;
 pub use tokens::{

@@ -393,6 +393,78 @@ pub fn push_feedback_visible<'args, DB>(
     c.push_to(qb);
 }
 
+/// Where a list query finds own incidents, for [`push_incident_visible`]: the row, under
+/// `alias`, has `id`, `org_id` (the registering organisation), `tlp` (not null, as
+/// [`Tlp::as_str`]) and `shared_at` (null until shared); `named` is a table of
+/// `(incident_id, user_id)`, the people named for a RED incident.
+///
+/// ```
+/// use vaern_core::policy::IncidentSql;
+/// const INCIDENTS: IncidentSql = IncidentSql::new("n", "incident_named");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentSql {
+    alias: &'static str,
+    named: &'static str,
+}
+
+impl IncidentSql {
+    /// # Panics
+    ///
+    /// If a name is not a lowercase SQL identifier or starts with `policy_`.
+    pub const fn new(alias: &'static str, named: &'static str) -> Self {
+        assert!(
+            is_identifier(alias) && is_identifier(named),
+            "BUG: IncidentSql names must be lowercase identifiers not starting with policy_"
+        );
+        Self { alias, named }
+    }
+}
+
+/// Appends the SQL form of [`super::can_see_incident`] to `qb`, over the columns
+/// documented on [`IncidentSql`], as one parenthesised boolean expression with every
+/// value bound.
+pub fn push_incident_visible<'args, DB>(
+    qb: &mut QueryBuilder<'args, DB>,
+    viewer: &Viewer,
+    table: &IncidentSql,
+) where
+    DB: Database,
+    i64: Encode<'args, DB> + Type<DB>,
+    Tlp: Encode<'args, DB> + Type<DB>,
+{
+    let a = table.alias;
+    let mut c = Condition::default();
+    let Some(user) = person(viewer) else {
+        c.text(FALSE);
+        return c.push_to(qb);
+    };
+    c.text("((not ");
+    c.tlp_in(a, &[Tlp::Red]);
+    c.text(format!(" and ({a}.org_id = "));
+    c.bind_id(viewer.org_id.0);
+    if is_analyst(viewer) {
+        c.text(format!(" or {a}.shared_at is not null"));
+    }
+    c.text(")) or (");
+    c.tlp_in(a, &[Tlp::Red]);
+    c.text(format!(" and {a}.org_id = "));
+    c.bind_id(viewer.org_id.0);
+    if viewer.org_admin {
+        c.text(")");
+    } else {
+        c.text(format!(
+            " and exists (select 1 from {named} policy_named where policy_named.incident_id = \
+             {a}.id and policy_named.user_id = ",
+            named = table.named
+        ));
+        c.bind_id(user.0);
+        c.text("))");
+    }
+    c.text(")");
+    c.push_to(qb);
+}
+
 /// The constant false, for a viewer that may see nothing.
 const FALSE: &str = "(1 = 0)";
 

@@ -34,10 +34,14 @@ pub enum Kind {
     Comment,
     /// An organisation's feedback to the centre.
     Feedback,
+    /// An organisation's own incident (the centre's are [`Kind::Incident`]).
+    OwnIncident,
+    /// An event or comment on an own incident's timeline.
+    IncidentEntry,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 13] = [
         Self::Thread,
         Self::Post,
         Self::Document,
@@ -49,6 +53,8 @@ impl Kind {
         Self::Alert,
         Self::Comment,
         Self::Feedback,
+        Self::OwnIncident,
+        Self::IncidentEntry,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,8 @@ impl Kind {
             Self::Alert => "alert",
             Self::Comment => "comment",
             Self::Feedback => "feedback",
+            Self::OwnIncident => "own_incident",
+            Self::IncidentEntry => "incident_entry",
         }
     }
 
@@ -93,6 +101,8 @@ impl Kind {
                 | Self::Page
                 | Self::Comment
                 | Self::Feedback
+                | Self::OwnIncident
+                | Self::IncidentEntry
         )
     }
 }

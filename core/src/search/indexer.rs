@@ -13,8 +13,8 @@ use crate::db::Db;
 use crate::error::CoreResult;
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{
-    FREE, FeedbackItem, GroupItem, IntelItem, Tlp, alert_work_terms, feedback_terms,
-    group_item_terms, intel_item_terms,
+    FREE, FeedbackItem, GroupItem, IncidentItem, IntelItem, Tlp, alert_work_terms, feedback_terms,
+    group_item_terms, incident_terms, intel_item_terms,
 };
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::BTreeMap;
@@ -112,6 +112,8 @@ pub async fn apply_pending_holding(
                 remove.extend(found.iter().map(|e| e.key.clone()));
                 found
             }
+            "incident" => incidents(db, Work::Ids(&ids)).await?.entries,
+            "incident_entry" => incident_entries(db, Work::Ids(&ids)).await?.entries,
             "user" => by_each(db, &ids, Select::Author).await?,
             "organisation" => by_each(db, &ids, Select::Org).await?,
             "group" => by_each(db, &ids, Select::Group).await?,
@@ -177,6 +179,8 @@ pub async fn build_from(db: &Db, index: &Arc<SearchIndex>, snapshot: i64) -> Cor
         "stix",
         "alert_comment",
         "feedback",
+        "incident",
+        "incident_entry",
     ] {
         let mut after = 0;
         loop {
@@ -186,6 +190,8 @@ pub async fn build_from(db: &Db, index: &Arc<SearchIndex>, snapshot: i64) -> Cor
                 "document" => last_row(documents(db, Select::After(after)).await?),
                 "alert_comment" => last_row(comments(db, Work::After(after)).await?),
                 "feedback" => last_row(feedback(db, Work::After(after)).await?),
+                "incident" => last_row(incidents(db, Work::After(after)).await?),
+                "incident_entry" => last_row(incident_entries(db, Work::After(after)).await?),
                 _ => stix_chunk(db, after).await?,
             };
             let Some(last) = last else { break };
@@ -825,6 +831,148 @@ async fn feedback(db: &Db, select: Work<'_>) -> CoreResult<Chunked> {
                 sources: vec![format!("feedback:{id}"), format!("organisation:{org}")],
             },
         )
+        .collect();
+    Ok(Chunked { entries, last_row })
+}
+
+/// An own incident's policy facts as the index reads them: id, label, organisation,
+/// shared, the named people (comma-separated).
+fn incident_access(tlp: Tlp, org: i64, shared: bool, named: Option<String>) -> Vec<String> {
+    let named: Vec<UserId> = ids_of(named).into_iter().map(UserId).collect();
+    incident_terms(&IncidentItem {
+        org_id: OrgId(org),
+        tlp,
+        shared,
+        named: &named,
+    })
+}
+
+/// The named people of the incident aliased `n`, comma-separated.
+const INCIDENT_NAMED: &str =
+    "(select group_concat(m.user_id) from incident_named m where m.incident_id = n.id)";
+
+/// Own incidents: seen by their organisation (RED: its named people and admins) and by
+/// analysts once shared ([`incident_terms`]). Found by their title and every text field.
+async fn incidents(db: &Db, select: Work<'_>) -> CoreResult<Chunked> {
+    if matches!(select, Work::Ids([]) | Work::About(_)) {
+        return Ok(Chunked {
+            entries: Vec::new(),
+            last_row: None,
+        });
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "select n.id, n.title, n.summary || char(10) || n.impact || char(10) || n.indicators \
+         || char(10) || n.root_cause || char(10) || n.mitigation, n.tlp, n.created_at, \
+         n.org_id, n.shared_at is not null, n.registered_by, u.name, g.code, {INCIDENT_NAMED} \
+         from incidents n join users u on u.id = n.registered_by \
+         join organisations g on g.id = u.org_id where 1"
+    ));
+    push_work(&mut qb, select, "n.id", "n.id");
+    type Row = (
+        i64,
+        String,
+        String,
+        Tlp,
+        i64,
+        i64,
+        bool,
+        i64,
+        String,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    let last_row = rows.last().map(|r| r.0);
+    let entries = rows
+        .into_iter()
+        .map(
+            |(id, title, body, tlp, at, org, shared, author, name, code, named)| Entry {
+                kind: Kind::OwnIncident,
+                row: id,
+                key: format!("incident:{id}"),
+                title,
+                body,
+                group: None,
+                tlp: Some(tlp),
+                date: at,
+                author: Some(AuthorTerms {
+                    name,
+                    org_code: code,
+                    chatham_house: false,
+                }),
+                access: incident_access(tlp, org, shared, named),
+                anchor: vec![FREE.to_string()],
+                sources: vec![format!("incident:{id}"), format!("user:{author}")],
+            },
+        )
+        .collect();
+    Ok(Chunked { entries, last_row })
+}
+
+/// The events and comments of own incidents' timelines, seen by whoever may see their
+/// incident (what the platform records itself, such as status changes, is not indexed).
+async fn incident_entries(db: &Db, select: Work<'_>) -> CoreResult<Chunked> {
+    if matches!(select, Work::Ids([]) | Work::About(_)) {
+        return Ok(Chunked {
+            entries: Vec::new(),
+            last_row: None,
+        });
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "select e.id, e.body, e.kind in ('event', 'comment'), e.created_at, e.author_id, \
+         u.name, g.code, n.id, n.title, n.tlp, n.org_id, n.shared_at is not null, \
+         {INCIDENT_NAMED} from incident_entries e join incidents n on n.id = e.incident_id \
+         join users u on u.id = e.author_id join organisations g on g.id = u.org_id where 1"
+    ));
+    push_work(&mut qb, select, "e.id", "e.id");
+    type Row = (
+        i64,
+        String,
+        bool,
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        String,
+        Tlp,
+        i64,
+        bool,
+        Option<String>,
+    );
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    let last_row = rows.last().map(|r| r.0);
+    let entries = rows
+        .into_iter()
+        .filter(|row| row.2)
+        .map(|row| {
+            let (id, body, _, at, author, name, code, incident, title) = (
+                row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+            );
+            let (tlp, org, shared, named) = (row.9, row.10, row.11, row.12);
+            Entry {
+                kind: Kind::IncidentEntry,
+                row: id,
+                key: format!("incident_entry:{id}"),
+                title,
+                body,
+                group: None,
+                tlp: Some(tlp),
+                date: at,
+                author: Some(AuthorTerms {
+                    name,
+                    org_code: code,
+                    chatham_house: false,
+                }),
+                access: incident_access(tlp, org, shared, named),
+                anchor: vec![FREE.to_string()],
+                sources: vec![
+                    format!("incident_entry:{id}"),
+                    format!("incident:{incident}"),
+                    format!("user:{author}"),
+                ],
+            }
+        })
         .collect();
     Ok(Chunked { entries, last_row })
 }

@@ -35,6 +35,12 @@
 //! - `feedback` (`feedback`): an organisation shared feedback with the centre (a new
 //!   version of its note); index the note's newest version in place of the last.
 //!   Always `upsert`.
+//! - `incident` (`incidents`): an organisation's own incident was registered or changed
+//!   (what it says, its status, label, named people or sharing); index it again. Changes
+//!   of who may see it also write an `incident_entry` row per timeline entry, whose
+//!   entries carry the incident's audience. Always `upsert`.
+//! - `incident_entry` (`incident_entries`): an entry was added to an incident's timeline;
+//!   index it. Always `upsert` (entries are never edited or deleted).
 //!
 //! A `stix_object` row re-reads, besides the object, the comments and feedback about a
 //! sighting or report it names: their entries are seen only where the item is.
@@ -58,6 +64,8 @@ pub enum Item {
     Group(GroupId),
     AlertComment(i64),
     Feedback(i64),
+    Incident(i64),
+    IncidentEntry(i64),
 }
 
 impl Item {
@@ -73,6 +81,8 @@ impl Item {
             Self::Group(_) => "group",
             Self::AlertComment(_) => "alert_comment",
             Self::Feedback(_) => "feedback",
+            Self::Incident(_) => "incident",
+            Self::IncidentEntry(_) => "incident_entry",
         }
     }
 
@@ -83,7 +93,9 @@ impl Item {
             | Self::Document(id)
             | Self::StixObject(id)
             | Self::AlertComment(id)
-            | Self::Feedback(id) => id,
+            | Self::Feedback(id)
+            | Self::Incident(id)
+            | Self::IncidentEntry(id) => id,
             Self::User(id) => id.0,
             Self::Organisation(id) => id.0,
             Self::Group(id) => id.0,

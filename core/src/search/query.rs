@@ -164,6 +164,8 @@ fn filter(parsed: &mut Parsed, name: &str, value: &str) {
     let f = &mut parsed.filters;
     match name {
         "type" => match Kind::parse(&lower) {
+            // The centre's incidents and the organisation's own are both incidents.
+            Some(Kind::Incident) => f.kinds.extend([Kind::Incident, Kind::OwnIncident]),
             Some(kind) => f.kinds.push(kind),
             None => bad(parsed),
         },

@@ -15,8 +15,8 @@ use crate::db::Db;
 use crate::error::CoreResult;
 use crate::ids::{GroupId, OrgId, UserId};
 use crate::policy::{
-    FeedbackSql, GroupContentSql, Tlp, Viewer, can_read_alert_work, can_work_alert,
-    push_feedback_visible, push_group_content_visible, push_stix_visible,
+    FeedbackSql, GroupContentSql, IncidentSql, Tlp, Viewer, can_read_alert_work, can_work_alert,
+    push_feedback_visible, push_group_content_visible, push_incident_visible, push_stix_visible,
     sees_chatham_house_authors, viewer_terms,
 };
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,8 @@ pub enum Target {
     Alert(i64),
     /// The dashboard, where the reader's organisation acknowledges advisories.
     Dashboard,
+    /// An organisation's own incident (`incidents.id`).
+    Incident(i64),
 }
 
 /// A piece of a snippet; the highlighted ones matched the query. Plain text: the page
@@ -758,6 +760,9 @@ async fn load_hit(
     match kind {
         Kind::Comment => return comment_hit(db, viewer, snippets, row).await,
         Kind::Feedback => return feedback_hit(db, viewer, snippets, row).await,
+        Kind::OwnIncident | Kind::IncidentEntry => {
+            return incident_hit(db, viewer, snippets, kind, row).await;
+        }
         _ => {}
     }
     let mut qb = QueryBuilder::<Sqlite>::new("");
@@ -975,6 +980,46 @@ async fn feedback_hit(
         date: version.div_euclid(1_000_000),
         tlp: Some(tlp),
         snippet: snippet(snippets, &message),
+    }))
+}
+
+/// An own incident, or an entry of its timeline, if the viewer may see the incident
+/// ([`push_incident_visible`]); both open the incident's page.
+async fn incident_hit(
+    db: &Db,
+    viewer: &Viewer,
+    snippets: &SnippetGenerator,
+    kind: Kind,
+    row: i64,
+) -> CoreResult<Option<Hit>> {
+    const INCIDENTS: IncidentSql = IncidentSql::new("n", "incident_named");
+    let mut qb = QueryBuilder::<Sqlite>::new(if kind == Kind::OwnIncident {
+        "select n.id, n.title, n.summary, n.tlp, n.created_at, u.name, g.name \
+         from incidents n join users u on u.id = n.registered_by \
+         join organisations g on g.id = u.org_id where n.id = "
+    } else {
+        "select n.id, n.title, e.body, n.tlp, e.created_at, u.name, g.name \
+         from incident_entries e join incidents n on n.id = e.incident_id \
+         join users u on u.id = e.author_id join organisations g on g.id = u.org_id \
+         where e.kind in ('event', 'comment') and e.id = "
+    });
+    qb.push_bind(row).push(" and ");
+    push_incident_visible(&mut qb, viewer, &INCIDENTS);
+    type Row = (i64, String, String, Tlp, i64, String, String);
+    let Some((incident, title, text, tlp, at, name, org)): Option<Row> =
+        qb.build_query_as().fetch_optional(db).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Hit {
+        kind,
+        title,
+        target: Target::Incident(incident),
+        group: None,
+        author: Some(HitAuthor::Named { name, org }),
+        date: at,
+        tlp: Some(tlp),
+        snippet: snippet(snippets, &text),
     }))
 }
 

@@ -689,3 +689,59 @@ async fn every_match_is_on_exactly_one_page_past_the_reranked_best() {
     }
     assert_eq!(seen.len() as u64, first.total);
 }
+
+#[tokio::test]
+async fn an_own_incident_and_its_timeline_are_found_by_its_organisation_and_once_shared_by_analysts()
+ {
+    use crate::incidents::{self, Answer, Fields};
+    use crate::stix::object::Severity;
+    let w = world().await;
+    let fields = Fields {
+        title: "Krypteringsangreb på lønsystemet".into(),
+        summary: "Filerne blev krypteret natten til mandag.".into(),
+        severity: Severity::Critical,
+        suspected_malicious: Answer::Yes,
+        cross_border: Answer::Unknown,
+        impact: String::new(),
+        indicators: "203.0.113.9".into(),
+        root_cause: String::new(),
+        mitigation: String::new(),
+    };
+    let id = incidents::register(&w.db, &w.colleague, &fields, Tlp::Amber, &[])
+        .await
+        .expect("registered");
+    incidents::add_entry(&w.db, &w.colleague, id, "Backupserveren er isoleret.", None)
+        .await
+        .expect("entry");
+    let analyst_id = person(&w.db, org(&w.db, "soc").await, "ida@soc.dk", "Ida").await;
+    let analyst = Viewer::user(
+        analyst_id,
+        org(&w.db, "soc").await,
+        PlatformRole::Analyst,
+        false,
+        vec![],
+    );
+    w.catch_up().await;
+    let found = w.find(&w.moderator, "krypteret").await;
+    assert_eq!(kinds(&found), vec![Kind::OwnIncident]);
+    let found = w.find(&w.moderator, "backupserveren").await;
+    assert_eq!(kinds(&found), vec![Kind::IncidentEntry]);
+    assert_eq!(
+        w.find(&w.moderator, "type:incident 203.0.113.9")
+            .await
+            .total,
+        1
+    );
+    for viewer in [&w.other_org, &w.outsider, &analyst] {
+        assert_eq!(w.find(viewer, "krypteret").await.total, 0);
+        assert_eq!(w.find(viewer, "backupserveren").await.total, 0);
+    }
+    // Shared: the analyst finds both; another municipality still nothing.
+    incidents::share(&w.db, &w.colleague, id)
+        .await
+        .expect("shared");
+    w.catch_up().await;
+    assert_eq!(w.find(&analyst, "krypteret").await.total, 1);
+    assert_eq!(w.find(&analyst, "backupserveren").await.total, 1);
+    assert_eq!(w.find(&w.other_org, "backupserveren").await.total, 0);
+}

@@ -1,0 +1,411 @@
+//! Own incidents through core with a real (temporary) database: who sees and changes
+//! them, the clocks' inputs and their bad input, and that a hidden incident answers
+//! exactly as a missing one.
+
+use super::deadlines::Report;
+use super::*;
+use crate::audit::AuditLog;
+use crate::db;
+use crate::policy::PlatformRole;
+
+struct World {
+    db: Db,
+    audit: AuditLog,
+    _dir: tempfile::TempDir,
+    /// A member of Aarhus, who registers.
+    anne: Viewer,
+    /// Another member of Aarhus.
+    bo: Viewer,
+    /// An organisation admin of Aarhus.
+    admin: Viewer,
+    /// A member of Odense.
+    odense: Viewer,
+    /// An analyst of the centre.
+    analyst: Viewer,
+    /// A platform admin of Odense.
+    platform_admin: Viewer,
+}
+
+async fn org(db: &Db, code: &str) -> OrgId {
+    sqlx::query_scalar("select id from organisations where code = $1")
+        .bind(code)
+        .fetch_one(db)
+        .await
+        .expect("organisation")
+}
+
+async fn person(db: &Db, org: OrgId, name: &str, role: PlatformRole, org_admin: bool) -> Viewer {
+    let id: UserId = sqlx::query_scalar(
+        "insert into users (org_id, email, name, platform_role, org_admin, status, created_at, \
+         updated_at) values ($1, $2, $3, $4, $5, 'active', 0, 0) returning id",
+    )
+    .bind(org)
+    .bind(format!("{}@example.dk", name.to_lowercase()))
+    .bind(name)
+    .bind(role.as_str())
+    .bind(org_admin)
+    .fetch_one(db)
+    .await
+    .expect("person");
+    Viewer::user(id, org, role, org_admin, vec![])
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = db::open(dir.path()).await.expect("db");
+    let audit = AuditLog::new(db.clone(), dir.path());
+    let (aarhus, odense, soc) = (
+        org(&db, "751").await,
+        org(&db, "461").await,
+        org(&db, "soc").await,
+    );
+    World {
+        anne: person(&db, aarhus, "Anne", PlatformRole::Member, false).await,
+        bo: person(&db, aarhus, "Bo", PlatformRole::Member, false).await,
+        admin: person(&db, aarhus, "Alma", PlatformRole::Member, true).await,
+        odense: person(&db, odense, "Ole", PlatformRole::Member, false).await,
+        analyst: person(&db, soc, "Ida", PlatformRole::Analyst, false).await,
+        platform_admin: person(&db, odense, "Per", PlatformRole::Admin, false).await,
+        db,
+        audit,
+        _dir: dir,
+    }
+}
+
+fn fields(title: &str) -> Fields {
+    Fields {
+        title: title.into(),
+        summary: "Krypterede drev på filserveren.".into(),
+        severity: Severity::High,
+        suspected_malicious: Answer::Yes,
+        cross_border: Answer::No,
+        impact: String::new(),
+        indicators: String::new(),
+        root_cause: String::new(),
+        mitigation: String::new(),
+    }
+}
+
+impl World {
+    async fn register(&self, tlp: Tlp) -> i64 {
+        register(&self.db, &self.anne, &fields("Ransomware"), tlp, &[])
+            .await
+            .expect("register")
+    }
+
+    async fn listed(&self, viewer: &Viewer) -> Vec<i64> {
+        list(&self.db, viewer, 1)
+            .await
+            .expect("list")
+            .incidents
+            .iter()
+            .map(|i| i.id)
+            .collect()
+    }
+}
+
+fn now() -> i64 {
+    clock::now()
+}
+
+#[tokio::test]
+async fn an_incident_is_seen_by_its_organisation_and_by_nobody_else_until_shared() {
+    let w = world().await;
+    let id = w.register(Tlp::Amber).await;
+    for viewer in [&w.anne, &w.bo, &w.admin] {
+        assert_eq!(w.listed(viewer).await, vec![id]);
+        assert!(get(&w.db, viewer, id).await.is_ok());
+    }
+    for viewer in [&w.odense, &w.analyst, &w.platform_admin] {
+        assert!(w.listed(viewer).await.is_empty());
+        assert!(matches!(
+            get(&w.db, viewer, id).await,
+            Err(CoreError::NotFound)
+        ));
+        assert!(matches!(
+            add_entry(&w.db, viewer, id, "Set", None).await,
+            Err(CoreError::NotFound)
+        ));
+    }
+    // Hidden answers exactly as missing.
+    assert!(matches!(
+        get(&w.db, &w.odense, id + 1000).await,
+        Err(CoreError::NotFound)
+    ));
+
+    share(&w.db, &w.bo, id).await.expect("share");
+    assert_eq!(w.listed(&w.analyst).await, vec![id]);
+    let seen = get(&w.db, &w.analyst, id).await.expect("analyst reads");
+    assert!(seen.can_add_entry && !seen.can_manage);
+    add_entry(&w.db, &w.analyst, id, "Vi ser samme IP hos andre.", None)
+        .await
+        .expect("analyst adds an entry");
+    let entries = get(&w.db, &w.anne, id).await.unwrap().entries;
+    let last = entries.last().unwrap();
+    assert_eq!(
+        (last.kind, last.author.as_str()),
+        (EntryKind::Comment, "Ida")
+    );
+    // Still never another municipality, nor a platform admin elsewhere.
+    assert!(w.listed(&w.odense).await.is_empty());
+    assert!(w.listed(&w.platform_admin).await.is_empty());
+    // The analyst reads, but does not manage.
+    assert!(matches!(
+        set_status(&w.db, &w.analyst, id, Status::Closed).await,
+        Err(CoreError::Forbidden)
+    ));
+}
+
+#[tokio::test]
+async fn a_red_incident_is_seen_by_its_named_people_and_the_organisations_admins_only() {
+    let w = world().await;
+    let id = register(&w.db, &w.anne, &fields("Mistænkt insider"), Tlp::Red, &[])
+        .await
+        .unwrap();
+    assert_eq!(w.listed(&w.anne).await, vec![id]);
+    assert_eq!(w.listed(&w.admin).await, vec![id]);
+    assert!(w.listed(&w.bo).await.is_empty());
+    assert!(matches!(
+        get(&w.db, &w.bo, id).await,
+        Err(CoreError::NotFound)
+    ));
+    // The admin names Bo; Anne stays named.
+    let bo = w.bo.user_id.unwrap();
+    name_people(&w.db, &w.admin, id, &[bo]).await.unwrap();
+    assert_eq!(w.listed(&w.bo).await, vec![id]);
+    assert_eq!(w.listed(&w.anne).await, vec![id]);
+    // Nobody of another organisation can be named, and a RED incident is not shared.
+    let ole = w.odense.user_id.unwrap();
+    assert!(matches!(
+        name_people(&w.db, &w.admin, id, &[ole]).await,
+        Err(CoreError::Invalid { field: "named", .. })
+    ));
+    assert!(matches!(
+        share(&w.db, &w.anne, id).await,
+        Err(CoreError::Invalid { field: "share", .. })
+    ));
+    assert!(w.listed(&w.analyst).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_label_is_raised_never_lowered_and_a_shared_incident_never_becomes_red() {
+    let w = world().await;
+    let id = w.register(Tlp::Green).await;
+    edit(&w.db, &w.anne, id, &fields("Ransomware"), Tlp::Amber)
+        .await
+        .unwrap();
+    assert!(matches!(
+        edit(&w.db, &w.anne, id, &fields("Ransomware"), Tlp::Green).await,
+        Err(CoreError::Invalid {
+            field: "tlp",
+            reason: "lowered"
+        })
+    ));
+    share(&w.db, &w.anne, id).await.unwrap();
+    assert!(matches!(
+        edit(&w.db, &w.anne, id, &fields("Ransomware"), Tlp::Red).await,
+        Err(CoreError::Invalid {
+            field: "tlp",
+            reason: "red_shared"
+        })
+    ));
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_the_field_and_stores_nothing() {
+    let w = world().await;
+    let mut empty = fields("  ");
+    assert!(matches!(
+        register(&w.db, &w.anne, &empty, Tlp::Amber, &[]).await,
+        Err(CoreError::Invalid { field: "title", .. })
+    ));
+    empty.title = "x".repeat(TITLE_MAX_CHARS + 1);
+    assert!(matches!(
+        register(&w.db, &w.anne, &empty, Tlp::Amber, &[]).await,
+        Err(CoreError::Invalid { field: "title", .. })
+    ));
+    assert!(w.listed(&w.anne).await.is_empty());
+    let id = w.register(Tlp::Amber).await;
+    let long = "å".repeat(TEXT_MAX_CHARS + 1);
+    assert!(matches!(
+        add_entry(&w.db, &w.anne, id, &long, None).await,
+        Err(CoreError::Invalid {
+            field: "body",
+            reason: "too_long_20000"
+        })
+    ));
+    assert!(
+        add_entry(&w.db, &w.anne, id, &"å".repeat(TEXT_MAX_CHARS), None)
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        add_entry(&w.db, &w.anne, id, "Senere", Some(now() + 3600)).await,
+        Err(CoreError::Invalid {
+            field: "occurred_at",
+            ..
+        })
+    ));
+    assert_eq!(get(&w.db, &w.anne, id).await.unwrap().entries.len(), 1);
+}
+
+#[tokio::test]
+async fn significance_starts_the_clocks_and_refuses_times_that_cannot_be() {
+    let w = world().await;
+    let id = w.register(Tlp::Amber).await;
+    let aware = now() - 2 * 3600;
+    // Awareness in the future; another organisation's incident.
+    assert!(matches!(
+        mark_significant(&w.db, &w.audit, &w.anne, id, now() + 3600, None).await,
+        Err(CoreError::Invalid {
+            field: "aware_at",
+            reason: "future"
+        })
+    ));
+    assert!(matches!(
+        mark_significant(&w.db, &w.audit, &w.odense, id, aware, None).await,
+        Err(CoreError::NotFound)
+    ));
+    // Nothing to submit before it is marked.
+    assert!(matches!(
+        mark_submitted(&w.db, &w.anne, id, Report::EarlyWarning, now(), "").await,
+        Err(CoreError::Invalid {
+            field: "significance",
+            ..
+        })
+    ));
+    mark_significant(&w.db, &w.audit, &w.anne, id, aware, None)
+        .await
+        .unwrap();
+    let s = get(&w.db, &w.bo, id).await.unwrap().significance.unwrap();
+    assert_eq!(
+        s.recorded.due(Report::EarlyWarning),
+        Some(aware + 24 * 3600)
+    );
+    assert_eq!(
+        s.next_deadline(now()),
+        Some((Report::EarlyWarning, aware + 24 * 3600))
+    );
+    // Submitted before awareness; the final report before the notification; GDPR
+    // without a personal-data awareness time.
+    assert!(matches!(
+        mark_submitted(&w.db, &w.anne, id, Report::EarlyWarning, aware - 60, "").await,
+        Err(CoreError::Invalid {
+            field: "submitted_at",
+            reason: "before_awareness"
+        })
+    ));
+    assert!(matches!(
+        mark_submitted(&w.db, &w.anne, id, Report::FinalReport, now(), "").await,
+        Err(CoreError::Invalid {
+            field: "submitted_at",
+            reason: "not_owed"
+        })
+    ));
+    assert!(matches!(
+        mark_submitted(&w.db, &w.anne, id, Report::Gdpr, now(), "").await,
+        Err(CoreError::Invalid {
+            field: "submitted_at",
+            reason: "not_owed"
+        })
+    ));
+    mark_submitted(
+        &w.db,
+        &w.anne,
+        id,
+        Report::EarlyWarning,
+        now() - 60,
+        "CFCS-1",
+    )
+    .await
+    .unwrap();
+    let detail = get(&w.db, &w.anne, id).await.unwrap();
+    let s = detail.significance.unwrap();
+    assert_eq!(s.reference(Report::EarlyWarning), "CFCS-1");
+    assert_eq!(
+        s.next_deadline(now()),
+        Some((Report::Notification, aware + 72 * 3600))
+    );
+    // Awareness cannot move after what was already submitted.
+    assert!(matches!(
+        mark_significant(&w.db, &w.audit, &w.anne, id, now(), None).await,
+        Err(CoreError::Invalid {
+            field: "aware_at",
+            reason: "after_submitted"
+        })
+    ));
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_staged where action = 'incident_significant'",
+    )
+    .fetch_one(&w.db)
+    .await
+    .unwrap_or(0);
+    let chained: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'incident_significant'")
+            .fetch_one(&w.db)
+            .await
+            .unwrap_or(0);
+    assert_eq!(audited + chained, 1, "marking significant is audited once");
+}
+
+#[tokio::test]
+async fn only_an_organisation_admin_undoes_a_significance_marking() {
+    let w = world().await;
+    let id = w.register(Tlp::Amber).await;
+    mark_significant(&w.db, &w.audit, &w.anne, id, now() - 60, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        undo_significance(&w.db, &w.audit, &w.bo, id).await,
+        Err(CoreError::Forbidden)
+    ));
+    assert!(
+        get(&w.db, &w.anne, id)
+            .await
+            .unwrap()
+            .significance
+            .is_some()
+    );
+    undo_significance(&w.db, &w.audit, &w.admin, id)
+        .await
+        .unwrap();
+    let detail = get(&w.db, &w.anne, id).await.unwrap();
+    assert!(detail.significance.is_none());
+    assert_eq!(detail.entries.last().unwrap().body, "undone");
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_the_reports_owed_by_the_organisations_significant_incidents() {
+    let w = world().await;
+    let overdue = w.register(Tlp::Amber).await;
+    let running = w.register(Tlp::Green).await;
+    let quiet = w.register(Tlp::Green).await;
+    mark_significant(&w.db, &w.audit, &w.anne, overdue, now() - 30 * 3600, None)
+        .await
+        .unwrap();
+    mark_significant(
+        &w.db,
+        &w.audit,
+        &w.anne,
+        running,
+        now() - 3600,
+        Some(now() - 600),
+    )
+    .await
+    .unwrap();
+    let _ = quiet;
+    // Overdue: its early warning; running: its notification, and both of the other's
+    // (early warning, notification, GDPR).
+    let due = deadlines_due(&w.db, &w.bo, now()).await.unwrap();
+    assert_eq!(
+        due,
+        DeadlinesDue {
+            running: 4,
+            overdue: 1
+        }
+    );
+    assert_eq!(
+        deadlines_due(&w.db, &w.odense, now()).await.unwrap(),
+        DeadlinesDue::default()
+    );
+}
