@@ -185,6 +185,31 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
         ("status", _) => td_string!(locale, error_alert_status_unknown),
         ("assignee", _) => td_string!(locale, error_alert_assignee),
         ("body", "too_long_20000") => td_string!(locale, error_comment_too_long),
+        // Incidents.
+        ("summary" | "impact" | "indicators" | "root_cause" | "mitigation", _) => {
+            td_string!(locale, error_incident_text_too_long)
+        }
+        (
+            "occurred_at" | "aware_at" | "personal_data_aware_at" | "submitted_at",
+            "required" | "time_malformed",
+        ) => td_string!(locale, error_incident_time_malformed),
+        (_, "future") => td_string!(locale, error_incident_time_future),
+        ("submitted_at", "before_awareness") => td_string!(locale, error_incident_before_awareness),
+        ("submitted_at", "not_owed") => td_string!(locale, error_incident_not_owed),
+        (_, "after_submitted") | ("personal_data_aware_at", "submitted") => {
+            td_string!(locale, error_incident_after_submitted)
+        }
+        ("significance", _) => td_string!(locale, error_incident_not_marked),
+        ("tlp", "lowered") => td_string!(locale, error_incident_lowered),
+        ("tlp", "red_shared") => td_string!(locale, error_incident_red_shared),
+        ("incident_share", _) => td_string!(locale, error_incident_red_share),
+        ("named", "not_red") => td_string!(locale, error_incident_not_red),
+        ("named", _) => td_string!(locale, error_incident_named),
+        ("reference", _) => td_string!(locale, error_incident_reference_too_long),
+        ("suspected_malicious" | "cross_border", _) => {
+            td_string!(locale, error_incident_answer_unknown)
+        }
+        ("report", _) => td_string!(locale, error_incident_report_unknown),
         ("tlp" | "share", "red") => td_string!(locale, error_feedback_red),
         ("identity", "missing") => td_string!(locale, error_feedback_no_identity),
         ("message", "too_long_4000") => td_string!(locale, error_feedback_too_long),

@@ -72,6 +72,22 @@ pub fn copenhagen_day_start(date: time::Date) -> i64 {
         .map_or_else(|| day_start(date) - 3600, |z| z.timestamp().as_second())
 }
 
+/// A time typed on the Copenhagen wall clock as a `datetime-local` input sends it
+/// (`2026-12-03T14:05`, seconds optional); a time the clocks skip in spring is taken as
+/// the hour after, a time they repeat in autumn as the first. `None` for anything else.
+pub fn parse_copenhagen_datetime(text: &str) -> Option<i64> {
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    let zoned = civil.to_zoned(copenhagen()?).ok()?;
+    Some(zoned.timestamp().as_second())
+}
+
+/// A unix time as a `datetime-local` input's value on the Copenhagen wall clock
+/// (`2026-12-03T14:05`).
+pub fn copenhagen_datetime_value(unix_secs: i64) -> Option<String> {
+    let t = copenhagen_time(unix_secs)?;
+    Some(t.strftime("%Y-%m-%dT%H:%M").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +151,32 @@ mod tests {
             "+2026-11-26",
         ] {
             assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_typed_copenhagen_time_is_read_in_its_season_and_written_back_the_same() {
+        // 13:00 in January is 12:00 UTC; 14:00 in July is 12:00 UTC.
+        assert_eq!(
+            parse_copenhagen_datetime("2026-01-15T13:00"),
+            Some(1_768_478_400)
+        );
+        assert_eq!(
+            parse_copenhagen_datetime("2026-07-15T14:00:00"),
+            Some(1_784_116_800)
+        );
+        assert_eq!(
+            copenhagen_datetime_value(1_784_116_800).as_deref(),
+            Some("2026-07-15T14:00")
+        );
+        // 02:30 on 29 March 2026 does not exist: the hour after.
+        let skipped = parse_copenhagen_datetime("2026-03-29T02:30").unwrap();
+        assert_eq!(
+            copenhagen_datetime_value(skipped).as_deref(),
+            Some("2026-03-29T03:30")
+        );
+        for bad in ["", "i går", "2026-02-30T10:00", "2026-01-15 25:00", "13:00"] {
+            assert_eq!(parse_copenhagen_datetime(bad), None, "{bad:?}");
         }
     }
 }

@@ -384,7 +384,108 @@ pub async fn fill_intel(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<S
     work_alerts(db).await?;
     other_responses(db).await?;
     acknowledge_advisories(db).await?;
+    own_incidents(db, audit).await?;
     Ok(token.secret)
+}
+
+/// Two incidents of Aarhus, both significant under NIS2: one whose early warning went in
+/// and whose notification and GDPR clocks run, shared with the centre, whose analyst
+/// wrote on its timeline; and one whose early warning is overdue.
+async fn own_incidents(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<()> {
+    use crate::incidents::{self, Answer, Fields, deadlines::Report};
+    use crate::stix::object::Severity;
+    let person = |email: &'static str| async move {
+        let id: Option<crate::ids::UserId> =
+            sqlx::query_scalar("select id from users where email = $1")
+                .bind(email)
+                .fetch_optional(db)
+                .await?;
+        match id {
+            Some(id) => sessions::load_viewer(db, id).await.map(Some),
+            None => Ok::<_, CoreError>(None),
+        }
+    };
+    // Without the demo's people (intel alone, as a test fills it) nobody registers them.
+    let (Some(mette), Some(analyst)) = (
+        person("it-chef@aarhus.demo").await?,
+        person("analytiker@soc.demo").await?,
+    ) else {
+        return Ok(());
+    };
+    let now = crate::clock::now();
+    let hours = |h: i64| now - h * 3600;
+    let ransomware = incidents::register(
+        db,
+        &mette,
+        &Fields {
+            title: "Ransomware på lønsystemets filserver".into(),
+            summary: "Filerne på lønsystemets filserver blev krypteret i nat; en løsesumsbesked \
+                      ligger i hver mappe. Lønkørslen er udsat."
+                .into(),
+            severity: Severity::Critical,
+            suspected_malicious: Answer::Yes,
+            cross_border: Answer::No,
+            impact: "Lønudbetaling for 12.000 medarbejdere forsinket; ingen borgerrettede \
+                     systemer ramt."
+                .into(),
+            indicators: "203.0.113.45 (kommando-server)\nrecover-files.example (betalingsside)"
+                .into(),
+            root_cause: String::new(),
+            mitigation: "Serveren er isoleret; gendannelse fra backup er i gang.".into(),
+        },
+        crate::policy::Tlp::Amber,
+        &[],
+    )
+    .await?;
+    incidents::add_entry(
+        db,
+        &mette,
+        ransomware,
+        "Driften opdagede krypterede filer og isolerede serveren.",
+        Some(hours(5)),
+    )
+    .await?;
+    incidents::mark_significant(db, audit, &mette, ransomware, hours(5), Some(hours(3))).await?;
+    incidents::mark_submitted(
+        db,
+        &mette,
+        ransomware,
+        Report::EarlyWarning,
+        hours(2),
+        "CFCS-2026-0117",
+    )
+    .await?;
+    incidents::share(db, &mette, ransomware).await?;
+    incidents::add_entry(
+        db,
+        &analyst,
+        ransomware,
+        "Samme kommando-server ses hos to andre kommuner; vi udsender et varsel.",
+        None,
+    )
+    .await?;
+    let phishing = incidents::register(
+        db,
+        &mette,
+        &Fields {
+            title: "Phishing-kampagne mod borgerservice".into(),
+            summary: "Falske MitID-sider sendt til borgerservices medarbejdere; to har \
+                      indtastet oplysninger."
+                .into(),
+            severity: Severity::High,
+            suspected_malicious: Answer::Yes,
+            cross_border: Answer::Unknown,
+            impact: String::new(),
+            indicators: String::new(),
+            root_cause: String::new(),
+            mitigation: String::new(),
+        },
+        crate::policy::Tlp::Green,
+        &[],
+    )
+    .await?;
+    incidents::mark_significant(db, audit, &mette, phishing, hours(30), None).await?;
+    Ok(())
 }
 
 /// Aarhus's five oldest alerts, worked by its IT chief into every state, with an

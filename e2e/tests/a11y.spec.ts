@@ -130,6 +130,23 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: () => 'Akira: krypteringsprogram (w.exe)',
   },
+  // Aarhus's own incidents: the demo's two, both significant, one overdue (deadlines in
+  // text and colour), and the registration form.
+  '/incidents': {
+    name: 'incidents page (municipality)',
+    url: '/incidents',
+    as: accounts.aarhus,
+    heading: (lang) => (lang === 'da' ? 'Hændelser' : 'Incidents'),
+  },
+  // The demo's first incident: significant, its early warning submitted, the notification
+  // and GDPR clocks counting down, shared with the centre, whose analyst wrote on its
+  // timeline; every form of the organisation (tests/incidents.spec.ts works another).
+  '/incidents/{id}': {
+    name: 'incident page (municipality)',
+    url: '/incidents/1',
+    as: accounts.aarhus,
+    heading: () => 'Ransomware på lønsystemets filserver',
+  },
   // Search for an inflection of a word in the demo's Referencegruppen posts (and intel)
   // and a TLP value that does not exist: several pages of results with highlighted
   // snippets, facets by type, group and TLP, and the hint that the filter was left out

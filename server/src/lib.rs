@@ -333,6 +333,10 @@ fn routes(
             "/intel/acknowledgements.csv",
             get(http::acknowledgements_export::export),
         )
+        .route(
+            "/incidents/{id}/drafts/{file}",
+            get(http::incident_drafts::download),
+        )
         .route("/live/dashboard", get(http::live_panels::dashboard))
         .route("/live/alerts", get(http::live_panels::alerts))
         .route(

@@ -49,6 +49,9 @@ pub struct DashboardView {
     pub days: Vec<DayView>,
     pub unrated: u64,
     pub indicator_types: Vec<(String, u64)>,
+    /// Reports owed by the organisation's significant incidents: deadline ahead, passed.
+    pub deadlines_running: u64,
+    pub deadlines_overdue: u64,
 }
 
 /// The signed-in person's dashboard.
@@ -77,6 +80,7 @@ pub mod server {
     ) -> Result<DashboardView, AppError> {
         let now = vaern_core::clock::now();
         let d = vaern_core::stix::dashboard::for_viewer(db, viewer, now).await?;
+        let deadlines = vaern_core::incidents::deadlines_due(db, viewer, now).await?;
         let analyst = vaern_core::policy::require_analyst(viewer).is_ok();
         let severities =
             vaern_core::stix::object::Severity::ALL.map(|s| severity_name(locale, s.as_str()));
@@ -115,6 +119,8 @@ pub mod server {
             unrated: d.unrated,
             indicator_types: d.indicator_types,
             severities,
+            deadlines_running: deadlines.running,
+            deadlines_overdue: deadlines.overdue,
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod feedback;
 pub mod forums;
 pub mod groups;
 pub mod identities;
+pub mod incidents;
 pub mod intel;
 pub mod library;
 pub mod notifications;

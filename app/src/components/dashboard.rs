@@ -72,6 +72,11 @@ fn Panels(d: DashboardView) -> impl IntoView {
             view! { <li><span class=class>{name.clone()}</span> " " <strong>{n}</strong></li> }
         })
         .collect_view();
+    let overdue_class = if d.deadlines_overdue > 0 {
+        "overdue"
+    } else {
+        ""
+    };
     view! {
         <div class="dashboard">
             <section class="panel" aria-labelledby="dash-alerts">
@@ -87,6 +92,16 @@ fn Panels(d: DashboardView) -> impl IntoView {
                     <dd>{d.new_24h}</dd>
                     <dt>{td_string!(locale, dashboard_new_7d)}</dt>
                     <dd>{d.new_7d}</dd>
+                </dl>
+            </section>
+            <section class="panel" aria-labelledby="dash-deadlines">
+                <h2 id="dash-deadlines">{td_string!(locale, dashboard_deadlines)}</h2>
+                <p class="big-number">
+                    <a href="/incidents">{td_string!(locale, dashboard_deadlines_due, count = d.deadlines_running + d.deadlines_overdue).to_string()}</a>
+                </p>
+                <dl class="details">
+                    <dt>{td_string!(locale, dashboard_deadlines_overdue)}</dt>
+                    <dd class=overdue_class>{d.deadlines_overdue}</dd>
                 </dl>
             </section>
             <Items

@@ -25,6 +25,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <ul>
                             <li><A href="/">{td_string!(locale, nav_home)}</A></li>
                             <li><A href="/alerts">{td_string!(locale, nav_alerts)}</A></li>
+                            <li><A href="/incidents">{td_string!(locale, nav_incidents)}</A></li>
                             <li><A href="/account">{td_string!(locale, nav_account)}</A></li>
                             {me
                                 .manages_people

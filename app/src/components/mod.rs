@@ -2,6 +2,7 @@
 
 pub mod bell;
 pub mod copy_button;
+pub mod countdown;
 pub mod dashboard;
 pub mod error_message;
 pub mod filters;

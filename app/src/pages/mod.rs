@@ -8,6 +8,7 @@ pub mod forum;
 pub mod groups;
 pub mod home;
 pub mod identities;
+pub mod incidents;
 pub mod intel;
 pub mod library;
 pub mod library_pages;

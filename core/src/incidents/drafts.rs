@@ -274,6 +274,7 @@ mod tests {
             can_manage: true,
             can_undo: false,
             can_add_entry: true,
+            colleagues: vec![],
         }
     }
 

@@ -116,7 +116,7 @@ impl Fields {
             return Err(CoreError::invalid("title", "required"));
         }
         if title.chars().count() > TITLE_MAX_CHARS {
-            return Err(CoreError::invalid("title", "too_long_200"));
+            return Err(CoreError::invalid("title", "too_long"));
         }
         let text = |field: &'static str, value: &str| -> CoreResult<String> {
             let value = value.trim();
@@ -240,6 +240,8 @@ pub struct Detail {
     pub can_undo: bool,
     /// The viewer may add to its timeline.
     pub can_add_entry: bool,
+    /// The organisation's active people, for one who manages a RED incident to name.
+    pub colleagues: Vec<(UserId, String)>,
 }
 
 /// The stored facts the policy needs, and the organisation's.
@@ -488,7 +490,7 @@ pub async fn share(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<()> {
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let (actor, stored) = require(&mut tx, viewer, id, can_manage_incident).await?;
     if stored.tlp == Tlp::Red {
-        return Err(CoreError::invalid("share", "red"));
+        return Err(CoreError::invalid("incident_share", "red"));
     }
     if stored.shared {
         return Ok(());
@@ -727,7 +729,19 @@ pub async fn get(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<Detail> {
         )
         .collect::<CoreResult<Vec<_>>>()?;
     let item = stored.item();
+    let colleagues = if item.tlp == Tlp::Red && can_manage_incident(viewer, &item) {
+        sqlx::query_as(
+            "select id, name from users where org_id = $1 and status = 'active' \
+             order by name collate nocase, id",
+        )
+        .bind(item.org_id)
+        .fetch_all(&mut *conn)
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(Detail {
+        colleagues,
         id,
         org_id: row.org_id,
         org_name: row.org_name,

@@ -182,7 +182,10 @@ async fn a_red_incident_is_seen_by_its_named_people_and_the_organisations_admins
     ));
     assert!(matches!(
         share(&w.db, &w.anne, id).await,
-        Err(CoreError::Invalid { field: "share", .. })
+        Err(CoreError::Invalid {
+            field: "incident_share",
+            ..
+        })
     ));
     assert!(w.listed(&w.analyst).await.is_empty());
 }

@@ -9,6 +9,7 @@ pub mod compression;
 pub mod events;
 pub mod exports;
 pub mod flash;
+pub mod incident_drafts;
 pub mod lang;
 pub mod library;
 pub mod limits;

@@ -11,7 +11,7 @@ use crate::helpers::*;
 use reqwest::{Client, StatusCode};
 use std::sync::atomic::{AtomicU32, Ordering};
 use vaern_core::ids::{GroupId, UserId};
-use vaern_core::policy::PlatformRole;
+use vaern_core::policy::{PlatformRole, Tlp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -60,6 +60,9 @@ const ONLY_THE_SUBJECT: Expect = [401, 404, 404, 404, 404, 404, 404];
 /// People of the alerted organisation (Aarhus: the member and its organisation admin);
 /// anyone else, admins included, is told the alert does not exist.
 const ALERTED_ORG: Expect = [401, 200, 200, 404, 404, 404, 404];
+/// People of the incident's organisation (Aarhus: the member and its organisation
+/// admin); anyone else, platform admins included, is told it does not exist.
+const INCIDENT_ORG: Expect = ALERTED_ORG;
 /// Analysts and coordinators, and none of the callers is one: told it does not exist.
 const RESPONSE_FOLLOWERS: Expect = [401, 404, 404, 404, 404, 404, 404];
 /// The municipalities an untargeted AMBER advisory is aimed at (Aarhus, Copenhagen and
@@ -193,6 +196,25 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("add_taxii_source", ADMINS),
     ("set_taxii_source_enabled", ADMINS),
     ("delete_taxii_source", ADMINS),
+    // Own incidents: everyone signed in lists and registers their organisation's; one of
+    // Aarhus's (fresh for each call, registered by the subject) is read and changed by
+    // Aarhus's people. A RED one is seen only by its named people (the subject) and the
+    // organisation admin, who alone undoes a significance marking (the member sees it:
+    // 403).
+    ("incidents_load", SIGNED_IN),
+    ("incident_register", SIGNED_IN),
+    ("incident_load", INCIDENT_ORG),
+    ("incident_edit", INCIDENT_ORG),
+    ("incident_status", INCIDENT_ORG),
+    ("incident_entry", INCIDENT_ORG),
+    ("incident_share", INCIDENT_ORG),
+    ("incident_significant", INCIDENT_ORG),
+    ("incident_submitted", INCIDENT_ORG),
+    ("incident_name", [401, 404, 200, 404, 404, 404, 404]),
+    (
+        "incident_significance_undo",
+        [401, 403, 200, 404, 404, 404, 404],
+    ),
     // Search: everyone signed in, each finding only what they may see (`search.rs`
     // checks what each finds).
     ("search", SIGNED_IN),
@@ -613,7 +635,44 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
         | "dashboard"
         | "acknowledgements"
         | "unmatched_identities"
+        | "incidents_load"
         | "taxii_sources" => vec![],
+        "incident_register" => vec![
+            ("title", format!("Hændelse {n}")),
+            ("severity", "high".into()),
+            ("tlp", "amber".into()),
+        ],
+        "incident_load" | "incident_share" => {
+            vec![("id", aarhus_incident(app, stage, Tlp::Amber, false).await)]
+        }
+        "incident_edit" => vec![
+            ("id", aarhus_incident(app, stage, Tlp::Amber, false).await),
+            ("title", format!("Rettet {n}")),
+            ("severity", "critical".into()),
+            ("tlp", "amber+strict".into()),
+        ],
+        "incident_status" => vec![
+            ("id", aarhus_incident(app, stage, Tlp::Amber, false).await),
+            ("status", "contained".into()),
+        ],
+        "incident_entry" => vec![
+            ("id", aarhus_incident(app, stage, Tlp::Amber, false).await),
+            ("body", "Serveren er isoleret".into()),
+        ],
+        "incident_name" => vec![("id", aarhus_incident(app, stage, Tlp::Red, false).await)],
+        "incident_significant" => vec![
+            ("id", aarhus_incident(app, stage, Tlp::Amber, false).await),
+            ("aware_at", copenhagen_value(3600)),
+        ],
+        "incident_significance_undo" => {
+            vec![("id", aarhus_incident(app, stage, Tlp::Amber, true).await)]
+        }
+        "incident_submitted" => vec![
+            ("id", aarhus_incident(app, stage, Tlp::Amber, true).await),
+            ("report", "early_warning".into()),
+            ("submitted_at", copenhagen_value(0)),
+            ("reference", "CFCS-1".into()),
+        ],
         "add_taxii_source" => vec![
             ("url", format!("http://127.0.0.1:9/api{n}/")),
             ("collection", "inbound".into()),
@@ -950,6 +1009,43 @@ async fn each_person_gets_the_answer_the_access_table_gives_for_every_operation(
 /// A fresh alert of Aarhus's, for one call.
 async fn aarhus_alert(app: &TestApp, n: u32) -> String {
     crate::alerts::sighting_at(app, 0xacce_5500 + n, &["751"]).await[0].to_string()
+}
+
+/// A fresh incident of Aarhus labelled `tlp`, registered by the subject (no caller), for
+/// one call; marked significant an hour before the call when `significant`.
+async fn aarhus_incident(app: &TestApp, stage: &Stage, tlp: Tlp, significant: bool) -> String {
+    use vaern_core::incidents::{self, Answer, Fields};
+    let subject = vaern_core::accounts::sessions::load_viewer(&app.db, stage.subject)
+        .await
+        .expect("the subject");
+    let fields = Fields {
+        title: "Prøvehændelse".into(),
+        summary: String::new(),
+        severity: vaern_core::stix::object::Severity::Medium,
+        suspected_malicious: Answer::Unknown,
+        cross_border: Answer::Unknown,
+        impact: String::new(),
+        indicators: String::new(),
+        root_cause: String::new(),
+        mitigation: String::new(),
+    };
+    let id = incidents::register(&app.db, &subject, &fields, tlp, &[])
+        .await
+        .expect("registered");
+    if significant {
+        let audit = vaern_core::audit::AuditLog::new(app.db.clone(), app.data_dir());
+        let aware = vaern_core::clock::now() - 3600;
+        incidents::mark_significant(&app.db, &audit, &subject, id, aware, None)
+            .await
+            .expect("significant");
+    }
+    id.to_string()
+}
+
+/// `secs_ago` before now as a `datetime-local` value on the Copenhagen wall clock.
+fn copenhagen_value(secs_ago: i64) -> String {
+    vaern_core::clock::copenhagen_datetime_value(vaern_core::clock::now() - secs_ago)
+        .expect("a time")
 }
 
 /// The untargeted AMBER advisory that comes with a fresh alert at Aarhus.

@@ -508,7 +508,9 @@ async fn expected_entries(db: &Db) -> u64 {
          + (select count(*) from stix_objects where is_latest and kind in \
             ('advisory', 'indicator', 'vulnerability', 'incident', 'sighting')) \
          + (select count(*) from alert_comments) \
-         + (select count(*) from feedback where is_latest)",
+         + (select count(*) from feedback where is_latest) \
+         + (select count(*) from incidents) \
+         + (select count(*) from incident_entries where kind in ('event', 'comment'))",
     )
     .fetch_one(db)
     .await

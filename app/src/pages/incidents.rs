@@ -1,0 +1,595 @@
+//! `/incidents`: the reader's organisation's own incidents (and, for the centre's
+//! analysts, those shared with it), with the form to register one; `/incidents/{id}`: one
+//! incident, its timeline, and for its organisation the NIS2 and GDPR reporting: marking
+//! it significant, the clocks counting down, reports marked submitted and each report's
+//! draft to download. Every form is a plain post (`components::form`).
+
+use crate::api::alerts::Choice;
+use crate::api::incidents::{
+    AddIncidentEntry, ClockView, EditIncident, IncidentView, IncidentsView,
+    MarkIncidentSignificant, MarkReportSubmitted, NameIncidentPeople, RegisterIncident,
+    SetIncidentStatus, ShareIncident, UndoIncidentSignificance, load_incident, load_incidents,
+};
+use crate::components::countdown::Countdown;
+use crate::components::error_message::ErrorMessage;
+use crate::components::form::Form;
+use crate::components::forum::Pagination;
+use crate::components::labels::{TlpBadge, tlp_text};
+use crate::components::page::{loaded, page_of};
+use crate::components::scroll_table::ScrollTable;
+use crate::components::signed_in::signed_in_view;
+use crate::flash;
+use crate::i18n::*;
+use crate::locale::use_locale;
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn IncidentsPage() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <Title text=td_string!(locale, incidents_title) />
+        {signed_in_view(move |_| view! { <Incidents /> })}
+    }
+}
+
+#[component]
+fn Incidents() -> impl IntoView {
+    let locale = use_locale();
+    let query = use_query_map();
+    let incidents = Resource::new_blocking(move || query.with(|q| q.get("page")), load_incidents);
+    page_of(
+        incidents,
+        td_string!(locale, incidents_title),
+        None,
+        move |view| view! { <IncidentsParts view /> },
+    )
+}
+
+/// `<option>`s of `choices`, with `selected` chosen.
+fn options(choices: Vec<Choice>, selected: &str) -> impl IntoView + use<> {
+    choices
+        .into_iter()
+        .map(|(value, text)| {
+            let chosen = value == selected;
+            view! { <option value=value selected=chosen>{text}</option> }
+        })
+        .collect_view()
+}
+
+#[component]
+fn IncidentsParts(view: IncidentsView) -> impl IntoView {
+    let locale = use_locale();
+    let register = ServerAction::<RegisterIncident>::new();
+    let rows = view
+        .rows
+        .into_iter()
+        .map(|row| {
+            let href = format!("/incidents/{}", row.id);
+            let severity_class = format!("severity severity-{}", row.severity_key);
+            let deadline = row.deadline.map(|text| {
+                let class = if row.overdue {
+                    "deadline overdue"
+                } else {
+                    "deadline"
+                };
+                let overdue = row
+                    .overdue
+                    .then(|| format!(" ({})", td_string!(locale, incident_clock_overdue)));
+                view! { <span class=class>{text}{overdue}</span> }
+            });
+            view! {
+                <tr>
+                    <td><a href=href>{row.title}</a></td>
+                    <td><span class=severity_class>{row.severity}</span></td>
+                    <td>{row.status}</td>
+                    <td><TlpBadge tlp=row.tlp /></td>
+                    <td>{row.org}</td>
+                    <td>{row.created}</td>
+                    <td>{deadline}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let list = view! {
+        <ScrollTable label=td_string!(locale, incidents_title)>
+            <table class="incidents">
+                <caption class="visually-hidden">{td_string!(locale, incidents_title)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{td_string!(locale, incidents_col_title)}</th>
+                        <th scope="col">{td_string!(locale, intel_col_severity)}</th>
+                        <th scope="col">{td_string!(locale, alerts_col_status)}</th>
+                        <th scope="col">"TLP"</th>
+                        <th scope="col">{td_string!(locale, incidents_col_org)}</th>
+                        <th scope="col">{td_string!(locale, incidents_col_registered)}</th>
+                        <th scope="col">{td_string!(locale, incidents_col_deadline)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </ScrollTable>
+    };
+    view! {
+        <h1>{td_string!(locale, incidents_title)}</h1>
+        <p>{td_string!(locale, incidents_intro)}</p>
+        {list}
+        <Pagination base="/incidents" page=view.page pages=view.pages />
+        <section aria-labelledby="incident-register">
+            <h2 id="incident-register">{td_string!(locale, incidents_register)}</h2>
+            <Form action=register class="form incident-register" novalidate=true>
+                <ErrorMessage path={<RegisterIncident as ServerFn>::PATH} />
+                <div class="field">
+                    <label for="incident-title">{td_string!(locale, incidents_col_title)}</label>
+                    <input id="incident-title" name="title" type="text" maxlength="200" required />
+                </div>
+                <div class="field">
+                    <label for="incident-summary">{td_string!(locale, incident_summary)}</label>
+                    <textarea id="incident-summary" name="summary" rows="4"></textarea>
+                </div>
+                <div class="field">
+                    <label for="incident-severity">{td_string!(locale, intel_col_severity)}</label>
+                    <select id="incident-severity" name="severity">{options(view.severities, "medium")}</select>
+                </div>
+                <div class="field">
+                    <label for="incident-tlp">{td_string!(locale, incident_tlp)}</label>
+                    <select id="incident-tlp" name="tlp">{options(view.labels, "amber")}</select>
+                    <p class="hint">{td_string!(locale, incident_tlp_hint)}</p>
+                </div>
+                <div class="field">
+                    <label for="incident-malicious">{td_string!(locale, incident_malicious)}</label>
+                    <select id="incident-malicious" name="suspected_malicious">{options(view.answers.clone(), "unknown")}</select>
+                </div>
+                <div class="field">
+                    <label for="incident-cross-border">{td_string!(locale, incident_cross_border)}</label>
+                    <select id="incident-cross-border" name="cross_border">{options(view.answers, "unknown")}</select>
+                </div>
+                <div><button type="submit">{td_string!(locale, incidents_register_submit)}</button></div>
+            </Form>
+        </section>
+    }
+}
+
+#[component]
+pub fn IncidentPage() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <Title text=td_string!(locale, incident_title) />
+        {signed_in_view(move |_| view! { <IncidentPageView /> })}
+    }
+}
+
+#[component]
+fn IncidentPageView() -> impl IntoView {
+    let locale = use_locale();
+    let params = use_params_map();
+    let incident = Resource::new_blocking(
+        move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())),
+        |id| async move {
+            match id {
+                Some(id) => load_incident(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    let body = move || {
+        Suspend::new(async move {
+            loaded(incident.await, locale, |incident| {
+                view! { <IncidentParts incident /> }
+            })
+        })
+    };
+    view! { <Suspense>{body}</Suspense> }
+}
+
+/// What the last form of the page did, said once.
+#[component]
+fn IncidentDone() -> impl IntoView {
+    let locale = use_locale();
+    let done = [
+        (
+            <EditIncident as ServerFn>::PATH,
+            td_string!(locale, incident_edit_done),
+        ),
+        (
+            <SetIncidentStatus as ServerFn>::PATH,
+            td_string!(locale, incident_status_done),
+        ),
+        (
+            <AddIncidentEntry as ServerFn>::PATH,
+            td_string!(locale, incident_entry_done),
+        ),
+        (
+            <ShareIncident as ServerFn>::PATH,
+            td_string!(locale, incident_share_done),
+        ),
+        (
+            <NameIncidentPeople as ServerFn>::PATH,
+            td_string!(locale, incident_named_done),
+        ),
+        (
+            <MarkIncidentSignificant as ServerFn>::PATH,
+            td_string!(locale, incident_significant_done),
+        ),
+        (
+            <UndoIncidentSignificance as ServerFn>::PATH,
+            td_string!(locale, incident_undo_done),
+        ),
+        (
+            <MarkReportSubmitted as ServerFn>::PATH,
+            td_string!(locale, incident_submitted_done),
+        ),
+    ];
+    done.into_iter()
+        .find(|(path, _)| flash::done(path))
+        .map(|(_, text)| view! { <p class="message success" role="status">{text}</p> })
+}
+
+#[component]
+fn IncidentParts(incident: IncidentView) -> impl IntoView {
+    let locale = use_locale();
+    let severity_class = format!("severity severity-{}", incident.severity_key);
+    let banner = td_string!(locale, incident_banner, tlp = tlp_text(&incident.tlp)).to_string();
+    let text_fact = |label: &'static str, value: &str| {
+        let value = value.trim().to_string();
+        (!value.is_empty()).then(|| view! { <dt>{label}</dt> <dd class="multiline">{value}</dd> })
+    };
+    let shared = incident.shared.clone().map(|at| {
+        view! {
+            <dt>{td_string!(locale, incident_shared)}</dt>
+            <dd>{at}</dd>
+        }
+    });
+    let named = (!incident.named.is_empty()).then(|| {
+        view! {
+            <dt>{td_string!(locale, incident_named)}</dt>
+            <dd>{incident.named.join(", ")}</dd>
+        }
+    });
+    view! {
+        <Title text=incident.title.clone() />
+        <p class="breadcrumbs"><a href="/incidents">{td_string!(locale, incidents_title)}</a></p>
+        <h1>{incident.title.clone()}</h1>
+        <p class="tlp-banner" role="note"><TlpBadge tlp=incident.tlp.clone() /> " " {banner}</p>
+        <IncidentDone />
+        <dl class="details">
+            <dt>{td_string!(locale, intel_col_severity)}</dt>
+            <dd><span class=severity_class>{incident.severity.clone()}</span></dd>
+            <dt>{td_string!(locale, alerts_col_status)}</dt>
+            <dd>{incident.status.clone()}</dd>
+            <dt>{td_string!(locale, incidents_col_org)}</dt>
+            <dd>{incident.org.clone()}</dd>
+            <dt>{td_string!(locale, incidents_col_registered)}</dt>
+            <dd>{incident.registered.clone()}</dd>
+            {shared}
+            {named}
+            <dt>{td_string!(locale, incident_malicious)}</dt>
+            <dd>{incident.malicious.clone()}</dd>
+            <dt>{td_string!(locale, incident_cross_border)}</dt>
+            <dd>{incident.cross_border.clone()}</dd>
+            {text_fact(td_string!(locale, incident_summary), &incident.summary)}
+            {text_fact(td_string!(locale, incident_impact), &incident.impact)}
+            {text_fact(td_string!(locale, incident_indicators), &incident.indicators)}
+            {text_fact(td_string!(locale, incident_root_cause), &incident.root_cause)}
+            {text_fact(td_string!(locale, incident_mitigation), &incident.mitigation)}
+        </dl>
+        <Reporting incident=incident.clone() />
+        <Timeline incident=incident.clone() />
+        <Manage incident />
+    }
+}
+
+/// The NIS2 and GDPR reporting: marking significant, the clocks, and what was submitted.
+#[component]
+fn Reporting(incident: IncidentView) -> impl IntoView {
+    let locale = use_locale();
+    let id = incident.id;
+    let mark = ServerAction::<MarkIncidentSignificant>::new();
+    let undo = ServerAction::<UndoIncidentSignificance>::new();
+    let status = match &incident.significant {
+        Some(text) => Either::Left(view! { <p>{text.clone()}</p> }),
+        None => Either::Right(view! { <p>{td_string!(locale, incident_not_significant)}</p> }),
+    };
+    let clocks = (!incident.clocks.is_empty()).then(|| {
+        let rows = incident
+            .clocks
+            .iter()
+            .cloned()
+            .map(|clock| view! { <ClockRow id clock can_manage=incident.can_manage /> })
+            .collect_view();
+        view! {
+            <table class="clocks">
+                <caption>{td_string!(locale, incident_clocks)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{td_string!(locale, incident_report)}</th>
+                        <th scope="col">{td_string!(locale, incident_deadline)}</th>
+                        <th scope="col">{td_string!(locale, incident_clock_state)}</th>
+                        <th scope="col">{td_string!(locale, incident_draft)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
+    let submit_forms = incident.can_manage.then(|| {
+        incident
+            .clocks
+            .iter()
+            .filter(|c| c.state == "running" || c.state == "overdue")
+            .cloned()
+            .map(|clock| view! { <SubmittedForm id clock now=incident.now_value.clone() /> })
+            .collect_view()
+    });
+    let mark_form = incident.can_manage.then(|| {
+        let aware = if incident.aware_value.is_empty() {
+            incident.now_value.clone()
+        } else {
+            incident.aware_value.clone()
+        };
+        let submit = if incident.significant.is_some() {
+            td_string!(locale, incident_significant_update)
+        } else {
+            td_string!(locale, incident_significant_mark)
+        };
+        view! {
+            <Form action=mark class="form incident-significant" novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <ErrorMessage path={<MarkIncidentSignificant as ServerFn>::PATH} />
+                <p class="hint">{td_string!(locale, incident_significant_hint)}</p>
+                <div class="field">
+                    <label for="incident-aware">{td_string!(locale, incident_aware_at)}</label>
+                    <input id="incident-aware" name="aware_at" type="datetime-local" value=aware required />
+                </div>
+                <div class="field">
+                    <label for="incident-personal">{td_string!(locale, incident_personal_aware_at)}</label>
+                    <input id="incident-personal" name="personal_data_aware_at" type="datetime-local" value=incident.personal_value.clone() />
+                    <p class="hint">{td_string!(locale, incident_personal_hint)}</p>
+                </div>
+                <div><button type="submit">{submit}</button></div>
+            </Form>
+        }
+    });
+    let undo_form = incident.can_undo.then(|| {
+        view! {
+            <Form action=undo class="inline-form incident-undo">
+                <input type="hidden" name="id" value=id />
+                <ErrorMessage path={<UndoIncidentSignificance as ServerFn>::PATH} />
+                <button type="submit" class="danger">{td_string!(locale, incident_significance_undo)}</button>
+            </Form>
+        }
+    });
+    view! {
+        <section aria-labelledby="incident-reporting">
+            <h2 id="incident-reporting">{td_string!(locale, incident_reporting)}</h2>
+            {status}
+            {clocks}
+            {submit_forms}
+            {mark_form}
+            {undo_form}
+        </section>
+    }
+}
+
+#[component]
+fn ClockRow(id: i64, clock: ClockView, can_manage: bool) -> impl IntoView {
+    let locale = use_locale();
+    let state = match clock.state.as_str() {
+        "running" | "overdue" => {
+            let due_at = clock.due_at.unwrap_or_default();
+            EitherOf3::A(view! { <Countdown due_at /> })
+        }
+        "submitted" => {
+            let reference =
+                (!clock.reference.is_empty()).then(|| format!(" · {}", clock.reference));
+            EitherOf3::B(view! {
+                <span class="submitted">
+                    {td_string!(locale, incident_clock_submitted, at = clock.submitted.clone().unwrap_or_default())}
+                    {reference}
+                </span>
+            })
+        }
+        _ => EitherOf3::C(view! { <span>{clock.waiting.clone().unwrap_or_default()}</span> }),
+    };
+    let draft = (can_manage && clock.state != "not_owed").then(|| {
+        let href = format!("/incidents/{id}/drafts/{}.md", clock.report);
+        let text =
+            td_string!(locale, incident_draft_download, report = clock.name.clone()).to_string();
+        view! { <a href=href download="">{text}</a> }
+    });
+    view! {
+        <tr class=format!("clock clock-{}", clock.state)>
+            <th scope="row">{clock.name.clone()}</th>
+            <td>{clock.due.clone().unwrap_or_default()}</td>
+            <td>{state}</td>
+            <td>{draft}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn SubmittedForm(id: i64, clock: ClockView, now: String) -> impl IntoView {
+    let locale = use_locale();
+    let action = ServerAction::<MarkReportSubmitted>::new();
+    let at_id = format!("submitted-at-{}", clock.report);
+    let ref_id = format!("submitted-ref-{}", clock.report);
+    view! {
+        <Form action class="form incident-submitted" novalidate=true>
+            <fieldset>
+                <legend>{td_string!(locale, incident_mark_submitted, report = clock.name.clone())}</legend>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="report" value=clock.report.clone() />
+                <ErrorMessage path={<MarkReportSubmitted as ServerFn>::PATH} />
+                <div class="field">
+                    <label for=at_id.clone()>{td_string!(locale, incident_submitted_at)}</label>
+                    <input id=at_id name="submitted_at" type="datetime-local" value=now required />
+                </div>
+                <div class="field">
+                    <label for=ref_id.clone()>{td_string!(locale, incident_reference)}</label>
+                    <input id=ref_id name="reference" type="text" maxlength="200" />
+                </div>
+                <div><button type="submit">{td_string!(locale, incident_mark_submitted_submit)}</button></div>
+            </fieldset>
+        </Form>
+    }
+}
+
+/// The timeline, oldest first, and the form to add to it.
+#[component]
+fn Timeline(incident: IncidentView) -> impl IntoView {
+    let locale = use_locale();
+    let add = ServerAction::<AddIncidentEntry>::new();
+    let entries = if incident.entries.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, incident_timeline_empty)}</p> })
+    } else {
+        let items = incident
+            .entries
+            .iter()
+            .cloned()
+            .map(|e| {
+                view! {
+                    <li class=format!("entry entry-{}", e.kind)>
+                        <p class="meta">{e.at}" · "{e.by}</p>
+                        <p class="entry-text multiline">{e.text}</p>
+                    </li>
+                }
+            })
+            .collect_view();
+        Either::Right(view! { <ol class="timeline">{items}</ol> })
+    };
+    let form = incident.can_add_entry.then(|| {
+        view! {
+            <Form action=add class="form incident-entry" novalidate=true>
+                <input type="hidden" name="id" value=incident.id />
+                <ErrorMessage path={<AddIncidentEntry as ServerFn>::PATH} />
+                <div class="field">
+                    <label for="incident-entry-body">{td_string!(locale, incident_entry_body)}</label>
+                    <textarea id="incident-entry-body" name="body" rows="3" maxlength="20000" required></textarea>
+                </div>
+                <div class="field">
+                    <label for="incident-entry-at">{td_string!(locale, incident_entry_at)}</label>
+                    <input id="incident-entry-at" name="occurred_at" type="datetime-local" />
+                    <p class="hint">{td_string!(locale, incident_entry_at_hint)}</p>
+                </div>
+                <div><button type="submit">{td_string!(locale, incident_entry_submit)}</button></div>
+            </Form>
+        }
+    });
+    view! {
+        <section aria-labelledby="incident-timeline">
+            <h2 id="incident-timeline">{td_string!(locale, incident_timeline)}</h2>
+            <div id="incident-timeline-entries">{entries}</div>
+            {form}
+        </section>
+    }
+}
+
+/// Status, sharing, naming people (RED) and editing, for the organisation's people.
+#[component]
+fn Manage(incident: IncidentView) -> impl IntoView {
+    let locale = use_locale();
+    let id = incident.id;
+    let status = ServerAction::<SetIncidentStatus>::new();
+    let share = ServerAction::<ShareIncident>::new();
+    let name = ServerAction::<NameIncidentPeople>::new();
+    let edit = ServerAction::<EditIncident>::new();
+    incident.can_manage.then(|| {
+        let share_form = (incident.shared.is_none() && incident.tlp != "red").then(|| {
+            view! {
+                <Form action=share class="inline-form incident-share">
+                    <input type="hidden" name="id" value=id />
+                    <ErrorMessage path={<ShareIncident as ServerFn>::PATH} />
+                    <p class="hint">{td_string!(locale, incident_share_hint)}</p>
+                    <button type="submit">{td_string!(locale, incident_share)}</button>
+                </Form>
+            }
+        });
+        let name_form = (incident.tlp == "red").then(|| {
+            let boxes = incident
+                .colleagues
+                .iter()
+                .cloned()
+                .map(|(value, text)| {
+                    let checked = incident.named.contains(&text);
+                    let box_id = format!("incident-named-{value}");
+                    view! {
+                        <div class="check">
+                            <input type="checkbox" id=box_id.clone() name="named[]" value=value checked=checked />
+                            <label for=box_id>{text}</label>
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <Form action=name class="form incident-name">
+                    <fieldset>
+                        <legend>{td_string!(locale, incident_named)}</legend>
+                        <input type="hidden" name="id" value=id />
+                        <ErrorMessage path={<NameIncidentPeople as ServerFn>::PATH} />
+                        <p class="hint">{td_string!(locale, incident_named_hint)}</p>
+                        {boxes}
+                        <div><button type="submit">{td_string!(locale, incident_named_submit)}</button></div>
+                    </fieldset>
+                </Form>
+            }
+        });
+        let field = |id_: &'static str, name_: &'static str, label: &'static str, value: String| {
+            view! {
+                <div class="field">
+                    <label for=id_>{label}</label>
+                    <textarea id=id_ name=name_ rows="3">{value}</textarea>
+                </div>
+            }
+        };
+        view! {
+            <section aria-labelledby="incident-manage">
+                <h2 id="incident-manage">{td_string!(locale, incident_manage)}</h2>
+                <Form action=status class="inline-form incident-status">
+                    <input type="hidden" name="id" value=id />
+                    <ErrorMessage path={<SetIncidentStatus as ServerFn>::PATH} />
+                    <label for="incident-status">{td_string!(locale, alerts_col_status)}</label>
+                    <select id="incident-status" name="status">{options(incident.statuses.clone(), &incident.status_key)}</select>
+                    <button type="submit">{td_string!(locale, incident_status_submit)}</button>
+                </Form>
+                {share_form}
+                {name_form}
+                <Form action=edit class="form incident-edit" novalidate=true>
+                    <fieldset>
+                        <legend>{td_string!(locale, incident_edit)}</legend>
+                        <input type="hidden" name="id" value=id />
+                        <ErrorMessage path={<EditIncident as ServerFn>::PATH} />
+                        <div class="field">
+                            <label for="incident-edit-title">{td_string!(locale, incidents_col_title)}</label>
+                            <input id="incident-edit-title" name="title" type="text" maxlength="200" value=incident.title.clone() required />
+                        </div>
+                        {field("incident-edit-summary", "fields[summary]", td_string!(locale, incident_summary), incident.summary.clone())}
+                        <div class="field">
+                            <label for="incident-edit-severity">{td_string!(locale, intel_col_severity)}</label>
+                            <select id="incident-edit-severity" name="severity">{options(incident.severities.clone(), &incident.severity_key)}</select>
+                        </div>
+                        <div class="field">
+                            <label for="incident-edit-tlp">{td_string!(locale, incident_tlp)}</label>
+                            <select id="incident-edit-tlp" name="tlp">{options(incident.labels.clone(), &incident.tlp)}</select>
+                        </div>
+                        <div class="field">
+                            <label for="incident-edit-malicious">{td_string!(locale, incident_malicious)}</label>
+                            <select id="incident-edit-malicious" name="suspected_malicious">{options(incident.answers.clone(), &incident.malicious_key)}</select>
+                        </div>
+                        <div class="field">
+                            <label for="incident-edit-cross-border">{td_string!(locale, incident_cross_border)}</label>
+                            <select id="incident-edit-cross-border" name="cross_border">{options(incident.answers.clone(), &incident.cross_border_key)}</select>
+                        </div>
+                        {field("incident-edit-impact", "fields[impact]", td_string!(locale, incident_impact), incident.impact.clone())}
+                        {field("incident-edit-indicators", "fields[indicators]", td_string!(locale, incident_indicators), incident.indicators.clone())}
+                        {field("incident-edit-root-cause", "fields[root_cause]", td_string!(locale, incident_root_cause), incident.root_cause.clone())}
+                        {field("incident-edit-mitigation", "fields[mitigation]", td_string!(locale, incident_mitigation), incident.mitigation.clone())}
+                        <div><button type="submit">{td_string!(locale, incident_edit_submit)}</button></div>
+                    </fieldset>
+                </Form>
+            </section>
+        }
+    })
+}

@@ -1,0 +1,170 @@
+// Own incidents (issue 20): Aarhus's IT chief registers an incident from the incidents
+// page, marks it significant with the time Aarhus became aware, sees the NIS2 clocks
+// counting, marks the early warning submitted with the authority's reference, and downloads
+// the draft of the incident notification. She shares it with the centre; the centre's
+// analyst adds to its timeline, and Aarhus reads the entry. Another municipality is told
+// the incident does not exist. axe-core on both pages in Danish and English.
+import { test, expect, allowConsoleErrors } from '../support/fixtures';
+import { accounts, signIn, useLanguage, waitForHydration } from '../support/app';
+import { expectNoAxeViolations } from '../support/axe';
+import type { Page } from '@playwright/test';
+
+/** The interface texts this spec looks for (app/locales/da.json, en.json). */
+const t = {
+  nav: 'Hændelser',
+  register: 'Registrér hændelsen',
+  title: 'Titel',
+  summary: 'Beskrivelse',
+  label: 'Mærkning',
+  malicious: 'Mistanke om ulovlig eller ondsindet handling',
+  aware: 'Kendskab til hændelsen (dansk tid)',
+  markSignificant: 'Markér som væsentlig',
+  marked: 'Hændelsen er markeret som væsentlig.',
+  clocks: 'Frister',
+  earlyWarning: 'Tidlig varsling',
+  notification: 'Hændelsesunderretning',
+  left: /\d+ t \d+ min tilbage/,
+  submittedAt: 'Indsendt (dansk tid)',
+  reference: 'Myndighedens reference',
+  markSubmitted: 'Markér som indsendt',
+  submittedDone: 'Indberetningen er markeret som indsendt.',
+  draftOf: (report: string) => `Hent udkast til ${report} (Markdown)`,
+  share: 'Del med centret',
+  shared: 'Hændelsen er delt med centret.',
+  entry: 'Hvad skete der, eller hvad vil du tilføje?',
+  addEntry: 'Tilføj til tidslinjen',
+  added: 'Tilføjet til tidslinjen.',
+  timeline: 'Tidslinje',
+  enReporting: 'Reporting (NIS2 and GDPR)',
+};
+
+/** A `datetime-local` value on the Copenhagen wall clock, `hoursAgo` before now. */
+function copenhagen(hoursAgo: number): string {
+  const at = new Date(Date.now() - hoursAgo * 3600_000);
+  const parts = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Europe/Copenhagen',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+  return parts.replace(' ', 'T');
+}
+
+async function registerIncident(page: Page, title: string): Promise<string> {
+  await page.getByRole('link', { name: t.nav, exact: true }).click();
+  await expect(page).toHaveURL('/incidents');
+  await page.getByLabel(t.title, { exact: true }).fill(title);
+  await page.getByLabel(t.summary, { exact: true }).fill('Filserveren er krypteret; løsesumsbesked fundet.');
+  await page.getByLabel(t.label, { exact: true }).selectOption('amber');
+  await page.getByLabel(t.malicious, { exact: true }).selectOption('yes');
+  await page.getByRole('button', { name: t.register }).click();
+  await expect(page).toHaveURL(/\/incidents\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  return new URL(page.url()).pathname;
+}
+
+test('a municipality registers an incident, runs its NIS2 clocks and downloads a draft; the centre adds to its timeline', async ({ page, newContext }) => {
+  test.setTimeout(150_000);
+  await signIn(page, accounts.aarhus);
+  const title = `Ransomware på filserveren ${Date.now()}`;
+  const path = await registerIncident(page, title);
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, `${path} (da)`);
+
+  // Significant: aware two hours ago. The early warning and notification clocks count.
+  await page.getByLabel(t.aware, { exact: true }).fill(copenhagen(2));
+  await page.getByRole('button', { name: t.markSignificant }).click();
+  await expect(page.getByRole('status').filter({ hasText: t.marked })).toBeVisible();
+  const clocks = page.getByRole('table', { name: t.clocks });
+  const row = (report: string) =>
+    clocks.getByRole('row').filter({ has: page.getByRole('rowheader', { name: report, exact: true }) });
+  const early = row(t.earlyWarning);
+  const notification = row(t.notification);
+  await expect(early).toContainText(t.left);
+  await expect(early).toContainText(/2[12] t/);
+  await expect(notification).toContainText(/\d+ d \d+ t tilbage/);
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, `${path} significant (da)`);
+
+  // The early warning, submitted now with a reference.
+  const form = page.getByRole('group', { name: `Markér indberetningen som indsendt: ${t.earlyWarning}` });
+  await form.getByLabel(t.submittedAt).fill(copenhagen(0));
+  await form.getByLabel(t.reference).fill('CFCS-2026-0042');
+  await form.getByRole('button', { name: t.markSubmitted }).click();
+  await expect(page.getByRole('status').filter({ hasText: t.submittedDone })).toBeVisible();
+  await expect(row(t.earlyWarning)).toContainText('CFCS-2026-0042');
+  await expect(page.getByRole('region', { name: t.timeline })).toContainText(`${t.earlyWarning} indsendt.`);
+
+  // The notification's draft: Markdown with what Art. 23(4)(b) asks, from the fields.
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('link', { name: t.draftOf(t.notification) }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^incident-\d+-notification\.md$/);
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  const draft = Buffer.concat(chunks).toString('utf8');
+  expect(draft).toContain('# Hændelsesunderretning (NIS2 art. 23, stk. 4, litra b)');
+  expect(draft).toContain('Mistanke om ulovlig eller ondsindet handling:** Ja');
+  expect(draft).toContain('Aarhus Kommune');
+
+  // Shared with the centre: its analyst reads it and adds an entry.
+  await page.getByRole('button', { name: t.share }).click();
+  await expect(page.getByRole('status').filter({ hasText: t.shared })).toBeVisible();
+  const centre = await newContext();
+  const analyst = await centre.newPage();
+  await signIn(analyst, accounts.analyst);
+  await analyst.goto(path);
+  await expect(analyst.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  await expect(analyst.getByRole('button', { name: t.markSignificant })).toHaveCount(0);
+  const note = `Samme IP ses hos to andre kommuner ${Date.now()}`;
+  await analyst.getByLabel(t.entry).fill(note);
+  await analyst.getByRole('button', { name: t.addEntry }).click();
+  await expect(analyst.getByRole('status').filter({ hasText: t.added })).toBeVisible();
+  await centre.close();
+
+  await page.reload();
+  await expect(page.getByRole('region', { name: t.timeline })).toContainText(note);
+  await expect(page.getByRole('region', { name: t.timeline })).toContainText(accounts.analyst.name);
+});
+
+test('the incident pages read in English too', async ({ page, context, baseURL }) => {
+  await signIn(page, accounts.aarhus);
+  const path = await registerIncident(page, `Phishing-kampagne ${Date.now()}`);
+  await useLanguage(context, baseURL!, 'en');
+  await page.goto('/incidents');
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, '/incidents (en)');
+  await page.goto(path);
+  await expect(page.getByRole('heading', { level: 2, name: t.enReporting })).toBeVisible();
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, `${path} (en)`);
+});
+
+test.describe('another municipality', () => {
+  test.use(
+    allowConsoleErrors(
+      /^Failed to load resource: the server responded with a status of 404 \([^)]*\) @ https?:\/\/[^/]+\/incidents\/\d+$/,
+    ),
+  );
+
+  test('is told an incident of Aarhus does not exist, and does not list it', async ({ page, newContext }) => {
+    const aarhus = await newContext();
+    const registrar = await aarhus.newPage();
+    await signIn(registrar, accounts.aarhus);
+    const title = `Kun for Aarhus ${Date.now()}`;
+    const path = await registerIncident(registrar, title);
+    await aarhus.close();
+
+    await signIn(page, accounts.copenhagen);
+    await page.goto('/incidents');
+    await expect(page.getByText(title)).toHaveCount(0);
+    await expectNoAxeViolations(page, '/incidents (da)');
+    const response = await page.goto(path);
+    expect(response?.status()).toBe(404);
+    await expect(page.getByText(title)).toHaveCount(0);
+  });
+});
