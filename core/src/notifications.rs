@@ -13,7 +13,8 @@ use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{GroupId, UserId};
 use crate::policy::{
-    GroupContentSql, Viewer, push_group_content_visible, sees_chatham_house_authors,
+    GroupContentSql, IncidentSql, Viewer, push_group_content_visible, push_incident_visible,
+    sees_chatham_house_authors,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
@@ -30,6 +31,7 @@ const DOCUMENTS: GroupContentSql =
     GroupContentSql::new("d", "document_recipient_orgs", "document_recipient_users");
 const VERSIONS: GroupContentSql =
     GroupContentSql::new("v", "version_recipient_orgs", "version_recipient_users");
+const INCIDENTS: IncidentSql = IncidentSql::new("i", "incident_named");
 
 /// Fan-out of "user N has something new" to every open live stream in this process.
 #[derive(Debug, Clone)]
@@ -74,6 +76,8 @@ pub enum Kind {
     NewDocument,
     /// A new version of a document in a watched place of a library.
     NewVersion,
+    /// A NIS2 or GDPR deadline of a significant incident is 6 hours away, or here.
+    Deadline,
 }
 
 impl Kind {
@@ -84,6 +88,7 @@ impl Kind {
             Self::Reply => "reply",
             Self::NewDocument => "new_document",
             Self::NewVersion => "new_version",
+            Self::Deadline => "deadline",
         }
     }
 
@@ -93,6 +98,7 @@ impl Kind {
             Self::Reply,
             Self::NewDocument,
             Self::NewVersion,
+            Self::Deadline,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -119,6 +125,15 @@ pub enum About {
         folder: Option<String>,
         /// The new version's number (`NewVersion` only).
         version: Option<i64>,
+    },
+    /// A report a significant incident owes (deadline notifications).
+    Deadline {
+        incident_id: i64,
+        /// The incident's title now.
+        title: String,
+        /// Stored form (`early_warning`, …).
+        report: String,
+        due_at: i64,
     },
 }
 
@@ -155,6 +170,7 @@ fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: &Viewer, user: UserId
          left join user_groups g on g.id = d.group_id \
          left join document_versions v on v.id = n.version_id \
          left join library_folders f on f.id = d.folder_id \
+         left join incidents i on i.id = n.incident_id \
          where n.user_id = ",
     );
     qb.push_bind(user).push(" and ((n.kind in (");
@@ -179,7 +195,11 @@ fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: &Viewer, user: UserId
     push_group_content_visible(qb, viewer, &DOCUMENTS);
     qb.push(" and (n.version_id is null or (v.id is not null and ");
     push_group_content_visible(qb, viewer, &VERSIONS);
-    qb.push("))))");
+    qb.push("))) or (n.kind = ");
+    qb.push_bind(Kind::Deadline.as_str())
+        .push(" and i.id is not null and ");
+    push_incident_visible(qb, viewer, &INCIDENTS);
+    qb.push("))");
 }
 
 /// The viewer's unread notifications that still point at something they may see.
@@ -216,6 +236,10 @@ pub async fn list(db: &Db, viewer: &Viewer, page: i64) -> CoreResult<Page> {
         group_name: Option<String>,
         folder: Option<String>,
         version: Option<i64>,
+        incident_id: Option<i64>,
+        incident_title: Option<String>,
+        report: Option<String>,
+        due_at: Option<i64>,
         actor: String,
         created_at: i64,
         read_at: Option<i64>,
@@ -224,6 +248,7 @@ pub async fn list(db: &Db, viewer: &Viewer, page: i64) -> CoreResult<Page> {
         "select n.id, n.kind, n.thread_id, t.title as thread_title, n.post_id, \
          t.chatham_house, t.group_id as thread_group, n.document_id, \
          d.title as document_title, g.name as group_name, f.name as folder, v.version, \
+         n.incident_id, i.title as incident_title, n.report, n.due_at, \
          (select a.name from users a where a.id = n.actor_id) as actor, \
          n.created_at, n.read_at",
     );
@@ -260,6 +285,16 @@ pub async fn list(db: &Db, viewer: &Viewer, page: i64) -> CoreResult<Page> {
                         version: r.version,
                     };
                     (about, true)
+                }
+                Kind::Deadline => {
+                    // The platform reminds; there is no one to name.
+                    let about = About::Deadline {
+                        incident_id: r.incident_id.ok_or_else(missing)?,
+                        title: r.incident_title.clone().ok_or_else(missing)?,
+                        report: r.report.clone().ok_or_else(missing)?,
+                        due_at: r.due_at.ok_or_else(missing)?,
+                    };
+                    (about, false)
                 }
             };
             Ok(Notification {

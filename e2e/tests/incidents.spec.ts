@@ -131,6 +131,16 @@ test('a municipality registers an incident, runs its NIS2 clocks and downloads a
   await expect(page.getByRole('region', { name: t.timeline })).toContainText(accounts.analyst.name);
 });
 
+test("the demo's overdue incident has told Aarhus's people in their notifications", async ({ page }) => {
+  await signIn(page, accounts.aarhus);
+  await page.goto('/notifications');
+  const reminder = page.locator('li.notification').filter({ hasText: 'Phishing-kampagne mod borgerservice' });
+  await expect(reminder.first()).toContainText(/Frist: Tidlig varsling skal indsendes senest/);
+  await reminder.first().getByRole('link', { name: 'Phishing-kampagne mod borgerservice' }).click();
+  await expect(page).toHaveURL(/\/incidents\/\d+$/);
+  await expect(page.getByRole('table', { name: t.clocks })).toContainText('Overskredet for');
+});
+
 test('the incident pages read in English too', async ({ page, context, baseURL }) => {
   await signIn(page, accounts.aarhus);
   const path = await registerIncident(page, `Phishing-kampagne ${Date.now()}`);

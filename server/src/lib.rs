@@ -146,6 +146,22 @@ impl Server {
             .build();
         // One hub: the library tells watchers through it, and the live streams listen.
         let hub = vaern_core::notifications::Hub::new();
+        // Deadline reminders of significant incidents, checked every minute.
+        {
+            let (db, hub) = (db.clone(), hub.clone());
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    match vaern_core::incidents::reminders::send_due(&db, vaern_core::clock::now())
+                        .await
+                    {
+                        Ok(notified) => hub.publish(&notified),
+                        Err(err) => tracing::warn!(%err, "sending deadline reminders"),
+                    }
+                }
+            });
+        }
         let search = indexing::open(&config.data_dir)?;
         let state = AppState {
             leptos_options,

@@ -16,6 +16,8 @@ pub enum NotificationKind {
     Reply,
     NewDocument,
     NewVersion,
+    /// A reporting deadline of a significant incident is near, or here.
+    Deadline,
 }
 
 /// What a notification points at (mirrors `vaern_core::notifications::About`). Its
@@ -36,6 +38,14 @@ pub enum AboutView {
         folder: Option<String>,
         version: Option<i64>,
     },
+    Deadline {
+        incident_id: i64,
+        incident_title: String,
+        /// The report, in the reader's language.
+        report_name: String,
+        /// Its deadline, in the reader's language.
+        due: String,
+    },
 }
 
 impl AboutView {
@@ -46,6 +56,7 @@ impl AboutView {
                 thread_id, post_id, ..
             } => format!("/threads/{thread_id}?post={post_id}#post-{post_id}"),
             Self::Document { document_id, .. } => format!("/documents/{document_id}"),
+            Self::Deadline { incident_id, .. } => format!("/incidents/{incident_id}"),
         }
     }
 
@@ -54,6 +65,7 @@ impl AboutView {
         match self {
             Self::Post { thread_title, .. } => thread_title,
             Self::Document { document_title, .. } => document_title,
+            Self::Deadline { incident_title, .. } => incident_title,
         }
     }
 }
@@ -103,6 +115,7 @@ pub async fn load_notifications(page: Option<i64>) -> Result<NotificationsView, 
                     Kind::Reply => NotificationKind::Reply,
                     Kind::NewDocument => NotificationKind::NewDocument,
                     Kind::NewVersion => NotificationKind::NewVersion,
+                    Kind::Deadline => NotificationKind::Deadline,
                 },
                 about: match n.about {
                     About::Post {
@@ -126,6 +139,20 @@ pub async fn load_notifications(page: Option<i64>) -> Result<NotificationsView, 
                         group_name,
                         folder,
                         version,
+                    },
+                    About::Deadline {
+                        incident_id,
+                        title,
+                        report,
+                        due_at,
+                    } => AboutView::Deadline {
+                        incident_id,
+                        incident_title: title,
+                        report_name: vaern_core::incidents::deadlines::Report::parse(&report)
+                            .map_or(report, |r| {
+                                crate::api::incidents::server::report_name(locale, r)
+                            }),
+                        due: format_time(due_at, locale),
                     },
                 },
                 actor: n.actor,

@@ -218,6 +218,18 @@ fn what_happened(
             .to_string(),
         };
     }
+    if let AboutView::Deadline {
+        report_name, due, ..
+    } = about
+    {
+        return td_string!(
+            locale,
+            notification_deadline,
+            report = report_name.as_str(),
+            due = due.as_str()
+        )
+        .to_string();
+    }
     match (kind, actor) {
         (NotificationKind::Mention, Some(actor)) => {
             td_string!(locale, notification_mention, actor = actor).to_string()
@@ -232,10 +244,18 @@ fn what_happened(
             td_string!(locale, notification_reply_anonymous).to_string()
         }
         // Documents are answered above; a post is only mentioned or replied to.
-        (NotificationKind::NewDocument | NotificationKind::NewVersion, Some(actor)) => {
-            actor.to_string()
-        }
-        (NotificationKind::NewDocument | NotificationKind::NewVersion, None) => String::new(),
+        (
+            NotificationKind::NewDocument
+            | NotificationKind::NewVersion
+            | NotificationKind::Deadline,
+            Some(actor),
+        ) => actor.to_string(),
+        (
+            NotificationKind::NewDocument
+            | NotificationKind::NewVersion
+            | NotificationKind::Deadline,
+            None,
+        ) => String::new(),
     }
 }
 

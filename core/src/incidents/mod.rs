@@ -10,6 +10,7 @@
 
 pub mod deadlines;
 pub mod drafts;
+pub mod reminders;
 mod significance;
 
 pub use significance::{

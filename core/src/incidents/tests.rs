@@ -412,3 +412,71 @@ async fn the_dashboard_counts_the_reports_owed_by_the_organisations_significant_
         DeadlinesDue::default()
     );
 }
+
+#[tokio::test]
+async fn reminders_go_to_the_people_who_manage_it_six_hours_before_and_at_each_deadline_once() {
+    use crate::notifications::{self, About};
+    let w = world().await;
+    let id = w.register(Tlp::Amber).await;
+    // Aware 19 hours ago: the early warning is due in 5 hours, its first reminder is due.
+    let aware = now() - 19 * 3600;
+    mark_significant(&w.db, &w.audit, &w.anne, id, aware, None)
+        .await
+        .unwrap();
+    let notified = reminders::send_due(&w.db, now()).await.unwrap();
+    let mut expected = vec![
+        w.anne.user_id.unwrap(),
+        w.bo.user_id.unwrap(),
+        w.admin.user_id.unwrap(),
+    ];
+    expected.sort();
+    assert_eq!(notified, expected);
+    // Once: a second run sends nothing.
+    assert!(reminders::send_due(&w.db, now()).await.unwrap().is_empty());
+    let page = notifications::list(&w.db, &w.bo, 1).await.unwrap();
+    assert_eq!(page.notifications.len(), 1);
+    assert!(matches!(
+        &page.notifications[0].about,
+        About::Deadline { incident_id, report, .. } if *incident_id == id && report == "early_warning"
+    ));
+    // At the deadline: the second reminder; nobody elsewhere is told.
+    let at_deadline = aware + 24 * 3600;
+    assert_eq!(
+        reminders::send_due(&w.db, at_deadline).await.unwrap(),
+        expected
+    );
+    assert_eq!(
+        notifications::list(&w.db, &w.bo, 1)
+            .await
+            .unwrap()
+            .notifications
+            .len(),
+        2
+    );
+    assert!(
+        notifications::list(&w.db, &w.odense, 1)
+            .await
+            .unwrap()
+            .notifications
+            .is_empty()
+    );
+    // Submitted: no more reminders for it, though the notification's comes 6 hours before
+    // its own deadline.
+    mark_submitted(&w.db, &w.anne, id, Report::EarlyWarning, now(), "")
+        .await
+        .unwrap();
+    let before_notification = aware + 66 * 3600;
+    assert_eq!(
+        reminders::send_due(&w.db, before_notification)
+            .await
+            .unwrap(),
+        expected
+    );
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from incident_reminders where report = 'early_warning'",
+    )
+    .fetch_one(&w.db)
+    .await
+    .unwrap();
+    assert_eq!(stored, 2);
+}

@@ -47,7 +47,7 @@ async fn told_of(lib: &Library, who: &Viewer) -> Vec<(Kind, i64, Option<i64>)> {
                 version,
                 ..
             } => Some((n.kind, document_id, version)),
-            About::Post { .. } => None,
+            About::Post { .. } | About::Deadline { .. } => None,
         })
         .collect()
 }
