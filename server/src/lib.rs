@@ -356,6 +356,10 @@ fn routes(
         .route("/live/dashboard", get(http::live_panels::dashboard))
         .route("/live/alerts", get(http::live_panels::alerts))
         .route(
+            "/live/incidents/{id}/timeline",
+            get(http::live_panels::incident_timeline),
+        )
+        .route(
             "/groups/{slug}/library/upload",
             // The route streams its body under its own limit (`--max-upload-mb`).
             post(http::library::upload).layer(axum::extract::DefaultBodyLimit::disable()),

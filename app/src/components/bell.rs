@@ -4,7 +4,8 @@
 //! runs in the browser. Pages that change the count (the notification centre) reload, so
 //! the bell starts from the right count.
 //!
-//! The same stream carries the panel events (`alerts`, `advisories`, `incidents`); the
+//! The same stream carries the panel events (`alerts`, `advisories`, `incidents`,
+//! `timeline`); the
 //! bell hands each on as a DOM event to the page's live panels
 //! (`components::live_panel`), so a tab keeps one stream. When the first count arrives,
 //! the stream is listening: `<html data-live="ready">` says so.
@@ -100,7 +101,7 @@ mod live {
             }
         });
         let listening = std::iter::once(("count", &on_count)).chain(
-            ["alerts", "advisories", "incidents"]
+            ["alerts", "advisories", "incidents", "timeline"]
                 .into_iter()
                 .map(|topic| (topic, &on_panel)),
         );

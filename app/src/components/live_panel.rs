@@ -36,6 +36,8 @@ fn summary(locale: Locale, topic: &str, new: u64) -> String {
         }
         ("incidents", 1) => td_string!(locale, live_new_incident).to_string(),
         ("incidents", n) if n > 1 => td_string!(locale, live_new_incidents, count = n).to_string(),
+        ("timeline", 1) => td_string!(locale, live_new_entry).to_string(),
+        ("timeline", n) if n > 1 => td_string!(locale, live_new_entries, count = n).to_string(),
         _ => td_string!(locale, live_updated).to_string(),
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::api::alerts::Choice;
 use crate::api::incidents::{
-    AddIncidentEntry, ClockView, EditIncident, IncidentView, IncidentsView,
+    AddIncidentEntry, ClockView, EditIncident, EntryView, IncidentView, IncidentsView,
     MarkIncidentSignificant, MarkReportSubmitted, NameIncidentPeople, RegisterIncident,
     SetIncidentStatus, ShareIncident, UndoIncidentSignificance, load_incident, load_incidents,
 };
@@ -15,6 +15,7 @@ use crate::components::error_message::ErrorMessage;
 use crate::components::form::Form;
 use crate::components::forum::Pagination;
 use crate::components::labels::{TlpBadge, tlp_text};
+use crate::components::live_panel::LivePanel;
 use crate::components::page::{loaded, page_of};
 use crate::components::scroll_table::ScrollTable;
 use crate::components::signed_in::signed_in_view;
@@ -442,24 +443,8 @@ fn SubmittedForm(id: i64, clock: ClockView, now: String) -> impl IntoView {
 fn Timeline(incident: IncidentView) -> impl IntoView {
     let locale = use_locale();
     let add = ServerAction::<AddIncidentEntry>::new();
-    let entries = if incident.entries.is_empty() {
-        Either::Left(view! { <p>{td_string!(locale, incident_timeline_empty)}</p> })
-    } else {
-        let items = incident
-            .entries
-            .iter()
-            .cloned()
-            .map(|e| {
-                view! {
-                    <li class=format!("entry entry-{}", e.kind)>
-                        <p class="meta">{e.at}" · "{e.by}</p>
-                        <p class="entry-text multiline">{e.text}</p>
-                    </li>
-                }
-            })
-            .collect_view();
-        Either::Right(view! { <ol class="timeline">{items}</ol> })
-    };
+    let entries = entries_view(incident.entries.clone());
+    let live_src = format!("/live/incidents/{}/timeline", incident.id);
     let form = incident.can_add_entry.then(|| {
         view! {
             <Form action=add class="form incident-entry" novalidate=true>
@@ -482,9 +467,37 @@ fn Timeline(incident: IncidentView) -> impl IntoView {
         <section aria-labelledby="incident-timeline">
             <h2 id="incident-timeline">{td_string!(locale, incident_timeline)}</h2>
             <div id="incident-timeline-entries">{entries}</div>
+            <LivePanel src=live_src target="incident-timeline-entries".to_string() topics=vec!["timeline".to_string()] />
             {form}
         </section>
     }
+}
+
+/// The timeline's entries, oldest first (the page, and its live route).
+fn entries_view(entries: Vec<EntryView>) -> impl IntoView {
+    let locale = use_locale();
+    if entries.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, incident_timeline_empty)}</p> })
+    } else {
+        let items = entries
+            .into_iter()
+            .map(|e| {
+                view! {
+                    <li class=format!("entry entry-{}", e.kind)>
+                        <p class="meta">{e.at}" · "{e.by}</p>
+                        <p class="entry-text multiline">{e.text}</p>
+                    </li>
+                }
+            })
+            .collect_view();
+        Either::Right(view! { <ol class="timeline">{items}</ol> })
+    }
+}
+
+/// The timeline's entries as HTML, for the live route the page's panel reads.
+#[cfg(feature = "ssr")]
+pub fn timeline_html(locale: Locale, incident: IncidentView) -> String {
+    crate::components::live_panel::render(locale, move || entries_view(incident.entries))
 }
 
 /// Status, sharing, naming people (RED) and editing, for the organisation's people.

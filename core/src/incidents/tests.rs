@@ -480,3 +480,27 @@ async fn reminders_go_to_the_people_who_manage_it_six_hours_before_and_at_each_d
     .unwrap();
     assert_eq!(stored, 2);
 }
+
+#[tokio::test]
+async fn a_new_timeline_entry_is_live_news_only_for_those_who_may_see_the_incident() {
+    use crate::stix::live::{self, Topic};
+    let w = world().await;
+    let id = w.register(Tlp::Amber).await;
+    let before_bo = live::mark(&w.db, &w.bo).await.unwrap();
+    let before_odense = live::mark(&w.db, &w.odense).await.unwrap();
+    let before_analyst = live::mark(&w.db, &w.analyst).await.unwrap();
+    add_entry(&w.db, &w.anne, id, "Serveren er isoleret.", None)
+        .await
+        .unwrap();
+    let (_, news) = live::compare(&w.db, &w.bo, &before_bo).await.unwrap();
+    assert_eq!(news, vec![(Topic::Timeline, 1)]);
+    let (_, news) = live::compare(&w.db, &w.odense, &before_odense)
+        .await
+        .unwrap();
+    assert!(news.is_empty());
+    // Not shared: the analyst is not told either.
+    let (_, news) = live::compare(&w.db, &w.analyst, &before_analyst)
+        .await
+        .unwrap();
+    assert!(news.is_empty());
+}

@@ -10,14 +10,18 @@
 //! both through the policy, and tells its page only what differs; a hidden alert or
 //! advisory arriving changes nothing the viewer may see, so nothing is said. A burst of
 //! ingestion moves the watermark many times a second but is read once a second, so it is
-//! one event, not one per object.
+//! one event, not one per object. A new entry on an own incident's timeline moves the
+//! watermark too; each stream then reads the newest entry among the incidents its viewer
+//! may see, so only their readers are told.
 
 use super::browse::{OBJECTS, org_kind};
 use super::dashboard;
 use crate::db::Db;
 use crate::error::CoreResult;
 use crate::ids::OrgId;
-use crate::policy::{Viewer, push_stix_visible};
+use crate::policy::{IncidentSql, Viewer, push_incident_visible, push_stix_visible};
+
+const INCIDENTS: IncidentSql = IncidentSql::new("n", "incident_named");
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::BTreeSet;
@@ -28,6 +32,7 @@ pub struct Watermark {
     intel_event: i64,
     alert: i64,
     alert_change: i64,
+    incident_entry: i64,
 }
 
 /// What moved between two watermarks.
@@ -37,25 +42,28 @@ pub struct Changes {
     pub alert_orgs: BTreeSet<OrgId>,
     /// Some intel object was stored, labelled or reached new readers.
     pub intel: bool,
+    /// Some own incident's timeline grew (its readers are worked out per viewer).
+    pub timelines: bool,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.alert_orgs.is_empty() && !self.intel
+        self.alert_orgs.is_empty() && !self.intel && !self.timelines
     }
 
     /// Whether this can change what `viewer` is shown.
     pub fn concerns(&self, viewer: &Viewer) -> bool {
-        self.intel || self.alert_orgs.contains(&viewer.org_id)
+        self.intel || self.timelines || self.alert_orgs.contains(&viewer.org_id)
     }
 }
 
 /// The watermark now.
 pub async fn watermark(db: &Db) -> CoreResult<Watermark> {
-    let (intel_event, alert, alert_change): (i64, i64, i64) = sqlx::query_as(
+    let (intel_event, alert, alert_change, incident_entry): (i64, i64, i64, i64) = sqlx::query_as(
         "select (select coalesce(max(id), 0) from intel_events), \
-         (select coalesce(max(id), 0) from alerts), \
-         (select coalesce(max(id), 0) from alert_changes)",
+             (select coalesce(max(id), 0) from alerts), \
+             (select coalesce(max(id), 0) from alert_changes), \
+             (select coalesce(max(id), 0) from incident_entries)",
     )
     .fetch_one(db)
     .await?;
@@ -63,6 +71,7 @@ pub async fn watermark(db: &Db) -> CoreResult<Watermark> {
         intel_event,
         alert,
         alert_change,
+        incident_entry,
     })
 }
 
@@ -88,6 +97,7 @@ pub async fn changes_since(db: &Db, before: Watermark) -> CoreResult<(Watermark,
     .await?;
     changes.alert_orgs = orgs.into_iter().collect();
     changes.intel = now.intel_event > before.intel_event;
+    changes.timelines = now.incident_entry > before.incident_entry;
     Ok((now, changes))
 }
 
@@ -97,6 +107,8 @@ pub enum Topic {
     Alerts,
     Advisories,
     Incidents,
+    /// The timeline of an own incident the viewer may see.
+    Timeline,
 }
 
 impl Topic {
@@ -106,6 +118,7 @@ impl Topic {
             Self::Alerts => "alerts",
             Self::Advisories => "advisories",
             Self::Incidents => "incidents",
+            Self::Timeline => "timeline",
         }
     }
 }
@@ -128,6 +141,8 @@ pub struct Mark {
     /// The newest advisories and incidents the viewer may see (rows).
     advisories: Vec<i64>,
     incidents: Vec<i64>,
+    /// The newest timeline entry of the own incidents the viewer may see.
+    timeline: i64,
 }
 
 /// `viewer`'s mark now.
@@ -145,7 +160,14 @@ pub async fn mark(db: &Db, viewer: &Viewer) -> CoreResult<Mark> {
     let rows = |items: Vec<dashboard::Advisory>| items.into_iter().map(|a| a.row).collect();
     let advisories = rows(dashboard::latest_items(&mut conn, viewer, kind, "advisory").await?);
     let incidents = rows(dashboard::latest_items(&mut conn, viewer, kind, "incident").await?);
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select coalesce(max(e.id), 0) from incident_entries e \
+         join incidents n on n.id = e.incident_id where ",
+    );
+    push_incident_visible(&mut qb, viewer, &INCIDENTS);
+    let timeline: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
     Ok(Mark {
+        timeline,
         alerts: AlertMark {
             last_id,
             last_change,
@@ -192,6 +214,16 @@ pub async fn compare(
         }
     }
     out.extend(item_news(before, &after));
+    if after.timeline != before.timeline {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "select count(*) from incident_entries e join incidents n on n.id = e.incident_id \
+             where e.id > ",
+        );
+        qb.push_bind(before.timeline).push(" and ");
+        push_incident_visible(&mut qb, viewer, &INCIDENTS);
+        let new: i64 = qb.build_query_scalar().fetch_one(db).await?;
+        out.push((Topic::Timeline, u64::try_from(new).unwrap_or(0)));
+    }
     Ok((after, out))
 }
 

@@ -1,6 +1,6 @@
 //! The routes live panels read (`app::components::live_panel`): the dashboard's panels
-//! (`/live/dashboard`) and the alert list's results (`/live/alerts`, with the list's
-//! query), as HTML rendered by the same components as the pages, for the signed-in person
+//! (`/live/dashboard`), the alert list's results (`/live/alerts`, with the list's
+//! query) and an own incident's timeline (`/live/incidents/{id}/timeline`), as HTML rendered by the same components as the pages, for the signed-in person
 //! and through the same core reads. Signed out, they do not exist.
 
 use super::exports::refused;
@@ -8,7 +8,7 @@ use crate::AppState;
 use app::api::alerts::FilterFields;
 use app::request::RequestContext;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
@@ -61,6 +61,27 @@ pub async fn alerts(
             &query.fields,
         )),
         Err(err) => refused(locale, err, "the alert list's live panel"),
+    }
+}
+
+/// An own incident's timeline (`/live/incidents/{id}/timeline`), for whoever may see the
+/// incident; anyone else is answered as for a missing one.
+pub async fn incident_timeline(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    context: Option<Extension<RequestContext>>,
+) -> Response {
+    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let locale = super::lang::of_request(&headers);
+    match vaern_core::incidents::get(&state.backend.db, &signed_in.viewer, id).await {
+        Ok(detail) => {
+            let view = app::api::incidents::server::detail_view(locale, detail);
+            fragment(app::pages::incidents::timeline_html(locale, view))
+        }
+        Err(err) => refused(locale, err.into(), "an incident's live timeline"),
     }
 }
 
