@@ -111,7 +111,7 @@ async fn set_flag(
         group_id: thread.group_id,
         thread_id: thread.id,
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query(&format!(
         "update forum_threads set {} = $1 where id = $2",
         flag.column
@@ -151,7 +151,7 @@ pub async fn remove_post(
         thread_id: thread.id,
     };
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let removed = sqlx::query(
         "update forum_posts set removed_at = $1, removed_by = $2, removed_reason = $3 \
          where id = $4 and removed_at is null",
@@ -247,7 +247,7 @@ pub async fn move_thread(
         return Err(CoreError::invalid("target", "audience_changes"));
     }
 
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("update forum_threads set group_id = $1 where id = $2 and group_id = $3")
         .bind(target)
         .bind(thread.id)

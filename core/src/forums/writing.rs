@@ -252,7 +252,7 @@ pub(crate) async fn create_thread_about(
     };
 
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let thread_id: i64 = sqlx::query_scalar(
         "insert into forum_threads (group_id, title, tlp, author_id, chatham_house, created_at) \
          values ($1, $2, $3, $4, $5, $6) returning id",
@@ -369,7 +369,10 @@ pub async fn reply(db: &Db, viewer: &Viewer, new: NewReply) -> CoreResult<Posted
     }
 
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    // Immediate, as every forum write: the transaction reads before it writes, and a
+    // deferred one cannot take the write lock once another connection (the search
+    // indexer) has committed since its read; it would fail instead of waiting.
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     // The lock is checked again inside the transaction: a moderator may have locked the
     // thread since it was loaded.
     let still_open: bool = sqlx::query_scalar(
@@ -678,7 +681,7 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
     }
 
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let written_at: (i64, Option<i64>, String, String, i64) = sqlx::query_as(
         "select created_at, edited_at, body_source, body_html, rendered_with from forum_posts \
          where id = $1",
@@ -817,7 +820,7 @@ pub async fn edit(db: &Db, viewer: &Viewer, edit: PostEdit) -> CoreResult<Posted
 pub async fn delete(db: &Db, viewer: &Viewer, post_id: i64) -> CoreResult<i64> {
     let (post, _, thread, _, _) = own_post(db, viewer, post_id).await?;
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let deleted =
         sqlx::query("update forum_posts set deleted_at = $1 where id = $2 and deleted_at is null")
             .bind(now)
