@@ -21,6 +21,7 @@ mod feedback;
 mod forums;
 mod groups;
 mod identities;
+mod incidents;
 mod intel;
 mod library;
 mod library_access;
