@@ -467,7 +467,7 @@ impl AuditLog {
     /// here only after its transaction has rolled back (SQLite has one writer: the
     /// change's open transaction would hold this one up).
     pub async fn record_event(&self, entry: Entry) -> CoreResult<()> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_with("BEGIN IMMEDIATE").await?;
         stage(&mut tx, entry).await?;
         tx.commit().await?;
         self.chain_soon();

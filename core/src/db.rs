@@ -7,6 +7,11 @@ use std::path::Path;
 use std::time::Duration;
 
 pub type Db = sqlx::SqlitePool;
+/// A write transaction. Every one in core is opened with `begin_with("BEGIN IMMEDIATE")`,
+/// which takes SQLite's write lock at once (waiting out `busy_timeout`): a deferred
+/// transaction that reads and then writes cannot wait for the lock, and fails with
+/// "database is locked" when another writer (the search indexer, the audit appender)
+/// committed in between — seen in CI as flaky forum and group writes.
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");

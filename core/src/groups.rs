@@ -124,7 +124,7 @@ pub async fn create(
     validate_slug(slug)?;
     let name = crate::names::validate(&new.name)?;
     let description = validate_description(&new.description)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let id = sqlx::query_scalar::<_, GroupId>(
         "insert into user_groups (slug, name, description, default_tlp, created_at) \
          values ($1, $2, $3, $4, $5) on conflict (slug) do nothing returning id",
@@ -331,7 +331,7 @@ pub async fn edit(
 ) -> CoreResult<()> {
     let name = crate::names::validate(&edit.name)?;
     let description = validate_description(&edit.description)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let done = sqlx::query(
         "update user_groups set name = $1, description = $2, default_tlp = $3 \
          where id = $4 and archived_at is null",
@@ -361,7 +361,7 @@ pub async fn archive(
     address: &str,
 ) -> CoreResult<()> {
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let done = sqlx::query(
         "update user_groups set archived_at = $1 where id = $2 and archived_at is null",
     )
@@ -399,7 +399,7 @@ pub async fn restore(
     address: &str,
 ) -> CoreResult<GroupId> {
     let row = row_by_slug(db, slug).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let done = sqlx::query(
         "update user_groups set archived_at = null where id = $1 and archived_at is not null",
     )
@@ -500,7 +500,7 @@ pub async fn add_members(
         }
     }
     let group = manager.group();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     require_live(&mut *tx, group).await?;
     let mut accounts: HashMap<String, UserId> = HashMap::new();
     for chunk in wanted.chunks(CHUNK) {
@@ -621,7 +621,7 @@ pub async fn set_role(
     address: &str,
 ) -> CoreResult<GroupRole> {
     let group = manager.group();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     require_live(&mut *tx, group).await?;
     let current = member_role(&mut *tx, group, user).await?;
     if role != GroupRole::Owner {
@@ -655,7 +655,7 @@ pub async fn remove_member(
     address: &str,
 ) -> CoreResult<GroupRole> {
     let group = manager.group();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     require_live(&mut *tx, group).await?;
     let current = member_role(&mut *tx, group, user).await?;
     keep_an_owner(&mut tx, manager, current, "user").await?;

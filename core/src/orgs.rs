@@ -63,7 +63,7 @@ pub fn municipality_codes_and_names() -> CoreResult<Vec<(String, String)>> {
 /// so renaming or linking an organisation later survives restarts.
 pub async fn seed(db: &Db) -> CoreResult<()> {
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let insert = "insert into organisations (code, name, kind, region_id, created_at) \
                   values ($1, $2, $3, $4, $5) on conflict (code) do nothing";
     for (code, name) in REGIONS {

@@ -299,7 +299,7 @@ pub async fn create(
     new: NewToken,
 ) -> CoreResult<Created> {
     let checked = check(db, manager, new).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let created = insert(&mut tx, manager, address, checked).await?;
     tx.commit().await?;
     audit.chain_soon();
@@ -479,7 +479,7 @@ pub async fn authenticate(
     if is_due(row.last_audited_use_at, now, AUDIT_USE_EVERY_SECS) {
         // The claim and the row it stands for commit together: a use is never marked
         // audited without its row, and concurrent requests claim it once.
-        let mut tx = db.begin().await?;
+        let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
         let claimed = sqlx::query(
             "update api_tokens set last_audited_use_at = $1 \
              where id = $2 and (last_audited_use_at is null or last_audited_use_at <= $3)",

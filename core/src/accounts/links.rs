@@ -186,7 +186,7 @@ pub async fn redeem(
     let normalised = password::validate_new(new_password, min_password_len(required), owner)?;
     let hash = password::hash(normalised).await?;
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     // Conditional, so that two tabs redeeming one link cannot both succeed.
     let claimed = sqlx::query(
         "update account_links set used_at = $1 \

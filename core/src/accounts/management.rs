@@ -79,7 +79,7 @@ pub async fn invite(
         }
     }
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let inserted: Option<UserId> = sqlx::query_scalar(
         "insert into users (org_id, email, name, platform_role, org_admin, status, locale, \
          created_at, updated_at) values ($1, $2, $3, $4, $5, 'invited', $6, $7, $7) \
@@ -244,7 +244,7 @@ pub async fn issue_link(
     } else {
         (Purpose::Invitation, Delivery::Shown)
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let token = links::issue(&mut tx, user_id, purpose, viewer.user_id).await?;
     let entry = Entry::new(Actor::of(viewer), action::LINK_ISSUE).detail(purpose.as_str());
     stage(&mut tx, entry, user_id, row.org_id, address).await?;
@@ -285,7 +285,7 @@ pub async fn operator_link(
     } else {
         Purpose::Invitation
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let token = links::issue(&mut tx, user_id, purpose, None).await?;
     let entry = Entry::new(Actor::nobody(), action::LINK_ISSUE).detail(purpose.as_str());
     stage(&mut tx, entry, user_id, org_id, address).await?;
@@ -339,7 +339,7 @@ pub async fn edit(
         }
     }
     let now = clock::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let name_before: String = sqlx::query_scalar("select name from users where id = $1")
         .bind(user_id)
         .fetch_one(&mut *tx)
@@ -404,7 +404,7 @@ pub async fn set_disabled(
     } else {
         UserStatus::Invited
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("update users set status = $1, updated_at = $2 where id = $3")
         .bind(status.as_str())
         .bind(clock::now())
@@ -439,7 +439,7 @@ pub async fn reset_second_factor(
     address: &str,
 ) -> CoreResult<()> {
     let row = managed(db, admin.viewer(), user_id).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     second_factor::remove(&mut tx, user_id).await?;
     end_all_sessions(&mut tx, user_id).await?;
     let entry = Entry::new(Actor::of(admin.viewer()), action::SECOND_FACTOR_RESET);
@@ -458,7 +458,7 @@ pub async fn end_sessions(
     address: &str,
 ) -> CoreResult<u64> {
     let row = managed(db, admin.viewer(), user_id).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let ended = end_all_sessions(&mut tx, user_id).await?;
     let entry = Entry::new(Actor::of(admin.viewer()), action::SESSIONS_END_ALL)
         .detail(format!("sessions={ended}"));

@@ -319,7 +319,7 @@ pub async fn end_other_sessions(
     keep: &str,
     address: &str,
 ) -> CoreResult<u64> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let ended = end_others(&mut tx, user_id, keep).await?;
     stage_own(&mut tx, user_id, action::SESSION_END, "others", address).await?;
     tx.commit().await?;
@@ -389,7 +389,7 @@ pub async fn change_password(
     };
     let normalised = password::validate_new(new, min_password_len(required), owner)?;
     let hash = password::hash(normalised).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
         .bind(hash)
         .bind(clock::now())

@@ -223,7 +223,7 @@ pub async fn enrol(
     };
     let step = matching_step(&totp(secret, "")?, &code, clock::now())
         .ok_or(CoreError::invalid("code", "wrong"))?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let updated = sqlx::query(
         "update users set totp_secret = $1, totp_last_step = $2, updated_at = $3 \
          where id = $4 and status <> 'disabled'",
@@ -251,7 +251,7 @@ pub async fn enrol(
 /// published; no code has been used yet.
 pub(crate) async fn install(db: &Db, user_id: UserId, secret: &str) -> CoreResult<()> {
     totp(secret, "")?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("update users set totp_secret = $1, totp_last_step = null where id = $2")
         .bind(secret)
         .bind(user_id)
@@ -316,7 +316,7 @@ pub async fn turn_off(
     if status(db, user_id).await?.required {
         return Err(CoreError::invalid("second_factor", "required"));
     }
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     remove(&mut tx, user_id).await?;
     super::stage_own(&mut tx, user_id, action::SECOND_FACTOR_OFF, "", address).await?;
     if let Some(keep) = keep_only {

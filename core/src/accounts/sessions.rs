@@ -66,7 +66,7 @@ pub async fn start(
     let id = new_id();
     let now = clock::now();
     let user_agent: String = user_agent.chars().take(300).collect();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query(
         "insert into user_sessions (id, user_id, created_at, last_seen_at, user_agent, address) \
          values ($1, $2, $3, $3, $4, $5)",
@@ -215,7 +215,7 @@ pub async fn sign_out(
     signed_in: &SignedIn,
     address: &str,
 ) -> CoreResult<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("delete from user_sessions where id = $1")
         .bind(&signed_in.session_id)
         .execute(&mut *tx)

@@ -40,7 +40,7 @@ pub async fn refresh_stored(db: &Db) -> CoreResult<u64> {
                 break;
             };
             after = *last;
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
             for (id, source, links_count) in rows {
                 let rendered = markdown::render(&source);
                 sqlx::query(&format!(

@@ -433,7 +433,7 @@ pub async fn create(
     .await?;
     // The token, the source and both audit rows commit together: a token without its
     // source would be a working secret nobody holds.
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let token = tokens::insert(&mut tx, manager.tokens(), address, token).await?;
     let now = clock::now();
     let id = sqlx::query_scalar::<_, SourceId>(
