@@ -210,6 +210,10 @@ fn invalid_message(locale: Locale, field: &str, reason: &str) -> String {
             td_string!(locale, error_incident_answer_unknown)
         }
         ("report", _) => td_string!(locale, error_incident_report_unknown),
+        ("address", _) => td_string!(locale, error_incident_link_address),
+        ("concerns", _) => td_string!(locale, error_incident_concerns),
+        ("incident_link", "too_many") => td_string!(locale, error_incident_link_too_many),
+        ("incident_link", _) => td_string!(locale, error_incident_link_not_found),
         ("tlp" | "share", "red") => td_string!(locale, error_feedback_red),
         ("identity", "missing") => td_string!(locale, error_feedback_no_identity),
         ("message", "too_long_4000") => td_string!(locale, error_feedback_too_long),

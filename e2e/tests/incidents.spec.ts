@@ -3,8 +3,10 @@
 // counting, marks the early warning submitted with the authority's reference, and downloads
 // the draft of the incident notification. She shares it with the centre; the centre's
 // analyst adds to its timeline, and Aarhus's open page shows the entry live. Another municipality is told
-// the incident does not exist. axe-core on both pages in Danish and English.
-import { test, expect, allowConsoleErrors } from '../support/fixtures';
+// the incident does not exist. She links an alert (from the alert's page) and a document
+// (by its address) to an incident, and each page links back. axe-core on every page in
+// Danish and English.
+import { test, expect, allowConsoleErrors, statusConsoleError } from '../support/fixtures';
 import { accounts, signIn, useLanguage, waitForHydration } from '../support/app';
 import { expectNoAxeViolations } from '../support/axe';
 import type { Page } from '@playwright/test';
@@ -154,6 +156,85 @@ test('the incident pages read in English too', async ({ page, context, baseURL }
   await expect(page.getByRole('heading', { level: 2, name: t.enReporting })).toBeVisible();
   await waitForHydration(page);
   await expectNoAxeViolations(page, `${path} (en)`);
+});
+
+test.describe('links', () => {
+  test.use(allowConsoleErrors(statusConsoleError(400, '/rpc/incident_link')));
+
+  test('an alert and a document are linked to an incident and each links back', async ({ page }) => {
+    test.setTimeout(120_000);
+    await signIn(page, accounts.aarhus);
+    const title = `Mistænkelige logins ${Date.now()}`;
+    const path = await registerIncident(page, title);
+
+    // From an alert's page: chosen among the open incidents.
+    await page.goto('/alerts');
+    const firstAlert = page.locator('table a[href^="/alerts/"]').first();
+    const alertPath = await firstAlert.getAttribute('href');
+    await firstAlert.click();
+    await expect(page).toHaveURL(alertPath!);
+    const around = page.getByRole('region', { name: 'Forbundne hændelser' });
+    await around.getByLabel('Forbind med hændelsen').selectOption({ label: title });
+    await around.getByRole('button', { name: 'Forbind', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Forbundet med hændelsen.' })).toBeVisible();
+    await expect(around.getByRole('link', { name: title })).toHaveAttribute('href', path);
+    await waitForHydration(page);
+    await expectNoAxeViolations(page, `${alertPath} linked (da)`);
+
+    // From the incident's page: a document's address as copied from the address bar.
+    await page.goto(path);
+    const links = page.getByRole('region', { name: 'Forbundet med' });
+    await expect(links.locator(`a[href="${alertPath}"]`)).toBeVisible();
+    const address = page.getByLabel('Adresse på et varsel, et dokument eller en tråd');
+    await address.fill('https://vaern.example/grupper/noget');
+    await links.getByRole('button', { name: 'Forbind', exact: true }).click();
+    await expect(page.getByText('Adressen peger ikke på et varsel, et dokument eller en tråd i Værn.')).toBeVisible();
+    await address.fill(`${new URL(page.url()).origin}/documents/1`);
+    await links.getByRole('button', { name: 'Forbind', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Forbundet med hændelsen.' })).toBeVisible();
+    const document = links.locator('a[href="/documents/1"]');
+    await expect(document).toBeVisible();
+    await expect(links).toContainText('Dokument i Referencegruppen');
+    await waitForHydration(page);
+    await expectNoAxeViolations(page, `${path} linked (da)`);
+
+    // The document's page links back; removed, the link is gone from the incident.
+    await document.click();
+    await expect(page).toHaveURL('/documents/1');
+    await expect(page.getByRole('region', { name: 'Forbundne hændelser' }).getByRole('link', { name: title })).toBeVisible();
+    await page.goto(path);
+    const documentTitle = (await links.locator('a[href="/documents/1"]').textContent())!.trim();
+    await links.getByRole('button', { name: `Fjern forbindelsen til ${documentTitle}` }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Forbindelsen er fjernet.' })).toBeVisible();
+    await expect(links.locator('a[href="/documents/1"]')).toHaveCount(0);
+    await expect(links.locator(`a[href="${alertPath}"]`)).toBeVisible();
+  });
+});
+
+test("a municipality registers its own incident about one of the centre's, with its own clocks", async ({ page }) => {
+  await signIn(page, accounts.aarhus);
+  await page.goto('/incidents');
+  const centre = page.getByRole('region', { name: 'Centrets hændelser' });
+  const register = centre.getByRole('link', { name: /^Registrér jeres hændelse om / }).first();
+  const name = (await register.getAttribute('aria-label'))!.replace('Registrér jeres hændelse om ', '');
+  await register.click();
+  await expect(page).toHaveURL(/\/incidents\?concerns=\d+#incident-register$/);
+  await expect(page.getByText(`Om centrets hændelse: ${name}`)).toBeVisible();
+  await expect(page.getByLabel(t.title, { exact: true })).toHaveValue(name.slice(0, 200));
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, '/incidents?concerns (da)');
+  await page.getByRole('button', { name: t.register }).click();
+  await expect(page).toHaveURL(/\/incidents\/\d+$/);
+  const path = new URL(page.url()).pathname;
+  await expect(page.locator('dl.details')).toContainText(`Centrets hændelse${name}`);
+
+  // Its own clocks: marked significant here, nothing changes for the centre's incident.
+  await page.getByLabel(t.aware, { exact: true }).fill(copenhagen(1));
+  await page.getByRole('button', { name: t.markSignificant }).click();
+  await expect(page.getByRole('status').filter({ hasText: t.marked })).toBeVisible();
+  await page.goto('/incidents');
+  const row = centre.getByRole('row').filter({ hasText: name }).first();
+  await expect(row.locator(`a[href="${path}"]`)).toBeVisible();
 });
 
 test.describe('another municipality', () => {

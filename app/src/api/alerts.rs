@@ -117,6 +117,9 @@ pub struct AlertView {
     pub thread_body: String,
     /// What the organisation last shared with the centre about it.
     pub feedback: Option<crate::api::feedback::FeedbackView>,
+    /// The organisation's own incidents linking it, and those it may be linked to.
+    #[serde(default)]
+    pub linked_incidents: crate::api::incidents::IncidentLinksView,
 }
 
 /// A stored alert status in the reader's language.
@@ -202,6 +205,16 @@ pub async fn load_alert(id: i64) -> Result<AlertView, AppError> {
         .into_iter()
         .find(|shared| shared.org == viewer.org_id)
         .map(|shared| crate::api::feedback::server::view(locale, shared));
+    view.linked_incidents = crate::api::incidents::server::around(
+        &backend.db,
+        &viewer,
+        vaern_core::incidents::links::Target {
+            kind: vaern_core::incidents::links::LinkKind::Alert,
+            id,
+        },
+        alert_href(id),
+    )
+    .await?;
     Ok(view)
 }
 
@@ -576,6 +589,7 @@ pub mod server {
             )
             .to_string(),
             feedback: None,
+            linked_incidents: Default::default(),
             row: row(locale, d.alert),
         }
     }

@@ -137,6 +137,9 @@ pub struct ThreadPageView {
     /// (address, what was sighted).
     #[serde(default)]
     pub alerts: Vec<(String, String)>,
+    /// The reader's organisation's incidents linking it, and those it may be linked to.
+    #[serde(default)]
+    pub linked_incidents: crate::api::incidents::IncidentLinksView,
 }
 
 /// The page for starting a thread.
@@ -478,7 +481,18 @@ async fn load_thread_once(
             )
         })
         .collect();
+    let linked_incidents = crate::api::incidents::server::around(
+        db,
+        &viewer,
+        vaern_core::incidents::links::Target {
+            kind: vaern_core::incidents::links::LinkKind::Thread,
+            id,
+        },
+        format!("/threads/{id}"),
+    )
+    .await?;
     Ok(ThreadPageView {
+        linked_incidents,
         alerts,
         id: view.id,
         slug: view.group.slug,

@@ -27,10 +27,43 @@ pub struct IncidentRow {
     pub overdue: bool,
 }
 
+/// One of the centre's incidents as the incidents page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentreIncidentRow {
+    /// Its newest version's row, which a registration about it sends.
+    pub row: i64,
+    pub name: String,
+    /// Translated, and the stored form for styling; none when the centre gave none.
+    pub severity: Option<(String, String)>,
+    /// Stored form; none while unmarked.
+    pub tlp: Option<String>,
+    pub published: String,
+    /// The organisations hit, cut to the reader, joined.
+    pub affected: String,
+    /// The reader's organisation's incidents about it: (address, title).
+    pub ours: Vec<(String, String)>,
+}
+
+/// What a registration about one of the centre's incidents starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConcerningView {
+    pub row: i64,
+    pub name: String,
+    pub summary: String,
+    /// Stored forms of the severity and label to preselect.
+    pub severity: String,
+    pub tlp: String,
+}
+
 /// The list with what the registration form offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentsView {
     pub rows: Vec<IncidentRow>,
+    /// The centre's newest incidents the reader may see.
+    pub centre: Vec<CentreIncidentRow>,
+    /// The centre's incident a registration is about (`?concerns=`), if the reader may see
+    /// it.
+    pub concerning: Option<ConcerningView>,
     pub page: i64,
     pub pages: i64,
     pub severities: Vec<Choice>,
@@ -66,6 +99,16 @@ pub struct EntryView {
     pub text: String,
     pub by: String,
     pub at: String,
+}
+
+/// An alert, document or thread an incident is linked to, as one reader may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkView {
+    /// Its address in Værn (`/documents/12`), which the remove form sends back.
+    pub href: String,
+    pub title: String,
+    /// What it is and where, in words ("Dokument i Beredskab").
+    pub context: String,
 }
 
 /// An incident's page.
@@ -111,6 +154,11 @@ pub struct IncidentView {
     pub colleagues: Vec<Choice>,
     /// Now, as a `datetime-local` value on the Copenhagen wall clock.
     pub now_value: String,
+    /// What it is linked to that the reader may see: alerts, then documents, then threads.
+    pub links: Vec<LinkView>,
+    /// The centre's incident it concerns, if the reader may see it: (address on the
+    /// analysts' pages, for analysts; name).
+    pub centre: Vec<(Option<String>, String)>,
 }
 
 /// The fields of the registration and edit forms.
@@ -129,14 +177,31 @@ pub struct IncidentFields {
 
 /// A page of the incidents the reader may see.
 #[server(prefix = "/rpc", endpoint = "incidents_load")]
-pub async fn load_incidents(page: Option<String>) -> Result<IncidentsView, AppError> {
+pub async fn load_incidents(
+    page: Option<String>,
+    concerns: Option<String>,
+) -> Result<IncidentsView, AppError> {
     use crate::request;
+    use vaern_core::incidents::centre;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let locale = crate::locale::current();
     let page = page.and_then(|p| p.trim().parse().ok()).unwrap_or(1);
     let listed = vaern_core::incidents::list(&backend.db, &viewer, page).await?;
-    Ok(server::list_view(locale, listed))
+    let mut view = server::list_view(locale, listed);
+    view.centre = centre::list(&backend.db, &viewer)
+        .await?
+        .into_iter()
+        .map(|c| server::centre_row(locale, c))
+        .collect();
+    // A `concerns=` the reader may not see (or not a number) starts an ordinary
+    // registration, as for a missing incident.
+    if let Some(row) = concerns.and_then(|c| c.trim().parse().ok()) {
+        view.concerning = centre::concerning(&backend.db, &viewer, row)
+            .await?
+            .map(server::concerning_view);
+    }
+    Ok(view)
 }
 
 /// Incident `id`'s page.
@@ -147,7 +212,21 @@ pub async fn load_incident(id: i64) -> Result<IncidentView, AppError> {
     let backend = request::backend()?;
     let locale = crate::locale::current();
     let detail = vaern_core::incidents::get(&backend.db, &viewer, id).await?;
-    Ok(server::detail_view(locale, detail))
+    let analyst = vaern_core::policy::require_analyst(&viewer).is_ok();
+    let centre = detail
+        .links
+        .centre
+        .iter()
+        .map(|(row, name)| {
+            (
+                analyst.then(|| format!("/intel/received/{row}")),
+                name.clone(),
+            )
+        })
+        .collect();
+    let mut view = server::detail_view(locale, detail);
+    view.centre = centre;
+    Ok(view)
 }
 
 /// Registers an incident of the reader's organisation and goes to its page.
@@ -155,13 +234,24 @@ pub async fn load_incident(id: i64) -> Result<IncidentView, AppError> {
 pub async fn register_incident(
     #[server(flatten)] fields: IncidentFields,
     tlp: String,
+    concerns: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::request;
+    use vaern_core::incidents;
     let viewer = request::signed_in()?.viewer;
     let backend = request::backend()?;
     let fields = server::fields(fields)?;
     let tlp = server::tlp(&tlp)?;
-    let id = vaern_core::incidents::register(&backend.db, &viewer, &fields, tlp, &[]).await?;
+    let db = &backend.db;
+    let id = match concerns.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => incidents::register(db, &viewer, &fields, tlp, &[]).await?,
+        Some(row) => {
+            let row = row
+                .parse()
+                .map_err(|_| AppError::invalid("concerns", "not_found"))?;
+            incidents::register_concerning(db, &viewer, &fields, tlp, &[], row).await?
+        }
+    };
     leptos_axum::redirect(&format!("/incidents/{id}"));
     Ok(id)
 }
@@ -303,14 +393,138 @@ pub async fn mark_report_submitted(
     Ok(())
 }
 
+/// Links an incident to the alert, document or thread at `address` (as pasted from the
+/// address bar, or sent by the item's own page).
+#[server(prefix = "/rpc", endpoint = "incident_link")]
+pub async fn link_incident(id: i64, address: String) -> Result<(), AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let target = server::target(&address)?;
+    vaern_core::incidents::links::link(&backend.db, &viewer, id, target).await?;
+    Ok(())
+}
+
+/// Removes an incident's link to the item at `address`.
+#[server(prefix = "/rpc", endpoint = "incident_unlink")]
+pub async fn unlink_incident(id: i64, address: String) -> Result<(), AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let target = server::target(&address)?;
+    vaern_core::incidents::links::unlink(&backend.db, &viewer, id, target).await?;
+    Ok(())
+}
+
+/// The incidents linking an alert, document or thread, and those the reader may link it
+/// to, for that item's page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentLinksView {
+    /// The item's address, which the link form sends.
+    pub address: String,
+    /// (href, title) of each incident the reader may see that links the item.
+    pub linking: Vec<(String, String)>,
+    /// (id, title) of the reader's open incidents not linking it yet.
+    pub linkable: Vec<Choice>,
+}
+
 #[cfg(feature = "ssr")]
 pub mod server {
     use super::*;
     use crate::i18n::{Locale, td_string};
     use vaern_core::incidents::deadlines::{ClockState, Report};
-    use vaern_core::incidents::{Answer, Detail, EntryKind, Fields, Page, Status};
+    use vaern_core::incidents::{Answer, Detail, EntryKind, Fields, Page, Status, centre, links};
     use vaern_core::policy::Tlp;
     use vaern_core::stix::object::Severity;
+
+    pub fn centre_row(locale: Locale, c: centre::CentreIncident) -> CentreIncidentRow {
+        CentreIncidentRow {
+            row: c.row,
+            name: c.name,
+            severity: c
+                .severity
+                .map(|s| (severity_name(locale, s), s.as_str().to_string())),
+            tlp: c.tlp.map(|t| t.as_str().to_string()),
+            published: crate::format::format_time(c.published_at, locale),
+            affected: c.affected.join(", "),
+            ours: c
+                .ours
+                .into_iter()
+                .map(|(id, title)| (format!("/incidents/{id}"), title))
+                .collect(),
+        }
+    }
+
+    pub fn concerning_view(c: centre::Concerning) -> ConcerningView {
+        ConcerningView {
+            row: c.row,
+            name: c.name,
+            summary: c.summary,
+            severity: c.severity.unwrap_or(Severity::Medium).as_str().to_string(),
+            // An unmarked incident is for the organisation's people: AMBER.
+            tlp: c.tlp.unwrap_or(Tlp::Amber).as_str().to_string(),
+        }
+    }
+
+    /// The item a typed or sent address names.
+    pub fn target(address: &str) -> Result<links::Target, AppError> {
+        links::Target::from_address(address)
+            .ok_or_else(|| AppError::invalid("address", "not_an_item"))
+    }
+
+    /// The incidents around item `target` (which the caller has shown to `viewer`): those
+    /// that link it, and those it may still be linked to.
+    pub async fn around(
+        db: &vaern_core::db::Db,
+        viewer: &vaern_core::policy::Viewer,
+        target: links::Target,
+        address: String,
+    ) -> Result<IncidentLinksView, AppError> {
+        let linking = links::linking(db, viewer, target).await?;
+        let linkable = links::linkable(db, viewer)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| !linking.iter().any(|(linked, _)| linked == id))
+            .map(|(id, title)| (id.to_string(), title))
+            .collect();
+        Ok(IncidentLinksView {
+            address,
+            linking: linking
+                .into_iter()
+                .map(|(id, title)| (format!("/incidents/{id}"), title))
+                .collect(),
+            linkable,
+        })
+    }
+
+    fn link_views(locale: Locale, links: links::Links) -> Vec<LinkView> {
+        let alerts = links.alerts.into_iter().map(|a| LinkView {
+            href: crate::api::alerts::alert_href(a.id),
+            title: crate::api::alerts::server::what_text(locale, &a.what),
+            context: td_string!(locale, incident_link_alert).to_string(),
+        });
+        let in_group = |kind: &'static str, item: links::LinkedItem| {
+            let context = match kind {
+                "documents" => td_string!(locale, incident_link_document, group = item.group),
+                _ => td_string!(locale, incident_link_thread, group = item.group),
+            }
+            .to_string();
+            LinkView {
+                href: format!("/{kind}/{}", item.id),
+                title: item.title,
+                context,
+            }
+        };
+        alerts
+            .chain(
+                links
+                    .documents
+                    .into_iter()
+                    .map(|d| in_group("documents", d)),
+            )
+            .chain(links.threads.into_iter().map(|t| in_group("threads", t)))
+            .collect()
+    }
 
     pub fn tlp(text: &str) -> Result<Tlp, AppError> {
         Tlp::parse(text.trim()).ok_or_else(|| AppError::invalid("tlp", "unknown"))
@@ -437,6 +651,8 @@ pub mod server {
         let (severities, answers) = choices(locale);
         IncidentsView {
             rows,
+            centre: Vec::new(),
+            concerning: None,
             page: page.page,
             pages: page.pages,
             severities,
@@ -583,6 +799,8 @@ pub mod server {
                 .map(|(id, name)| (id.0.to_string(), name))
                 .collect(),
             now_value: value(Some(now)),
+            links: link_views(locale, d.links),
+            centre: Vec::new(),
         }
     }
 }

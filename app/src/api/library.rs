@@ -193,6 +193,9 @@ pub struct DocumentView {
     pub linked_from: Vec<LinkingThreadView>,
     /// How many such threads in all (more than listed past the page's cap).
     pub linked_total: i64,
+    /// The reader's organisation's incidents linking it, and those it may be linked to.
+    #[serde(default)]
+    pub linked_incidents: crate::api::incidents::IncidentLinksView,
 }
 
 /// A thread that links a document, on the document's page.
@@ -450,7 +453,18 @@ pub async fn load_document(id: i64) -> Result<DocumentView, AppError> {
         .iter()
         .filter_map(|f| folders.iter().find(|e| e.id == f.id).cloned())
         .collect();
+    let linked_incidents = crate::api::incidents::server::around(
+        &backend.db,
+        &viewer,
+        vaern_core::incidents::links::Target {
+            kind: vaern_core::incidents::links::LinkKind::Document,
+            id,
+        },
+        format!("/documents/{id}"),
+    )
+    .await?;
     Ok(DocumentView {
+        linked_incidents,
         search_text: page.text.into(),
         downloads: page.downloads.map(|list| {
             list.into_iter()

@@ -22,6 +22,7 @@ use crate::components::signed_in::signed_in_view;
 use crate::flash;
 use crate::i18n::*;
 use crate::locale::use_locale;
+use crate::pages::incidents::LinkedIncidents;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -408,6 +409,7 @@ fn AlertParts(alert: AlertView) -> impl IntoView {
         <Indicators indicators=alert.indicators.clone() />
         <RelatedList heading=td_string!(locale, alert_advisories) items=alert.advisories.clone() />
         <RelatedList heading=td_string!(locale, alert_incidents) items=alert.incidents.clone() />
+        <LinkedIncidents around=alert.linked_incidents.clone() />
         <Comments id alert=alert.clone() />
         <Discussions id alert=alert.clone() />
         <History alert />

@@ -2,13 +2,16 @@
 //! analysts, those shared with it), with the form to register one; `/incidents/{id}`: one
 //! incident, its timeline, and for its organisation the NIS2 and GDPR reporting: marking
 //! it significant, the clocks counting down, reports marked submitted and each report's
-//! draft to download. Every form is a plain post (`components::form`).
+//! draft to download; what it is linked to. [`LinkedIncidents`] is the other end of a
+//! link, on an alert's, a document's and a thread's page. Every form is a plain post
+//! (`components::form`).
 
 use crate::api::alerts::Choice;
 use crate::api::incidents::{
-    AddIncidentEntry, ClockView, EditIncident, EntryView, IncidentView, IncidentsView,
-    MarkIncidentSignificant, MarkReportSubmitted, NameIncidentPeople, RegisterIncident,
-    SetIncidentStatus, ShareIncident, UndoIncidentSignificance, load_incident, load_incidents,
+    AddIncidentEntry, CentreIncidentRow, ClockView, EditIncident, EntryView, IncidentLinksView,
+    IncidentView, IncidentsView, LinkIncident, MarkIncidentSignificant, MarkReportSubmitted,
+    NameIncidentPeople, RegisterIncident, SetIncidentStatus, ShareIncident,
+    UndoIncidentSignificance, UnlinkIncident, load_incident, load_incidents,
 };
 use crate::components::countdown::Countdown;
 use crate::components::error_message::ErrorMessage;
@@ -41,13 +44,85 @@ pub fn IncidentsPage() -> impl IntoView {
 fn Incidents() -> impl IntoView {
     let locale = use_locale();
     let query = use_query_map();
-    let incidents = Resource::new_blocking(move || query.with(|q| q.get("page")), load_incidents);
+    let incidents = Resource::new_blocking(
+        move || query.with(|q| (q.get("page"), q.get("concerns"))),
+        |(page, concerns)| load_incidents(page, concerns),
+    );
     page_of(
         incidents,
         td_string!(locale, incidents_title),
         None,
         move |view| view! { <IncidentsParts view /> },
     )
+}
+
+/// The centre's newest incidents the reader may see, each with the reader's
+/// organisation's own incidents about it or a link to register one.
+#[component]
+fn CentreIncidents(rows: Vec<CentreIncidentRow>) -> impl IntoView {
+    let locale = use_locale();
+    let body = if rows.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, incidents_centre_empty)}</p> })
+    } else {
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let severity = row.severity.map(|(text, key)| {
+                    view! { <span class=format!("severity severity-{key}")>{text}</span> }
+                });
+                let ours = if row.ours.is_empty() {
+                    let href = format!("/incidents?concerns={}#incident-register", row.row);
+                    let label = td_string!(locale, incidents_centre_register_named, name = row.name.clone())
+                        .to_string();
+                    Either::Left(view! {
+                        <a href=href aria-label=label>{td_string!(locale, incidents_centre_register)}</a>
+                    })
+                } else {
+                    let links = row
+                        .ours
+                        .into_iter()
+                        .map(|(href, title)| view! { <li><a href=href>{title}</a></li> })
+                        .collect_view();
+                    Either::Right(view! { <ul class="plain-list">{links}</ul> })
+                };
+                view! {
+                    <tr>
+                        <td>{row.name}</td>
+                        <td>{severity}</td>
+                        <td>{row.tlp.map(|tlp| view! { <TlpBadge tlp /> })}</td>
+                        <td>{row.published}</td>
+                        <td>{row.affected}</td>
+                        <td>{ours}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Either::Right(view! {
+            <ScrollTable label=td_string!(locale, incidents_centre)>
+                <table class="centre-incidents">
+                    <caption class="visually-hidden">{td_string!(locale, incidents_centre)}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">{td_string!(locale, incidents_col_title)}</th>
+                            <th scope="col">{td_string!(locale, intel_col_severity)}</th>
+                            <th scope="col">"TLP"</th>
+                            <th scope="col">{td_string!(locale, incidents_centre_published)}</th>
+                            <th scope="col">{td_string!(locale, incidents_centre_affected)}</th>
+                            <th scope="col">{td_string!(locale, incidents_centre_ours)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </ScrollTable>
+        })
+    };
+    view! {
+        <section aria-labelledby="incidents-centre">
+            <h2 id="incidents-centre">{td_string!(locale, incidents_centre)}</h2>
+            <p class="hint">{td_string!(locale, incidents_centre_hint)}</p>
+            {body}
+        </section>
+    }
 }
 
 /// `<option>`s of `choices`, with `selected` chosen.
@@ -114,30 +189,50 @@ fn IncidentsParts(view: IncidentsView) -> impl IntoView {
             </table>
         </ScrollTable>
     };
+    let concerning = view.concerning.clone();
+    let title = concerning
+        .as_ref()
+        .map(|c| c.name.chars().take(200).collect::<String>())
+        .unwrap_or_default();
+    let summary = concerning
+        .as_ref()
+        .map(|c| c.summary.clone())
+        .unwrap_or_default();
+    let severity = concerning
+        .as_ref()
+        .map_or_else(|| "medium".to_string(), |c| c.severity.clone());
+    let tlp = concerning
+        .as_ref()
+        .map_or_else(|| "amber".to_string(), |c| c.tlp.clone());
     view! {
         <h1>{td_string!(locale, incidents_title)}</h1>
         <p>{td_string!(locale, incidents_intro)}</p>
         {list}
         <Pagination base="/incidents" page=view.page pages=view.pages />
+        <CentreIncidents rows=view.centre />
         <section aria-labelledby="incident-register">
             <h2 id="incident-register">{td_string!(locale, incidents_register)}</h2>
             <Form action=register class="form incident-register" novalidate=true>
                 <ErrorMessage path={<RegisterIncident as ServerFn>::PATH} />
+                {concerning.as_ref().map(|c| view! {
+                    <input type="hidden" name="concerns" value=c.row />
+                    <p class="concerning">{td_string!(locale, incidents_concerning, name = c.name.clone())}</p>
+                })}
                 <div class="field">
                     <label for="incident-title">{td_string!(locale, incidents_col_title)}</label>
-                    <input id="incident-title" name="title" type="text" maxlength="200" required />
+                    <input id="incident-title" name="title" type="text" maxlength="200" required value=title />
                 </div>
                 <div class="field">
                     <label for="incident-summary">{td_string!(locale, incident_summary)}</label>
-                    <textarea id="incident-summary" name="summary" rows="4"></textarea>
+                    <textarea id="incident-summary" name="summary" rows="4">{summary}</textarea>
                 </div>
                 <div class="field">
                     <label for="incident-severity">{td_string!(locale, intel_col_severity)}</label>
-                    <select id="incident-severity" name="severity">{options(view.severities, "medium")}</select>
+                    <select id="incident-severity" name="severity">{options(view.severities, &severity)}</select>
                 </div>
                 <div class="field">
                     <label for="incident-tlp">{td_string!(locale, incident_tlp)}</label>
-                    <select id="incident-tlp" name="tlp">{options(view.labels, "amber")}</select>
+                    <select id="incident-tlp" name="tlp">{options(view.labels, &tlp)}</select>
                     <p class="hint">{td_string!(locale, incident_tlp_hint)}</p>
                 </div>
                 <div class="field">
@@ -223,6 +318,14 @@ fn IncidentDone() -> impl IntoView {
             <MarkReportSubmitted as ServerFn>::PATH,
             td_string!(locale, incident_submitted_done),
         ),
+        (
+            <LinkIncident as ServerFn>::PATH,
+            td_string!(locale, incident_link_done),
+        ),
+        (
+            <UnlinkIncident as ServerFn>::PATH,
+            td_string!(locale, incident_unlink_done),
+        ),
     ];
     done.into_iter()
         .find(|(path, _)| flash::done(path))
@@ -242,6 +345,21 @@ fn IncidentParts(incident: IncidentView) -> impl IntoView {
         view! {
             <dt>{td_string!(locale, incident_shared)}</dt>
             <dd>{at}</dd>
+        }
+    });
+    let centre = (!incident.centre.is_empty()).then(|| {
+        let items = incident
+            .centre
+            .iter()
+            .cloned()
+            .map(|(href, name)| match href {
+                Some(href) => Either::Left(view! { <a href=href>{name}</a> }),
+                None => Either::Right(view! { <span>{name}</span> }),
+            })
+            .collect_view();
+        view! {
+            <dt>{td_string!(locale, incident_centre)}</dt>
+            <dd>{items}</dd>
         }
     });
     let named = (!incident.named.is_empty()).then(|| {
@@ -267,6 +385,7 @@ fn IncidentParts(incident: IncidentView) -> impl IntoView {
             <dd>{incident.registered.clone()}</dd>
             {shared}
             {named}
+            {centre}
             <dt>{td_string!(locale, incident_malicious)}</dt>
             <dd>{incident.malicious.clone()}</dd>
             <dt>{td_string!(locale, incident_cross_border)}</dt>
@@ -278,6 +397,7 @@ fn IncidentParts(incident: IncidentView) -> impl IntoView {
             {text_fact(td_string!(locale, incident_mitigation), &incident.mitigation)}
         </dl>
         <Reporting incident=incident.clone() />
+        <Links incident=incident.clone() />
         <Timeline incident=incident.clone() />
         <Manage incident />
     }
@@ -436,6 +556,111 @@ fn SubmittedForm(id: i64, clock: ClockView, now: String) -> impl IntoView {
             </fieldset>
         </Form>
     }
+}
+
+/// What the incident is linked to, and for those who manage it the forms to link more and
+/// to remove a link.
+#[component]
+fn Links(incident: IncidentView) -> impl IntoView {
+    let locale = use_locale();
+    let id = incident.id;
+    let link = ServerAction::<LinkIncident>::new();
+    let unlink = ServerAction::<UnlinkIncident>::new();
+    let can_manage = incident.can_manage;
+    let list = if incident.links.is_empty() {
+        Either::Left(view! { <p>{td_string!(locale, incident_links_empty)}</p> })
+    } else {
+        let items = incident
+            .links
+            .into_iter()
+            .map(|l| {
+                let address = l.href.clone();
+                let remove = can_manage.then(|| {
+                    let label = td_string!(locale, incident_unlink_named, title = l.title.clone())
+                        .to_string();
+                    view! {
+                        <Form action=unlink class="inline-form incident-unlink">
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="address" value=address />
+                            <button type="submit" class="link-button" aria-label=label>
+                                {td_string!(locale, incident_unlink)}
+                            </button>
+                        </Form>
+                    }
+                });
+                view! {
+                    <li>
+                        <a href=l.href>{l.title}</a>
+                        " "<span class="meta">{l.context}</span>
+                        {remove}
+                    </li>
+                }
+            })
+            .collect_view();
+        Either::Right(view! { <ul class="incident-links">{items}</ul> })
+    };
+    let form = can_manage.then(|| {
+        view! {
+            <Form action=link class="form incident-link" novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <ErrorMessage path={<LinkIncident as ServerFn>::PATH} />
+                <div class="field">
+                    <label for="incident-link-address">{td_string!(locale, incident_link_address)}</label>
+                    <input id="incident-link-address" name="address" type="text" maxlength="2000" required aria-describedby="incident-link-hint" />
+                    <p class="hint" id="incident-link-hint">{td_string!(locale, incident_link_hint)}</p>
+                </div>
+                <div><button type="submit">{td_string!(locale, incident_link_submit)}</button></div>
+            </Form>
+        }
+    });
+    view! {
+        <section aria-labelledby="incident-links">
+            <h2 id="incident-links">{td_string!(locale, incident_links)}</h2>
+            <ErrorMessage path={<UnlinkIncident as ServerFn>::PATH} />
+            {list}
+            {form}
+        </section>
+    }
+}
+
+/// The incidents an alert, document or thread is linked to, as far as the reader may see
+/// them, and a form to link it to one of the reader's open incidents.
+#[component]
+pub fn LinkedIncidents(around: IncidentLinksView) -> impl IntoView {
+    let locale = use_locale();
+    let link = ServerAction::<LinkIncident>::new();
+    if around.linking.is_empty() && around.linkable.is_empty() {
+        return None;
+    }
+    let list = (!around.linking.is_empty()).then(|| {
+        let items = around
+            .linking
+            .into_iter()
+            .map(|(href, title)| view! { <li><a href=href>{title}</a></li> })
+            .collect_view();
+        view! { <ul>{items}</ul> }
+    });
+    let form = (!around.linkable.is_empty()).then(|| {
+        view! {
+            <Form action=link class="inline-form incident-link-here">
+                <input type="hidden" name="address" value=around.address.clone() />
+                <ErrorMessage path={<LinkIncident as ServerFn>::PATH} />
+                <label for="link-to-incident">{td_string!(locale, incident_link_to)}</label>
+                <select id="link-to-incident" name="id">{options(around.linkable.clone(), "")}</select>
+                <button type="submit">{td_string!(locale, incident_link_submit)}</button>
+            </Form>
+        }
+    });
+    let done = flash::done(<LinkIncident as ServerFn>::PATH)
+        .then(|| view! { <p class="message success" role="status">{td_string!(locale, incident_link_done)}</p> });
+    Some(view! {
+        <section aria-labelledby="linked-incidents" class="linked-incidents">
+            <h2 id="linked-incidents">{td_string!(locale, incident_linked_incidents)}</h2>
+            {done}
+            {list}
+            {form}
+        </section>
+    })
 }
 
 /// The timeline, oldest first, and the form to add to it.

@@ -22,6 +22,7 @@ use crate::components::upload_progress::UploadProgress;
 use crate::components::watch::WatchForm;
 use crate::i18n::*;
 use crate::locale::use_locale;
+use crate::pages::incidents::LinkedIncidents;
 use crate::pages::library_pages::CompareForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -601,6 +602,7 @@ fn DocumentParts(document: DocumentView) -> impl IntoView {
         })}
         <Edits edits=document.edits.clone() />
         <LinkedFrom threads=document.linked_from.clone() total=document.linked_total />
+        <LinkedIncidents around=document.linked_incidents.clone() />
         {document.downloads.clone().map(|downloads| view! { <Downloads downloads /> })}
         {document.can_add_version.then(|| view! {
             <NewVersionForm id tlp=document.tlp.clone() choices=document.choices.clone() />

@@ -18,6 +18,7 @@ use crate::components::page::loaded;
 use crate::components::signed_in::signed_in_view;
 use crate::i18n::*;
 use crate::locale::use_locale;
+use crate::pages::incidents::LinkedIncidents;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -152,6 +153,7 @@ fn ThreadParts(mut thread: ThreadPageView, actions: ThreadActions) -> impl IntoV
         } else {
             ().into_any()
         }}
+        <LinkedIncidents around=thread.linked_incidents.clone() />
     }
 }
 

@@ -243,6 +243,7 @@ mod tests {
             org_id: OrgId(2),
             org_name: "Aarhus Kommune".into(),
             registered_by: "Anne".into(),
+            links: Default::default(),
             fields: Fields {
                 title: "Ransomware på # filserver *1*".into(),
                 summary: "Krypterede drev.".into(),

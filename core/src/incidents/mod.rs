@@ -8,8 +8,10 @@
 //! The centre's incidents are STIX objects ([`crate::stix`]) under the intel policy; they
 //! are listed beside these on the incidents page but not written here.
 
+pub mod centre;
 pub mod deadlines;
 pub mod drafts;
+pub mod links;
 pub mod reminders;
 mod significance;
 
@@ -243,6 +245,8 @@ pub struct Detail {
     pub can_add_entry: bool,
     /// The organisation's active people, for one who manages a RED incident to name.
     pub colleagues: Vec<(UserId, String)>,
+    /// The alerts, documents and threads it is linked to that the viewer may see.
+    pub links: links::Links,
 }
 
 /// The stored facts the policy needs, and the organisation's.
@@ -347,6 +351,34 @@ pub async fn register(
     tlp: Tlp,
     named: &[UserId],
 ) -> CoreResult<i64> {
+    register_with(db, viewer, fields, tlp, named, None).await
+}
+
+/// [`register`], for an incident that concerns the centre's incident stored as row
+/// `centre_row`, which the viewer must see (`Invalid { field: "concerns" }` otherwise,
+/// alike for a missing and a hidden one).
+pub async fn register_concerning(
+    db: &Db,
+    viewer: &Viewer,
+    fields: &Fields,
+    tlp: Tlp,
+    named: &[UserId],
+    centre_row: i64,
+) -> CoreResult<i64> {
+    let Some(concerning) = centre::concerning(db, viewer, centre_row).await? else {
+        return Err(CoreError::invalid("concerns", "not_found"));
+    };
+    register_with(db, viewer, fields, tlp, named, Some(concerning.row)).await
+}
+
+async fn register_with(
+    db: &Db,
+    viewer: &Viewer,
+    fields: &Fields,
+    tlp: Tlp,
+    named: &[UserId],
+    centre_row: Option<i64>,
+) -> CoreResult<i64> {
     let Some(actor) = viewer.user_id else {
         return Err(CoreError::Forbidden);
     };
@@ -382,6 +414,18 @@ pub async fn register(
     .fetch_one(&mut *tx)
     .await?;
     write_named(&mut tx, id, &named).await?;
+    if let Some(row) = centre_row {
+        sqlx::query(
+            "insert into incident_links (incident_id, kind, target_id, linked_by, linked_at) \
+             values ($1, 'centre_incident', $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(row)
+        .bind(actor)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
     outbox::stage(
         &mut tx,
         outbox::Item::Incident(id),
@@ -741,8 +785,14 @@ pub async fn get(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<Detail> {
     } else {
         Vec::new()
     };
+    let significance = significance::read(&mut conn, id).await?;
+    // Read with the connection given back: the alerts' rule takes one of its own, and
+    // holding two at once could empty the pool under load.
+    drop(conn);
+    let links = links::read(db, viewer, id).await?;
     Ok(Detail {
         colleagues,
+        links,
         id,
         org_id: row.org_id,
         org_name: row.org_name,
@@ -765,7 +815,7 @@ pub async fn get(db: &Db, viewer: &Viewer, id: i64) -> CoreResult<Detail> {
         updated_at: row.updated_at,
         named,
         entries,
-        significance: significance::read(&mut conn, id).await?,
+        significance,
         can_manage: can_manage_incident(viewer, &item),
         can_undo: can_undo_significance(viewer, &item),
         can_add_entry: can_add_entry(viewer, &item),

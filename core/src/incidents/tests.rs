@@ -504,3 +504,237 @@ async fn a_new_timeline_entry_is_live_news_only_for_those_who_may_see_the_incide
         .unwrap();
     assert!(news.is_empty());
 }
+
+mod linking {
+    use super::*;
+    use crate::ids::GroupId;
+    use crate::incidents::links::{self, LinkKind, Target};
+    use crate::policy::GroupRole;
+
+    /// A group whose members are Anne and Ole (of Odense), with an AMBER document and
+    /// thread by Anne; Bo, of Anne's organisation, is not a member.
+    struct Group {
+        document: Target,
+        thread: Target,
+        anne: Viewer,
+        ole: Viewer,
+    }
+
+    async fn group(w: &World) -> Group {
+        let group: GroupId = sqlx::query_scalar(
+            "insert into user_groups (slug, name, default_tlp, created_at) \
+             values ('beredskab', 'Beredskab', 'amber', 0) returning id",
+        )
+        .fetch_one(&w.db)
+        .await
+        .unwrap();
+        let member = |v: &Viewer| {
+            Viewer::user(
+                v.user_id.unwrap(),
+                v.org_id,
+                PlatformRole::Member,
+                false,
+                vec![(group, GroupRole::Member)],
+            )
+        };
+        for v in [&w.anne, &w.odense] {
+            sqlx::query(
+                "insert into group_members (group_id, user_id, role, added_at) \
+                 values ($1, $2, 'member', 0)",
+            )
+            .bind(group)
+            .bind(v.user_id.unwrap())
+            .execute(&w.db)
+            .await
+            .unwrap();
+        }
+        let document: i64 = sqlx::query_scalar(
+            "insert into documents (group_id, title, tlp, author_id, created_at, updated_at) \
+             values ($1, 'Beredskabsplan', 'amber', $2, 0, 0) returning id",
+        )
+        .bind(group)
+        .bind(w.anne.user_id.unwrap())
+        .fetch_one(&w.db)
+        .await
+        .unwrap();
+        let thread: i64 = sqlx::query_scalar(
+            "insert into forum_threads (group_id, title, tlp, author_id, created_at) \
+             values ($1, 'Erfaringer med gendannelse', 'amber', $2, 0) returning id",
+        )
+        .bind(group)
+        .bind(w.anne.user_id.unwrap())
+        .fetch_one(&w.db)
+        .await
+        .unwrap();
+        Group {
+            document: Target {
+                kind: LinkKind::Document,
+                id: document,
+            },
+            thread: Target {
+                kind: LinkKind::Thread,
+                id: thread,
+            },
+            anne: member(&w.anne),
+            ole: member(&w.odense),
+        }
+    }
+
+    fn titles(links: &links::Links) -> Vec<&str> {
+        links
+            .documents
+            .iter()
+            .chain(&links.threads)
+            .map(|l| l.title.as_str())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn each_reader_sees_only_the_links_to_what_they_may_open_themselves() {
+        let w = world().await;
+        let g = group(&w).await;
+        let id = w.register(Tlp::Amber).await;
+        links::link(&w.db, &g.anne, id, g.document).await.unwrap();
+        links::link(&w.db, &g.anne, id, g.thread).await.unwrap();
+        // Linking twice is one link.
+        links::link(&w.db, &g.anne, id, g.thread).await.unwrap();
+        let seen = get(&w.db, &g.anne, id).await.unwrap().links;
+        assert_eq!(
+            titles(&seen),
+            ["Beredskabsplan", "Erfaringer med gendannelse"]
+        );
+        // Bo reads the incident, but is no member of the group: no trace of either.
+        assert_eq!(
+            get(&w.db, &w.bo, id).await.unwrap().links,
+            links::Links::default()
+        );
+        // Shared, the analyst reads the incident but not the group's items.
+        share(&w.db, &w.anne, id).await.unwrap();
+        assert_eq!(
+            get(&w.db, &w.analyst, id).await.unwrap().links,
+            links::Links::default()
+        );
+        // The item's page links back for readers of the incident only: Ole, of Odense,
+        // reads the document but not Aarhus's incident.
+        assert_eq!(
+            links::linking(&w.db, &g.anne, g.document).await.unwrap(),
+            vec![(id, "Ransomware".to_string())]
+        );
+        assert!(
+            links::linking(&w.db, &g.ole, g.document)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Removed, it is gone for everyone.
+        links::unlink(&w.db, &g.anne, id, g.document).await.unwrap();
+        assert_eq!(
+            titles(&get(&w.db, &g.anne, id).await.unwrap().links),
+            ["Erfaringer med gendannelse"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_link_to_a_hidden_item_is_refused_exactly_like_one_to_a_missing_item() {
+        let w = world().await;
+        let g = group(&w).await;
+        let id = w.register(Tlp::Amber).await;
+        let missing = Target {
+            kind: LinkKind::Document,
+            id: g.document.id + 1000,
+        };
+        // Bo manages the incident but may not see the group's document or thread.
+        for target in [g.document, g.thread, missing] {
+            assert!(
+                matches!(
+                    links::link(&w.db, &w.bo, id, target).await,
+                    Err(CoreError::Invalid {
+                        field: "incident_link",
+                        reason: "not_found"
+                    })
+                ),
+                "{target:?}"
+            );
+        }
+        // Ole sees the document but not the incident: missing, like any hidden incident,
+        // whatever the target.
+        for target in [g.document, missing] {
+            assert!(matches!(
+                links::link(&w.db, &g.ole, id, target).await,
+                Err(CoreError::NotFound)
+            ));
+        }
+        share(&w.db, &w.anne, id).await.unwrap();
+        // The analyst who reads a shared incident adds entries; links are for its managers.
+        let analyst_member = Viewer::user(
+            w.analyst.user_id.unwrap(),
+            w.analyst.org_id,
+            PlatformRole::Analyst,
+            false,
+            g.anne.groups.clone(),
+        );
+        assert!(matches!(
+            links::link(&w.db, &analyst_member, id, g.document).await,
+            Err(CoreError::Forbidden)
+        ));
+        let stored: i64 = sqlx::query_scalar("select count(*) from incident_links")
+            .fetch_one(&w.db)
+            .await
+            .unwrap();
+        assert_eq!(stored, 0);
+        // Only the open and contained incidents one manages are offered to link to.
+        assert_eq!(
+            links::linkable(&w.db, &w.bo).await.unwrap(),
+            vec![(id, "Ransomware".to_string())]
+        );
+        set_status(&w.db, &w.anne, id, Status::Closed)
+            .await
+            .unwrap();
+        assert!(links::linkable(&w.db, &w.bo).await.unwrap().is_empty());
+        assert!(links::linkable(&w.db, &w.analyst).await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_address_pasted_from_the_browser_names_the_item_and_anything_else_names_none() {
+        let doc = |id| {
+            Some(Target {
+                kind: LinkKind::Document,
+                id,
+            })
+        };
+        assert_eq!(
+            Target::from_address(" https://vaern.example.dk/documents/12?v=3#top "),
+            doc(12)
+        );
+        assert_eq!(Target::from_address("/documents/12/"), doc(12));
+        assert_eq!(Target::from_address("documents/12"), doc(12));
+        assert_eq!(
+            Target::from_address("http://localhost:3000/alerts/7"),
+            Some(Target {
+                kind: LinkKind::Alert,
+                id: 7
+            })
+        );
+        assert_eq!(
+            Target::from_address("/threads/4"),
+            Some(Target {
+                kind: LinkKind::Thread,
+                id: 4
+            })
+        );
+        for bad in [
+            "",
+            "12",
+            "/documents/",
+            "/documents/+12",
+            "/documents/-1",
+            "/documents/12/edit",
+            "/groups/beredskab",
+            "/documents/99999999999999999999",
+            "https://vaern.example.dk",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(Target::from_address(bad), None, "{bad}");
+        }
+    }
+}

@@ -42,7 +42,7 @@ use watching::Happened;
 /// Longest document title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 
-const DOCUMENTS: GroupContentSql =
+pub(crate) const DOCUMENTS: GroupContentSql =
     GroupContentSql::new("d", "document_recipient_orgs", "document_recipient_users");
 const VERSIONS: GroupContentSql =
     GroupContentSql::new("v", "version_recipient_orgs", "version_recipient_users");
@@ -377,7 +377,7 @@ impl LabelRow {
 
 /// The label of document `id` as the policy reads it, if the viewer may see it. One
 /// query.
-async fn visible_label<'e>(
+pub(crate) async fn visible_label<'e>(
     db: impl sqlx::SqliteExecutor<'e>,
     viewer: &Viewer,
     id: i64,

@@ -917,6 +917,11 @@ pub async fn about_thread(db: &Db, viewer: &Viewer, thread: i64) -> CoreResult<V
             .bind(thread)
             .fetch_all(db)
             .await?;
+    visible_among(db, viewer, &ids).await
+}
+
+/// Those of alerts `ids` that `viewer` may see, newest first, with what was sighted.
+pub async fn visible_among(db: &Db, viewer: &Viewer, ids: &[i64]) -> CoreResult<Vec<OrgAlert>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -926,7 +931,7 @@ pub async fn about_thread(db: &Db, viewer: &Viewer, thread: i64) -> CoreResult<V
     push_visible(&mut qb, viewer, kind);
     qb.push(" and a.id in (");
     let mut list = qb.separated(", ");
-    for id in &ids {
+    for id in ids {
         list.push_bind(*id);
     }
     qb.push(")");

@@ -211,6 +211,9 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("incident_significant", INCIDENT_ORG),
     ("incident_submitted", INCIDENT_ORG),
     ("incident_name", [401, 404, 200, 404, 404, 404, 404]),
+    // Linking one of Aarhus's alerts: Aarhus's people, who see both.
+    ("incident_link", INCIDENT_ORG),
+    ("incident_unlink", INCIDENT_ORG),
     (
         "incident_significance_undo",
         [401, 403, 200, 404, 404, 404, 404],
@@ -672,6 +675,16 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             ("report", "early_warning".into()),
             ("submitted_at", copenhagen_value(0)),
             ("reference", "CFCS-1".into()),
+        ],
+        "incident_link" | "incident_unlink" => vec![
+            ("id", aarhus_incident(app, stage, Tlp::Amber, false).await),
+            (
+                "address",
+                format!(
+                    "https://vaern.example/alerts/{}",
+                    aarhus_alert(app, n).await
+                ),
+            ),
         ],
         "add_taxii_source" => vec![
             ("url", format!("http://127.0.0.1:9/api{n}/")),
