@@ -1027,21 +1027,11 @@ async fn aarhus_alert(app: &TestApp, n: u32) -> String {
 /// A fresh incident of Aarhus labelled `tlp`, registered by the subject (no caller), for
 /// one call; marked significant an hour before the call when `significant`.
 async fn aarhus_incident(app: &TestApp, stage: &Stage, tlp: Tlp, significant: bool) -> String {
-    use vaern_core::incidents::{self, Answer, Fields};
+    use vaern_core::incidents;
     let subject = vaern_core::accounts::sessions::load_viewer(&app.db, stage.subject)
         .await
         .expect("the subject");
-    let fields = Fields {
-        title: "Prøvehændelse".into(),
-        summary: String::new(),
-        severity: vaern_core::stix::object::Severity::Medium,
-        suspected_malicious: Answer::Unknown,
-        cross_border: Answer::Unknown,
-        impact: String::new(),
-        indicators: String::new(),
-        root_cause: String::new(),
-        mitigation: String::new(),
-    };
+    let fields = crate::incidents::fields("Prøvehændelse");
     let id = incidents::register(&app.db, &subject, &fields, tlp, &[])
         .await
         .expect("registered");

@@ -10,6 +10,21 @@ use reqwest::StatusCode;
 use vaern_core::incidents::{self, Answer, Fields};
 use vaern_core::policy::{PlatformRole, Tlp};
 
+/// An incident's fields: `title`, a summary, and the rest not yet known.
+pub(crate) fn fields(title: &str) -> Fields {
+    Fields {
+        title: title.into(),
+        summary: "Filserveren er krypteret.".into(),
+        severity: vaern_core::stix::object::Severity::High,
+        suspected_malicious: Answer::Yes,
+        cross_border: Answer::No,
+        impact: String::new(),
+        indicators: String::new(),
+        root_cause: String::new(),
+        mitigation: String::new(),
+    }
+}
+
 #[tokio::test]
 async fn an_incidents_draft_and_live_timeline_are_served_to_its_organisation_and_nobody_else() {
     let app = spawn_app().await;
@@ -25,17 +40,7 @@ async fn an_incidents_draft_and_live_timeline_are_served_to_its_organisation_and
     let viewer = vaern_core::accounts::sessions::load_viewer(&app.db, aarhus_id)
         .await
         .expect("viewer");
-    let fields = Fields {
-        title: "Krypterede drev".into(),
-        summary: "Filserveren er krypteret.".into(),
-        severity: vaern_core::stix::object::Severity::High,
-        suspected_malicious: Answer::Yes,
-        cross_border: Answer::No,
-        impact: String::new(),
-        indicators: String::new(),
-        root_cause: String::new(),
-        mitigation: String::new(),
-    };
+    let fields = fields("Krypterede drev");
     let id = incidents::register(&app.db, &viewer, &fields, Tlp::Amber, &[])
         .await
         .expect("registered");
@@ -109,17 +114,7 @@ async fn an_alert_linked_to_an_incident_shows_on_both_pages_and_a_mistyped_addre
     let viewer = vaern_core::accounts::sessions::load_viewer(&app.db, aarhus_id)
         .await
         .expect("viewer");
-    let fields = Fields {
-        title: "Mistænkelig login-bølge".into(),
-        summary: String::new(),
-        severity: vaern_core::stix::object::Severity::Medium,
-        suspected_malicious: Answer::Unknown,
-        cross_border: Answer::Unknown,
-        impact: String::new(),
-        indicators: String::new(),
-        root_cause: String::new(),
-        mitigation: String::new(),
-    };
+    let fields = fields("Mistænkelig login-bølge");
     let id = incidents::register(&app.db, &viewer, &fields, Tlp::Amber, &[])
         .await
         .expect("registered");
