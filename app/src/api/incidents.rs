@@ -310,8 +310,8 @@ pub async fn share_incident(id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Names the people of a RED incident (`named`: user ids, comma-separated by the form's
-/// checkboxes).
+/// Names the people of a RED incident (`named[]`: a user id per checked box; none
+/// checked names only the registrant).
 #[server(prefix = "/rpc", endpoint = "incident_name")]
 pub async fn name_incident_people(id: i64, named: Option<Vec<String>>) -> Result<(), AppError> {
     use crate::request;

@@ -1,8 +1,19 @@
 //! The parts of a list's filter form (a plain GET form, so a filtered list has an address
 //! to share and works without wasm): selects, and the filter carried into the links to
-//! other pages of the list and to its export.
+//! other pages of the list and to its export; and the options of any select.
 
 use leptos::prelude::*;
+
+/// `<option>`s of `choices` ((value, text)), the one whose value is `selected` chosen.
+pub fn options(choices: Vec<(String, String)>, selected: &str) -> impl IntoView + use<> {
+    choices
+        .into_iter()
+        .map(|(value, text)| {
+            let chosen = value == selected;
+            view! { <option value=value selected=chosen>{text}</option> }
+        })
+        .collect_view()
+}
 
 /// A select of the filter: "any" first, then the choices, the current one selected.
 pub fn filter_select(
@@ -13,13 +24,7 @@ pub fn filter_select(
     choices: Vec<(String, String)>,
     chosen: String,
 ) -> impl IntoView {
-    let options = choices
-        .into_iter()
-        .map(|(value, text)| {
-            let selected = value == chosen;
-            view! { <option value=value selected=selected>{text}</option> }
-        })
-        .collect_view();
+    let options = options(choices, &chosen);
     view! {
         <div class="field">
             <label for=id>{label}</label>

@@ -5,12 +5,13 @@
 //! history). Every form is a plain post (`components::form`).
 
 use crate::api::alerts::{
-    AlertRow, AlertView, AlertsView, AssignAlert, Choice, CommentAlert, DiscussAlert, FilterFields,
+    AlertRow, AlertView, AlertsView, AssignAlert, CommentAlert, DiscussAlert, FilterFields,
     RelatedView, SetAlertStatus, alert_href, load_alert, load_alerts, status_name,
 };
 use crate::api::feedback::ShareAlert;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_message::ErrorMessage;
+use crate::components::filters::options;
 use crate::components::filters::{filter_select, filtered_href};
 use crate::components::form::Form;
 use crate::components::forum::Pagination;
@@ -429,7 +430,10 @@ fn WorkAlert(id: i64, alert: AlertView) -> impl IntoView {
             view! { <button type="submit" name="status" value=value.clone()>{text.clone()}</button> }
         })
         .collect_view();
-    let people = options(alert.people.clone(), alert.assignee.map(|a| a.to_string()));
+    let people = options(
+        alert.people.clone(),
+        &alert.assignee.map(|a| a.to_string()).unwrap_or_default(),
+    );
     view! {
         <section aria-labelledby="alert-work">
             <h2 id="alert-work">{td_string!(locale, alert_work)}</h2>
@@ -477,7 +481,7 @@ fn ShareWithCentre(id: i64, alert: AlertView) -> impl IntoView {
     let form = if alert.thread_labels.is_empty() {
         Either::Left(view! { <p class="hint">{td_string!(locale, error_feedback_red)}</p> })
     } else {
-        let labels = options(alert.thread_labels.clone(), None);
+        let labels = options(alert.thread_labels.clone(), "");
         Either::Right(view! {
             <Form action class="form alert-share" novalidate=true>
                 <input type="hidden" name="id" value=id />
@@ -502,17 +506,6 @@ fn ShareWithCentre(id: i64, alert: AlertView) -> impl IntoView {
             {form}
         </section>
     }
-}
-
-/// `<option>`s of `choices`, with `selected` chosen.
-fn options(choices: Vec<Choice>, selected: Option<String>) -> impl IntoView {
-    choices
-        .into_iter()
-        .map(|(value, text)| {
-            let chosen = selected.as_deref() == Some(value.as_str());
-            view! { <option value=value selected=chosen>{text}</option> }
-        })
-        .collect_view()
 }
 
 #[component]
@@ -599,7 +592,7 @@ fn Comments(id: i64, alert: AlertView) -> impl IntoView {
             .collect_view();
         Either::Right(view! { <ol class="comments">{items}</ol> })
     };
-    let labels = options(alert.comment_labels.clone(), None);
+    let labels = options(alert.comment_labels.clone(), "");
     view! {
         <section aria-labelledby="alert-comments">
             <h2 id="alert-comments">{td_string!(locale, alert_comments)}</h2>
@@ -644,8 +637,8 @@ fn Discussions(id: i64, alert: AlertView) -> impl IntoView {
     } else if alert.forums.is_empty() {
         Either::Left(view! { <p class="hint">{td_string!(locale, alert_thread_no_groups)}</p> })
     } else {
-        let groups = options(alert.forums.clone(), None);
-        let labels = options(alert.thread_labels.clone(), None);
+        let groups = options(alert.forums.clone(), "");
+        let labels = options(alert.thread_labels.clone(), "");
         Either::Right(view! {
             <Form action class="form alert-discuss" novalidate=true>
                 <input type="hidden" name="id" value=id />

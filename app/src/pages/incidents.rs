@@ -6,7 +6,6 @@
 //! link, on an alert's, a document's and a thread's page. Every form is a plain post
 //! (`components::form`).
 
-use crate::api::alerts::Choice;
 use crate::api::incidents::{
     AddIncidentEntry, CentreIncidentRow, ClockView, EditIncident, EntryView, IncidentLinksView,
     IncidentView, IncidentsView, LinkIncident, MarkIncidentSignificant, MarkReportSubmitted,
@@ -15,6 +14,7 @@ use crate::api::incidents::{
 };
 use crate::components::countdown::Countdown;
 use crate::components::error_message::ErrorMessage;
+use crate::components::filters::options;
 use crate::components::form::Form;
 use crate::components::forum::Pagination;
 use crate::components::labels::{TlpBadge, tlp_text};
@@ -123,17 +123,6 @@ fn CentreIncidents(rows: Vec<CentreIncidentRow>) -> impl IntoView {
             {body}
         </section>
     }
-}
-
-/// `<option>`s of `choices`, with `selected` chosen.
-fn options(choices: Vec<Choice>, selected: &str) -> impl IntoView + use<> {
-    choices
-        .into_iter()
-        .map(|(value, text)| {
-            let chosen = value == selected;
-            view! { <option value=value selected=chosen>{text}</option> }
-        })
-        .collect_view()
 }
 
 #[component]

@@ -668,11 +668,11 @@ pub async fn list(db: &Db, viewer: &Viewer, page: i64) -> CoreResult<Page> {
         .push_bind((page - 1) * PER_PAGE);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let now = clock::now();
+    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+    let mut significance = significance::read_many(&mut conn, &ids).await?;
     let mut incidents = Vec::with_capacity(rows.len());
     for (id, title, severity, status, tlp, org_name, created_at, shared_at) in rows {
-        let next_deadline = significance::read(&mut conn, id)
-            .await?
-            .and_then(|s| s.next_deadline(now));
+        let next_deadline = significance.remove(&id).and_then(|s| s.next_deadline(now));
         incidents.push(Listed {
             id,
             title,
@@ -834,10 +834,10 @@ pub async fn deadlines_due(db: &Db, viewer: &Viewer, now: i64) -> CoreResult<Dea
     let ids: Vec<i64> = qb.build_query_scalar().fetch_all(db).await?;
     let mut due = DeadlinesDue::default();
     let mut conn = db.acquire().await?;
-    for id in ids {
-        let Some(s) = significance::read(&mut conn, id).await? else {
-            continue;
-        };
+    for s in significance::read_many(&mut conn, &ids)
+        .await?
+        .into_values()
+    {
         for report in deadlines::Report::ALL {
             match s.recorded.state(report, now) {
                 deadlines::ClockState::Running { .. } => due.running += 1,

@@ -10,7 +10,8 @@ use crate::db::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::policy::{Viewer, can_manage_incident, can_undo_significance};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashMap;
 
 /// Characters of a submission reference.
 pub const REFERENCE_MAX_CHARS: usize = 200;
@@ -45,7 +46,9 @@ impl Significance {
     }
 }
 
+/// The incident, then its marking as stored.
 type Row = (
+    i64,
     i64,
     String,
     i64,
@@ -60,40 +63,72 @@ type Row = (
     String,
 );
 
-/// The significance of incident `id`, if marked. The caller has checked the policy.
+/// The significance of incident `id`, if it was marked significant.
 pub(crate) async fn read(conn: &mut SqliteConnection, id: i64) -> CoreResult<Option<Significance>> {
-    let row: Option<Row> = sqlx::query_as(
-        "select s.aware_at, u.name, s.marked_at, s.personal_data_aware_at, \
+    Ok(read_many(conn, &[id]).await?.remove(&id))
+}
+
+/// The significance of each of incidents `ids` that was marked significant, in one query.
+pub(crate) async fn read_many(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+) -> CoreResult<HashMap<i64, Significance>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select s.incident_id, s.aware_at, u.name, s.marked_at, s.personal_data_aware_at, \
          s.early_warning_at, s.early_warning_ref, s.notification_at, s.notification_ref, \
          s.final_report_at, s.final_report_ref, s.gdpr_at, s.gdpr_ref \
          from incident_significance s join users u on u.id = s.marked_by \
-         where s.incident_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(
-        |(aware_at, marked_by, marked_at, personal, ew, ew_ref, n, n_ref, f, f_ref, g, g_ref)| {
-            Significance {
-                recorded: Recorded {
-                    aware_at,
-                    personal_data_aware_at: personal,
-                    early_warning_submitted_at: ew,
-                    notification_submitted_at: n,
-                    final_report_submitted_at: f,
-                    gdpr_submitted_at: g,
-                },
+         where s.incident_id in (",
+    );
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                aware_at,
                 marked_by,
                 marked_at,
-                references: vec![
-                    (Report::EarlyWarning, ew_ref),
-                    (Report::Notification, n_ref),
-                    (Report::FinalReport, f_ref),
-                    (Report::Gdpr, g_ref),
-                ],
-            }
-        },
-    ))
+                personal,
+                ew,
+                ew_ref,
+                n,
+                n_ref,
+                f,
+                f_ref,
+                g,
+                g_ref,
+            )| {
+                let significance = Significance {
+                    recorded: Recorded {
+                        aware_at,
+                        personal_data_aware_at: personal,
+                        early_warning_submitted_at: ew,
+                        notification_submitted_at: n,
+                        final_report_submitted_at: f,
+                        gdpr_submitted_at: g,
+                    },
+                    marked_by,
+                    marked_at,
+                    references: vec![
+                        (Report::EarlyWarning, ew_ref),
+                        (Report::Notification, n_ref),
+                        (Report::FinalReport, f_ref),
+                        (Report::Gdpr, g_ref),
+                    ],
+                };
+                (id, significance)
+            },
+        )
+        .collect())
 }
 
 /// Refuses a time after now (beyond a browser's clock drift).
