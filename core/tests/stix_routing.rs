@@ -765,3 +765,113 @@ async fn a_reader_sees_its_own_and_the_centres_identity_but_no_other_organisatio
     let aarhus = w.visible(&Viewer::api_token(w.aarhus)).await;
     assert_eq!(aarhus, vec![CENTRE.to_string()]);
 }
+
+#[tokio::test]
+async fn a_common_indicator_type_is_matched_per_alert_and_never_through_a_hidden_indicator() {
+    use vaern_core::stix::alerts::{self, AlertFilter, AlertSort, COUNT_CAP};
+    let w = world().await;
+    // 1,100 AMBER ipv4 indicators, each sighted at Aarhus (enough that the list asks each
+    // alert after its indicator instead of building the set), one sighted at Aarhus and
+    // Odense; a GREEN sighting at Aarhus of a RED ipv4 indicator nobody was named for; a
+    // domain indicator beside them.
+    let pattern = |n: u32, kind: &str| {
+        json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--{}", uuid(n)),
+            "created": "2026-11-01T10:00:00Z", "modified": "2026-11-01T10:00:00Z",
+            "created_by_ref": CENTRE, "pattern_type": "stix",
+            "pattern": if kind == "ipv4-addr" {
+                format!("[ipv4-addr:value = '198.51.{}.{}']", n / 256 % 256, n % 256)
+            } else {
+                format!("[domain-name:value = 'd{n}.example']")
+            },
+            "valid_from": "2026-11-01T10:00:00Z"
+        })
+    };
+    let odense_identity = "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0461";
+    let mut objects = vec![
+        identity(AARHUS_IDENTITY, "Aarhus Kommune", "751"),
+        identity(odense_identity, "Odense Kommune", "461"),
+    ];
+    for n in 0..1_100 {
+        objects.push(marked(pattern(10_000 + n, "ipv4-addr"), Some(Tlp::Amber)));
+        let at: &[&str] = if n == 0 {
+            &[AARHUS_IDENTITY, odense_identity]
+        } else {
+            &[AARHUS_IDENTITY]
+        };
+        let of = format!("indicator--{}", uuid(10_000 + n));
+        objects.push(sighting(20_000 + n, &of, at, Some(Tlp::Amber)));
+    }
+    objects.push(marked(pattern(30_000, "ipv4-addr"), Some(Tlp::Red)));
+    let hidden = format!("indicator--{}", uuid(30_000));
+    objects.push(sighting(
+        30_001,
+        &hidden,
+        &[AARHUS_IDENTITY],
+        Some(Tlp::Green),
+    ));
+    objects.push(marked(pattern(30_002, "domain-name"), Some(Tlp::Amber)));
+    let domain = format!("indicator--{}", uuid(30_002));
+    objects.push(sighting(
+        30_003,
+        &domain,
+        &[AARHUS_IDENTITY],
+        Some(Tlp::Amber),
+    ));
+    for chunk in objects.chunks(1_000) {
+        w.send(chunk.to_vec()).await;
+    }
+
+    let aarhus = w.person(PlatformRole::Member, w.aarhus);
+    let odense = w.person(PlatformRole::Member, w.odense);
+    let filter = |kind: &str| AlertFilter {
+        indicator_type: Some(kind.into()),
+        ..AlertFilter::default()
+    };
+    let ipv4 = alerts::list(&w.db, &aarhus, &filter("ipv4-addr"), AlertSort::Newest, 1)
+        .await
+        .unwrap();
+    // 1,100 match: counted to the cap, and the export below reads them all.
+    assert_eq!((ipv4.total, ipv4.more), (COUNT_CAP, true));
+    let mut exported = Vec::new();
+    let mut after = None;
+    loop {
+        let (batch, next) = alerts::next_batch(
+            &w.db,
+            &aarhus,
+            &filter("ipv4-addr"),
+            AlertSort::Newest,
+            after,
+        )
+        .await
+        .unwrap();
+        exported.extend(batch.into_iter().map(|a| a.sighting_ref));
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    // Exactly the 1,100: not the hidden indicator's sighting, nor the domain's.
+    assert_eq!(exported.len(), 1_100);
+    assert!(!exported.contains(&format!("sighting--{}", uuid(30_001))));
+    assert!(!exported.contains(&format!("sighting--{}", uuid(30_003))));
+    // Odense's one alert matches for Odense alone.
+    let theirs = alerts::list(&w.db, &odense, &filter("ipv4-addr"), AlertSort::Newest, 1)
+        .await
+        .unwrap();
+    assert_eq!(theirs.total, 1);
+    assert_eq!(
+        theirs.alerts[0].sighting_ref,
+        format!("sighting--{}", uuid(20_000))
+    );
+    // A rare type is matched through the set, with the same rule.
+    let domains = alerts::list(&w.db, &aarhus, &filter("domain-name"), AlertSort::Newest, 1)
+        .await
+        .unwrap();
+    assert_eq!(domains.total, 1);
+    assert_eq!(
+        domains.alerts[0].sighting_ref,
+        format!("sighting--{}", uuid(30_003))
+    );
+}
