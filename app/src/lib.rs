@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/:id") view=pages::alerts::AlertPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents") view=pages::incidents::IncidentsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/:id") view=pages::incidents::IncidentPage ssr=SsrMode::Async />
+                    <Route path=path!("/incidents/centre/:row") view=pages::incidents::CentreIncidentPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=pages::search::SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:slug") view=pages::groups::GroupPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:slug/forum") view=pages::forum::ForumPage ssr=SsrMode::Async />

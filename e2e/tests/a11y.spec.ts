@@ -147,6 +147,16 @@ const routeVisits: Record<string, Visit> = {
     as: accounts.aarhus,
     heading: () => 'Ransomware på lønsystemets filserver',
   },
+  // One of the centre's incidents needs the row of a simulated object, which differs with
+  // the demo's seed of the day, so it is visited here for one that does not exist;
+  // incidents.spec.ts checks real ones in both languages.
+  '/incidents/centre/{row}': {
+    name: "centre's incident page (no such incident)",
+    url: '/incidents/centre/999999',
+    as: accounts.aarhus,
+    heading: (lang) => texts[lang].notFoundTitle,
+    status: 404,
+  },
   // Search for an inflection of a word in the demo's Referencegruppen posts (and intel)
   // and a TLP value that does not exist: several pages of results with highlighted
   // snippets, facets by type, group and TLP, and the hint that the filter was left out

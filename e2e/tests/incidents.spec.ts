@@ -211,13 +211,24 @@ test.describe('links', () => {
   });
 });
 
-test("a municipality registers its own incident about one of the centre's, with its own clocks", async ({ page }) => {
+test("a municipality opens one of the centre's incidents and registers its own about it, with its own clocks", async ({ page }) => {
   await signIn(page, accounts.aarhus);
   await page.goto('/incidents');
   const centre = page.getByRole('region', { name: 'Centrets hændelser' });
   const register = centre.getByRole('link', { name: /^Registrér jeres hændelse om / }).first();
   const name = (await register.getAttribute('aria-label'))!.replace('Registrér jeres hændelse om ', '');
-  await register.click();
+
+  // The centre's incident has a page of its own.
+  await centre.getByRole('link', { name, exact: true }).first().click();
+  await expect(page).toHaveURL(/\/incidents\/centre\/\d+$/);
+  const centrePath = new URL(page.url()).pathname;
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  const ours = page.getByRole('region', { name: 'Jeres hændelse' });
+  await expect(ours).toContainText('I har ikke registreret en hændelse om den.');
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, `${centrePath} (da)`);
+
+  await ours.getByRole('link', { name: 'Registrér jeres hændelse' }).click();
   await expect(page).toHaveURL(/\/incidents\?concerns=\d+#incident-register$/);
   await expect(page.getByText(`Om centrets hændelse: ${name}`)).toBeVisible();
   await expect(page.getByLabel(t.title, { exact: true })).toHaveValue(name.slice(0, 200));
@@ -232,9 +243,23 @@ test("a municipality registers its own incident about one of the centre's, with 
   await page.getByLabel(t.aware, { exact: true }).fill(copenhagen(1));
   await page.getByRole('button', { name: t.markSignificant }).click();
   await expect(page.getByRole('status').filter({ hasText: t.marked })).toBeVisible();
+  await page.goto(centrePath);
+  await expect(ours.locator(`a[href="${path}"]`)).toBeVisible();
   await page.goto('/incidents');
   const row = centre.getByRole('row').filter({ hasText: name }).first();
   await expect(row.locator(`a[href="${path}"]`)).toBeVisible();
+});
+
+test("the centre's incident page reads in English too", async ({ page, context, baseURL }) => {
+  await signIn(page, accounts.aarhus);
+  await useLanguage(context, baseURL!, 'en');
+  await page.goto('/incidents');
+  const centre = page.getByRole('region', { name: "The centre's incidents" });
+  await centre.locator('a[href^="/incidents/centre/"]').first().click();
+  await expect(page).toHaveURL(/\/incidents\/centre\/\d+$/);
+  await expect(page.getByRole('heading', { level: 2, name: 'Your incident' })).toBeVisible();
+  await waitForHydration(page);
+  await expectNoAxeViolations(page, '/incidents/centre (en)');
 });
 
 test.describe('another municipality', () => {

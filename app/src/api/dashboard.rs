@@ -106,7 +106,18 @@ pub mod server {
             new_7d: d.new_7d,
             waiting: d.waiting,
             advisories: d.latest_advisories.into_iter().map(line).collect(),
-            incidents: d.latest_incidents.into_iter().map(line).collect(),
+            incidents: d
+                .latest_incidents
+                .into_iter()
+                .map(|incident| {
+                    let row = incident.row;
+                    AdvisoryLine {
+                        // Every reader of the centre's incident has its page.
+                        href: Some(crate::api::incidents::centre_incident_href(row)),
+                        ..line(incident)
+                    }
+                })
+                .collect(),
             days: d
                 .days
                 .into_iter()

@@ -44,6 +44,36 @@ pub struct CentreIncidentRow {
     pub ours: Vec<(String, String)>,
 }
 
+/// One of the centre's incidents, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentreIncidentView {
+    pub row: CentreIncidentRow,
+    pub description: String,
+    /// The analysts' page of the received object, for analysts.
+    pub received: Option<String>,
+}
+
+/// One of the centre's incidents (a STIX object) as the reader may see it.
+#[server(prefix = "/rpc", endpoint = "centre_incident_load")]
+pub async fn load_centre_incident(row: i64) -> Result<CentreIncidentView, AppError> {
+    use crate::request;
+    let viewer = request::signed_in()?.viewer;
+    let backend = request::backend()?;
+    let locale = crate::locale::current();
+    let detail = vaern_core::incidents::centre::get(&backend.db, &viewer, row).await?;
+    let analyst = vaern_core::policy::require_analyst(&viewer).is_ok();
+    Ok(CentreIncidentView {
+        received: analyst.then(|| format!("/intel/received/{}", detail.incident.row)),
+        row: server::centre_row(locale, detail.incident),
+        description: detail.description,
+    })
+}
+
+/// The address of the centre's incident stored as `row`, for every reader who may see it.
+pub fn centre_incident_href(row: i64) -> String {
+    format!("/incidents/centre/{row}")
+}
+
 /// What a registration about one of the centre's incidents starts with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConcerningView {

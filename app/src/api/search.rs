@@ -142,6 +142,9 @@ mod server {
                 Some(format!("/threads/{thread}?post={post}#post-{post}"))
             }
             Target::Document(id) => Some(format!("/documents/{id}")),
+            Target::Intel(row) if hit.kind == vaern_core::search::Kind::Incident => {
+                Some(crate::api::incidents::centre_incident_href(row))
+            }
             Target::Intel(row) if analyst => Some(format!("/intel/received/{row}")),
             Target::Intel(_) if hit.kind == vaern_core::search::Kind::Alert => {
                 Some("/alerts".to_string())

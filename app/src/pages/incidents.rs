@@ -7,10 +7,11 @@
 //! (`components::form`).
 
 use crate::api::incidents::{
-    AddIncidentEntry, CentreIncidentRow, ClockView, EditIncident, EntryView, IncidentLinksView,
-    IncidentView, IncidentsView, LinkIncident, MarkIncidentSignificant, MarkReportSubmitted,
-    NameIncidentPeople, RegisterIncident, SetIncidentStatus, ShareIncident,
-    UndoIncidentSignificance, UnlinkIncident, load_incident, load_incidents,
+    AddIncidentEntry, CentreIncidentRow, CentreIncidentView, ClockView, EditIncident, EntryView,
+    IncidentLinksView, IncidentView, IncidentsView, LinkIncident, MarkIncidentSignificant,
+    MarkReportSubmitted, NameIncidentPeople, RegisterIncident, SetIncidentStatus, ShareIncident,
+    UndoIncidentSignificance, UnlinkIncident, centre_incident_href, load_centre_incident,
+    load_incident, load_incidents,
 };
 use crate::components::countdown::Countdown;
 use crate::components::error_message::ErrorMessage;
@@ -56,6 +57,108 @@ fn Incidents() -> impl IntoView {
     )
 }
 
+/// `/incidents/centre/{row}`: one of the centre's incidents (a STIX object, under the
+/// intel policy), with the reader's organisation's own incidents about it or the link to
+/// register one.
+#[component]
+pub fn CentreIncidentPage() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <Title text=td_string!(locale, incident_centre) />
+        {signed_in_view(move |_| view! { <CentreIncidentPageView /> })}
+    }
+}
+
+#[component]
+fn CentreIncidentPageView() -> impl IntoView {
+    let locale = use_locale();
+    let params = use_params_map();
+    let incident = Resource::new_blocking(
+        move || params.with(|p| p.get("row").and_then(|row| row.parse::<i64>().ok())),
+        |row| async move {
+            match row {
+                Some(row) => load_centre_incident(row).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    let body = move || {
+        Suspend::new(async move {
+            loaded(incident.await, locale, |incident| {
+                view! { <CentreIncidentParts incident /> }
+            })
+        })
+    };
+    view! { <Suspense>{body}</Suspense> }
+}
+
+#[component]
+fn CentreIncidentParts(incident: CentreIncidentView) -> impl IntoView {
+    let locale = use_locale();
+    let row = incident.row;
+    let banner = row.tlp.as_ref().map(|tlp| {
+        let text = td_string!(locale, incident_banner, tlp = tlp_text(tlp)).to_string();
+        view! { <p class="tlp-banner" role="note"><TlpBadge tlp=tlp.clone() /> " " {text}</p> }
+    });
+    let severity = row.severity.clone().map(|(text, key)| {
+        view! {
+            <dt>{td_string!(locale, intel_col_severity)}</dt>
+            <dd><span class=format!("severity severity-{key}")>{text}</span></dd>
+        }
+    });
+    let affected = (!row.affected.is_empty()).then(|| {
+        view! {
+            <dt>{td_string!(locale, incidents_centre_affected)}</dt>
+            <dd>{row.affected.clone()}</dd>
+        }
+    });
+    let description = (!incident.description.trim().is_empty()).then(|| {
+        view! {
+            <dt>{td_string!(locale, incident_summary)}</dt>
+            <dd class="multiline">{incident.description.clone()}</dd>
+        }
+    });
+    let received = incident.received.clone().map(|href| {
+        view! { <p><a href=href>{td_string!(locale, incident_centre_received)}</a></p> }
+    });
+    let ours = if row.ours.is_empty() {
+        let href = format!("/incidents?concerns={}#incident-register", row.row);
+        Either::Left(view! {
+            <p>{td_string!(locale, incident_centre_none_ours)}</p>
+            <p><a href=href>{td_string!(locale, incidents_centre_register)}</a></p>
+        })
+    } else {
+        let links = row
+            .ours
+            .iter()
+            .cloned()
+            .map(|(href, title)| view! { <li><a href=href>{title}</a></li> })
+            .collect_view();
+        Either::Right(view! { <ul>{links}</ul> })
+    };
+    view! {
+        <Title text=row.name.clone() />
+        <p class="breadcrumbs"><a href="/incidents">{td_string!(locale, incidents_title)}</a></p>
+        <h1>{row.name.clone()}</h1>
+        {banner}
+        <dl class="details">
+            <dt>{td_string!(locale, incident_centre_kind)}</dt>
+            <dd>{td_string!(locale, incident_centre)}</dd>
+            {severity}
+            <dt>{td_string!(locale, incidents_centre_published)}</dt>
+            <dd>{row.published.clone()}</dd>
+            {affected}
+            {description}
+        </dl>
+        {received}
+        <section aria-labelledby="centre-incident-ours">
+            <h2 id="centre-incident-ours">{td_string!(locale, incidents_centre_ours)}</h2>
+            <p class="hint">{td_string!(locale, incident_centre_ours_hint)}</p>
+            {ours}
+        </section>
+    }
+}
+
 /// The centre's newest incidents the reader may see, each with the reader's
 /// organisation's own incidents about it or a link to register one.
 #[component]
@@ -85,9 +188,10 @@ fn CentreIncidents(rows: Vec<CentreIncidentRow>) -> impl IntoView {
                         .collect_view();
                     Either::Right(view! { <ul class="plain-list">{links}</ul> })
                 };
+                let href = centre_incident_href(row.row);
                 view! {
                     <tr>
-                        <td>{row.name}</td>
+                        <td><a href=href>{row.name}</a></td>
                         <td>{severity}</td>
                         <td>{row.tlp.map(|tlp| view! { <TlpBadge tlp /> })}</td>
                         <td>{row.published}</td>

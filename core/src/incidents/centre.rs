@@ -8,7 +8,7 @@
 
 use super::INCIDENTS;
 use crate::db::Db;
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 use crate::ids::OrgId;
 use crate::policy::{Tlp, Viewer, push_incident_visible, push_stix_visible, require_analyst};
 use crate::stix::browse::{OBJECTS, org_kind};
@@ -55,8 +55,16 @@ pub struct Concerning {
 
 /// Row, name, severity, label, version time (µs), STIX id.
 type Row = (i64, String, Option<String>, Option<Tlp>, i64, String);
-/// Row, name, severity, label, content.
-type ConcerningRow = (i64, String, Option<String>, Option<Tlp>, String);
+/// [`Row`], then the content.
+type NewestRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<Tlp>,
+    i64,
+    String,
+    String,
+);
 
 /// The newest of the centre's incidents that `viewer` may see, newest first.
 pub async fn list(db: &Db, viewer: &Viewer) -> CoreResult<Vec<CentreIncident>> {
@@ -144,41 +152,88 @@ async fn ours(
     Ok(by_object)
 }
 
-/// The centre's incident stored as row `row` (any version), in its newest version, if
-/// `viewer` may see that; `None` alike when missing, hidden or not an incident.
-pub async fn concerning(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<Option<Concerning>> {
+/// The newest version of the centre's incident stored as row `row` (any version), with
+/// its content, if `viewer` may see it; `None` alike when missing, hidden or not an
+/// incident.
+async fn newest_visible(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<Option<(Row, String)>> {
     if viewer.user_id.is_none() {
         return Ok(None);
     }
     let kind = org_kind(db, viewer.org_id).await?;
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "select o.id, o.name, o.severity, o.tlp, o.content from stix_objects v \
+        "select o.id, o.name, o.severity, o.tlp, o.version_us, o.stix_id, o.content \
+         from stix_objects v \
          cross join stix_objects o on o.stix_id = v.stix_id and o.is_latest \
          where o.class = 'item' and o.kind = 'incident' and v.id = ",
     );
     qb.push_bind(row).push(" and ");
     push_stix_visible(&mut qb, viewer, kind, &OBJECTS);
-    let found: Option<ConcerningRow> = qb.build_query_as().fetch_optional(db).await?;
-    Ok(found.map(|(row, name, severity, tlp, content)| {
-        let summary = if tlp == Some(Tlp::Red) {
-            String::new()
-        } else {
-            serde_json::from_str::<serde_json::Value>(&content)
-                .ok()
-                .and_then(|c| c["description"].as_str().map(str::to_string))
-                .unwrap_or_default()
-                .chars()
-                .take(SUMMARY_CHARS)
-                .collect()
-        };
-        Concerning {
+    let found: Option<NewestRow> = qb.build_query_as().fetch_optional(db).await?;
+    Ok(
+        found.map(|(id, name, severity, tlp, version_us, stix_id, content)| {
+            ((id, name, severity, tlp, version_us, stix_id), content)
+        }),
+    )
+}
+
+/// The centre's description in an object's content.
+fn description(content: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(content)
+        .ok()
+        .and_then(|c| c["description"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// What a registration about the centre's incident stored as row `row` starts with, if
+/// `viewer` may see it.
+pub async fn concerning(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<Option<Concerning>> {
+    let Some(((row, name, severity, tlp, _, _), content)) = newest_visible(db, viewer, row).await?
+    else {
+        return Ok(None);
+    };
+    let summary = if tlp == Some(Tlp::Red) {
+        String::new()
+    } else {
+        description(&content).chars().take(SUMMARY_CHARS).collect()
+    };
+    Ok(Some(Concerning {
+        row,
+        name,
+        summary,
+        severity: severity.as_deref().and_then(Severity::parse),
+        tlp,
+    }))
+}
+
+/// One of the centre's incidents with its description, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentreDetail {
+    pub incident: CentreIncident,
+    pub description: String,
+}
+
+/// The centre's incident stored as row `row` (any version), in its newest version, as
+/// `viewer` may see it; `NotFound` when missing, hidden or not an incident.
+pub async fn get(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<CentreDetail> {
+    let (found, content) = newest_visible(db, viewer, row)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let rows = [found];
+    let mut affected = affected(db, viewer, &rows).await?;
+    let mut ours = ours(db, viewer, &rows).await?;
+    let [(row, name, severity, tlp, version_us, stix_id)] = rows;
+    Ok(CentreDetail {
+        incident: CentreIncident {
             row,
             name,
-            summary,
             severity: severity.as_deref().and_then(Severity::parse),
             tlp,
-        }
-    }))
+            published_at: version_us.div_euclid(1_000_000),
+            affected: affected.remove(&row).unwrap_or_default(),
+            ours: ours.remove(&stix_id).unwrap_or_default(),
+        },
+        description: description(&content),
+    })
 }
 
 /// The centre's incident an own incident concerns, as `viewer` may see it (the own

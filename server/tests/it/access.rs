@@ -211,6 +211,8 @@ const ADMINISTRATION: &[(&str, Expect)] = &[
     ("incident_significant", INCIDENT_ORG),
     ("incident_submitted", INCIDENT_ORG),
     ("incident_name", [401, 404, 200, 404, 404, 404, 404]),
+    // The centre's AMBER+STRICT incident that targets Aarhus: Aarhus's people only.
+    ("centre_incident_load", ALERTED_ORG),
     // Linking one of Aarhus's alerts: Aarhus's people, who see both.
     ("incident_link", INCIDENT_ORG),
     ("incident_unlink", INCIDENT_ORG),
@@ -676,6 +678,12 @@ async fn args(app: &TestApp, stage: &Stage, op: &str) -> Vec<(String, String)> {
             ("submitted_at", copenhagen_value(0)),
             ("reference", "CFCS-1".into()),
         ],
+        "centre_incident_load" => {
+            vec![(
+                "row",
+                crate::incidents::centre_incidents(app).await.0.to_string(),
+            )]
+        }
         "incident_link" | "incident_unlink" => vec![
             ("id", aarhus_incident(app, stage, Tlp::Amber, false).await),
             (

@@ -188,18 +188,22 @@ async fn an_alert_linked_to_an_incident_shows_on_both_pages_and_a_mistyped_addre
 
 /// The centre publishes an AMBER+STRICT incident that targets Aarhus and a GREEN one
 /// nobody in particular; answers the rows of both, in that order.
-async fn centre_incidents(app: &TestApp) -> (i64, i64) {
+pub(crate) async fn centre_incidents(app: &TestApp) -> (i64, i64) {
     use serde_json::json;
     use vaern_core::stix::markings::{TLP2_AMBER_STRICT, TLP2_GREEN};
     const CENTRE: &str = "identity--3f0b9a7c-1d2e-4c5b-8a6f-0e1d2c3b4a59";
     const AARHUS: &str = "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0751";
     const STRICT: &str = "incident--00000000-0000-4000-8000-0000000020a1";
     const GREEN: &str = "incident--00000000-0000-4000-8000-0000000020a2";
-    sqlx::query("update organisations set stix_identity_id = $1 where code = 'soc'")
-        .bind(CENTRE)
-        .execute(&app.db)
-        .await
-        .expect("link the centre");
+    let row = |id: &'static str| {
+        sqlx::query_scalar::<_, i64>("select id from stix_objects where stix_id = $1")
+            .bind(id)
+            .fetch_optional(&app.db)
+    };
+    // Published once per test app; asked again, the same rows.
+    if let (Some(strict), Some(green)) = (row(STRICT).await.unwrap(), row(GREEN).await.unwrap()) {
+        return (strict, green);
+    }
     let at = "2026-11-01T12:00:00.000Z";
     let objects = [
         json!({"type": "identity", "spec_version": "2.1", "id": CENTRE, "created": at,
@@ -224,14 +228,9 @@ async fn centre_incidents(app: &TestApp) -> (i64, i64) {
     let token = app.stix_token("soc", &["stix:write"]).await;
     let res = app.post_envelope(&token, &objects).await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let row = |id: &'static str| {
-        sqlx::query_scalar::<_, i64>("select id from stix_objects where stix_id = $1")
-            .bind(id)
-            .fetch_one(&app.db)
-    };
     (
-        row(STRICT).await.expect("stored"),
-        row(GREEN).await.expect("stored"),
+        row(STRICT).await.unwrap().expect("stored"),
+        row(GREEN).await.unwrap().expect("stored"),
     )
 }
 
@@ -339,4 +338,36 @@ async fn each_municipality_hit_by_the_centres_incident_registers_its_own_with_it
             .status(),
         StatusCode::NOT_FOUND
     );
+
+    // The centre's incident's own page: for those who may see it, with their own
+    // organisation's incidents about it only; anyone else, any other object and a
+    // missing row are answered alike.
+    let html = app
+        .get(&odense, &format!("/incidents/centre/{green}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Phishing i Odense") && !html.contains("Phishing i Aarhus"));
+    let html = app
+        .get(&aarhus, &format!("/incidents/centre/{strict}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("samme gruppe som i oktober"), "{html}");
+    assert!(html.contains(&format!("/incidents?concerns={strict}#incident-register")));
+    let identity: i64 =
+        sqlx::query_scalar("select id from stix_objects where type = 'identity' limit 1")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    for (client, row) in [
+        (&odense, strict),
+        (&aarhus, identity),
+        (&aarhus, green + 1000),
+    ] {
+        let res = app.get(client, &format!("/incidents/centre/{row}")).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{row}");
+    }
 }
