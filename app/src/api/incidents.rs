@@ -186,9 +186,8 @@ pub struct IncidentView {
     pub now_value: String,
     /// What it is linked to that the reader may see: alerts, then documents, then threads.
     pub links: Vec<LinkView>,
-    /// The centre's incident it concerns, if the reader may see it: (address on the
-    /// analysts' pages, for analysts; name).
-    pub centre: Vec<(Option<String>, String)>,
+    /// The centre's incident it concerns, if the reader may see it: (its page, name).
+    pub centre: Vec<(String, String)>,
 }
 
 /// The fields of the registration and edit forms.
@@ -242,17 +241,11 @@ pub async fn load_incident(id: i64) -> Result<IncidentView, AppError> {
     let backend = request::backend()?;
     let locale = crate::locale::current();
     let detail = vaern_core::incidents::get(&backend.db, &viewer, id).await?;
-    let analyst = vaern_core::policy::require_analyst(&viewer).is_ok();
     let centre = detail
         .links
         .centre
         .iter()
-        .map(|(row, name)| {
-            (
-                analyst.then(|| format!("/intel/received/{row}")),
-                name.clone(),
-            )
-        })
+        .map(|(row, name)| (centre_incident_href(*row), name.clone()))
         .collect();
     let mut view = server::detail_view(locale, detail);
     view.centre = centre;

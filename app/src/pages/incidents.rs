@@ -445,10 +445,7 @@ fn IncidentParts(incident: IncidentView) -> impl IntoView {
             .centre
             .iter()
             .cloned()
-            .map(|(href, name)| match href {
-                Some(href) => Either::Left(view! { <a href=href>{name}</a> }),
-                None => Either::Right(view! { <span>{name}</span> }),
-            })
+            .map(|(href, name)| view! { <a href=href>{name}</a> })
             .collect_view();
         view! {
             <dt>{td_string!(locale, incident_centre)}</dt>
