@@ -80,6 +80,11 @@ pub async fn list(db: &Db, viewer: &Viewer) -> CoreResult<Vec<CentreIncident>> {
     qb.push(" order by o.version_us desc, o.id desc limit ")
         .push_bind(LISTED);
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
+    with_context(db, viewer, rows).await
+}
+
+/// `rows` with the organisations hit and the reader's own incidents about each.
+async fn with_context(db: &Db, viewer: &Viewer, rows: Vec<Row>) -> CoreResult<Vec<CentreIncident>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -218,20 +223,12 @@ pub async fn get(db: &Db, viewer: &Viewer, row: i64) -> CoreResult<CentreDetail>
     let (found, content) = newest_visible(db, viewer, row)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let rows = [found];
-    let mut affected = affected(db, viewer, &rows).await?;
-    let mut ours = ours(db, viewer, &rows).await?;
-    let [(row, name, severity, tlp, version_us, stix_id)] = rows;
+    let incident = with_context(db, viewer, vec![found])
+        .await?
+        .pop()
+        .ok_or(CoreError::NotFound)?;
     Ok(CentreDetail {
-        incident: CentreIncident {
-            row,
-            name,
-            severity: severity.as_deref().and_then(Severity::parse),
-            tlp,
-            published_at: version_us.div_euclid(1_000_000),
-            affected: affected.remove(&row).unwrap_or_default(),
-            ours: ours.remove(&stix_id).unwrap_or_default(),
-        },
+        incident,
         description: description(&content),
     })
 }
