@@ -374,7 +374,7 @@ pub async fn fill_intel(db: &Db, audit: &crate::audit::AuditLog) -> CoreResult<S
     // sighting, so that the dashboard's days and "new in 24 hours" look like a month.
     sqlx::query(
         "update alerts set created_at = coalesce((select o.version_us / 1000000 \
-         from stix_objects o where o.stix_id = alerts.sighting_ref and o.is_latest), created_at)",
+         from stix_objects o where o.id = alerts.sighting_row), created_at)",
     )
     .execute(db)
     .await?;

@@ -875,3 +875,77 @@ async fn a_common_indicator_type_is_matched_per_alert_and_never_through_a_hidden
         format!("sighting--{}", uuid(30_003))
     );
 }
+
+#[tokio::test]
+async fn every_alert_of_a_sighting_follows_its_newest_version_also_where_it_no_longer_points() {
+    use vaern_core::stix::alerts::{self, AlertFilter, AlertSort};
+    use vaern_core::stix::dashboard;
+    let w = world().await;
+    let odense_identity = "identity--7d1a0e8e-3a52-4a55-9c59-5a7e0d6f0461";
+    let version = |modified: &str, at: &[&str], tlp: Tlp| {
+        let mut s = sighting(2, &format!("indicator--{}", uuid(1)), at, Some(tlp));
+        s["modified"] = json!(modified);
+        s
+    };
+    w.send(vec![
+        identity(AARHUS_IDENTITY, "Aarhus Kommune", "751"),
+        identity(odense_identity, "Odense Kommune", "461"),
+        indicator(1, Some(Tlp::Amber)),
+        version(
+            "2026-11-01T11:00:00Z",
+            &[AARHUS_IDENTITY, odense_identity],
+            Tlp::Amber,
+        ),
+    ])
+    .await;
+    let aarhus = w.person(PlatformRole::Member, w.aarhus);
+    let odense = w.person(PlatformRole::Member, w.odense);
+    let seen = |viewer: Viewer| {
+        let db = w.db.clone();
+        async move {
+            let page = alerts::list(&db, &viewer, &AlertFilter::default(), AlertSort::Newest, 1)
+                .await
+                .unwrap();
+            let open: u64 = dashboard::for_viewer(&db, &viewer, 1_796_000_000)
+                .await
+                .unwrap()
+                .open_alerts
+                .iter()
+                .sum();
+            assert_eq!(page.total, open, "the list and the dashboard agree");
+            page.alerts.into_iter().map(|a| a.tlp).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(seen(aarhus.clone()).await, vec![Some(Tlp::Amber)]);
+    assert_eq!(seen(odense.clone()).await, vec![Some(Tlp::Amber)]);
+
+    // The centre narrows it to Aarhus: Odense keeps its alert, which the new version's
+    // label now hides from it.
+    w.send(vec![version(
+        "2026-11-01T12:00:00Z",
+        &[AARHUS_IDENTITY],
+        Tlp::AmberStrict,
+    )])
+    .await;
+    assert_eq!(seen(aarhus.clone()).await, vec![Some(Tlp::AmberStrict)]);
+    assert_eq!(seen(odense.clone()).await, vec![]);
+
+    // A GREEN version shows Odense its alert again, read from that version.
+    w.send(vec![version(
+        "2026-11-01T13:00:00Z",
+        &[AARHUS_IDENTITY],
+        Tlp::Green,
+    )])
+    .await;
+    assert_eq!(seen(aarhus).await, vec![Some(Tlp::Green)]);
+    assert_eq!(seen(odense).await, vec![Some(Tlp::Green)]);
+    let rows: Vec<(i64, bool)> = sqlx::query_as(
+        "select a.sighting_row, o.is_latest from alerts a \
+         join stix_objects o on o.id = a.sighting_row order by a.org_id",
+    )
+    .fetch_all(&w.db)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|(_, latest)| *latest), "{rows:?}");
+}

@@ -185,8 +185,16 @@ async fn insert<T>(
     }
 }
 
-/// Sighting, organisation, severity, status, raised (and visible), acknowledged.
-type AlertRow = (String, OrgId, &'static str, &'static str, i64, Option<i64>);
+/// Sighting, its row, organisation, severity, status, raised (and visible), acknowledged.
+type AlertRow = (
+    String,
+    i64,
+    OrgId,
+    &'static str,
+    &'static str,
+    i64,
+    Option<i64>,
+);
 
 struct World {
     copenhagen: OrgId,
@@ -404,7 +412,7 @@ async fn load(db: &Db, sightings: usize, now: i64) -> World {
                 }
             };
             let acknowledged = (status != "new").then(|| at + rng.gen_range(600..200_000));
-            alerts_rows.push((id.clone(), org, severity, status, at, acknowledged));
+            alerts_rows.push((id.clone(), row, org, severity, status, at, acknowledged));
         }
     }
     let mut used_dates = std::collections::HashSet::new();
@@ -472,11 +480,12 @@ async fn load(db: &Db, sightings: usize, now: i64) -> World {
     .await;
     insert(
         &mut conn,
-        "insert into alerts (sighting_ref, org_id, severity, status, created_at, visible_at, \
-         acknowledged_at, updated_at) ",
+        "insert into alerts (sighting_ref, sighting_row, org_id, severity, status, created_at, \
+         visible_at, acknowledged_at, updated_at) ",
         &alerts_rows,
-        |mut b, (sighting, org, severity, status, at, acknowledged)| {
+        |mut b, (sighting, row, org, severity, status, at, acknowledged)| {
             b.push_bind(sighting.clone())
+                .push_bind(*row)
                 .push_bind(*org)
                 .push_bind(*severity)
                 .push_bind(*status)

@@ -721,7 +721,7 @@ async fn comments(db: &Db, select: Work<'_>) -> CoreResult<Chunked> {
          (select group_concat(r.org_id) from stix_object_targets r where r.item_id = o.id), \
          (select group_concat(r.user_id) from stix_object_recipients r where r.item_id = o.id) \
          from alert_comments c join alerts a on a.id = c.alert_id \
-         cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+         cross join stix_objects o on o.id = a.sighting_row and o.is_latest \
          join users u on u.id = c.author_id join organisations g on g.id = u.org_id where 1",
     );
     push_work(&mut qb, select, "c.id", "a.sighting_ref");

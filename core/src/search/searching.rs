@@ -885,7 +885,7 @@ async fn comment_hit(
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select c.body, c.tlp, c.created_at, u.name, g.name, a.id, a.org_id, o.id, o.name, \
          o.publisher_org_id from alert_comments c join alerts a on a.id = c.alert_id \
-         cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+         cross join stix_objects o on o.id = a.sighting_row and o.is_latest \
          join users u on u.id = c.author_id join organisations g on g.id = u.org_id \
          where c.id = ",
     );

@@ -266,7 +266,7 @@ type Row = (
 /// `u` the assignee.
 const ALERT_FROM: &str = "select a.id, a.sighting_ref, o.name, a.severity, a.status, o.tlp, \
      a.created_at, o.content, u.name \
-     from alerts a cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+     from alerts a cross join stix_objects o on o.id = a.sighting_row and o.is_latest \
      left join users u on u.id = a.assignee_id \
      where a.org_id = ";
 
@@ -549,7 +549,7 @@ pub async fn list(
     // sighting, and a list of tens of thousands is narrowed by filters, not paged through.
     let mut count = QueryBuilder::<Sqlite>::new(
         "select count(*) from (select 1 from alerts a cross join stix_objects o \
-         on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = ",
+         on o.id = a.sighting_row and o.is_latest where a.org_id = ",
     );
     push_visible(&mut count, viewer, kind);
     push_filter(&mut count, viewer, kind, filter, plan);
@@ -844,7 +844,7 @@ pub async fn comment(db: &Db, viewer: &Viewer, id: i64, body: &str, tlp: Tlp) ->
     let (actor, _) = workable(&mut tx, viewer, kind, id).await?;
     let alert_tlp: Option<Tlp> = sqlx::query_scalar(
         "select o.tlp from alerts a cross join stix_objects o \
-         on o.stix_id = a.sighting_ref and o.is_latest where a.id = $1",
+         on o.id = a.sighting_row and o.is_latest where a.id = $1",
     )
     .bind(id)
     .fetch_one(&mut *tx)

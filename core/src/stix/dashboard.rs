@@ -152,12 +152,13 @@ pub async fn alert_numbers(
     kind: OrgKind,
     now: i64,
 ) -> CoreResult<AlertNumbers> {
-    // Two reads, each through an index of the organisation's alerts, so that neither
-    // walks the closed and old ones: the open ones by severity (with those still new), and
-    // those that became visible in the last 7 days.
+    // Two reads, each through an index of the organisation's alerts that also holds the
+    // severity and the sighting's row (migration 0028), so that neither walks the closed
+    // and old ones nor reads the alerts themselves: the open ones by severity (with those
+    // still new), and those that became visible in the last 7 days.
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select a.severity, count(*), coalesce(sum(a.status = 'new'), 0) from alerts a \
-         cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+         cross join stix_objects o on o.id = a.sighting_row and o.is_latest \
          where a.org_id = ",
     );
     qb.push_bind(viewer.org_id)
@@ -177,7 +178,7 @@ pub async fn alert_numbers(
     qb.push_bind(now.saturating_sub(24 * 3600))
         .push(
             "), 0), count(*) from alerts a cross join stix_objects o \
-             on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = ",
+             on o.id = a.sighting_row and o.is_latest where a.org_id = ",
         )
         .push_bind(viewer.org_id)
         .push(" and a.visible_at >= ")
@@ -199,7 +200,7 @@ async fn alert_counts_by_time(
 ) -> CoreResult<Vec<(String, i64)>> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select a.severity, a.visible_at from alerts a \
-         cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+         cross join stix_objects o on o.id = a.sighting_row and o.is_latest \
          where a.org_id = ",
     );
     qb.push_bind(viewer.org_id)

@@ -138,7 +138,7 @@ pub async fn share_alert(
         Option<i64>,
     ) = sqlx::query_as(
         "select a.sighting_ref, o.tlp, o.publisher_org_id, a.visible_at, a.acknowledged_at \
-         from alerts a cross join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
+         from alerts a cross join stix_objects o on o.id = a.sighting_row and o.is_latest \
          where a.id = $1",
     )
     .bind(id)

@@ -901,9 +901,21 @@ async fn route_touched(conn: &mut SqliteConnection) -> CoreResult<()> {
     ] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
+    // Every alert of a sighting that got a new version follows it there, including the
+    // alerts of organisations the new version no longer targets (their alerts stay, and
+    // the policy on the new version decides whether they still see them).
     sqlx::query(
-        "insert into alerts (sighting_ref, org_id, severity, created_at, visible_at) \
-         select s.stix_id, tg.org_id, coalesce(s.severity, 'medium'), $1, \
+        "update alerts set sighting_row = (select s.id from stix_objects s \
+         where s.stix_id = alerts.sighting_ref and s.is_latest) \
+         where sighting_ref in (select s.stix_id from stix_touched t \
+         cross join stix_objects s on s.id = t.id where s.kind = 'sighting' and s.is_latest)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "insert into alerts (sighting_ref, sighting_row, org_id, severity, created_at, \
+         visible_at) \
+         select s.stix_id, s.id, tg.org_id, coalesce(s.severity, 'medium'), $1, \
          case when s.tlp is not null then $1 end \
          from stix_touched t cross join stix_objects s on s.id = t.id \
          cross join stix_object_targets tg on tg.item_id = s.id \

@@ -197,7 +197,7 @@ pub async fn compare(
             .push_bind(was.last_visible)
             .push(
                 "), 0), count(*) from alerts a cross join stix_objects o \
-                 on o.stix_id = a.sighting_ref and o.is_latest where a.org_id = ",
+                 on o.id = a.sighting_row and o.is_latest where a.org_id = ",
             )
             .push_bind(viewer.org_id)
             .push(" and (a.id > ")
