@@ -777,17 +777,55 @@ async fn main() {
         row(name, &l, Some(200.0));
     }
 
-    // The export: batches written and dropped, against all rows held at once.
+    // The export: batches written and dropped, against all rows held at once. One untimed
+    // pass first, as for every figure above: the database is read through a memory map, so
+    // the first pass to read every alert's sighting grows the resident set by the pages
+    // it maps (measured: +444 MB), which is the file, not the export's memory.
+    export(&db, &copenhagen).await;
     reset_peak_rss();
     let before = peak_rss();
     let started = Instant::now();
+    let (written, bytes) = export(&db, &copenhagen).await;
+    let streamed = started.elapsed();
+    let streamed_peak = peak_rss().saturating_sub(before);
+    reset_peak_rss();
+    let before = peak_rss();
+    let started = Instant::now();
+    let held: Vec<(i64, String, String, String, i64, String)> = sqlx::query_as(
+        "select a.id, a.severity, a.status, o.content, a.created_at, a.sighting_ref \
+         from alerts a join stix_objects o on o.id = a.sighting_row and o.is_latest \
+         where a.org_id = $1 order by a.created_at desc, a.id desc",
+    )
+    .bind(world.copenhagen)
+    .fetch_all(&db)
+    .await
+    .expect("held");
+    let held_time = started.elapsed();
+    let held_peak = peak_rss().saturating_sub(before);
+    println!(
+        "export of Copenhagen's alerts: {written} rows ({:.1} MB of CSV) streamed in {:.2} s, \
+         peak memory +{:.1} MB; peer, the same rows held at once: {} rows in {:.2} s, \
+         peak memory +{:.1} MB ({:.1}x the streamed peak)",
+        mb(bytes as u64),
+        streamed.as_secs_f64(),
+        mb(streamed_peak),
+        held.len(),
+        held_time.as_secs_f64(),
+        mb(held_peak),
+        held_peak as f64 / (streamed_peak.max(1)) as f64,
+    );
+}
+
+/// Copenhagen's alerts as the CSV export reads them, batch by batch, each written and
+/// dropped: (rows, bytes of CSV).
+async fn export(db: &Db, copenhagen: &Viewer) -> (usize, usize) {
     let mut written = 0usize;
     let mut bytes = 0usize;
     let mut after = None;
     loop {
         let (batch, next) = alerts::next_batch(
-            &db,
-            &copenhagen,
+            db,
+            copenhagen,
             &AlertFilter::default(),
             AlertSort::Newest,
             after,
@@ -809,35 +847,7 @@ async fn main() {
         written += batch.len();
         match next {
             Some(cursor) => after = Some(cursor),
-            None => break,
+            None => return (written, bytes),
         }
     }
-    let streamed = started.elapsed();
-    let streamed_peak = peak_rss().saturating_sub(before);
-    reset_peak_rss();
-    let before = peak_rss();
-    let started = Instant::now();
-    let held: Vec<(i64, String, String, String, i64, String)> = sqlx::query_as(
-        "select a.id, a.severity, a.status, o.content, a.created_at, a.sighting_ref \
-         from alerts a join stix_objects o on o.stix_id = a.sighting_ref and o.is_latest \
-         where a.org_id = $1 order by a.created_at desc, a.id desc",
-    )
-    .bind(world.copenhagen)
-    .fetch_all(&db)
-    .await
-    .expect("held");
-    let held_time = started.elapsed();
-    let held_peak = peak_rss().saturating_sub(before);
-    println!(
-        "export of Copenhagen's alerts: {written} rows ({:.1} MB of CSV) streamed in {:.2} s, \
-         peak memory +{:.1} MB; peer, the same rows held at once: {} rows in {:.2} s, \
-         peak memory +{:.1} MB ({:.1}x the streamed peak)",
-        mb(bytes as u64),
-        streamed.as_secs_f64(),
-        mb(streamed_peak),
-        held.len(),
-        held_time.as_secs_f64(),
-        mb(held_peak),
-        held_peak as f64 / (streamed_peak.max(1)) as f64,
-    );
 }
