@@ -6,7 +6,7 @@
 //! The hits of the page are then loaded back from the database through the policy's
 //! SQL form, which checks again.
 
-use super::access_filter::AccessFilter;
+use super::access_filter::{AccessFilter, VisibleMatches};
 use super::analysis;
 use super::index::{Kind, SearchIndex, group_facet, internal, kind_facet, tlp_facet};
 use super::query::{self, Either, Hint, Parsed, Text};
@@ -524,7 +524,7 @@ struct Built {
 fn build_query(index: &SearchIndex, parsed: &Parsed, ctx: &Context, pending: &[String]) -> Built {
     let f = index.fields;
     let mut boosts = Vec::new();
-    let mut text_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut required: Vec<Box<dyn Query>> = Vec::new();
     for Either(alternatives) in &parsed.required {
         let any: Vec<(Occur, Box<dyn Query>)> = alternatives
             .iter()
@@ -533,20 +533,25 @@ fn build_query(index: &SearchIndex, parsed: &Parsed, ctx: &Context, pending: &[S
             .collect();
         // A word with nothing searchable in it (longer than any indexed word) matches
         // nothing, rather than dropping out and leaving a query that matches everything.
-        let clause: Box<dyn Query> = if any.is_empty() {
+        required.push(if any.is_empty() {
             Box::new(EmptyQuery)
         } else {
             Box::new(BooleanQuery::new(any))
-        };
-        text_clauses.push((Occur::Must, clause));
+        });
     }
     let text_only: Box<dyn Query> = Box::new(BooleanQuery::new(
-        text_clauses
+        required
             .iter()
-            .map(|(o, q)| (*o, q.box_clone()))
+            .map(|q| (Occur::Must, q.box_clone()))
             .collect(),
     ));
-    let mut clauses = text_clauses;
+    // The words, intersected with the access filter (one of the viewer's principals, for
+    // the item and its anchor) in one pass that asks the filter first.
+    let words: Box<dyn Query> = Box::new(VisibleMatches::new(
+        AccessFilter::new(f.access, f.anchor, &ctx.terms, index.access_cache.clone()),
+        required,
+    ));
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, words)];
     for excluded in &parsed.excluded {
         // What the stemmed form excludes is all there is to exclude; no score to add.
         if let Some(q) = text_query(index, excluded, &mut Vec::new()) {
@@ -558,8 +563,6 @@ fn build_query(index: &SearchIndex, parsed: &Parsed, ctx: &Context, pending: &[S
             values.iter().map(|v| Term::from_field_text(field, v)),
         ))
     };
-    // The access filter: one of the viewer's principals, for the item and its anchor.
-    clauses.push((Occur::Must, access_filter(index, &ctx.terms)));
     if !pending.is_empty() {
         clauses.push((Occur::MustNot, terms(f.sources, pending)));
     }
