@@ -74,4 +74,16 @@ test.describe('Choosing the language', () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'da');
     await expect(page.getByRole('heading', { level: 1, name: da.welcome(accounts.aarhus.name) })).toBeVisible();
   });
+
+  test('switching the language keeps the search on the page', async ({ page }) => {
+    await signIn(page, accounts.aarhus);
+    const here = '/search?q=s%C3%A5rbarhed&sort=newest';
+    await page.goto(here);
+    await languageLink(page, 'da', 'en').click();
+
+    await expect(page).toHaveURL(here);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    await expect(page.getByRole('heading', { level: 1, name: en.searchTitle })).toBeVisible();
+    await expect(page.getByLabel('Search Værn', { exact: true })).toHaveValue('sårbarhed');
+  });
 });

@@ -101,8 +101,9 @@ fn HeaderSearch() -> impl IntoView {
     view! { <crate::components::search_box::SearchBox initial /> }
 }
 
-/// Plain links that set the `lang` cookie on the server and come back to this page, so
-/// switching works without wasm; `rel="external"` keeps the router from intercepting.
+/// Plain links that set the `lang` cookie on the server and come back to this page with
+/// its query (a search, a list's filters), so switching works without wasm and loses
+/// nothing; `rel="external"` keeps the router from intercepting.
 #[component]
 fn LanguageSwitch() -> impl IntoView {
     let locale = use_locale();
@@ -120,7 +121,13 @@ fn LanguageSwitch() -> impl IntoView {
                     .map(|(language, name)| {
                         let tag = crate::locale::tag(language);
                         let href = move || {
-                            format!("/lang/{tag}?next={}", encode_path(&location.pathname.get()))
+                            let mut here = location.pathname.get();
+                            let search = location.search.get();
+                            if !search.is_empty() {
+                                here.push('?');
+                                here.push_str(&search);
+                            }
+                            format!("/lang/{tag}?next={}", encode_path(&here))
                         };
                         view! {
                             <li>

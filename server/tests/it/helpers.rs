@@ -365,7 +365,6 @@ pub struct Answer {
 
 pub async fn answer(res: Response) -> Answer {
     let status = res.status();
-    let path = res.url().path().to_string();
     let nonce = res
         .headers()
         .get("content-security-policy")
@@ -377,8 +376,33 @@ pub async fn answer(res: Response) -> Answer {
     if let Some(nonce) = nonce.filter(|n| !n.is_empty()) {
         body = body.replace(&nonce, "NONCE");
     }
-    let body = body.replace(&format!("next={path}\""), "next=PATH\"");
-    Answer { status, body }
+    Answer {
+        status,
+        body: without_own_address(&body),
+    }
+}
+
+/// `body` with the address each language link leads back to (`/lang/…?next=…"`) replaced
+/// by `PATH`: it names the page asked for, query and all.
+fn without_own_address(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find("?next=") {
+        let (before, after) = rest.split_at(at + "?next=".len());
+        out.push_str(before);
+        let language_link = ["/lang/da?next=", "/lang/en?next="]
+            .iter()
+            .any(|link| before.ends_with(link));
+        match after.find('"') {
+            Some(end) if language_link => {
+                out.push_str("PATH");
+                rest = &after[end..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Where a server function sent the browser (`Location`), if anywhere.

@@ -169,6 +169,21 @@ async fn the_language_link_sets_the_cookie_and_stays_on_the_site() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_link_comes_back_to_the_page_with_its_query() {
+    let app = spawn_app().await;
+    let (member, _) = app
+        .signed_in("751", "anne@aarhus.dk", PlatformRole::Member, false)
+        .await;
+    let here = "/search?q=s%C3%A5rbarhed&sort=newest";
+    let page = app.get(&member, here).await.text().await.unwrap();
+    let link = "/lang/en?next=/search%3Fq%3Ds%25C3%25A5rbarhed%26sort%3Dnewest";
+    assert!(page.contains(&format!("href=\"{link}\"")), "{page}");
+    let res = app.get(&member, link).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], here);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_language_link_changes_nothing_when_loaded_as_an_image_frame_or_fetch() {
     let app = spawn_app().await;
     for dest in ["image", "iframe", "empty", "script"] {
