@@ -4,12 +4,11 @@
 //! defused ([`super::exports`]).
 
 use super::exports::{csv_download, defused, refused};
+use super::viewer::Reader;
 use crate::AppState;
-use app::request::RequestContext;
-use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -20,13 +19,8 @@ pub struct ItemQuery {
 pub async fn export(
     State(state): State<AppState>,
     Query(query): Query<ItemQuery>,
-    headers: HeaderMap,
-    context: Option<Extension<RequestContext>>,
+    Reader { signed_in, locale }: Reader,
 ) -> Response {
-    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let locale = super::lang::of_request(&headers);
     let db = &state.backend.db;
     let viewer = &signed_in.viewer;
     // The page's own answer decides who may see it (analysts and coordinators).

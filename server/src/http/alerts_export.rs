@@ -5,16 +5,14 @@
 //! label are the stored names, times RFC 3339 on the Copenhagen wall clock.
 
 use super::exports::{csv_download, defused, refused};
+use super::viewer::Reader;
 use crate::AppState;
 use app::api::alerts::FilterFields;
 use app::api::alerts::server::{parse_filter, what_text};
-use app::request::RequestContext;
-use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures_util::StreamExt;
-use http::{HeaderMap, StatusCode};
 use vaern_core::stix::alerts::{self, AlertFilter, AlertSort, Cursor, OrgAlert};
 
 const HEADER: [&str; 7] = [
@@ -37,13 +35,8 @@ struct Step {
 pub async fn export(
     State(state): State<AppState>,
     Query(fields): Query<FilterFields>,
-    headers: HeaderMap,
-    context: Option<Extension<RequestContext>>,
+    Reader { signed_in, locale }: Reader,
 ) -> Response {
-    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let locale = super::lang::of_request(&headers);
     let (filter, sort) = match parse_filter(fields) {
         Ok(parsed) => parsed,
         Err(err) => return refused(locale, err, "alerts export"),

@@ -2,13 +2,12 @@
 //! as CSV, its cells defused ([`super::exports`]).
 
 use super::exports::{csv_download, defused};
+use super::viewer::Reader;
 use crate::AppState;
 use app::api::audit::{parse_filter, view_row};
-use app::request::RequestContext;
-use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -23,14 +22,8 @@ pub struct AuditQuery {
 pub async fn export(
     State(state): State<AppState>,
     Query(query): Query<AuditQuery>,
-    headers: HeaderMap,
-    context: Option<Extension<RequestContext>>,
+    Reader { signed_in, locale }: Reader,
 ) -> Response {
-    // Hidden from those who may not read the log, exactly like a missing page.
-    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let locale = super::lang::of_request(&headers);
     let db = &state.backend.db;
     let filter = match parse_filter(
         db,

@@ -5,31 +5,25 @@
 //! missing incident.
 
 use super::exports::refused;
+use super::viewer::Reader;
 use crate::AppState;
-use app::request::RequestContext;
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode, header};
+use http::{StatusCode, header};
 use vaern_core::accounts::MailLocale;
 use vaern_core::incidents::{self, deadlines::Report, drafts};
 
 pub async fn download(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
-    headers: HeaderMap,
-    context: Option<Extension<RequestContext>>,
+    Reader { signed_in, locale }: Reader,
 ) -> Response {
-    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let (Ok(id), Some(report)) = (
         id.parse::<i64>(),
         file.strip_suffix(".md").and_then(Report::parse),
     ) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let locale = super::lang::of_request(&headers);
     let detail = match incidents::get(&state.backend.db, &signed_in.viewer, id).await {
         Ok(detail) if detail.can_manage => detail,
         Ok(_) => return StatusCode::NOT_FOUND.into_response(),

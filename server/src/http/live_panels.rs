@@ -4,13 +4,12 @@
 //! and through the same core reads. Signed out, they do not exist.
 
 use super::exports::refused;
+use super::viewer::Reader;
 use crate::AppState;
 use app::api::alerts::FilterFields;
-use app::request::RequestContext;
-use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use http::{HeaderMap, StatusCode, header};
+use http::header;
 use serde::Deserialize;
 
 /// The alert list's query: its filter and page.
@@ -23,13 +22,8 @@ pub struct AlertsQuery {
 
 pub async fn dashboard(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    context: Option<Extension<RequestContext>>,
+    Reader { signed_in, locale }: Reader,
 ) -> Response {
-    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let locale = super::lang::of_request(&headers);
     match app::api::dashboard::server::view(&state.backend.db, &signed_in.viewer, locale).await {
         Ok(view) => fragment(app::components::dashboard::panels_html(locale, view)),
         Err(err) => refused(locale, err, "the dashboard's live panels"),
@@ -39,13 +33,8 @@ pub async fn dashboard(
 pub async fn alerts(
     State(state): State<AppState>,
     Query(query): Query<AlertsQuery>,
-    headers: HeaderMap,
-    context: Option<Extension<RequestContext>>,
+    Reader { signed_in, locale }: Reader,
 ) -> Response {
-    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let locale = super::lang::of_request(&headers);
     let listed = app::api::alerts::server::list_view(
         &state.backend.db,
         &signed_in.viewer,
@@ -69,13 +58,8 @@ pub async fn alerts(
 pub async fn incident_timeline(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    context: Option<Extension<RequestContext>>,
+    Reader { signed_in, locale }: Reader,
 ) -> Response {
-    let Some(signed_in) = context.and_then(|Extension(c)| c.signed_in) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let locale = super::lang::of_request(&headers);
     match vaern_core::incidents::get(&state.backend.db, &signed_in.viewer, id).await {
         Ok(detail) => {
             let view = app::api::incidents::server::detail_view(locale, detail);

@@ -1,12 +1,15 @@
 //! The one middleware that turns a session cookie into the signed-in person. Nothing
-//! else reads the session: pages and server functions get a `RequestContext`.
+//! else reads the session: pages and server functions get a `RequestContext`, plain
+//! handlers a [`Reader`].
 
 use crate::AppState;
 use crate::http::security::is_machine_route;
 use app::request::{RequestContext, SESSION_KEY};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use http::StatusCode;
+use http::request::Parts;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use tower_sessions::Session;
@@ -40,6 +43,30 @@ pub async fn attach(
         navigation,
     });
     next.run(req).await
+}
+
+/// The signed-in person a plain handler (an export, a live panel, a download) answers,
+/// and the language they read the platform in. Signed out, such a route does not exist:
+/// it answers 404, as for a missing one.
+pub struct Reader {
+    pub signed_in: sessions::SignedIn,
+    pub locale: app::i18n::Locale,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Reader {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let signed_in = parts
+            .extensions
+            .get::<RequestContext>()
+            .and_then(|context| context.signed_in.clone())
+            .ok_or(StatusCode::NOT_FOUND)?;
+        Ok(Self {
+            signed_in,
+            locale: super::lang::of_request(&parts.headers),
+        })
+    }
 }
 
 /// A top-level navigation: `Sec-Fetch-Dest: document`, or no fetch metadata at all
