@@ -71,6 +71,7 @@ pub async fn apply_pending_holding(
     let Some(last) = rows.last().map(|r| r.0) else {
         return Ok(0);
     };
+    // Each changed source once: its old entries go, and it is read again per kind.
     let mut remove: Vec<String> = Vec::new();
     let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let mut by_kind: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
@@ -78,18 +79,10 @@ pub async fn apply_pending_holding(
         let source = format!("{kind}:{id}");
         if seen.insert(source.clone()) {
             remove.push(source);
+            by_kind.entry(kind.as_str()).or_default().push(*id);
         }
-        by_kind.entry(kind.as_str()).or_default().push(*id);
     }
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
-    let mut by_kind: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for (_, kind, id) in &rows {
-        let source = format!("{kind}:{id}");
-        if !remove.contains(&source) {
-            remove.push(source);
-        }
-        by_kind.entry(kind.as_str()).or_default().push(*id);
-    }
     for (kind, ids) in by_kind {
         let found = match kind {
             "thread" => {

@@ -57,10 +57,17 @@ impl QueryKey {
         Self(key)
     }
 
-    /// HMAC-SHA-256 of the query as typed, in hex.
+    /// HMAC-SHA-256 of the query in lower case with its spacing collapsed, in hex: the
+    /// same search typed as "Ransomware  Aarhus" or "ransomware aarhus" finds the same
+    /// items, and its rows should say so.
     pub fn hmac(&self, query: &str) -> String {
+        let normalised = query
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
-        mac.update(query.as_bytes());
+        mac.update(normalised.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
 }
@@ -107,6 +114,17 @@ mod tests {
         use sha2::Digest;
         let plain = hex::encode(Sha256::digest("ransomware aarhus"));
         assert_ne!(a.hmac("ransomware aarhus"), plain);
+    }
+
+    #[test]
+    fn the_same_search_typed_in_other_case_or_spacing_has_the_same_hmac() {
+        let key = QueryKey::from_bytes([1; 32]);
+        assert_eq!(
+            key.hmac("Ransomware  Aarhus "),
+            key.hmac("ransomware aarhus")
+        );
+        assert_eq!(key.hmac("SÅRBARHED\tØst"), key.hmac("sårbarhed øst"));
+        assert_ne!(key.hmac("ransomware aarhus"), key.hmac("ransomwareaarhus"));
     }
 
     #[test]

@@ -112,7 +112,7 @@ async fn an_analyst_sees_where_objects_went_and_labels_an_unmarked_one() {
     let report = find(&all, REPORT);
     assert_eq!(report["targets"], json!(["Aarhus Kommune"]));
     assert_eq!(report["tlp"], "amber");
-    assert_eq!(report["kind"], "Varsel");
+    assert_eq!(report["kind"], "Sikkerhedsråd");
 
     let unmarked = rows(&app, &analyst, &[("tlp", "unmarked")]).await;
     let indicator = find(&unmarked, INDICATOR);
