@@ -861,6 +861,17 @@ async fn load_hit(
             post: row,
         },
         Kind::Document | Kind::Page => Target::Document(row),
+        // A sighting the reader may see leads to their organisation's alert of it, where
+        // there is one: its page says what was sighted and is where it is worked.
+        Kind::Alert => {
+            let alert: Option<i64> =
+                sqlx::query_scalar("select id from alerts where sighting_row = $1 and org_id = $2")
+                    .bind(row)
+                    .bind(viewer.org_id)
+                    .fetch_optional(db)
+                    .await?;
+            alert.map_or(Target::Intel(row), Target::Alert)
+        }
         _ => Target::Intel(row),
     };
     Ok(Some(Hit {

@@ -396,3 +396,66 @@ async fn an_alert_is_discussed_in_a_forum_linked_both_ways_for_its_own_organisat
         "Odense's own alert was not discussed"
     );
 }
+
+#[tokio::test]
+async fn a_search_hit_for_a_sighting_leads_each_alerted_organisation_to_its_own_alert() {
+    use crate::search::{indexed, search};
+    let app = spawn_app().await;
+    let at = "2026-11-01T08:00:00Z";
+    let mut objects: Vec<Value> = ["751", "461"].iter().map(|c| identity(c)).collect();
+    let where_sighted: Vec<Value> = objects.iter().map(|i| i["id"].clone()).collect();
+    objects.extend([
+        json!({
+            "type": "indicator", "spec_version": "2.1", "id": INDICATOR,
+            "created": at, "modified": at,
+            "pattern": "[ipv4-addr:value = '203.0.113.78']", "pattern_type": "stix",
+            "valid_from": at, "object_marking_refs": [TLP2_AMBER]
+        }),
+        json!({
+            "type": "sighting", "spec_version": "2.1",
+            "id": "sighting--00000000-0000-4000-8000-0000000e0a01",
+            "created": at, "modified": at,
+            "description": "Beacon mod flamingovejen fra en arbejdsstation",
+            "sighting_of_ref": INDICATOR, "where_sighted_refs": where_sighted,
+            "object_marking_refs": [TLP2_AMBER]
+        }),
+    ]);
+    post_as_centre(
+        &app,
+        json!({
+            "type": "bundle",
+            "id": "bundle--00000000-0000-4000-8000-0000000e0a02",
+            "objects": objects
+        }),
+    )
+    .await;
+    indexed(&app).await;
+    let alert_of = |code: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let id: i64 = sqlx::query_scalar(
+                "select a.id from alerts a join organisations o on o.id = a.org_id \
+                 where o.code = $1",
+            )
+            .bind(code)
+            .fetch_one(&db)
+            .await
+            .expect("an alert");
+            format!("/alerts/{id}")
+        }
+    };
+    for (code, email) in [("751", "anne@aarhus.dk"), ("461", "ole@odense.dk")] {
+        let (member, _) = app
+            .signed_in(code, email, PlatformRole::Member, false)
+            .await;
+        let results = search(&app, &member, "flamingovej type:alert").await;
+        assert_eq!(results["total"], 1, "{code}: {results}");
+        assert_eq!(results["hits"][0]["href"], alert_of(code).await, "{code}");
+    }
+    // Another municipality is not told the sighting exists.
+    let (stranger, _) = app
+        .signed_in("101", "kim@kk.dk", PlatformRole::Member, false)
+        .await;
+    let results = search(&app, &stranger, "flamingovej").await;
+    assert_eq!(results["total"], 0, "{results}");
+}
